@@ -1,0 +1,323 @@
+//! The agent: the one process per data directory that owns the database and runs
+//! transfers. It holds a lock file (a second agent exits with a clear message),
+//! serves the engine on a Unix socket (mode 0600) and checkpoints everything when
+//! asked to quit or sent SIGTERM/SIGINT.
+
+use std::fs::{File, OpenOptions};
+use std::io::Write as _;
+use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use anyhow::Context as _;
+use tokio::io::BufReader;
+use tokio::net::{UnixListener, UnixStream};
+use tokio::sync::Notify;
+
+use crate::config;
+use crate::engine::{self, Engine, EngineError, Event, OperationId};
+use crate::ipc::{self, ErrorCode, PROTOCOL, Request, Response, Target};
+
+pub fn socket_path(data_dir: &Path) -> PathBuf {
+    data_dir.join("agent.sock")
+}
+
+fn lock_path(data_dir: &Path) -> PathBuf {
+    data_dir.join("agent.lock")
+}
+
+/// The platform's data directory for Ferry (`$XDG_DATA_HOME/ferry`).
+pub fn default_data_dir() -> PathBuf {
+    dirs::data_dir()
+        .unwrap_or_else(|| PathBuf::from("."))
+        .join("ferry")
+}
+
+/// Create the data directory, private to the user.
+pub fn ensure_data_dir(data_dir: &Path) -> std::io::Result<()> {
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(data_dir)
+}
+
+/// Held for the agent's lifetime; the OS releases it however the process ends.
+#[derive(Debug)]
+pub struct InstanceLock {
+    _file: File,
+}
+
+/// Become the one agent of `data_dir`, or say who already is.
+pub fn lock_instance(data_dir: &Path) -> anyhow::Result<InstanceLock> {
+    let path = lock_path(data_dir);
+    let mut file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .read(true)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("cannot open {}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => {
+            let pid = std::fs::read_to_string(&path).unwrap_or_default();
+            anyhow::bail!(
+                "another Ferry agent (pid {}) is already running for {}",
+                pid.trim(),
+                data_dir.display()
+            );
+        }
+        Err(std::fs::TryLockError::Error(e)) => {
+            return Err(e).with_context(|| format!("cannot lock {}", path.display()));
+        }
+    }
+    file.set_len(0)?;
+    write!(file, "{}", std::process::id())?;
+    Ok(InstanceLock { _file: file })
+}
+
+/// Run the agent until `quit`, SIGTERM or SIGINT.
+pub async fn run(data_dir: PathBuf, config_path: PathBuf) -> anyhow::Result<()> {
+    let _lock = lock_instance(&data_dir)?;
+    let loaded = config::load(&config_path);
+    for warning in &loaded.warnings {
+        tracing::warn!("{warning}");
+    }
+    let engine = Engine::open(loaded.config.engine_options(data_dir.clone())).await?;
+    let mut notices = loaded.warnings.clone();
+    notices.extend(engine.notices());
+
+    let socket = socket_path(&data_dir);
+    let _ = std::fs::remove_file(&socket);
+    let listener = UnixListener::bind(&socket)
+        .with_context(|| format!("cannot listen on {}", socket.display()))?;
+    std::fs::set_permissions(&socket, std::fs::Permissions::from_mode(0o600))?;
+    tracing::info!(socket = %socket.display(), pid = std::process::id(), "agent ready");
+
+    let shared = Arc::new(Shared {
+        engine: engine.clone(),
+        notices: Mutex::new(notices),
+        quit: Notify::new(),
+    });
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => {
+                    tokio::spawn(serve(Arc::clone(&shared), stream));
+                }
+                Err(e) => tracing::warn!(error = %e, "accept failed"),
+            },
+            () = shared.quit.notified() => break,
+            _ = terminate.recv() => break,
+            _ = tokio::signal::ctrl_c() => break,
+        }
+    }
+    tracing::info!("agent quitting");
+    // Stop accepting first, so no new client talks to an engine that is stopping.
+    drop(listener);
+    let _ = std::fs::remove_file(&socket);
+    engine.shutdown().await;
+    Ok(())
+}
+
+struct Shared {
+    engine: Engine,
+    /// Told to the first client that connects, then forgotten.
+    notices: Mutex<Vec<String>>,
+    quit: Notify,
+}
+
+async fn serve(shared: Arc<Shared>, stream: UnixStream) {
+    let (read, mut write) = stream.into_split();
+    let mut reader = BufReader::new(read);
+    let mut greeted = false;
+    loop {
+        let line = match ipc::read_line(&mut reader).await {
+            Ok(Some(line)) => line,
+            Ok(None) => return,
+            Err(e) => {
+                let _ = ipc::write_line(
+                    &mut write,
+                    &Response::error(ErrorCode::Protocol, e.to_string()),
+                )
+                .await;
+                return;
+            }
+        };
+        if line.trim().is_empty() {
+            continue;
+        }
+        let request = match serde_json::from_str::<Request>(&line) {
+            Ok(request) => request,
+            Err(e) => {
+                let response = Response::error(ErrorCode::Protocol, format!("not a request: {e}"));
+                if ipc::write_line(&mut write, &response).await.is_err() {
+                    return;
+                }
+                continue;
+            }
+        };
+        let response = match request {
+            Request::Hello { .. } => {
+                greeted = true;
+                let notices =
+                    std::mem::take(&mut *shared.notices.lock().unwrap_or_else(|p| p.into_inner()));
+                Response::Welcome {
+                    protocol: PROTOCOL,
+                    version: env!("CARGO_PKG_VERSION").to_owned(),
+                    pid: std::process::id(),
+                    notices,
+                }
+            }
+            _ if !greeted => Response::error(ErrorCode::Protocol, "say hello first"),
+            Request::Watch { ids } => {
+                watch(&shared.engine, &ids, &mut reader, &mut write).await;
+                return;
+            }
+            Request::Quit => {
+                let _ = ipc::write_line(&mut write, &Response::Done).await;
+                shared.quit.notify_one();
+                // Keep the connection open: the client sees it close when we exit,
+                // after every checkpoint.
+                std::future::pending::<()>().await;
+                return;
+            }
+            other => dispatch(&shared.engine, other).await,
+        };
+        if ipc::write_line(&mut write, &response).await.is_err() {
+            return;
+        }
+    }
+}
+
+async fn dispatch(engine: &Engine, request: Request) -> Response {
+    match answer(engine, request).await {
+        Ok(response) => response,
+        Err(error) => Response::from(&error),
+    }
+}
+
+async fn answer(engine: &Engine, request: Request) -> Result<Response, EngineError> {
+    let snapshot_of = |id: OperationId| -> Result<Response, EngineError> {
+        let snapshot = engine
+            .get(id)
+            .ok_or_else(|| EngineError::NotFound(id.to_string()))?;
+        Ok(Response::Snapshot {
+            snapshot: Box::new(snapshot),
+        })
+    };
+    Ok(match request {
+        Request::Create { request } => Response::Snapshot {
+            snapshot: Box::new(engine.create(request).await?),
+        },
+        Request::List => Response::Snapshots {
+            snapshots: engine.list(),
+        },
+        Request::Show { id } => snapshot_of(engine.resolve(&id)?)?,
+        Request::Pause {
+            target: Target::All,
+        } => Response::Count {
+            count: engine.pause_all().await?,
+        },
+        Request::Resume {
+            target: Target::All,
+        } => Response::Count {
+            count: engine.resume_all().await?,
+        },
+        Request::Pause {
+            target: Target::Id(id),
+        } => {
+            let id = engine.resolve(&id)?;
+            engine.pause(id).await?;
+            snapshot_of(id)?
+        }
+        Request::Resume {
+            target: Target::Id(id),
+        } => {
+            let id = engine.resolve(&id)?;
+            engine.resume(id).await?;
+            snapshot_of(id)?
+        }
+        Request::Cancel { id } => {
+            let id = engine.resolve(&id)?;
+            engine.cancel(id).await?;
+            snapshot_of(id)?
+        }
+        Request::Restart { id } => {
+            let id = engine.resolve(&id)?;
+            engine.restart(id).await?;
+            snapshot_of(id)?
+        }
+        Request::Remove { id } => {
+            engine.remove(engine.resolve(&id)?).await?;
+            Response::Done
+        }
+        Request::Hello { .. } | Request::Watch { .. } | Request::Quit => {
+            Response::error(ErrorCode::Protocol, "not valid here")
+        }
+    })
+}
+
+/// Stream the snapshots of `ids` (all operations when empty), then their events,
+/// until the client hangs up.
+async fn watch(
+    engine: &Engine,
+    ids: &[String],
+    reader: &mut BufReader<tokio::net::unix::OwnedReadHalf>,
+    write: &mut tokio::net::unix::OwnedWriteHalf,
+) {
+    // Subscribe before reading the snapshots, so no change falls in between.
+    let mut events = engine.subscribe();
+    let wanted: Option<Vec<OperationId>> = if ids.is_empty() {
+        None
+    } else {
+        match ids.iter().map(|id| engine.resolve(id)).collect() {
+            Ok(ids) => Some(ids),
+            Err(e) => {
+                let _ = ipc::write_line(write, &Response::from(&e)).await;
+                return;
+            }
+        }
+    };
+    let concerns = |id: Option<OperationId>| match (&wanted, id) {
+        (None, _) | (_, None) => true,
+        (Some(wanted), Some(id)) => wanted.contains(&id),
+    };
+    let snapshots = |engine: &Engine| -> Vec<engine::Snapshot> {
+        engine
+            .list()
+            .into_iter()
+            .filter(|s| concerns(Some(s.id)))
+            .collect()
+    };
+    if ipc::write_line(
+        write,
+        &Response::Snapshots {
+            snapshots: snapshots(engine),
+        },
+    )
+    .await
+    .is_err()
+    {
+        return;
+    }
+    loop {
+        let event = tokio::select! {
+            event = events.recv() => event,
+            // Anything from the client (or its hanging up) ends the stream.
+            _ = ipc::read_line(reader) => return,
+        };
+        let response = match event {
+            None => return,
+            Some(Event::Resync) => Response::Snapshots {
+                snapshots: snapshots(engine),
+            },
+            Some(event) if concerns(event.id()) => Response::Event { event },
+            Some(_) => continue,
+        };
+        if ipc::write_line(write, &response).await.is_err() {
+            return;
+        }
+    }
+}

@@ -1,0 +1,414 @@
+//! The `ferry` command line: argument definitions and one function per client
+//! command. Every command talks to the agent over its socket (starting one when
+//! none answers) and exits 0 done, 1 transfer failed, 2 invalid input, 3 agent
+//! unreachable.
+
+mod connect;
+mod follow;
+pub mod format;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::engine::{self, CostPolicy};
+use crate::ipc::{Client, ErrorCode, Request, Response, Target};
+
+pub use connect::Endpoint;
+
+/// How a command ended, as its exit status.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Exit {
+    Done = 0,
+    Failed = 1,
+    Invalid = 2,
+    Unreachable = 3,
+    /// Interrupted by Ctrl-C (the transfer goes on in the agent).
+    Interrupted = 130,
+}
+
+impl From<Exit> for ExitCode {
+    fn from(exit: Exit) -> Self {
+        ExitCode::from(exit as u8)
+    }
+}
+
+const ABOUT: &str = "Ferry moves files over HTTP(S) in the background: transfers survive \
+closing the terminal, killing the agent and losing the network, and resume where they stopped.";
+
+const EXAMPLES: &str = "Examples:
+  ferry get https://example.org/big.iso -o ~/Downloads/
+  ferry get https://example.org/big.iso --detach
+  ferry list
+  ferry pause --all";
+
+#[derive(Debug, Parser)]
+#[command(name = "ferry", version, about = ABOUT, after_help = EXAMPLES)]
+pub struct Cli {
+    /// Where the agent keeps its database, socket and log.
+    #[arg(long, global = true, env = "FERRY_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// The settings file (TOML).
+    #[arg(long, global = true, env = "FERRY_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Download a URL.
+    #[command(after_help = "Examples:
+  ferry get https://example.org/big.iso                # into the Downloads folder
+  ferry get https://example.org/big.iso -o /srv/iso/   # into a folder, name from the server
+  ferry get https://example.org/a -o a.bin -H 'Accept: application/octet-stream'
+  id=$(ferry get https://example.org/big.iso --detach) && ferry wait \"$id\"")]
+    Get(GetArgs),
+    /// List every operation.
+    #[command(
+        after_help = "Example:\n  ferry list --json | jq -r '.[] | select(.status == \"Error\") | .id'"
+    )]
+    List {
+        /// One JSON array of operation objects.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one operation in detail.
+    #[command(after_help = "Example:\n  ferry show 3f2a --json")]
+    Show {
+        /// The operation's id, or a unique start of it.
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Pause an operation (it keeps its progress).
+    #[command(after_help = "Examples:\n  ferry pause 3f2a\n  ferry pause --all")]
+    Pause(TargetArgs),
+    /// Resume a paused or failed operation from where it stopped.
+    #[command(after_help = "Examples:\n  ferry resume 3f2a\n  ferry resume --all")]
+    Resume(TargetArgs),
+    /// Cancel an operation and delete its partial data.
+    #[command(after_help = "Example:\n  ferry cancel 3f2a")]
+    Cancel { id: String },
+    /// Start an operation again from the beginning.
+    #[command(after_help = "Example:\n  ferry restart 3f2a")]
+    Restart { id: String },
+    /// Remove an operation from the list (canceling it if it has not ended).
+    #[command(after_help = "Example:\n  ferry remove 3f2a")]
+    Remove { id: String },
+    /// Wait until operations end; exit 0 if all completed.
+    #[command(after_help = "Example:\n  ferry wait 3f2a 91bc && echo all done")]
+    Wait {
+        #[arg(required = true)]
+        ids: Vec<String>,
+    },
+    /// Run the agent in the foreground (it is started by other commands when needed).
+    #[command(after_help = "Example:\n  ferry agent --data-dir /tmp/ferry")]
+    Agent,
+    /// Checkpoint every transfer and stop the agent; the next start resumes them.
+    #[command(after_help = "Example:\n  ferry quit")]
+    Quit,
+    /// Print a shell completion script.
+    #[command(
+        after_help = "Example:\n  ferry completions bash > ~/.local/share/bash-completion/completions/ferry"
+    )]
+    Completions { shell: clap_complete::Shell },
+}
+
+#[derive(Debug, Args)]
+pub struct GetArgs {
+    pub url: String,
+    /// A file, or a folder (existing, or ending with /) that gets the server's name.
+    #[arg(short, long, value_name = "PATH")]
+    pub output: Option<PathBuf>,
+    /// When the download may use a metered network.
+    #[arg(long, value_enum, default_value_t = PolicyArg::Default)]
+    pub policy: PolicyArg,
+    /// A request header, `Name: value`; repeat for more.
+    #[arg(short = 'H', long = "header", value_name = "HEADER")]
+    pub headers: Vec<String>,
+    /// Replace an existing file instead of choosing a free name.
+    #[arg(long)]
+    pub overwrite: bool,
+    /// Print the operation id and return at once.
+    #[arg(long)]
+    pub detach: bool,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum PolicyArg {
+    UnrestrictedOnly,
+    Default,
+    Always,
+}
+
+impl From<PolicyArg> for CostPolicy {
+    fn from(arg: PolicyArg) -> Self {
+        match arg {
+            PolicyArg::UnrestrictedOnly => Self::UnrestrictedOnly,
+            PolicyArg::Default => Self::Default,
+            PolicyArg::Always => Self::Always,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
+pub struct TargetArgs {
+    /// The operation's id, or a unique start of it.
+    pub id: Option<String>,
+    /// Every operation.
+    #[arg(long)]
+    pub all: bool,
+}
+
+impl TargetArgs {
+    fn target(&self) -> Target {
+        match &self.id {
+            Some(id) if !self.all => Target::Id(id.clone()),
+            _ => Target::All,
+        }
+    }
+}
+
+/// Run a client command (everything but `agent` and `completions`).
+pub async fn run(command: Command, endpoint: &Endpoint) -> Exit {
+    match command {
+        Command::Get(args) => get(args, endpoint).await,
+        Command::List { json } => list(endpoint, json).await,
+        Command::Show { id, json } => show(endpoint, id, json).await,
+        Command::Pause(target) => {
+            control(
+                endpoint,
+                Request::Pause {
+                    target: target.target(),
+                },
+            )
+            .await
+        }
+        Command::Resume(target) => {
+            control(
+                endpoint,
+                Request::Resume {
+                    target: target.target(),
+                },
+            )
+            .await
+        }
+        Command::Cancel { id } => control(endpoint, Request::Cancel { id }).await,
+        Command::Restart { id } => control(endpoint, Request::Restart { id }).await,
+        Command::Remove { id } => control(endpoint, Request::Remove { id }).await,
+        Command::Wait { ids } => follow::wait(endpoint, ids).await,
+        Command::Quit => quit(endpoint).await,
+        Command::Agent | Command::Completions { .. } => Exit::Invalid,
+    }
+}
+
+/// Say what went wrong on stderr and pick the exit status.
+fn report(response: &Response) -> Exit {
+    match response {
+        Response::Error { code, message } => {
+            eprintln!("ferry: {message}");
+            match code {
+                ErrorCode::InvalidInput
+                | ErrorCode::NotFound
+                | ErrorCode::Ambiguous
+                | ErrorCode::InvalidState => Exit::Invalid,
+                ErrorCode::ShuttingDown | ErrorCode::Protocol | ErrorCode::Internal => {
+                    Exit::Unreachable
+                }
+            }
+        }
+        other => {
+            eprintln!("ferry: unexpected answer from the agent: {other:?}");
+            Exit::Unreachable
+        }
+    }
+}
+
+/// One request, one response; `None` (after saying why) if the agent is unreachable.
+async fn call(client: &mut Client, request: &Request) -> Result<Response, Exit> {
+    client.call(request).await.map_err(|e| {
+        eprintln!("ferry: {e}");
+        Exit::Unreachable
+    })
+}
+
+fn parse_header(text: &str) -> Option<engine::Header> {
+    let (name, value) = text.split_once(':')?;
+    let name = name.trim();
+    (!name.is_empty()).then(|| engine::Header {
+        name: name.to_owned(),
+        value: value.trim().to_owned(),
+    })
+}
+
+async fn get(args: GetArgs, endpoint: &Endpoint) -> Exit {
+    let mut headers = Vec::new();
+    for text in &args.headers {
+        match parse_header(text) {
+            Some(header) => headers.push(header),
+            None => {
+                eprintln!("ferry: invalid header {text:?}: expected 'Name: value'");
+                return Exit::Invalid;
+            }
+        }
+    }
+    let destination = match args.output.as_deref().map(absolute) {
+        Some(Ok(path)) => Some(path),
+        Some(Err(e)) => {
+            eprintln!("ferry: {e}");
+            return Exit::Invalid;
+        }
+        None => None,
+    };
+    let mut request = engine::Request::download(args.url, destination)
+        .policy(args.policy.into())
+        .overwrite(args.overwrite);
+    request.headers = headers;
+
+    let mut client = match endpoint.connect().await {
+        Ok(client) => client,
+        Err(exit) => return exit,
+    };
+    let snapshot = match call(&mut client, &Request::Create { request }).await {
+        Ok(Response::Snapshot { snapshot }) => snapshot,
+        Ok(other) => return report(&other),
+        Err(exit) => return exit,
+    };
+    if args.detach {
+        println!("{}", snapshot.id);
+        return Exit::Done;
+    }
+    follow::follow_one(endpoint, &snapshot).await
+}
+
+/// Make a user's path absolute against the current directory, keeping a trailing
+/// slash (which says "a folder").
+fn absolute(path: &std::path::Path) -> std::io::Result<PathBuf> {
+    let text = path.as_os_str().to_string_lossy();
+    let trailing = text.ends_with('/') && text.len() > 1;
+    let expanded = match text.strip_prefix("~/") {
+        Some(rest) => dirs::home_dir().unwrap_or_default().join(rest),
+        None => path.to_owned(),
+    };
+    let mut absolute = std::path::absolute(expanded)?;
+    if trailing && !absolute.as_os_str().to_string_lossy().ends_with('/') {
+        absolute.as_mut_os_string().push("/");
+    }
+    Ok(absolute)
+}
+
+async fn list(endpoint: &Endpoint, json: bool) -> Exit {
+    let mut client = match endpoint.connect().await {
+        Ok(client) => client,
+        Err(exit) => return exit,
+    };
+    match call(&mut client, &Request::List).await {
+        Ok(Response::Snapshots { snapshots }) => {
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&snapshots).unwrap_or_default()
+                );
+            } else {
+                print!("{}", format::table(&snapshots));
+            }
+            Exit::Done
+        }
+        Ok(other) => report(&other),
+        Err(exit) => exit,
+    }
+}
+
+async fn show(endpoint: &Endpoint, id: String, json: bool) -> Exit {
+    let mut client = match endpoint.connect().await {
+        Ok(client) => client,
+        Err(exit) => return exit,
+    };
+    match call(&mut client, &Request::Show { id }).await {
+        Ok(Response::Snapshot { snapshot }) => {
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&snapshot).unwrap_or_default()
+                );
+            } else {
+                print!("{}", format::details(&snapshot));
+            }
+            Exit::Done
+        }
+        Ok(other) => report(&other),
+        Err(exit) => exit,
+    }
+}
+
+async fn control(endpoint: &Endpoint, request: Request) -> Exit {
+    let mut client = match endpoint.connect().await {
+        Ok(client) => client,
+        Err(exit) => return exit,
+    };
+    match call(&mut client, &request).await {
+        Ok(Response::Snapshot { snapshot }) => {
+            eprintln!(
+                "{}  {}",
+                snapshot.id.short(),
+                format::status_line(&snapshot)
+            );
+            Exit::Done
+        }
+        Ok(Response::Count { count }) => {
+            eprintln!("{count} operation(s)");
+            Exit::Done
+        }
+        Ok(Response::Done) => Exit::Done,
+        Ok(other) => report(&other),
+        Err(exit) => exit,
+    }
+}
+
+async fn quit(endpoint: &Endpoint) -> Exit {
+    let mut client = match endpoint.connect_existing().await {
+        Ok(Some(client)) => client,
+        Ok(None) => return Exit::Done,
+        Err(exit) => return exit,
+    };
+    match call(&mut client, &Request::Quit).await {
+        Ok(Response::Done) => {
+            // The agent closes the connection once every transfer is checkpointed.
+            while let Ok(Some(_)) = client.next().await {}
+            Exit::Done
+        }
+        Ok(other) => report(&other),
+        Err(exit) => exit,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headers_split_at_the_first_colon() {
+        let h = parse_header("X-Token: a:b ").unwrap();
+        assert_eq!((h.name.as_str(), h.value.as_str()), ("X-Token", "a:b"));
+        assert!(parse_header("no colon").is_none());
+        assert!(parse_header(": empty name").is_none());
+    }
+
+    #[test]
+    fn relative_paths_become_absolute_and_keep_their_slash() {
+        let p = absolute(std::path::Path::new("sub/")).unwrap();
+        assert!(p.is_absolute());
+        assert!(p.to_string_lossy().ends_with("sub/"));
+        let p = absolute(std::path::Path::new("f.bin")).unwrap();
+        assert!(p.ends_with("f.bin"));
+    }
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,176 @@
+//! Words and numbers for the terminal: sizes, speeds, durations, the `list` table
+//! and the `show` page.
+
+use std::fmt::Write as _;
+
+use crate::engine::{Snapshot, Status, operation};
+
+/// `0 B`, `512 B`, `1.5 KiB`, `64.0 MiB`…
+pub fn size(bytes: u64) -> String {
+    const UNITS: [&str; 6] = ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
+    if bytes < 1024 {
+        return format!("{bytes} B");
+    }
+    let mut value = bytes as f64 / 1024.0;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    format!("{value:.1} {}", UNITS[unit])
+}
+
+pub fn speed(bytes_per_sec: f64) -> String {
+    format!("{}/s", size(bytes_per_sec.max(0.0) as u64))
+}
+
+/// `45 s`, `3 min 20 s`, `2 h 5 min`.
+pub fn duration(secs: u64) -> String {
+    match secs {
+        0..60 => format!("{secs} s"),
+        60..3600 => format!("{} min {} s", secs / 60, secs % 60),
+        _ => format!("{} h {} min", secs / 3600, secs % 3600 / 60),
+    }
+}
+
+/// `12.0 MiB of 64.0 MiB (18%)`, or `12.0 MiB` when the total is unknown.
+pub fn progress(bytes: u64, total: Option<u64>) -> String {
+    match total {
+        Some(total) if total > 0 => format!(
+            "{} of {} ({}%)",
+            size(bytes),
+            size(total),
+            bytes.saturating_mul(100) / total
+        ),
+        Some(_) => size(bytes),
+        None => size(bytes),
+    }
+}
+
+/// The status in words, with what the user needs next to it.
+pub fn status_line(s: &Snapshot) -> String {
+    let error = s.error.as_ref();
+    match s.status {
+        Status::Idle => match (s.retry_at, error) {
+            (Some(at), Some(e)) => format!(
+                "Waiting to retry in {} ({:?}: {})",
+                duration(at.saturating_sub(operation::now_millis()).div_ceil(1000)),
+                e.status,
+                e.message
+            ),
+            _ => "Queued".to_owned(),
+        },
+        Status::Running => "Running".to_owned(),
+        Status::PausedByApplication => "Paused".to_owned(),
+        Status::PausedNoNetwork => "Paused: no network".to_owned(),
+        Status::PausedCostedNetwork => "Paused: metered network".to_owned(),
+        Status::PausedSystemPolicy => "Paused: battery saver".to_owned(),
+        Status::Completed => "Completed".to_owned(),
+        Status::Canceled => "Canceled".to_owned(),
+        Status::Error => match error {
+            Some(e) => format!("Failed ({:?}): {}", e.status, e.message),
+            None => "Failed".to_owned(),
+        },
+    }
+}
+
+pub fn table(snapshots: &[Snapshot]) -> String {
+    if snapshots.is_empty() {
+        return "No transfers. Start one with: ferry get URL\n".to_owned();
+    }
+    let mut out = format!(
+        "{:<8}  {:<11}  {:<28}  {:>11}  {}\n",
+        "ID", "STATUS", "PROGRESS", "SPEED", "NAME"
+    );
+    for s in snapshots {
+        let status = match s.status {
+            Status::Idle if s.retry_at.is_some() => "Retrying",
+            Status::Idle => "Queued",
+            Status::PausedByApplication => "Paused",
+            Status::PausedNoNetwork => "NoNetwork",
+            Status::PausedCostedNetwork => "Metered",
+            Status::PausedSystemPolicy => "PowerSaver",
+            Status::Error => "Failed",
+            other => other.as_str(),
+        };
+        let speed_text = if s.status == Status::Running {
+            speed(s.speed)
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            out,
+            "{:<8}  {:<11}  {:<28}  {:>11}  {}",
+            s.id.short(),
+            status,
+            progress(s.bytes, s.total),
+            speed_text,
+            s.display_name()
+        );
+    }
+    out
+}
+
+pub fn details(s: &Snapshot) -> String {
+    let mut out = String::new();
+    let mut line = |key: &str, value: String| {
+        let _ = writeln!(out, "{key:<13}{value}");
+    };
+    line("id", s.id.to_string());
+    line("status", status_line(s));
+    line("url", crate::engine::redact_url(&s.url));
+    line(
+        "destination",
+        s.destination.as_ref().map_or_else(
+            || "(named by the server)".to_owned(),
+            |d| d.display().to_string(),
+        ),
+    );
+    line("progress", progress(s.bytes, s.total));
+    if s.status == Status::Running {
+        let eta = s
+            .eta_secs
+            .map(|e| format!(", {} left", duration(e)))
+            .unwrap_or_default();
+        line("speed", format!("{}{eta}", speed(s.speed)));
+    }
+    line("policy", s.policy.as_kebab().to_owned());
+    if s.attempts > 0 {
+        line("retries", s.attempts.to_string());
+    }
+    if let Some(etag) = &s.validators.etag {
+        line("etag", etag.clone());
+    }
+    if let Some(modified) = &s.validators.last_modified {
+        line("modified", modified.clone());
+    }
+    for header in &s.headers {
+        line("header", format!("{}: …", header.name));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_use_binary_units() {
+        assert_eq!(size(0), "0 B");
+        assert_eq!(size(1023), "1023 B");
+        assert_eq!(size(1536), "1.5 KiB");
+        assert_eq!(size(64 * 1024 * 1024), "64.0 MiB");
+        assert_eq!(
+            progress(16 << 20, Some(64 << 20)),
+            "16.0 MiB of 64.0 MiB (25%)"
+        );
+        assert_eq!(progress(5, None), "5 B");
+    }
+
+    #[test]
+    fn durations_read_naturally() {
+        assert_eq!(duration(45), "45 s");
+        assert_eq!(duration(200), "3 min 20 s");
+        assert_eq!(duration(7500), "2 h 5 min");
+    }
+}

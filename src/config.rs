@@ -1,0 +1,317 @@
+//! User settings, in TOML in the config directory. Loading is tolerant: missing keys
+//! take their defaults, an unknown key or a value of the wrong type is reported and
+//! ignored, and a file that is not TOML at all is reported and replaced by the
+//! defaults. A broken config never stops the agent.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::engine;
+
+/// Every setting, with its default.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Operations running at once.
+    pub max_running: usize,
+    /// Where downloads go when no destination is given (default: the Downloads folder).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub download_dir: Option<PathBuf>,
+    pub max_redirects: usize,
+    /// Follow redirects from https to plain http (off: they fail).
+    pub allow_https_downgrade: bool,
+    /// Seconds between progress checkpoints of a running download.
+    pub checkpoint_interval: f64,
+    pub timeouts: Timeouts,
+    pub retries: Retries,
+}
+
+/// Seconds.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Timeouts {
+    pub connect: f64,
+    pub response: f64,
+    pub stall: f64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Retries {
+    pub max: u32,
+    /// Seconds before the first retry, doubled for each further one.
+    pub base_delay: f64,
+    pub max_delay: f64,
+    /// Longest `Retry-After` (seconds) honoured.
+    pub max_retry_after: f64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        let options = engine::Options::new(PathBuf::new());
+        Self {
+            max_running: options.max_running,
+            download_dir: None,
+            max_redirects: options.max_redirects,
+            allow_https_downgrade: options.allow_https_downgrade,
+            checkpoint_interval: options.checkpoint_interval.as_secs_f64(),
+            timeouts: Timeouts::default(),
+            retries: Retries::default(),
+        }
+    }
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        let t = engine::Timeouts::default();
+        Self {
+            connect: t.connect.as_secs_f64(),
+            response: t.response.as_secs_f64(),
+            stall: t.stall.as_secs_f64(),
+        }
+    }
+}
+
+impl Default for Retries {
+    fn default() -> Self {
+        let r = engine::RetryPolicy::default();
+        Self {
+            max: r.max_retries,
+            base_delay: r.base_delay.as_secs_f64(),
+            max_delay: r.max_delay.as_secs_f64(),
+            max_retry_after: r.max_retry_after.as_secs_f64(),
+        }
+    }
+}
+
+/// Keys whose default is "absent", so the serialized defaults do not show them.
+const OPTIONAL_KEYS: &[&str] = &["download_dir"];
+
+/// A loaded config and what was wrong with the file.
+#[derive(Clone, Debug, Default)]
+pub struct Loaded {
+    pub config: Config,
+    pub warnings: Vec<String>,
+}
+
+/// `$FERRY_CONFIG`, else `<config dir>/ferry/config.toml`.
+pub fn default_path() -> PathBuf {
+    if let Some(path) = std::env::var_os("FERRY_CONFIG") {
+        return PathBuf::from(path);
+    }
+    dirs::config_dir()
+        .unwrap_or_else(|| PathBuf::from("."))
+        .join("ferry")
+        .join("config.toml")
+}
+
+/// Read the config at `path`; a missing file is the defaults without a warning.
+pub fn load(path: &Path) -> Loaded {
+    match std::fs::read_to_string(path) {
+        Ok(text) => parse(&text, path),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Loaded::default(),
+        Err(e) => Loaded {
+            config: Config::default(),
+            warnings: vec![format!(
+                "cannot read {}: {e}; using the defaults",
+                path.display()
+            )],
+        },
+    }
+}
+
+pub fn parse(text: &str, path: &Path) -> Loaded {
+    let user: toml::Table = match toml::from_str(text) {
+        Ok(table) => table,
+        Err(e) => {
+            return Loaded {
+                config: Config::default(),
+                warnings: vec![format!(
+                    "{} is not valid TOML ({}); using the defaults",
+                    path.display(),
+                    e.message()
+                )],
+            };
+        }
+    };
+    let mut merged = toml::Table::try_from(Config::default()).unwrap_or_default();
+    let mut warnings = Vec::new();
+    for (key_path, value) in leaves(&user) {
+        let known = lookup(&merged, &key_path).is_some()
+            || (key_path.len() == 1 && OPTIONAL_KEYS.contains(&key_path[0].as_str()));
+        let dotted = key_path.join(".");
+        if !known {
+            warnings.push(format!(
+                "{}: unknown setting `{dotted}` ignored",
+                path.display()
+            ));
+            continue;
+        }
+        let mut candidate = merged.clone();
+        set(&mut candidate, &key_path, value.clone());
+        match candidate.clone().try_into::<Config>() {
+            Ok(config) if config.check(&dotted).is_none() => merged = candidate,
+            Ok(config) => warnings.push(format!(
+                "{}: {}; using the default",
+                path.display(),
+                config.check(&dotted).unwrap_or_default()
+            )),
+            Err(e) => warnings.push(format!(
+                "{}: bad value for `{dotted}` ({}); using the default",
+                path.display(),
+                e.message()
+            )),
+        }
+    }
+    let config = merged.try_into().unwrap_or_default();
+    Loaded { config, warnings }
+}
+
+/// Every non-table value with its key path.
+fn leaves(table: &toml::Table) -> Vec<(Vec<String>, toml::Value)> {
+    let mut out = Vec::new();
+    for (key, value) in table {
+        match value {
+            toml::Value::Table(inner) => {
+                for (mut path, leaf) in leaves(inner) {
+                    path.insert(0, key.clone());
+                    out.push((path, leaf));
+                }
+            }
+            _ => out.push((vec![key.clone()], value.clone())),
+        }
+    }
+    out
+}
+
+fn lookup<'t>(table: &'t toml::Table, path: &[String]) -> Option<&'t toml::Value> {
+    let (first, rest) = path.split_first()?;
+    let value = table.get(first)?;
+    if rest.is_empty() {
+        return Some(value);
+    }
+    lookup(value.as_table()?, rest)
+}
+
+fn set(table: &mut toml::Table, path: &[String], value: toml::Value) {
+    let Some((first, rest)) = path.split_first() else {
+        return;
+    };
+    if rest.is_empty() {
+        table.insert(first.clone(), value);
+    } else if let Some(toml::Value::Table(inner)) = table.get_mut(first) {
+        set(inner, rest, value);
+    }
+}
+
+fn seconds(value: f64) -> Option<Duration> {
+    Duration::try_from_secs_f64(value).ok()
+}
+
+impl Config {
+    /// A range problem with the setting `key`, if any (types are serde's job).
+    fn check(&self, key: &str) -> Option<String> {
+        let duration = |v: f64| seconds(v).is_none_or(|d| d.is_zero());
+        let bad = match key {
+            "max_running" => self.max_running == 0,
+            "checkpoint_interval" => duration(self.checkpoint_interval),
+            "timeouts.connect" => duration(self.timeouts.connect),
+            "timeouts.response" => duration(self.timeouts.response),
+            "timeouts.stall" => duration(self.timeouts.stall),
+            "retries.base_delay" => seconds(self.retries.base_delay).is_none(),
+            "retries.max_delay" => seconds(self.retries.max_delay).is_none(),
+            "retries.max_retry_after" => seconds(self.retries.max_retry_after).is_none(),
+            "download_dir" => self.download_dir.as_ref().is_some_and(|d| !d.is_absolute()),
+            _ => false,
+        };
+        bad.then(|| format!("`{key}` is out of range"))
+    }
+
+    /// The engine's options for an agent whose data lives in `data_dir`.
+    pub fn engine_options(&self, data_dir: PathBuf) -> engine::Options {
+        let mut options = engine::Options::new(data_dir);
+        let defaults = Config::default();
+        let secs = |v: f64, d: f64| seconds(v).or_else(|| seconds(d)).unwrap_or_default();
+        if let Some(dir) = &self.download_dir {
+            options.download_dir = dir.clone();
+        }
+        options.max_running = self.max_running.max(1);
+        options.max_redirects = self.max_redirects;
+        options.allow_https_downgrade = self.allow_https_downgrade;
+        options.checkpoint_interval = secs(self.checkpoint_interval, defaults.checkpoint_interval);
+        options.timeouts = engine::Timeouts {
+            connect: secs(self.timeouts.connect, defaults.timeouts.connect),
+            response: secs(self.timeouts.response, defaults.timeouts.response),
+            stall: secs(self.timeouts.stall, defaults.timeouts.stall),
+        };
+        options.retry = engine::RetryPolicy {
+            max_retries: self.retries.max,
+            base_delay: secs(self.retries.base_delay, defaults.retries.base_delay),
+            max_delay: secs(self.retries.max_delay, defaults.retries.max_delay),
+            max_retry_after: secs(
+                self.retries.max_retry_after,
+                defaults.retries.max_retry_after,
+            ),
+        };
+        options
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_str(text: &str) -> Loaded {
+        parse(text, Path::new("config.toml"))
+    }
+
+    #[test]
+    fn missing_keys_take_defaults() {
+        let loaded = parse_str("max_running = 2\n[timeouts]\nstall = 0.5\n");
+        assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
+        assert_eq!(loaded.config.max_running, 2);
+        assert_eq!(loaded.config.timeouts.stall, 0.5);
+        assert_eq!(loaded.config.timeouts.connect, 300.0);
+        let options = loaded.config.engine_options("/d".into());
+        assert_eq!(options.timeouts.stall, Duration::from_millis(500));
+        assert_eq!(options.retry.max_retries, 3);
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_are_reported_and_ignored() {
+        let loaded = parse_str(
+            "max_running = \"many\"\ncolour = \"blue\"\n[timeouts]\nconnect = -1\nresponse = 5\n[retries]\nmax = 1\n",
+        );
+        assert_eq!(loaded.config.max_running, 4);
+        assert_eq!(loaded.config.timeouts.connect, 300.0);
+        assert_eq!(loaded.config.timeouts.response, 5.0);
+        assert_eq!(loaded.config.retries.max, 1);
+        let all = loaded.warnings.join("\n");
+        assert!(all.contains("`max_running`"), "{all}");
+        assert!(all.contains("unknown setting `colour`"), "{all}");
+        assert!(all.contains("`timeouts.connect`"), "{all}");
+        assert_eq!(loaded.warnings.len(), 3, "{all}");
+    }
+
+    #[test]
+    fn a_broken_file_gives_the_defaults_and_says_so() {
+        let loaded = parse_str("max_running = [\n");
+        assert_eq!(loaded.config, Config::default());
+        assert!(loaded.warnings[0].contains("not valid TOML"));
+    }
+
+    #[test]
+    fn the_download_dir_is_optional_but_must_be_absolute() {
+        let loaded = parse_str("download_dir = \"/srv/in\"\n");
+        assert_eq!(
+            loaded.config.download_dir.as_deref(),
+            Some(Path::new("/srv/in"))
+        );
+        assert!(loaded.warnings.is_empty());
+        let loaded = parse_str("download_dir = \"rel\"\n");
+        assert_eq!(loaded.config.download_dir, None);
+        assert_eq!(loaded.warnings.len(), 1);
+    }
+}

@@ -1,0 +1,758 @@
+//! The engine: one handle, cheap to clone, that creates, controls, lists and reports
+//! on operations. It persists every status change before announcing it and knows
+//! nothing of windows, sockets or languages.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), ferry::engine::EngineError> {
+//! use ferry::engine::{Engine, Options, Request};
+//! let engine = Engine::open(Options::new("/tmp/ferry-data".into())).await?;
+//! let mut events = engine.subscribe();
+//! let snapshot = engine.create(Request::download("https://example.org/a.iso", None)).await?;
+//! engine.pause(snapshot.id).await?;
+//! engine.resume(snapshot.id).await?;
+//! # Ok(()) }
+//! ```
+
+pub mod error;
+pub mod filename;
+pub mod http;
+pub mod operation;
+pub mod part_file;
+pub mod progress;
+mod recovery;
+pub mod run;
+mod scheduler;
+pub mod store;
+mod validate;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use tokio::sync::{Notify, broadcast, watch};
+
+pub use error::{EngineError, ErrorInfo, ErrorStatus, InvalidRequest, TransferError};
+pub use operation::{
+    CostPolicy, Event, Header, Kind, OperationId, Request, Snapshot, Status, Target, Validators,
+};
+use progress::Live;
+use run::{Checkpoint, Stop};
+use store::{Store, StoreError, StoreNotice};
+
+/// Network timeouts (F13). Defaults follow the seed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Timeouts {
+    /// Establishing a connection (TCP and TLS).
+    pub connect: Duration,
+    /// From sending the request to the response headers.
+    pub response: Duration,
+    /// With no byte of the body arriving.
+    pub stall: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Self {
+            connect: Duration::from_secs(5 * 60),
+            response: Duration::from_secs(2 * 60),
+            stall: Duration::from_secs(2 * 60),
+        }
+    }
+}
+
+/// Automatic retries after a failure that may be temporary (F13).
+#[derive(Clone, Debug, PartialEq)]
+pub struct RetryPolicy {
+    /// Retries after the first attempt; an attempt that gets further than any before
+    /// it gives the operation its retries back.
+    pub max_retries: u32,
+    /// Wait before the first retry; doubled for each further one.
+    pub base_delay: Duration,
+    pub max_delay: Duration,
+    /// Longest `Retry-After` honoured; a server asking for more is waited this long.
+    pub max_retry_after: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            max_retries: 3,
+            base_delay: Duration::from_secs(2),
+            max_delay: Duration::from_secs(5 * 60),
+            max_retry_after: Duration::from_secs(6 * 60 * 60),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// The wait before retry number `attempt` (1-based).
+    pub fn delay(&self, attempt: u32, retry_after: Option<Duration>) -> Duration {
+        if let Some(asked) = retry_after {
+            return asked.min(self.max_retry_after);
+        }
+        let factor = 2u32.saturating_pow(attempt.saturating_sub(1));
+        self.base_delay.saturating_mul(factor).min(self.max_delay)
+    }
+}
+
+/// Everything the engine needs to know; `Options::new(data_dir)` gives the defaults.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Holds the database (`ferry.redb`).
+    pub data_dir: PathBuf,
+    /// Where downloads without a destination go.
+    pub download_dir: PathBuf,
+    /// Operations running at once; the rest wait in creation order.
+    pub max_running: usize,
+    pub timeouts: Timeouts,
+    pub retry: RetryPolicy,
+    /// How often a running download records its progress (data synced first).
+    pub checkpoint_interval: Duration,
+    /// How often `Progress` events are published.
+    pub progress_interval: Duration,
+    pub max_redirects: usize,
+    /// Follow a redirect from https to plain http.
+    pub allow_https_downgrade: bool,
+}
+
+impl Options {
+    pub fn new(data_dir: PathBuf) -> Self {
+        Self {
+            data_dir,
+            download_dir: default_download_dir(),
+            max_running: 4,
+            timeouts: Timeouts::default(),
+            retry: RetryPolicy::default(),
+            checkpoint_interval: Duration::from_secs(1),
+            progress_interval: Duration::from_millis(200),
+            max_redirects: 10,
+            allow_https_downgrade: false,
+        }
+    }
+
+    pub fn database_path(&self) -> PathBuf {
+        self.data_dir.join("ferry.redb")
+    }
+}
+
+/// The user's Downloads folder (XDG user dirs), else `~/Downloads`.
+pub fn default_download_dir() -> PathBuf {
+    dirs::download_dir()
+        .or_else(|| dirs::home_dir().map(|home| home.join("Downloads")))
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// The engine handle.
+#[derive(Clone, Debug)]
+pub struct Engine {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    options: Options,
+    store: Store,
+    state: Mutex<State>,
+    /// Held while a status change is persisted and applied, so changes to one
+    /// operation reach the store and the subscribers in the order they were made.
+    transitions: tokio::sync::Mutex<()>,
+    events: broadcast::Sender<Event>,
+    wake_scheduler: Notify,
+    client: reqwest::Client,
+    notices: Vec<StoreNotice>,
+    shutting_down: watch::Sender<bool>,
+    /// The scheduler and the progress ticker, awaited by `shutdown`.
+    tasks: Mutex<Vec<tokio::task::JoinHandle<()>>>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    ops: HashMap<OperationId, Entry>,
+    next_seq: u64,
+}
+
+#[derive(Debug)]
+struct Entry {
+    snapshot: Snapshot,
+    run: Option<RunHandle>,
+}
+
+/// The engine's side of a running transfer.
+#[derive(Debug)]
+struct RunHandle {
+    stop: watch::Sender<Stop>,
+    live: Arc<Live>,
+    done: watch::Receiver<bool>,
+}
+
+impl Entry {
+    /// The snapshot with live figures filled in.
+    fn view(&self) -> Snapshot {
+        let mut snapshot = self.snapshot.clone();
+        if let Some(run) = &self.run {
+            snapshot.bytes = run.live.bytes();
+            snapshot.total = run.live.total().or(snapshot.total);
+            snapshot.speed = run.live.speed();
+            snapshot.eta_secs = run.live.eta_secs();
+        }
+        snapshot
+    }
+}
+
+impl Engine {
+    /// Open the store in `options.data_dir`, recover every operation (cut `.part`
+    /// files back to their checkpoints, finish interrupted renames) and start
+    /// running what was running or queued.
+    pub async fn open(options: Options) -> Result<Self, EngineError> {
+        std::fs::create_dir_all(&options.data_dir).map_err(|e| {
+            EngineError::Store(StoreError::Open {
+                path: options.data_dir.clone(),
+                source: redb::Error::Io(e),
+            })
+        })?;
+        let db_path = options.database_path();
+        let opened = tokio::task::spawn_blocking(move || Store::open(&db_path))
+            .await
+            .map_err(|_| StoreError::TaskFailed)??;
+        for notice in &opened.notices {
+            tracing::warn!("{notice}");
+        }
+        let mut records = opened.records;
+        let mut changed = Vec::new();
+        for record in &mut records {
+            if recovery::reconcile(record) {
+                changed.push(record.clone());
+            }
+        }
+        for record in &changed {
+            opened.store.put(record).await?;
+        }
+        let next_seq = records.iter().map(|r| r.seq + 1).max().unwrap_or(1);
+        let ops = records
+            .into_iter()
+            .map(|snapshot| {
+                (
+                    snapshot.id,
+                    Entry {
+                        snapshot,
+                        run: None,
+                    },
+                )
+            })
+            .collect();
+        let client = http::build_client(&options).map_err(|e| {
+            EngineError::Store(StoreError::Open {
+                path: options.data_dir.clone(),
+                source: redb::Error::Io(std::io::Error::other(e)),
+            })
+        })?;
+        let (events, _) = broadcast::channel(4096);
+        let inner = Arc::new(Inner {
+            options,
+            store: opened.store,
+            state: Mutex::new(State { ops, next_seq }),
+            transitions: tokio::sync::Mutex::new(()),
+            events,
+            wake_scheduler: Notify::new(),
+            client,
+            notices: opened.notices,
+            shutting_down: watch::Sender::new(false),
+            tasks: Mutex::new(Vec::new()),
+        });
+        let tasks = scheduler::spawn(&inner);
+        *inner
+            .tasks
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = tasks;
+        Ok(Self { inner })
+    }
+
+    pub fn options(&self) -> &Options {
+        &self.inner.options
+    }
+
+    /// What the user should be told about opening the store (a damaged database
+    /// moved aside, unreadable records), in English, for logs and the CLI.
+    pub fn notices(&self) -> Vec<String> {
+        self.inner.notices.iter().map(ToString::to_string).collect()
+    }
+
+    pub fn subscribe(&self) -> Subscription {
+        Subscription {
+            receiver: self.inner.events.subscribe(),
+        }
+    }
+
+    /// Every operation in creation order, read from memory.
+    pub fn list(&self) -> Vec<Snapshot> {
+        let state = self.inner.lock();
+        let mut all: Vec<Snapshot> = state.ops.values().map(Entry::view).collect();
+        all.sort_by_key(|s| s.seq);
+        all
+    }
+
+    pub fn get(&self, id: OperationId) -> Option<Snapshot> {
+        self.inner.lock().ops.get(&id).map(Entry::view)
+    }
+
+    /// Find an operation from its id or a unique prefix of it.
+    pub fn resolve(&self, text: &str) -> Result<OperationId, EngineError> {
+        let state = self.inner.lock();
+        if let Ok(id) = text.parse::<OperationId>()
+            && state.ops.contains_key(&id)
+        {
+            return Ok(id);
+        }
+        let mut found = state.ops.keys().filter(|id| id.matches_prefix(text));
+        match (found.next(), found.next()) {
+            (Some(id), None) => Ok(*id),
+            (Some(_), Some(_)) => Err(EngineError::Ambiguous(text.to_owned())),
+            (None, _) => Err(EngineError::NotFound(text.to_owned())),
+        }
+    }
+
+    /// Validate and persist a new operation; it runs when a slot is free.
+    pub async fn create(&self, request: Request) -> Result<Snapshot, EngineError> {
+        self.inner.refuse_if_shutting_down()?;
+        let url = validate::url(&request.url)?;
+        validate::headers(&request)?;
+        let default_folder = &self.inner.options.download_dir;
+        if request.destination.is_none() {
+            // The default folder is ours to make; a folder the user names is not.
+            let _ = std::fs::create_dir_all(default_folder);
+        }
+        let target = validate::target(request.destination.as_deref(), default_folder)?;
+
+        let _transition = self.inner.transitions.lock().await;
+        let snapshot = {
+            let mut state = self.inner.lock();
+            let seq = state.next_seq;
+            state.next_seq += 1;
+            let mut snapshot = Snapshot::new(seq, &request, url.to_string(), target);
+            if let (Target::File(path), false) = (&snapshot.target, snapshot.overwrite) {
+                snapshot.destination = Some(state.free_destination(path, snapshot.id));
+            }
+            snapshot
+        };
+        self.inner.store.put(&snapshot).await?;
+        self.inner.lock().ops.insert(
+            snapshot.id,
+            Entry {
+                snapshot: snapshot.clone(),
+                run: None,
+            },
+        );
+        tracing::info!(id = %snapshot.id, url = %redact_url(&snapshot.url), "operation created");
+        self.inner.announce(Event::Added {
+            snapshot: Box::new(snapshot.clone()),
+        });
+        self.inner.wake_scheduler.notify_one();
+        Ok(snapshot)
+    }
+
+    /// Stop an operation, keeping its progress; it stays paused until resumed.
+    pub async fn pause(&self, id: OperationId) -> Result<(), EngineError> {
+        self.control(id, Stop::Pause).await
+    }
+
+    /// Queue a paused or failed operation again; it continues from its checkpoint.
+    pub async fn resume(&self, id: OperationId) -> Result<(), EngineError> {
+        self.inner.refuse_if_shutting_down()?;
+        let _transition = self.inner.transitions.lock().await;
+        let mut snapshot = self.inner.snapshot_of(id)?;
+        match snapshot.status {
+            Status::Idle | Status::Running => return Ok(()),
+            Status::Completed | Status::Canceled => {
+                return Err(invalid_state(&snapshot, "resume"));
+            }
+            _ => {}
+        }
+        snapshot.status = Status::Idle;
+        snapshot.attempts = 0;
+        snapshot.retry_at = None;
+        snapshot.error = None;
+        snapshot.finished_at = None;
+        self.inner.commit(snapshot).await?;
+        self.inner.wake_scheduler.notify_one();
+        Ok(())
+    }
+
+    /// Stop an operation for good and delete its partial data.
+    pub async fn cancel(&self, id: OperationId) -> Result<(), EngineError> {
+        self.control(id, Stop::Cancel).await
+    }
+
+    /// Start an operation again from byte zero.
+    pub async fn restart(&self, id: OperationId) -> Result<(), EngineError> {
+        self.control(id, Stop::Restart).await
+    }
+
+    /// Forget an operation (canceling it first if it has not ended). A completed
+    /// download's file stays; a failed one's partial data is deleted.
+    pub async fn remove(&self, id: OperationId) -> Result<(), EngineError> {
+        let status = self.inner.snapshot_of(id)?.status;
+        if !matches!(status, Status::Completed | Status::Canceled) {
+            self.control(id, Stop::Cancel).await?;
+        }
+        let _transition = self.inner.transitions.lock().await;
+        self.inner.store.delete(id).await?;
+        self.inner.lock().ops.remove(&id);
+        self.inner.announce(Event::Removed { id });
+        Ok(())
+    }
+
+    /// Pause every operation that has not ended; returns how many were paused.
+    pub async fn pause_all(&self) -> Result<usize, EngineError> {
+        let ids = self.ids_where(|s| !s.is_finished() && s != Status::PausedByApplication);
+        for id in &ids {
+            self.pause(*id).await?;
+        }
+        Ok(ids.len())
+    }
+
+    /// Resume every paused operation; returns how many were resumed.
+    pub async fn resume_all(&self) -> Result<usize, EngineError> {
+        let ids = self.ids_where(Status::is_paused);
+        for id in &ids {
+            self.resume(*id).await?;
+        }
+        Ok(ids.len())
+    }
+
+    /// Checkpoint every running operation and stop. They stay `Running` in the store,
+    /// so the next [`Engine::open`] resumes them.
+    pub async fn shutdown(&self) {
+        self.inner.shutting_down.send_replace(true);
+        let runs: Vec<watch::Receiver<bool>> = {
+            let state = self.inner.lock();
+            state
+                .ops
+                .values()
+                .filter_map(|entry| entry.run.as_ref())
+                .map(|run| {
+                    run.stop.send_replace(Stop::Shutdown);
+                    run.done.clone()
+                })
+                .collect()
+        };
+        for mut done in runs {
+            let _ = tokio::time::timeout(Duration::from_secs(15), done.wait_for(|d| *d)).await;
+        }
+        let tasks = std::mem::take(
+            &mut *self
+                .inner
+                .tasks
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        );
+        for task in tasks {
+            let _ = task.await;
+        }
+        // Hold the transition lock so no write is under way, then let the file go:
+        // another engine (the next agent) may open it at once.
+        let _transition = self.inner.transitions.lock().await;
+        self.inner.store.close().await;
+        tracing::info!("engine stopped");
+    }
+
+    fn ids_where(&self, keep: impl Fn(Status) -> bool) -> Vec<OperationId> {
+        self.list()
+            .into_iter()
+            .filter(|s| keep(s.status))
+            .map(|s| s.id)
+            .collect()
+    }
+
+    /// Pause, cancel or restart: a running operation is told to stop and the call
+    /// waits until its run has ended and the new status is persisted; any other is
+    /// changed directly.
+    async fn control(&self, id: OperationId, stop: Stop) -> Result<(), EngineError> {
+        self.inner.refuse_if_shutting_down()?;
+        let waiting = {
+            let _transition = self.inner.transitions.lock().await;
+            let snapshot = self.inner.snapshot_of(id)?;
+            let running = {
+                let state = self.inner.lock();
+                state.ops.get(&id).and_then(|e| e.run.as_ref()).map(|run| {
+                    run.stop.send_replace(stop);
+                    run.done.clone()
+                })
+            };
+            match running {
+                Some(done) => Some(done),
+                None => {
+                    self.inner.apply_stop_to_idle(snapshot, stop).await?;
+                    None
+                }
+            }
+        };
+        if let Some(mut done) = waiting {
+            let _ = done.wait_for(|d| *d).await;
+        }
+        Ok(())
+    }
+}
+
+impl Inner {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic while holding the lock leaves plain data behind; keep serving.
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn refuse_if_shutting_down(&self) -> Result<(), EngineError> {
+        if *self.shutting_down.borrow() {
+            Err(EngineError::ShuttingDown)
+        } else {
+            Ok(())
+        }
+    }
+
+    fn snapshot_of(&self, id: OperationId) -> Result<Snapshot, EngineError> {
+        self.lock()
+            .ops
+            .get(&id)
+            .map(Entry::view)
+            .ok_or_else(|| EngineError::NotFound(id.to_string()))
+    }
+
+    fn announce(&self, event: Event) {
+        // No subscriber is fine: nobody is watching.
+        let _ = self.events.send(event);
+    }
+
+    /// Persist a new version of an operation, then apply and announce it. Callers
+    /// hold `transitions`.
+    async fn commit(&self, mut snapshot: Snapshot) -> Result<(), StoreError> {
+        snapshot.updated_at = operation::now_millis();
+        snapshot.speed = 0.0;
+        snapshot.eta_secs = None;
+        self.store.put(&snapshot).await?;
+        if let Some(entry) = self.lock().ops.get_mut(&snapshot.id) {
+            entry.snapshot = snapshot.clone();
+        }
+        tracing::info!(id = %snapshot.id, status = %snapshot.status, "status changed");
+        self.announce(Event::StatusChanged {
+            snapshot: Box::new(snapshot),
+        });
+        Ok(())
+    }
+
+    /// Pause, cancel or restart an operation that is not running.
+    async fn apply_stop_to_idle(
+        &self,
+        mut snapshot: Snapshot,
+        stop: Stop,
+    ) -> Result<(), EngineError> {
+        match (stop, snapshot.status) {
+            (Stop::Pause, Status::PausedByApplication) | (Stop::Cancel, Status::Canceled) => {
+                return Ok(());
+            }
+            (Stop::Pause, s) if s.is_finished() => return Err(invalid_state(&snapshot, "pause")),
+            (Stop::Cancel, Status::Completed) => return Err(invalid_state(&snapshot, "cancel")),
+            _ => {}
+        }
+        match stop {
+            Stop::Pause => snapshot.status = Status::PausedByApplication,
+            Stop::Cancel => cancel_in_place(&mut snapshot),
+            Stop::Restart => self.reset_for_restart(&mut snapshot),
+            Stop::None | Stop::Shutdown => return Ok(()),
+        }
+        self.commit(snapshot).await?;
+        self.wake_scheduler.notify_one();
+        Ok(())
+    }
+
+    fn reset_for_restart(&self, snapshot: &mut Snapshot) {
+        remove_part(snapshot);
+        snapshot.reset_progress();
+        if let (Target::File(path), false) = (&snapshot.target, snapshot.overwrite) {
+            let path = path.clone();
+            snapshot.destination = Some(self.lock().free_destination(&path, snapshot.id));
+        }
+        snapshot.status = Status::Idle;
+        snapshot.attempts = 0;
+        snapshot.retry_at = None;
+        snapshot.error = None;
+        snapshot.finished_at = None;
+    }
+
+    async fn record_checkpoint(
+        &self,
+        id: OperationId,
+        checkpoint: Checkpoint,
+    ) -> Result<(), StoreError> {
+        let _transition = self.transitions.lock().await;
+        let Some(mut snapshot) = self.lock().ops.get(&id).map(|e| e.snapshot.clone()) else {
+            return Ok(());
+        };
+        snapshot.bytes = checkpoint.bytes;
+        snapshot.total = checkpoint.total;
+        snapshot.validators = checkpoint.validators;
+        snapshot.updated_at = operation::now_millis();
+        self.store.put(&snapshot).await?;
+        if let Some(entry) = self.lock().ops.get_mut(&id) {
+            entry.snapshot = snapshot;
+        }
+        Ok(())
+    }
+
+    async fn claim_destination(
+        &self,
+        id: OperationId,
+        name: &str,
+    ) -> Result<PathBuf, TransferError> {
+        let _transition = self.transitions.lock().await;
+        let mut snapshot = self
+            .lock()
+            .ops
+            .get(&id)
+            .map(|e| e.snapshot.clone())
+            .ok_or_else(|| TransferError::new(ErrorStatus::Unknown, "operation vanished"))?;
+        let Target::Folder(folder) = &snapshot.target else {
+            return snapshot
+                .destination
+                .clone()
+                .ok_or_else(|| TransferError::new(ErrorStatus::Unknown, "no destination"));
+        };
+        let wanted = folder.join(name);
+        let path = loop {
+            let candidate = self.lock().free_destination(&wanted, id);
+            let part = operation::part_path(&candidate);
+            match std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&part)
+            {
+                Ok(_) => break candidate,
+                // Another program took the name since we looked: look again.
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+                Err(e) => {
+                    return Err(TransferError::io(
+                        &format!("creating {}", part.display()),
+                        &e,
+                    ));
+                }
+            }
+        };
+        snapshot.destination = Some(path.clone());
+        self.store
+            .put(&snapshot)
+            .await
+            .map_err(|e| TransferError::new(ErrorStatus::FileSystemError, e.to_string()))?;
+        if let Some(entry) = self.lock().ops.get_mut(&id) {
+            entry.snapshot = snapshot;
+        }
+        Ok(path)
+    }
+}
+
+impl State {
+    /// `path`, or the first `path (n)` that no file, no `.part` and no other
+    /// unfinished operation already uses.
+    /// The owner's own destination stays free for it even though its `.part` exists.
+    fn free_destination(&self, path: &Path, owner: OperationId) -> PathBuf {
+        let own = self
+            .ops
+            .get(&owner)
+            .and_then(|entry| entry.snapshot.destination.as_deref());
+        filename::free_variant(path, |candidate| {
+            let claimed = self.ops.values().any(|entry| {
+                entry.snapshot.id != owner
+                    && !entry.snapshot.status.is_finished()
+                    && entry.snapshot.destination.as_deref() == Some(candidate)
+            });
+            let part_taken = own != Some(candidate) && operation::part_path(candidate).exists();
+            !claimed && !part_taken && !candidate.exists()
+        })
+    }
+}
+
+fn invalid_state(snapshot: &Snapshot, action: &'static str) -> EngineError {
+    EngineError::InvalidState {
+        id: snapshot.id,
+        status: snapshot.status,
+        action,
+    }
+}
+
+fn cancel_in_place(snapshot: &mut Snapshot) {
+    remove_part(snapshot);
+    snapshot.status = Status::Canceled;
+    snapshot.retry_at = None;
+    snapshot.finished_at = Some(operation::now_millis());
+}
+
+fn remove_part(snapshot: &Snapshot) {
+    if let Some(part) = snapshot.part_path() {
+        match std::fs::remove_file(&part) {
+            Ok(()) => tracing::debug!(path = %part.display(), "removed partial data"),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                tracing::warn!(path = %part.display(), error = %e, "cannot remove partial data");
+            }
+        }
+    }
+}
+
+/// The URL without user name and password, for logs.
+pub fn redact_url(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(mut parsed) if !parsed.username().is_empty() || parsed.password().is_some() => {
+            let _ = parsed.set_username("");
+            let _ = parsed.set_password(None);
+            parsed.to_string()
+        }
+        Ok(_) => url.to_owned(),
+        Err(_) => "<invalid URL>".to_owned(),
+    }
+}
+
+/// A stream of engine events. A subscriber that falls behind gets `Event::Resync`
+/// and should read [`Engine::list`] again.
+#[derive(Debug)]
+pub struct Subscription {
+    receiver: broadcast::Receiver<Event>,
+}
+
+impl Subscription {
+    /// The next event, or `None` once the engine is gone.
+    pub async fn recv(&mut self) -> Option<Event> {
+        match self.receiver.recv().await {
+            Ok(event) => Some(event),
+            Err(broadcast::error::RecvError::Lagged(_)) => Some(Event::Resync),
+            Err(broadcast::error::RecvError::Closed) => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_the_cap_and_honours_retry_after() {
+        let policy = RetryPolicy {
+            base_delay: Duration::from_secs(2),
+            max_delay: Duration::from_secs(10),
+            ..RetryPolicy::default()
+        };
+        assert_eq!(policy.delay(1, None), Duration::from_secs(2));
+        assert_eq!(policy.delay(2, None), Duration::from_secs(4));
+        assert_eq!(policy.delay(3, None), Duration::from_secs(8));
+        assert_eq!(policy.delay(4, None), Duration::from_secs(10));
+        assert_eq!(policy.delay(40, None), Duration::from_secs(10));
+        assert_eq!(
+            policy.delay(3, Some(Duration::from_secs(1))),
+            Duration::from_secs(1)
+        );
+    }
+
+    #[test]
+    fn redaction_removes_credentials_only() {
+        assert_eq!(redact_url("http://u:p@h/x"), "http://h/x");
+        assert_eq!(redact_url("https://h/x?a=1"), "https://h/x?a=1");
+    }
+}

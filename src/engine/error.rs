@@ -1,0 +1,300 @@
+//! Errors: why a transfer failed (a stable [`ErrorStatus`] plus a message), why a
+//! request was refused, and why an engine call could not be carried out.
+
+use std::error::Error as _;
+use std::io;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use super::operation::{OperationId, Status};
+
+/// Stable failure kinds, after the seed's `WebErrorStatus`. Scripts match on these
+/// names (`--json`), the UI maps each to its words, the scheduler decides retries on them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ErrorStatus {
+    Unknown,
+    BadRequest,
+    Unauthorized,
+    Forbidden,
+    NotFound,
+    Gone,
+    ProxyAuthenticationRequired,
+    RequestTimeout,
+    RequestedRangeNotSatisfiable,
+    TooManyRequests,
+    /// Any other 4xx answer.
+    ClientError,
+    /// Any 5xx answer.
+    ServerError,
+    /// A status the engine does not know what to do with (1xx, 3xx without a location…).
+    UnexpectedStatusCode,
+    HostNameNotResolved,
+    CannotConnect,
+    Timeout,
+    ConnectionReset,
+    TooManyRedirects,
+    HttpsToHttpOnRedirection,
+    CertificateInvalid,
+    /// The server broke the protocol or lied (length, ranges).
+    InvalidResponse,
+    DiskFull,
+    PermissionDenied,
+    /// The local file could not be written or read for another reason.
+    FileSystemError,
+}
+
+impl ErrorStatus {
+    /// Whether an automatic retry can help. 4xx answers other than 408/429 will not
+    /// change by asking again; a full disk or a refused write need the user.
+    pub fn is_retryable(self) -> bool {
+        matches!(
+            self,
+            Self::Unknown
+                | Self::RequestTimeout
+                | Self::TooManyRequests
+                | Self::ServerError
+                | Self::HostNameNotResolved
+                | Self::CannotConnect
+                | Self::Timeout
+                | Self::ConnectionReset
+                | Self::InvalidResponse
+        )
+    }
+
+    /// The status for an HTTP answer that is not a success.
+    pub fn from_http(code: u16) -> Self {
+        match code {
+            400 => Self::BadRequest,
+            401 => Self::Unauthorized,
+            403 => Self::Forbidden,
+            404 => Self::NotFound,
+            407 => Self::ProxyAuthenticationRequired,
+            408 => Self::RequestTimeout,
+            410 => Self::Gone,
+            416 => Self::RequestedRangeNotSatisfiable,
+            429 => Self::TooManyRequests,
+            _ if (400..500).contains(&code) => Self::ClientError,
+            _ if (500..600).contains(&code) => Self::ServerError,
+            _ => Self::UnexpectedStatusCode,
+        }
+    }
+
+    pub fn from_io(error: &io::Error) -> Self {
+        match error.kind() {
+            io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded => Self::DiskFull,
+            io::ErrorKind::PermissionDenied | io::ErrorKind::ReadOnlyFilesystem => {
+                Self::PermissionDenied
+            }
+            _ => Self::FileSystemError,
+        }
+    }
+}
+
+/// A failed attempt: what the scheduler and the user see.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct TransferError {
+    pub status: ErrorStatus,
+    pub message: String,
+    /// The HTTP status code, when the failure was an answer.
+    pub http_status: Option<u16>,
+    /// From `Retry-After`: the server asked us to wait this long.
+    pub retry_after: Option<Duration>,
+}
+
+impl TransferError {
+    pub fn new(status: ErrorStatus, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            message: message.into(),
+            http_status: None,
+            retry_after: None,
+        }
+    }
+
+    /// A local file operation failed; `what` says which ("writing /a/b.part").
+    pub fn io(what: &str, error: &io::Error) -> Self {
+        let status = ErrorStatus::from_io(error);
+        let message = match status {
+            ErrorStatus::DiskFull => format!("no space left on the device while {what}"),
+            ErrorStatus::PermissionDenied => format!("permission denied while {what}"),
+            _ => format!("{what}: {error}"),
+        };
+        Self::new(status, message)
+    }
+
+    /// Map a reqwest failure to a stable status, looking through its causes.
+    pub fn from_reqwest(error: &reqwest::Error) -> Self {
+        if let Some(redirect) = find_source::<RedirectRefused>(error) {
+            return Self::new(redirect.status(), redirect.to_string());
+        }
+        let detail = chain(error);
+        let status = if error.is_timeout() {
+            ErrorStatus::Timeout
+        } else if error.is_dns() {
+            ErrorStatus::HostNameNotResolved
+        } else if error.is_redirect() {
+            ErrorStatus::TooManyRedirects
+        } else if detail.contains("invalid HTTP") || detail.contains("parse") {
+            // hyper refused what the server sent (a malformed status line or header).
+            ErrorStatus::InvalidResponse
+        } else if let Some(io) = find_source::<io::Error>(error) {
+            match io.kind() {
+                io::ErrorKind::ConnectionRefused
+                | io::ErrorKind::HostUnreachable
+                | io::ErrorKind::NetworkUnreachable
+                | io::ErrorKind::AddrNotAvailable => ErrorStatus::CannotConnect,
+                io::ErrorKind::TimedOut => ErrorStatus::Timeout,
+                _ if error.is_connect() && detail.contains("certificate") => {
+                    ErrorStatus::CertificateInvalid
+                }
+                _ if error.is_connect() => ErrorStatus::CannotConnect,
+                _ => ErrorStatus::ConnectionReset,
+            }
+        } else if detail.contains("certificate") || detail.contains("Certificate") {
+            ErrorStatus::CertificateInvalid
+        } else if error.is_connect() {
+            ErrorStatus::CannotConnect
+        } else if error.is_body() || error.is_decode() || error.is_request() {
+            ErrorStatus::ConnectionReset
+        } else {
+            ErrorStatus::Unknown
+        };
+        Self::new(status, detail)
+    }
+}
+
+/// Why a redirect was not followed (given to reqwest's redirect policy, found again
+/// in the error's causes).
+#[derive(Clone, Debug, thiserror::Error)]
+pub enum RedirectRefused {
+    #[error("too many redirects (more than {0})")]
+    TooMany(usize),
+    #[error("refused a redirect from https to plain http ({0})")]
+    Downgrade(String),
+}
+
+impl RedirectRefused {
+    fn status(&self) -> ErrorStatus {
+        match self {
+            Self::TooMany(_) => ErrorStatus::TooManyRedirects,
+            Self::Downgrade(_) => ErrorStatus::HttpsToHttpOnRedirection,
+        }
+    }
+}
+
+fn find_source<'a, T: std::error::Error + 'static>(
+    error: &'a (dyn std::error::Error + 'static),
+) -> Option<&'a T> {
+    let mut current = Some(error);
+    while let Some(err) = current {
+        if let Some(found) = err.downcast_ref::<T>() {
+            return Some(found);
+        }
+        current = err.source();
+    }
+    None
+}
+
+/// "outer: inner: innermost", without repeating a cause already in the text above it.
+fn chain(error: &reqwest::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(err) = source {
+        let part = err.to_string();
+        if !text.contains(&part) {
+            text.push_str(": ");
+            text.push_str(&part);
+        }
+        source = err.source();
+    }
+    text
+}
+
+/// The persisted form of the last failure, as `--json` shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorInfo {
+    pub status: ErrorStatus,
+    pub message: String,
+    #[serde(default)]
+    pub http_status: Option<u16>,
+}
+
+impl From<&TransferError> for ErrorInfo {
+    fn from(error: &TransferError) -> Self {
+        Self {
+            status: error.status,
+            message: error.message.clone(),
+            http_status: error.http_status,
+        }
+    }
+}
+
+/// A request refused at creation: nothing was persisted.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum InvalidRequest {
+    #[error("not a valid URL: {input:?} ({reason})")]
+    NotAUrl { input: String, reason: String },
+    #[error("unsupported URL scheme {scheme:?}: Ferry downloads over http and https")]
+    UnsupportedScheme { scheme: String },
+    #[error("the URL has no host: {0:?}")]
+    NoHost(String),
+    #[error("the destination folder {0} does not exist")]
+    FolderMissing(PathBuf),
+    #[error("{0} is not a folder")]
+    NotAFolder(PathBuf),
+    #[error("cannot write to the destination folder {path}: {reason}")]
+    FolderNotWritable { path: PathBuf, reason: String },
+    #[error("the destination path must be absolute: {0}")]
+    RelativePath(PathBuf),
+    #[error("invalid header {name:?}: {reason}")]
+    InvalidHeader { name: String, reason: String },
+}
+
+/// Why an engine call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error(transparent)]
+    Invalid(#[from] InvalidRequest),
+    #[error("no operation matches {0:?}")]
+    NotFound(String),
+    #[error("{0:?} matches several operations; give more of the id")]
+    Ambiguous(String),
+    #[error("operation {id} is {status}: cannot {action} it")]
+    InvalidState {
+        id: OperationId,
+        status: Status,
+        action: &'static str,
+    },
+    #[error("the engine is shutting down")]
+    ShuttingDown,
+    #[error(transparent)]
+    Store(#[from] super::store::StoreError),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_errors_are_final_except_408_and_429() {
+        for code in [400, 401, 403, 404, 410, 418] {
+            assert!(!ErrorStatus::from_http(code).is_retryable(), "{code}");
+        }
+        for code in [408, 429, 500, 502, 503] {
+            assert!(ErrorStatus::from_http(code).is_retryable(), "{code}");
+        }
+        assert_eq!(ErrorStatus::from_http(404), ErrorStatus::NotFound);
+        assert_eq!(ErrorStatus::from_http(503), ErrorStatus::ServerError);
+    }
+
+    #[test]
+    fn disk_full_is_named_and_not_retried() {
+        let err = TransferError::io("writing x", &io::Error::from(io::ErrorKind::StorageFull));
+        assert_eq!(err.status, ErrorStatus::DiskFull);
+        assert!(!err.status.is_retryable());
+        assert!(err.message.contains("no space"));
+    }
+}

@@ -1,0 +1,441 @@
+//! The operation model: ids, requests, the status machine and the snapshots the
+//! engine hands out. Everything here is plain data (serde), shared by the store,
+//! the agent protocol and every front end.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::error::ErrorInfo;
+
+/// Identifies one operation for its whole life, across agent restarts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct OperationId(Uuid);
+
+impl OperationId {
+    pub fn new() -> Self {
+        Self(Uuid::new_v4())
+    }
+
+    /// The first 8 hex digits: what tables show and what people type.
+    pub fn short(&self) -> String {
+        self.0.simple().to_string()[..8].to_owned()
+    }
+
+    pub fn as_u128(&self) -> u128 {
+        self.0.as_u128()
+    }
+
+    pub fn from_u128(value: u128) -> Self {
+        Self(Uuid::from_u128(value))
+    }
+
+    /// Whether `prefix` (with or without dashes, any case) starts this id.
+    pub fn matches_prefix(&self, prefix: &str) -> bool {
+        let wanted: String = prefix
+            .chars()
+            .filter(|c| *c != '-')
+            .flat_map(char::to_lowercase)
+            .collect();
+        !wanted.is_empty() && self.0.simple().to_string().starts_with(&wanted)
+    }
+}
+
+impl Default for OperationId {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Display for OperationId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl FromStr for OperationId {
+    type Err = uuid::Error;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Uuid::parse_str(s).map(Self)
+    }
+}
+
+/// What an operation moves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    Download,
+}
+
+/// When an operation may use the network (the seed's `BackgroundTransferCostPolicy`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CostPolicy {
+    UnrestrictedOnly,
+    #[default]
+    Default,
+    Always,
+}
+
+impl CostPolicy {
+    /// The spelling of the command line (`unrestricted-only`, `default`, `always`).
+    pub fn as_kebab(&self) -> &'static str {
+        match self {
+            Self::UnrestrictedOnly => "unrestricted-only",
+            Self::Default => "default",
+            Self::Always => "always",
+        }
+    }
+}
+
+/// One custom request header, sent on every request of the operation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Header {
+    pub name: String,
+    pub value: String,
+}
+
+/// What the caller asks for. Validated by [`crate::engine::Engine::create`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Request {
+    pub kind: Kind,
+    pub url: String,
+    /// A file path, or a folder that receives a name chosen from the response.
+    /// `None`: the engine's default folder.
+    #[serde(default)]
+    pub destination: Option<PathBuf>,
+    #[serde(default)]
+    pub headers: Vec<Header>,
+    #[serde(default)]
+    pub policy: CostPolicy,
+    #[serde(default)]
+    pub group: Option<String>,
+    /// Replace an existing file at the destination instead of choosing a free name.
+    #[serde(default)]
+    pub overwrite: bool,
+}
+
+impl Request {
+    pub fn download(url: impl Into<String>, destination: impl Into<Option<PathBuf>>) -> Self {
+        Self {
+            kind: Kind::Download,
+            url: url.into(),
+            destination: destination.into(),
+            headers: Vec::new(),
+            policy: CostPolicy::Default,
+            group: None,
+            overwrite: false,
+        }
+    }
+
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push(Header {
+            name: name.into(),
+            value: value.into(),
+        });
+        self
+    }
+
+    pub fn policy(mut self, policy: CostPolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    pub fn overwrite(mut self, overwrite: bool) -> Self {
+        self.overwrite = overwrite;
+        self
+    }
+}
+
+/// Where the bytes of a download go, as decided at creation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Target {
+    /// Exactly this file (a free variant of it when it exists and overwrite is off).
+    File(PathBuf),
+    /// A file in this folder, named from the response.
+    Folder(PathBuf),
+}
+
+/// The status machine; names follow the seed (`BackgroundTransferStatus`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Status {
+    /// Queued: waiting for a free slot or for the time of its next retry.
+    Idle,
+    Running,
+    PausedByApplication,
+    PausedNoNetwork,
+    PausedCostedNetwork,
+    PausedSystemPolicy,
+    Completed,
+    Canceled,
+    Error,
+}
+
+impl Status {
+    /// Completed, canceled or failed: nothing will move it again by itself.
+    pub fn is_finished(self) -> bool {
+        matches!(self, Self::Completed | Self::Canceled | Self::Error)
+    }
+
+    pub fn is_paused(self) -> bool {
+        matches!(
+            self,
+            Self::PausedByApplication
+                | Self::PausedNoNetwork
+                | Self::PausedCostedNetwork
+                | Self::PausedSystemPolicy
+        )
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Idle => "Idle",
+            Self::Running => "Running",
+            Self::PausedByApplication => "PausedByApplication",
+            Self::PausedNoNetwork => "PausedNoNetwork",
+            Self::PausedCostedNetwork => "PausedCostedNetwork",
+            Self::PausedSystemPolicy => "PausedSystemPolicy",
+            Self::Completed => "Completed",
+            Self::Canceled => "Canceled",
+            Self::Error => "Error",
+        }
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What the server said about the resource, used to resume only the same version.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Validators {
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+}
+
+impl Validators {
+    /// The value for `If-Range`: a strong ETag, else Last-Modified (RFC 9110 §13.1.5:
+    /// weak ETags may not be used there).
+    pub fn if_range(&self) -> Option<&str> {
+        match &self.etag {
+            Some(etag) if !etag.starts_with("W/") => Some(etag),
+            _ => self.last_modified.as_deref(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.etag.is_none() && self.last_modified.is_none()
+    }
+}
+
+/// Milliseconds since the Unix epoch: what the store and the JSON output carry.
+pub type Millis = u64;
+
+pub fn now_millis() -> Millis {
+    to_millis(SystemTime::now())
+}
+
+pub fn to_millis(time: SystemTime) -> Millis {
+    time.duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+pub fn from_millis(millis: Millis) -> SystemTime {
+    UNIX_EPOCH + Duration::from_millis(millis)
+}
+
+/// Everything known about one operation, as persisted and as shown.
+///
+/// `speed` and `eta` are live figures, never persisted. `bytes` is live while running
+/// and the last checkpoint otherwise.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    pub id: OperationId,
+    /// Creation order; the queue is first-in first-out on it.
+    pub seq: u64,
+    pub kind: Kind,
+    pub url: String,
+    pub target: Target,
+    /// The file the bytes end up in, once known (a folder target learns it from the
+    /// first response).
+    pub destination: Option<PathBuf>,
+    pub status: Status,
+    pub bytes: u64,
+    pub total: Option<u64>,
+    #[serde(default)]
+    pub speed: f64,
+    #[serde(default)]
+    pub eta_secs: Option<u64>,
+    pub headers: Vec<Header>,
+    pub policy: CostPolicy,
+    pub group: Option<String>,
+    pub overwrite: bool,
+    pub validators: Validators,
+    /// Automatic retries used since the last success or manual resume.
+    pub attempts: u32,
+    /// The furthest offset any attempt reached: retries only reset when it grows.
+    #[serde(default)]
+    pub high_water: u64,
+    /// While `Idle` after a failure: when the next attempt may start.
+    pub retry_at: Option<Millis>,
+    pub error: Option<ErrorInfo>,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+    pub finished_at: Option<Millis>,
+}
+
+impl Snapshot {
+    pub(crate) fn new(seq: u64, request: &Request, url: String, target: Target) -> Self {
+        let now = now_millis();
+        let destination = match &target {
+            Target::File(path) => Some(path.clone()),
+            Target::Folder(_) => None,
+        };
+        Self {
+            id: OperationId::new(),
+            seq,
+            kind: request.kind,
+            url,
+            target,
+            destination,
+            status: Status::Idle,
+            bytes: 0,
+            total: None,
+            speed: 0.0,
+            eta_secs: None,
+            headers: request.headers.clone(),
+            policy: request.policy,
+            group: request.group.clone(),
+            overwrite: request.overwrite,
+            validators: Validators::default(),
+            attempts: 0,
+            high_water: 0,
+            retry_at: None,
+            error: None,
+            created_at: now,
+            updated_at: now,
+            finished_at: None,
+        }
+    }
+
+    /// The name people recognise: the destination's file name, else the URL's last segment.
+    pub fn display_name(&self) -> String {
+        if let Some(name) = self.destination.as_deref().and_then(Path::file_name) {
+            return name.to_string_lossy().into_owned();
+        }
+        let trimmed = self.url.split(['?', '#']).next().unwrap_or(&self.url);
+        trimmed
+            .trim_end_matches('/')
+            .rsplit('/')
+            .next()
+            .filter(|s| !s.is_empty())
+            .unwrap_or(&self.url)
+            .to_owned()
+    }
+
+    /// Where the bytes live until the download completes.
+    pub fn part_path(&self) -> Option<PathBuf> {
+        self.destination.as_deref().map(part_path)
+    }
+
+    /// Forget progress so the next attempt starts from byte zero.
+    pub(crate) fn reset_progress(&mut self) {
+        self.bytes = 0;
+        self.total = None;
+        self.validators = Validators::default();
+        self.high_water = 0;
+        if matches!(self.target, Target::Folder(_)) {
+            self.destination = None;
+        }
+    }
+}
+
+/// `<destination>.part`.
+pub fn part_path(destination: &Path) -> PathBuf {
+    let mut name = destination.as_os_str().to_owned();
+    name.push(".part");
+    PathBuf::from(name)
+}
+
+/// What subscribers hear. `Progress` is throttled; the others arrive once per change,
+/// after the change is persisted.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Event {
+    Added {
+        snapshot: Box<Snapshot>,
+    },
+    Progress {
+        id: OperationId,
+        bytes: u64,
+        total: Option<u64>,
+        speed: f64,
+        eta_secs: Option<u64>,
+    },
+    StatusChanged {
+        snapshot: Box<Snapshot>,
+    },
+    Removed {
+        id: OperationId,
+    },
+    /// The subscriber fell behind and missed events: read `list()` again.
+    Resync,
+}
+
+impl Event {
+    pub fn id(&self) -> Option<OperationId> {
+        match self {
+            Self::Added { snapshot } | Self::StatusChanged { snapshot } => Some(snapshot.id),
+            Self::Progress { id, .. } | Self::Removed { id } => Some(*id),
+            Self::Resync => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefix_matching_ignores_case_and_dashes() {
+        let id: OperationId = "6f1c2a9e-1b2c-4d5e-8f90-0123456789ab".parse().unwrap();
+        assert!(id.matches_prefix("6F1C"));
+        assert!(id.matches_prefix("6f1c2a9e-1b"));
+        assert!(!id.matches_prefix("6f1d"));
+        assert!(!id.matches_prefix(""));
+        assert_eq!(id.short(), "6f1c2a9e");
+    }
+
+    #[test]
+    fn if_range_prefers_a_strong_etag() {
+        let mut v = Validators {
+            etag: Some("\"abc\"".into()),
+            last_modified: Some("Mon, 01 Jan 2024 00:00:00 GMT".into()),
+        };
+        assert_eq!(v.if_range(), Some("\"abc\""));
+        v.etag = Some("W/\"abc\"".into());
+        assert_eq!(v.if_range(), Some("Mon, 01 Jan 2024 00:00:00 GMT"));
+        v.last_modified = None;
+        assert_eq!(v.if_range(), None);
+    }
+
+    #[test]
+    fn display_name_falls_back_to_the_url() {
+        let request = Request::download("http://h/dir/file.iso?x=1", None);
+        let snap = Snapshot::new(
+            1,
+            &request,
+            request.url.clone(),
+            Target::Folder("/tmp".into()),
+        );
+        assert_eq!(snap.display_name(), "file.iso");
+        assert_eq!(part_path(Path::new("/a/b.iso")), Path::new("/a/b.iso.part"));
+    }
+}

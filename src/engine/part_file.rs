@@ -1,0 +1,219 @@
+//! The `.part` file of a running download: large positioned writes done on the
+//! blocking pool while the network keeps reading (double buffering), and the
+//! "synced before checkpointed" rule in one place.
+
+use std::fs::{File, OpenOptions};
+use std::io;
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use tokio::task::JoinHandle;
+
+/// Bytes gathered before one write system call. Large writes keep the syscall and
+/// task-spawn cost per byte low; two buffers per running download bound memory.
+const BUFFER_BYTES: usize = 1 << 20;
+
+#[derive(Debug)]
+pub struct PartFile {
+    path: PathBuf,
+    file: Arc<File>,
+    /// Data not yet handed to the kernel, starting at `buffer_offset`.
+    buffer: Vec<u8>,
+    buffer_offset: u64,
+    /// A write on the blocking pool: it gives back its buffer for reuse.
+    in_flight: Option<JoinHandle<io::Result<Vec<u8>>>>,
+    /// Where the in-flight write ends.
+    in_flight_end: u64,
+    /// Every byte below this offset is in the file (written, maybe not yet synced).
+    written: u64,
+    spare: Vec<u8>,
+}
+
+impl PartFile {
+    /// Open (or create) `path` and cut it to at most `offset` bytes, so data past the
+    /// last checkpoint is never trusted. Returns the file and the offset writing
+    /// resumes at (smaller than `offset` if the file is shorter).
+    pub async fn open(path: &Path, offset: u64) -> io::Result<(Self, u64)> {
+        let owned = path.to_owned();
+        let (file, resume_at) = tokio::task::spawn_blocking(move || {
+            let file = OpenOptions::new()
+                .create(true)
+                .truncate(false)
+                .read(true)
+                .write(true)
+                .open(&owned)?;
+            let len = file.metadata()?.len();
+            let resume_at = len.min(offset);
+            if len != resume_at {
+                file.set_len(resume_at)?;
+            }
+            Ok::<_, io::Error>((file, resume_at))
+        })
+        .await
+        .map_err(io::Error::other)??;
+        Ok((
+            Self {
+                path: path.to_owned(),
+                file: Arc::new(file),
+                buffer: Vec::new(),
+                buffer_offset: resume_at,
+                in_flight: None,
+                in_flight_end: resume_at,
+                written: resume_at,
+                spare: Vec::new(),
+            },
+            resume_at,
+        ))
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The offset the next byte goes to.
+    pub fn position(&self) -> u64 {
+        self.buffer_offset + self.buffer.len() as u64
+    }
+
+    pub async fn write(&mut self, mut data: &[u8]) -> io::Result<()> {
+        while !data.is_empty() {
+            if self.buffer.capacity() == 0 {
+                self.buffer.reserve_exact(BUFFER_BYTES);
+            }
+            let room = BUFFER_BYTES - self.buffer.len();
+            let take = room.min(data.len());
+            self.buffer.extend_from_slice(&data[..take]);
+            data = &data[take..];
+            if self.buffer.len() >= BUFFER_BYTES {
+                self.submit().await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Hand the buffer to the kernel and wait for every write: afterwards
+    /// `position()` bytes are in the file (not necessarily on the disk).
+    pub async fn flush(&mut self) -> io::Result<u64> {
+        self.submit().await?;
+        self.finish_in_flight().await?;
+        Ok(self.position())
+    }
+
+    /// Flush, then make the data durable; returns the offset that is now safe to
+    /// record in a checkpoint.
+    pub async fn sync(&mut self) -> io::Result<u64> {
+        let offset = self.flush().await?;
+        let file = Arc::clone(&self.file);
+        tokio::task::spawn_blocking(move || file.sync_data())
+            .await
+            .map_err(io::Error::other)??;
+        Ok(offset)
+    }
+
+    /// Make durable what earlier writes put in the file, without writing the buffer:
+    /// after a failed write (a full disk) this is what a checkpoint may still cover.
+    pub async fn sync_written(&mut self) -> io::Result<u64> {
+        let written = self.written;
+        let file = Arc::clone(&self.file);
+        tokio::task::spawn_blocking(move || file.sync_data())
+            .await
+            .map_err(io::Error::other)??;
+        Ok(written)
+    }
+
+    /// A handle to make the written data durable from another task while writing goes on.
+    pub fn sync_handle(&self) -> Arc<File> {
+        Arc::clone(&self.file)
+    }
+
+    /// Drop everything: the server sent another version, start from byte zero.
+    pub async fn truncate_to_zero(&mut self) -> io::Result<()> {
+        self.buffer.clear();
+        self.finish_in_flight().await?;
+        let file = Arc::clone(&self.file);
+        tokio::task::spawn_blocking(move || {
+            file.set_len(0)?;
+            file.sync_data()
+        })
+        .await
+        .map_err(io::Error::other)??;
+        self.buffer_offset = 0;
+        self.written = 0;
+        self.in_flight_end = 0;
+        Ok(())
+    }
+
+    async fn submit(&mut self) -> io::Result<()> {
+        if self.buffer.is_empty() {
+            return Ok(());
+        }
+        self.finish_in_flight().await?;
+        let data = std::mem::replace(&mut self.buffer, std::mem::take(&mut self.spare));
+        let offset = self.buffer_offset;
+        self.buffer_offset += data.len() as u64;
+        self.in_flight_end = self.buffer_offset;
+        let file = Arc::clone(&self.file);
+        self.in_flight = Some(tokio::task::spawn_blocking(move || {
+            file.write_all_at(&data, offset)?;
+            Ok(data)
+        }));
+        Ok(())
+    }
+
+    async fn finish_in_flight(&mut self) -> io::Result<()> {
+        if let Some(write) = self.in_flight.take() {
+            let mut done = write.await.map_err(io::Error::other)??;
+            self.written = self.in_flight_end;
+            done.clear();
+            self.spare = done;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn opening_cuts_a_longer_file_back_to_the_checkpoint() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.part");
+        std::fs::write(&path, vec![7u8; 5000]).unwrap();
+        let (mut part, at) = PartFile::open(&path, 3000).await.unwrap();
+        assert_eq!(at, 3000);
+        assert_eq!(std::fs::metadata(&path).unwrap().len(), 3000);
+        part.write(&[1, 2, 3]).await.unwrap();
+        assert_eq!(part.sync().await.unwrap(), 3003);
+        let bytes = std::fs::read(&path).unwrap();
+        assert_eq!(&bytes[2999..], &[7, 1, 2, 3]);
+    }
+
+    #[tokio::test]
+    async fn a_shorter_file_resumes_at_its_end() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.part");
+        std::fs::write(&path, vec![7u8; 100]).unwrap();
+        let (_, at) = PartFile::open(&path, 3000).await.unwrap();
+        assert_eq!(at, 100);
+    }
+
+    #[tokio::test]
+    async fn large_writes_cross_buffers_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.part");
+        let (mut part, _) = PartFile::open(&path, 0).await.unwrap();
+        let data: Vec<u8> = (0..3 * BUFFER_BYTES + 12345)
+            .map(|i| (i % 251) as u8)
+            .collect();
+        for chunk in data.chunks(70_001) {
+            part.write(chunk).await.unwrap();
+        }
+        assert_eq!(part.flush().await.unwrap(), data.len() as u64);
+        assert_eq!(std::fs::read(&path).unwrap(), data);
+        part.truncate_to_zero().await.unwrap();
+        assert_eq!(part.position(), 0);
+        assert_eq!(std::fs::metadata(&path).unwrap().len(), 0);
+    }
+}

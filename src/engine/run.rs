@@ -1,0 +1,131 @@
+//! What a running transfer may ask of the engine: its settings, its live counters,
+//! whether it was told to stop, and to record checkpoints and its destination.
+//! Transfer code (http.rs, later ftp.rs) sees only this, never the engine's state.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use tokio::sync::watch;
+
+use super::error::TransferError;
+use super::operation::{OperationId, Validators};
+use super::progress::Live;
+use super::{Inner, Options};
+
+/// Why a running transfer is asked to stop.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stop {
+    None,
+    /// Checkpoint and stop; the operation becomes `PausedByApplication`.
+    Pause,
+    /// Stop at once; the `.part` is deleted.
+    Cancel,
+    /// Stop at once; progress is reset and the operation queued again.
+    Restart,
+    /// Checkpoint and stop; the agent is quitting and the next start resumes it.
+    Shutdown,
+}
+
+impl Stop {
+    /// Whether the transfer must record its progress before it stops.
+    pub fn keeps_progress(self) -> bool {
+        matches!(self, Self::Pause | Self::Shutdown)
+    }
+}
+
+/// How a run ended, as the transfer reports it.
+#[derive(Debug)]
+pub enum RunEnd {
+    /// Every byte is in the `.part` file, synced.
+    Completed {
+        bytes: u64,
+    },
+    /// It honoured a stop request (after checkpointing when the request asks for it).
+    Stopped,
+    Failed(TransferError),
+}
+
+/// Progress that is safe to record: the bytes below `bytes` are synced to disk.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Checkpoint {
+    pub bytes: u64,
+    pub total: Option<u64>,
+    pub validators: Validators,
+}
+
+/// The engine, as one running transfer sees it.
+#[derive(Debug)]
+pub struct RunContext {
+    pub(super) inner: Arc<Inner>,
+    pub(super) id: OperationId,
+    pub(super) live: Arc<Live>,
+    pub(super) stop: watch::Receiver<Stop>,
+}
+
+impl RunContext {
+    pub fn id(&self) -> OperationId {
+        self.id
+    }
+
+    pub fn options(&self) -> &Options {
+        &self.inner.options
+    }
+
+    pub fn client(&self) -> &reqwest::Client {
+        &self.inner.client
+    }
+
+    pub fn live(&self) -> &Live {
+        &self.live
+    }
+
+    /// The stop request so far (`Stop::None` while none).
+    pub fn stop_requested(&self) -> Stop {
+        *self.stop.borrow()
+    }
+
+    /// Resolves when a stop is requested; never if the engine forgets the run.
+    pub async fn stopped(&mut self) -> Stop {
+        let stop = self.stop.wait_for(|s| *s != Stop::None).await.map(|s| *s);
+        match stop {
+            Ok(stop) => stop,
+            Err(_) => std::future::pending().await,
+        }
+    }
+
+    /// Record progress. Call only with bytes already synced to disk.
+    pub async fn checkpoint(&self, checkpoint: Checkpoint) -> Result<(), TransferError> {
+        self.recorder().checkpoint(checkpoint).await
+    }
+
+    /// A handle that records checkpoints from another task (a background sync).
+    pub fn recorder(&self) -> Recorder {
+        Recorder {
+            inner: Arc::clone(&self.inner),
+            id: self.id,
+        }
+    }
+
+    /// For a download into a folder: reserve a free file name built from `name` and
+    /// create its `.part`, so no other operation or program takes it.
+    pub async fn claim_destination(&self, name: &str) -> Result<PathBuf, TransferError> {
+        self.inner.claim_destination(self.id, name).await
+    }
+}
+
+/// Records the checkpoints of one operation; cheap to clone, `Send`.
+#[derive(Clone, Debug)]
+pub struct Recorder {
+    inner: Arc<Inner>,
+    id: OperationId,
+}
+
+impl Recorder {
+    /// Record progress. Call only with bytes already synced to disk.
+    pub async fn checkpoint(&self, checkpoint: Checkpoint) -> Result<(), TransferError> {
+        self.inner
+            .record_checkpoint(self.id, checkpoint)
+            .await
+            .map_err(|e| TransferError::new(super::ErrorStatus::FileSystemError, e.to_string()))
+    }
+}

@@ -1,0 +1,427 @@
+//! Persistence in redb: one table of operation records (JSON, so fields can be added
+//! without a migration), one of metadata holding the schema version.
+//!
+//! A database that cannot be read is moved aside and replaced by an empty one, so a
+//! damaged file never turns into a crash loop; a database written by a newer Ferry is
+//! refused, never rewritten.
+
+use std::panic::AssertUnwindSafe;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
+
+use super::operation::{OperationId, Snapshot, now_millis};
+
+const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
+const OPERATIONS: TableDefinition<u128, &[u8]> = TableDefinition::new("operations");
+const SCHEMA_KEY: &str = "schema_version";
+
+/// The layout this build writes. Raise it with a migration in [`Store::open`].
+pub const SCHEMA_VERSION: u64 = 1;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(
+        "the database {path} was written by a newer Ferry (schema {found}, this build knows {supported}); \
+         update Ferry, or move the file away to start empty"
+    )]
+    NewerSchema {
+        path: PathBuf,
+        found: u64,
+        supported: u64,
+    },
+    #[error("cannot open the database {path}: {source}")]
+    Open {
+        path: PathBuf,
+        #[source]
+        source: redb::Error,
+    },
+    #[error("cannot move the damaged database {path} aside: {source}")]
+    MoveAside {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("database write failed: {0}")]
+    Write(#[source] redb::Error),
+    #[error("cannot encode an operation record: {0}")]
+    Encode(#[source] serde_json::Error),
+    #[error("the database task stopped unexpectedly")]
+    TaskFailed,
+    #[error("the database is closed")]
+    Closed,
+}
+
+/// Something the user should be told about what happened while opening the store.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StoreNotice {
+    /// The file could not be read; it was kept under `moved_to` and an empty one made.
+    MovedAside { moved_to: PathBuf, reason: String },
+    /// Records this build cannot decode; they stay in the file untouched.
+    UnreadableRecords { count: usize },
+}
+
+impl std::fmt::Display for StoreNotice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::MovedAside { moved_to, reason } => write!(
+                f,
+                "the database was damaged ({reason}); it was moved to {} and Ferry started with an empty list",
+                moved_to.display()
+            ),
+            Self::UnreadableRecords { count } => write!(
+                f,
+                "{count} operation record(s) in the database could not be read and were skipped"
+            ),
+        }
+    }
+}
+
+/// A handle on the database; cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    /// `None` once closed.
+    db: Arc<std::sync::Mutex<Option<Arc<Database>>>>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").finish_non_exhaustive()
+    }
+}
+
+/// What [`Store::open`] found.
+#[derive(Debug)]
+pub struct Opened {
+    pub store: Store,
+    pub records: Vec<Snapshot>,
+    pub notices: Vec<StoreNotice>,
+}
+
+/// Why a file could not be used: damaged (move it aside) or an error to report.
+enum OpenFailure {
+    Damaged(String),
+    Fatal(StoreError),
+}
+
+impl Store {
+    /// Open or create the database at `path` and read every record. Blocking.
+    pub fn open(path: &Path) -> Result<Opened, StoreError> {
+        match Self::try_open(path) {
+            Ok((store, records, skipped)) => Ok(Opened {
+                store,
+                records,
+                notices: skipped_notice(skipped),
+            }),
+            Err(OpenFailure::Fatal(error)) => Err(error),
+            Err(OpenFailure::Damaged(reason)) => {
+                let moved_to = move_aside(path)?;
+                tracing::error!(
+                    path = %path.display(),
+                    moved_to = %moved_to.display(),
+                    %reason,
+                    "database damaged; moved aside, starting with an empty one"
+                );
+                let (store, records, skipped) =
+                    Self::try_open(path).map_err(|failure| match failure {
+                        OpenFailure::Fatal(error) => error,
+                        OpenFailure::Damaged(reason) => StoreError::Open {
+                            path: path.to_owned(),
+                            source: redb::Error::Corrupted(reason),
+                        },
+                    })?;
+                let mut notices = vec![StoreNotice::MovedAside { moved_to, reason }];
+                notices.extend(skipped_notice(skipped));
+                Ok(Opened {
+                    store,
+                    records,
+                    notices,
+                })
+            }
+        }
+    }
+
+    fn try_open(path: &Path) -> Result<(Store, Vec<Snapshot>, usize), OpenFailure> {
+        // redb checks some invariants with debug assertions; a damaged file must not
+        // bring the agent down, whatever the build.
+        let opened = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            let db = Database::create(path).map_err(|e| classify(path, e.into()))?;
+            let (records, skipped) = init_and_read(path, &db)?;
+            Ok((db, records, skipped))
+        }));
+        match opened {
+            Ok(Ok((db, records, skipped))) => Ok((
+                Store {
+                    db: Arc::new(std::sync::Mutex::new(Some(Arc::new(db)))),
+                },
+                records,
+                skipped,
+            )),
+            Ok(Err(failure)) => Err(failure),
+            Err(_) => Err(OpenFailure::Damaged(
+                "the storage engine rejected the file".into(),
+            )),
+        }
+    }
+
+    /// Write one record, durably, before the caller announces the change.
+    pub async fn put(&self, snapshot: &Snapshot) -> Result<(), StoreError> {
+        let key = snapshot.id.as_u128();
+        let bytes = serde_json::to_vec(snapshot).map_err(StoreError::Encode)?;
+        self.write(move |db| {
+            let txn = db.begin_write()?;
+            txn.open_table(OPERATIONS)?.insert(key, bytes.as_slice())?;
+            txn.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    pub async fn delete(&self, id: OperationId) -> Result<(), StoreError> {
+        let key = id.as_u128();
+        self.write(move |db| {
+            let txn = db.begin_write()?;
+            txn.open_table(OPERATIONS)?.remove(key)?;
+            txn.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    fn database(&self) -> Option<Arc<Database>> {
+        self.db
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Release the file, waiting for writes under way; later writes fail.
+    pub async fn close(&self) {
+        let taken = self
+            .db
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        let Some(mut db) = taken else { return };
+        for _ in 0..500 {
+            match Arc::try_unwrap(db) {
+                Ok(db) => {
+                    drop(db);
+                    return;
+                }
+                Err(shared) => db = shared,
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        tracing::warn!("the database is still in use after closing");
+    }
+
+    async fn write(
+        &self,
+        work: impl FnOnce(&Database) -> Result<(), redb::Error> + Send + 'static,
+    ) -> Result<(), StoreError> {
+        let db = self.database().ok_or(StoreError::Closed)?;
+        tokio::task::spawn_blocking(move || work(&db))
+            .await
+            .map_err(|_| StoreError::TaskFailed)?
+            .map_err(StoreError::Write)
+    }
+}
+
+fn skipped_notice(skipped: usize) -> Vec<StoreNotice> {
+    if skipped == 0 {
+        Vec::new()
+    } else {
+        vec![StoreNotice::UnreadableRecords { count: skipped }]
+    }
+}
+
+/// Record the schema version (or check it) and decode every operation.
+fn init_and_read(path: &Path, db: &Database) -> Result<(Vec<Snapshot>, usize), OpenFailure> {
+    let fail = |e: redb::Error| classify(path, e);
+    let txn = db.begin_write().map_err(|e| fail(e.into()))?;
+    {
+        let mut meta = txn.open_table(META).map_err(|e| fail(e.into()))?;
+        let found = meta
+            .get(SCHEMA_KEY)
+            .map_err(|e| fail(e.into()))?
+            .map(|v| v.value());
+        match found {
+            Some(found) if found > SCHEMA_VERSION => {
+                return Err(OpenFailure::Fatal(StoreError::NewerSchema {
+                    path: path.to_owned(),
+                    found,
+                    supported: SCHEMA_VERSION,
+                }));
+            }
+            Some(_) => {}
+            None => {
+                meta.insert(SCHEMA_KEY, SCHEMA_VERSION)
+                    .map_err(|e| fail(e.into()))?;
+                meta.insert("created_at", now_millis())
+                    .map_err(|e| fail(e.into()))?;
+            }
+        }
+        txn.open_table(OPERATIONS).map_err(|e| fail(e.into()))?;
+    }
+    txn.commit().map_err(|e| fail(e.into()))?;
+
+    let read = db.begin_read().map_err(|e| fail(e.into()))?;
+    let table = read.open_table(OPERATIONS).map_err(|e| fail(e.into()))?;
+    let mut records = Vec::new();
+    let mut skipped = 0;
+    for entry in table.iter().map_err(|e| fail(e.into()))? {
+        let (key, value) = entry.map_err(|e| fail(e.into()))?;
+        match serde_json::from_slice::<Snapshot>(value.value()) {
+            Ok(record) if record.id.as_u128() == key.value() => records.push(record),
+            Ok(_) | Err(_) => {
+                tracing::warn!(key = %OperationId::from_u128(key.value()), "skipping an unreadable operation record");
+                skipped += 1;
+            }
+        }
+    }
+    records.sort_by_key(|r| r.seq);
+    Ok((records, skipped))
+}
+
+/// Damage means "move it aside"; anything else (permissions, a full disk, a lock)
+/// is reported as it is, because moving the file would not help and could lose data.
+fn classify(path: &Path, error: redb::Error) -> OpenFailure {
+    let damaged = match &error {
+        redb::Error::Corrupted(_) | redb::Error::TableTypeMismatch { .. } => true,
+        redb::Error::Io(io) => io.kind() == std::io::ErrorKind::InvalidData,
+        _ => false,
+    };
+    if damaged {
+        OpenFailure::Damaged(error.to_string())
+    } else {
+        OpenFailure::Fatal(StoreError::Open {
+            path: path.to_owned(),
+            source: error,
+        })
+    }
+}
+
+fn move_aside(path: &Path) -> Result<PathBuf, StoreError> {
+    let stamp = now_millis() / 1000;
+    let mut moved = path.as_os_str().to_owned();
+    moved.push(format!(".corrupt-{stamp}"));
+    let moved = PathBuf::from(moved);
+    std::fs::rename(path, &moved).map_err(|source| StoreError::MoveAside {
+        path: path.to_owned(),
+        source,
+    })?;
+    Ok(moved)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::operation::{Request, Target};
+
+    fn record(seq: u64) -> Snapshot {
+        let request = Request::download("http://127.0.0.1/x", None);
+        Snapshot::new(
+            seq,
+            &request,
+            request.url.clone(),
+            Target::Folder("/tmp".into()),
+        )
+    }
+
+    #[tokio::test]
+    async fn records_survive_reopening_in_creation_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ferry.redb");
+        let (a, b) = (record(2), record(1));
+        {
+            let opened = Store::open(&path).unwrap();
+            assert!(opened.records.is_empty());
+            opened.store.put(&a).await.unwrap();
+            opened.store.put(&b).await.unwrap();
+        }
+        let opened = Store::open(&path).unwrap();
+        assert_eq!(opened.records, vec![b.clone(), a.clone()]);
+        opened.store.delete(b.id).await.unwrap();
+        drop(opened);
+        assert_eq!(Store::open(&path).unwrap().records, vec![a]);
+    }
+
+    #[test]
+    fn a_newer_schema_is_refused_and_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ferry.redb");
+        {
+            let db = Database::create(&path).unwrap();
+            let txn = db.begin_write().unwrap();
+            txn.open_table(META)
+                .unwrap()
+                .insert(SCHEMA_KEY, SCHEMA_VERSION + 1)
+                .unwrap();
+            txn.commit().unwrap();
+        }
+        let err = Store::open(&path).unwrap_err();
+        assert!(
+            matches!(err, StoreError::NewerSchema { found: 2, .. }),
+            "{err}"
+        );
+        assert!(err.to_string().contains("newer Ferry"));
+        // Still there, still newer: nothing was moved aside or downgraded.
+        let again = Store::open(&path).unwrap_err();
+        assert!(
+            matches!(again, StoreError::NewerSchema { found: 2, .. }),
+            "{again}"
+        );
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn a_damaged_file_is_moved_aside() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ferry.redb");
+        let junk: Vec<u8> = (0..64 * 1024u32)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+            .collect();
+        std::fs::write(&path, &junk).unwrap();
+        let opened = Store::open(&path).unwrap();
+        assert!(opened.records.is_empty());
+        let [StoreNotice::MovedAside { moved_to, .. }] = opened.notices.as_slice() else {
+            panic!("expected a moved-aside notice, got {:?}", opened.notices);
+        };
+        assert!(
+            std::fs::read(moved_to).unwrap() == junk,
+            "the damaged file is kept as it was"
+        );
+        assert!(
+            moved_to
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("ferry.redb.corrupt-")
+        );
+    }
+
+    #[tokio::test]
+    async fn an_undecodable_record_is_skipped_and_counted() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ferry.redb");
+        let good = record(1);
+        {
+            let opened = Store::open(&path).unwrap();
+            opened.store.put(&good).await.unwrap();
+            let txn = opened.store.database().unwrap().begin_write().unwrap();
+            txn.open_table(OPERATIONS)
+                .unwrap()
+                .insert(7u128, b"{not json".as_slice())
+                .unwrap();
+            txn.commit().unwrap();
+        }
+        let opened = Store::open(&path).unwrap();
+        assert_eq!(opened.records, vec![good]);
+        assert_eq!(
+            opened.notices,
+            vec![StoreNotice::UnreadableRecords { count: 1 }]
+        );
+    }
+}

@@ -1,0 +1,140 @@
+//! Checks done at creation, so that a request that can never succeed is refused with
+//! a reason before anything is persisted.
+
+use std::path::{Path, PathBuf};
+
+use super::error::InvalidRequest;
+use super::operation::{Request, Target};
+
+/// Schemes this build can transfer.
+const SCHEMES: &[&str] = &["http", "https"];
+
+/// Parse and check the URL.
+pub fn url(input: &str) -> Result<reqwest::Url, InvalidRequest> {
+    let trimmed = input.trim();
+    let url = reqwest::Url::parse(trimmed).map_err(|e| InvalidRequest::NotAUrl {
+        input: input.to_owned(),
+        reason: e.to_string(),
+    })?;
+    if !SCHEMES.contains(&url.scheme()) {
+        return Err(InvalidRequest::UnsupportedScheme {
+            scheme: url.scheme().to_owned(),
+        });
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(InvalidRequest::NoHost(input.to_owned()));
+    }
+    Ok(url)
+}
+
+pub fn headers(request: &Request) -> Result<(), InvalidRequest> {
+    for header in &request.headers {
+        let invalid = |reason: &str| InvalidRequest::InvalidHeader {
+            name: header.name.clone(),
+            reason: reason.to_owned(),
+        };
+        reqwest::header::HeaderName::from_bytes(header.name.as_bytes())
+            .map_err(|_| invalid("not a valid header name"))?;
+        reqwest::header::HeaderValue::from_str(&header.value)
+            .map_err(|_| invalid("the value has characters a header cannot carry"))?;
+    }
+    Ok(())
+}
+
+/// Decide where the bytes go: the destination as given (a folder when it names an
+/// existing folder or ends with a separator, else a file), or the default folder.
+/// The folder must exist and be writable.
+pub fn target(destination: Option<&Path>, default_folder: &Path) -> Result<Target, InvalidRequest> {
+    let Some(path) = destination else {
+        ensure_writable_folder(default_folder)?;
+        return Ok(Target::Folder(default_folder.to_owned()));
+    };
+    if !path.is_absolute() {
+        return Err(InvalidRequest::RelativePath(path.to_owned()));
+    }
+    let names_folder = path.as_os_str().to_string_lossy().ends_with('/');
+    if path.is_dir() {
+        ensure_writable_folder(path)?;
+        return Ok(Target::Folder(path.to_owned()));
+    }
+    if names_folder {
+        return Err(InvalidRequest::FolderMissing(path.to_owned()));
+    }
+    let parent = path.parent().unwrap_or(Path::new("/"));
+    ensure_writable_folder(parent)?;
+    Ok(Target::File(path.to_owned()))
+}
+
+/// Existence and permission bits are not enough (read-only mounts, ACLs, root):
+/// create and remove a probe file.
+fn ensure_writable_folder(folder: &Path) -> Result<(), InvalidRequest> {
+    match std::fs::metadata(folder) {
+        Err(_) => return Err(InvalidRequest::FolderMissing(folder.to_owned())),
+        Ok(meta) if !meta.is_dir() => return Err(InvalidRequest::NotAFolder(folder.to_owned())),
+        Ok(_) => {}
+    }
+    let probe: PathBuf = folder.join(format!(".ferry-probe-{}", uuid::Uuid::new_v4().simple()));
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)
+    {
+        Ok(_) => {
+            let _ = std::fs::remove_file(&probe);
+            Ok(())
+        }
+        Err(e) => Err(InvalidRequest::FolderNotWritable {
+            path: folder.to_owned(),
+            reason: e.to_string(),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_are_checked_for_scheme_and_host() {
+        assert!(url("https://example.org/a").is_ok());
+        assert!(matches!(
+            url("not-a-url"),
+            Err(InvalidRequest::NotAUrl { .. })
+        ));
+        assert!(matches!(
+            url("gopher://x/"),
+            Err(InvalidRequest::UnsupportedScheme { scheme }) if scheme == "gopher"
+        ));
+        assert!(matches!(
+            url("http://"),
+            Err(InvalidRequest::NotAUrl { .. })
+        ));
+    }
+
+    #[test]
+    fn a_trailing_slash_names_a_folder_that_must_exist() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("nope/");
+        assert!(matches!(
+            target(Some(&missing), dir.path()),
+            Err(InvalidRequest::FolderMissing(_))
+        ));
+        assert_eq!(
+            target(Some(dir.path()), Path::new("/")).unwrap(),
+            Target::Folder(dir.path().to_owned())
+        );
+        let file = dir.path().join("f.bin");
+        assert_eq!(
+            target(Some(&file), Path::new("/")).unwrap(),
+            Target::File(file.clone())
+        );
+        assert!(matches!(
+            target(Some(Path::new("rel/f.bin")), dir.path()),
+            Err(InvalidRequest::RelativePath(_))
+        ));
+        assert!(matches!(
+            target(Some(&dir.path().join("no/such/f.bin")), dir.path()),
+            Err(InvalidRequest::FolderMissing(_))
+        ));
+    }
+}

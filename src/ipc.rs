@@ -1,0 +1,272 @@
+//! The agent's socket protocol: JSON lines over a Unix socket. The client opens
+//! with `hello` (the protocol version); each request gets one response line, except
+//! `watch`, which turns the connection into a stream of events.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::UnixStream;
+use tokio::net::unix::{OwnedReadHalf, OwnedWriteHalf};
+
+use crate::engine::{self, EngineError, Event, Snapshot};
+
+/// Bumped on any incompatible change of the types below.
+pub const PROTOCOL: u32 = 1;
+/// Longest line either side accepts; a longer one is a protocol error.
+pub const MAX_LINE: usize = 1 << 20;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum Request {
+    Hello {
+        protocol: u32,
+    },
+    Create {
+        request: engine::Request,
+    },
+    List,
+    Show {
+        id: String,
+    },
+    Pause {
+        target: Target,
+    },
+    Resume {
+        target: Target,
+    },
+    Cancel {
+        id: String,
+    },
+    Restart {
+        id: String,
+    },
+    Remove {
+        id: String,
+    },
+    /// Snapshots of the given operations (all when empty), then their events.
+    Watch {
+        ids: Vec<String>,
+    },
+    /// Checkpoint everything and exit.
+    Quit,
+}
+
+/// One operation (by id or unique id prefix) or all of them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Target {
+    All,
+    Id(String),
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Response {
+    Welcome {
+        protocol: u32,
+        version: String,
+        pid: u32,
+        /// Things the user should hear about (a damaged database moved aside…).
+        notices: Vec<String>,
+    },
+    Snapshot {
+        snapshot: Box<Snapshot>,
+    },
+    Snapshots {
+        snapshots: Vec<Snapshot>,
+    },
+    /// How many operations a `--all` request changed.
+    Count {
+        count: usize,
+    },
+    Done,
+    Event {
+        event: Event,
+    },
+    Error {
+        code: ErrorCode,
+        message: String,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The request can never succeed as given (bad URL, unwritable folder…).
+    InvalidInput,
+    NotFound,
+    Ambiguous,
+    /// Not possible in the operation's current status.
+    InvalidState,
+    ShuttingDown,
+    /// The line was not a request of this protocol.
+    Protocol,
+    Internal,
+}
+
+impl Response {
+    pub fn error(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self::Error {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<&EngineError> for Response {
+    fn from(error: &EngineError) -> Self {
+        let code = match error {
+            EngineError::Invalid(_) => ErrorCode::InvalidInput,
+            EngineError::NotFound(_) => ErrorCode::NotFound,
+            EngineError::Ambiguous(_) => ErrorCode::Ambiguous,
+            EngineError::InvalidState { .. } => ErrorCode::InvalidState,
+            EngineError::ShuttingDown => ErrorCode::ShuttingDown,
+            EngineError::Store(_) => ErrorCode::Internal,
+        };
+        Self::error(code, error.to_string())
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum IpcError {
+    #[error("the agent closed the connection")]
+    Closed,
+    #[error("connection to the agent failed: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("the agent sent something this client does not understand: {0}")]
+    Decode(#[from] serde_json::Error),
+    #[error(
+        "the agent speaks protocol {agent}, this client {client}; restart the agent (`ferry quit`)"
+    )]
+    Version { agent: u32, client: u32 },
+    #[error("unexpected answer from the agent: {0:?}")]
+    Unexpected(Box<Response>),
+}
+
+/// Read one line of at most [`MAX_LINE`] bytes; `None` at end of stream.
+pub async fn read_line<R: AsyncBufRead + Unpin>(reader: &mut R) -> std::io::Result<Option<String>> {
+    let mut buf = Vec::new();
+    let n = reader
+        .take(MAX_LINE as u64 + 1)
+        .read_until(b'\n', &mut buf)
+        .await?;
+    if n == 0 {
+        return Ok(None);
+    }
+    if buf.last() != Some(&b'\n') && buf.len() > MAX_LINE {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "line too long",
+        ));
+    }
+    String::from_utf8(buf)
+        .map(|s| Some(s.trim_end().to_owned()))
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
+}
+
+/// Write `value` as one JSON line.
+pub async fn write_line<W: AsyncWriteExt + Unpin, T: Serialize>(
+    writer: &mut W,
+    value: &T,
+) -> std::io::Result<()> {
+    let mut line = serde_json::to_vec(value).map_err(std::io::Error::other)?;
+    line.push(b'\n');
+    writer.write_all(&line).await?;
+    writer.flush().await
+}
+
+/// A connection to the agent, after the handshake.
+#[derive(Debug)]
+pub struct Client {
+    reader: BufReader<OwnedReadHalf>,
+    writer: OwnedWriteHalf,
+    /// What the agent said in its welcome: its version and notices.
+    pub notices: Vec<String>,
+    pub agent_pid: u32,
+}
+
+impl Client {
+    pub async fn connect(socket: &Path) -> Result<Self, IpcError> {
+        let stream = UnixStream::connect(socket).await?;
+        let (read, write) = stream.into_split();
+        let mut client = Self {
+            reader: BufReader::new(read),
+            writer: write,
+            notices: Vec::new(),
+            agent_pid: 0,
+        };
+        match client.call(&Request::Hello { protocol: PROTOCOL }).await? {
+            Response::Welcome {
+                protocol: PROTOCOL,
+                notices,
+                pid,
+                ..
+            } => {
+                client.notices = notices;
+                client.agent_pid = pid;
+                Ok(client)
+            }
+            Response::Welcome { protocol, .. } => Err(IpcError::Version {
+                agent: protocol,
+                client: PROTOCOL,
+            }),
+            other => Err(IpcError::Unexpected(Box::new(other))),
+        }
+    }
+
+    /// Send a request without waiting for an answer (for `watch`, read with `next`).
+    pub async fn send(&mut self, request: &Request) -> Result<(), IpcError> {
+        write_line(&mut self.writer, request).await?;
+        Ok(())
+    }
+
+    /// Send a request and read its response.
+    pub async fn call(&mut self, request: &Request) -> Result<Response, IpcError> {
+        write_line(&mut self.writer, request).await?;
+        self.next().await?.ok_or(IpcError::Closed)
+    }
+
+    /// The next line from the agent (for `watch`); `None` when it hung up.
+    pub async fn next(&mut self) -> Result<Option<Response>, IpcError> {
+        match read_line(&mut self.reader).await? {
+            Some(line) => Ok(Some(serde_json::from_str(&line)?)),
+            None => Ok(None),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requests_have_a_stable_json_shape() {
+        let json = serde_json::to_string(&Request::Pause {
+            target: Target::Id("ab12".into()),
+        })
+        .unwrap();
+        assert_eq!(json, r#"{"op":"pause","target":{"id":"ab12"}}"#);
+        let json = serde_json::to_string(&Request::Resume {
+            target: Target::All,
+        })
+        .unwrap();
+        assert_eq!(json, r#"{"op":"resume","target":"all"}"#);
+        let back: Request = serde_json::from_str(r#"{"op":"list"}"#).unwrap();
+        assert_eq!(back, Request::List);
+        assert!(serde_json::from_str::<Request>(r#"{"op":"format_disk"}"#).is_err());
+    }
+
+    #[tokio::test]
+    async fn overlong_lines_are_refused() {
+        let mut data: &[u8] = &vec![b'x'; MAX_LINE + 10];
+        let mut reader = BufReader::new(&mut data);
+        assert!(read_line(&mut reader).await.is_err());
+        let mut data: &[u8] = b"{\"op\":\"list\"}\n";
+        let mut reader = BufReader::new(&mut data);
+        assert_eq!(
+            read_line(&mut reader).await.unwrap().unwrap(),
+            "{\"op\":\"list\"}"
+        );
+    }
+}

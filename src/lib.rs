@@ -1,0 +1,10 @@
+//! Ferry: a download and upload manager that keeps transfers going in the
+//! background. The engine owns transfers and their persistence; the agent serves it
+//! on a local socket; the command line and the desktop app are its clients.
+
+pub mod agent;
+pub mod cli;
+pub mod config;
+pub mod engine;
+pub mod ipc;
+pub mod logging;

@@ -1,0 +1,553 @@
+//! HTTP downloads through the engine's public API, against the test server.
+
+mod support;
+
+use std::time::Duration;
+
+use ferry::engine::{ErrorStatus, Request, Status};
+use support::server::{Fault, Resource, TestServer};
+use support::*;
+
+const MIB: usize = 1024 * 1024;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn downloads_of_0_b_1_mib_and_64_mib_are_byte_exact() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start().await;
+    let engine = open(options(dir.path())).await;
+    let mut events = engine.subscribe();
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+
+    let mut ids = Vec::new();
+    for (name, len) in [("empty.bin", 0), ("one.bin", MIB), ("big.bin", 64 * MIB)] {
+        let body = data(len, len as u64);
+        server.put(&format!("/{name}"), Resource::new(body.clone()));
+        let created = engine
+            .create(Request::download(
+                server.url(&format!("/{name}")),
+                Some(out.join(name)),
+            ))
+            .await
+            .unwrap();
+        ids.push((created.id, name, sha256(&body), len));
+    }
+    for (id, name, hash, len) in ids {
+        let done = wait_finished(&engine, &mut events, id).await;
+        assert_eq!(done.status, Status::Completed, "{name}: {:?}", done.error);
+        assert_eq!(done.bytes, len as u64);
+        assert_eq!(done.total, Some(len as u64));
+        assert_eq!(sha256_file(&out.join(name)), hash, "{name}");
+    }
+    assert_eq!(
+        files_in(&out),
+        ["big.bin", "empty.bin", "one.bin"],
+        "no .part left"
+    );
+    engine.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_chunked_response_of_unknown_length_completes() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start().await;
+    let body = data(3 * MIB + 17, 7);
+    let mut resource = Resource::new(body.clone());
+    resource.chunked = true;
+    server.put("/stream", resource);
+    let engine = open(options(dir.path())).await;
+    let mut events = engine.subscribe();
+    let dest = dir.path().join("stream.bin");
+    let id = engine
+        .create(Request::download(server.url("/stream"), Some(dest.clone())))
+        .await
+        .unwrap()
+        .id;
+    let done = wait_finished(&engine, &mut events, id).await;
+    assert_eq!(done.status, Status::Completed, "{:?}", done.error);
+    assert_eq!(done.total, Some(body.len() as u64));
+    assert_eq!(sha256_file(&dest), sha256(&body));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pause_then_resume_continues_from_the_checkpoint() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start().await;
+    let body = data(8 * MIB, 3);
+    server.put("/f", Resource::new(body.clone()).rate(4 * MIB as u64));
+    let engine = open(options(dir.path())).await;
+    let mut events = engine.subscribe();
+    let dest = dir.path().join("f.bin");
+    let id = engine
+        .create(Request::download(server.url("/f"), Some(dest.clone())))
+        .await
+        .unwrap()
+        .id;
+
+    wait_bytes(&engine, &mut events, id, 2 * MIB as u64).await;
+    engine.pause(id).await.unwrap();
+    let paused = engine.get(id).unwrap();
+    assert_eq!(paused.status, Status::PausedByApplication);
+    assert!(paused.bytes >= 2 * MIB as u64 && paused.bytes < body.len() as u64);
+    let part = dest.with_file_name("f.bin.part");
+    assert_eq!(
+        std::fs::metadata(&part).unwrap().len(),
+        paused.bytes,
+        "the .part holds exactly the checkpoint"
+    );
+    assert!(
+        std::fs::read(&part).unwrap()[..] == body[..paused.bytes as usize],
+        "the .part is a prefix of the body"
+    );
+
+    engine.resume(id).await.unwrap();
+    let done = wait_finished(&engine, &mut events, id).await;
+    assert_eq!(done.status, Status::Completed, "{:?}", done.error);
+    assert_eq!(sha256_file(&dest), sha256(&body));
+    let seen = server.seen("/f");
+    assert_eq!(seen.len(), 2);
+    assert_eq!(seen[0].range_start(), None);
+    assert_eq!(
+        seen[1].range_start(),
+        Some(paused.bytes),
+        "resumed where it paused"
+    );
+    assert_eq!(seen[1].header("if-range"), Some("\"v1\""));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancel_removes_the_part_and_restart_begins_at_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start().await;
+    let body = data(8 * MIB, 4);
+    server.put("/f", Resource::new(body.clone()).rate(4 * MIB as u64));
+    let engine = open(options(dir.path())).await;
+    let mut events = engine.subscribe();
+
+    let dest = dir.path().join("a.bin");
+    let id = engine
+        .create(Request::download(server.url("/f"), Some(dest.clone())))
+        .await
+        .unwrap()
+        .id;
+    wait_bytes(&engine, &mut events, id, MIB as u64).await;
+    engine.cancel(id).await.unwrap();
+    assert_eq!(engine.get(id).unwrap().status, Status::Canceled);
+    assert!(
+        files_in(dir.path()).iter().all(|f| !f.starts_with("a.bin")),
+        "{:?}",
+        files_in(dir.path())
+    );
+
+    let dest = dir.path().join("b.bin");
+    let id = engine
+        .create(Request::download(server.url("/f"), Some(dest.clone())))
+        .await
+        .unwrap()
+        .id;
+    wait_bytes(&engine, &mut events, id, MIB as u64).await;
+    engine.restart(id).await.unwrap();
+    let done = wait_finished(&engine, &mut events, id).await;
+    assert_eq!(done.status, Status::Completed, "{:?}", done.error);
+    assert_eq!(sha256_file(&dest), sha256(&body));
+    let last = server.seen("/f").pop().unwrap();
+    assert_eq!(
+        last.range_start(),
+        None,
+        "a restart asks for the whole resource"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_ignores_range_makes_the_file_start_over() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start().await;
+    let body = data(6 * MIB, 5);
+    let mut resource = Resource::new(body.clone()).rate(4 * MIB as u64);
+    resource.ranges = false;
+    server.put("/f", resource);
+    let engine = open(options(dir.path())).await;
+    let mut events = engine.subscribe();
+    let dest = dir.path().join("f.bin");
+    let id = engine
+        .create(Request::download(server.url("/f"), Some(dest.clone())))
+        .await
+        .unwrap()
+        .id;
+    let at = wait_bytes(&engine, &mut events, id, MIB as u64).await;
+    engine.pause(id).await.unwrap();
+    engine.resume(id).await.unwrap();
+    let done = wait_finished(&engine, &mut events, id).await;
+    assert_eq!(done.status, Status::Completed, "{:?}", done.error);
+    assert_eq!(sha256_file(&dest), sha256(&body));
+    let seen = server.seen("/f");
+    assert!(
+        seen[1].range_start().unwrap() >= at,
+        "it did ask for the rest"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_changed_etag_between_attempts_restarts_from_zero() {
+    for honours_if_range in [true, false] {
+        let dir = tempfile::tempdir().unwrap();
+        let server = TestServer::start().await;
+        let old = data(6 * MIB, 6);
+        let new = data(6 * MIB, 60);
+        server.put("/f", Resource::new(old).rate(4 * MIB as u64));
+        let engine = open(options(dir.path())).await;
+        let mut events = engine.subscribe();
+        let dest = dir.path().join("f.bin");
+        let id = engine
+            .create(Request::download(server.url("/f"), Some(dest.clone())))
+            .await
+            .unwrap()
+            .id;
+        wait_bytes(&engine, &mut events, id, MIB as u64).await;
+        engine.pause(id).await.unwrap();
+        server.update("/f", |r| {
+            r.body = new.clone().into();
+            r.etag = Some("\"v2\"".into());
+            r.last_modified = Some("Tue, 03 Jan 2023 10:00:00 GMT".into());
+            r.if_range = honours_if_range;
+            r.rate = None;
+        });
+        engine.resume(id).await.unwrap();
+        let done = wait_finished(&engine, &mut events, id).await;
+        assert_eq!(done.status, Status::Completed, "{:?}", done.error);
+        assert_eq!(
+            sha256_file(&dest),
+            sha256(&new),
+            "honours If-Range: {honours_if_range}"
+        );
+        assert_eq!(done.validators.etag.as_deref(), Some("\"v2\""));
+        engine.shutdown().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_dropped_twice_mid_body_completes_after_retries() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start().await;
+    let body = data(4 * MIB, 8);
+    server.put(
+        "/f",
+        Resource::new(body.clone())
+            .fault(Fault::DropAfter(MIB as u64))
+            .fault(Fault::DropAfter(MIB as u64)),
+    );
+    let engine = open(options(dir.path())).await;
+    let mut events = engine.subscribe();
+    let dest = dir.path().join("f.bin");
+    let id = engine
+        .create(Request::download(server.url("/f"), Some(dest.clone())))
+        .await
+        .unwrap()
+        .id;
+    let done = wait_finished(&engine, &mut events, id).await;
+    assert_eq!(done.status, Status::Completed, "{:?}", done.error);
+    assert_eq!(sha256_file(&dest), sha256(&body));
+    let seen = server.seen("/f");
+    assert_eq!(seen.len(), 3);
+    assert!(
+        seen[1].range_start().unwrap() > 0
+            && seen[2].range_start().unwrap() > seen[1].range_start().unwrap()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn not_found_fails_at_once_without_retrying() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start().await;
+    let engine = open(options(dir.path())).await;
+    let mut events = engine.subscribe();
+    let id = engine
+        .create(Request::download(server.url("/missing"), None))
+        .await
+        .unwrap()
+        .id;
+    let done = wait_finished(&engine, &mut events, id).await;
+    assert_eq!(done.status, Status::Error);
+    let error = done.error.unwrap();
+    assert_eq!(error.status, ErrorStatus::NotFound);
+    assert_eq!(error.http_status, Some(404));
+    assert_eq!(done.attempts, 0);
+    assert_eq!(server.seen("/missing").len(), 1);
+    assert!(files_in(&engine.options().download_dir).is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn service_unavailable_with_retry_after_is_retried_after_the_delay() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start().await;
+    let body = data(1000, 9);
+    let busy = Fault::Status(503, vec![("Retry-After".into(), "1".into())]);
+    server.put("/f", Resource::new(body.clone()).fault(busy));
+    let engine = open(options(dir.path())).await;
+    let mut events = engine.subscribe();
+    let dest = dir.path().join("f.bin");
+    let id = engine
+        .create(Request::download(server.url("/f"), Some(dest.clone())))
+        .await
+        .unwrap()
+        .id;
+    let done = wait_finished(&engine, &mut events, id).await;
+    assert_eq!(done.status, Status::Completed, "{:?}", done.error);
+    let seen = server.seen("/f");
+    assert_eq!(seen.len(), 2);
+    let waited = seen[1].at.duration_since(seen[0].at);
+    assert!(waited >= Duration::from_secs(1), "retried after {waited:?}");
+    assert_eq!(sha256_file(&dest), sha256(&body));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stalled_body_times_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start().await;
+    server.put(
+        "/f",
+        Resource::new(data(MIB, 10)).fault(Fault::StallAfter(1000)),
+    );
+    let mut options = options(dir.path());
+    options.timeouts.stall = Duration::from_millis(500);
+    options.retry.max_retries = 0;
+    let engine = open(options).await;
+    let mut events = engine.subscribe();
+    let started = std::time::Instant::now();
+    let id = engine
+        .create(Request::download(server.url("/f"), None))
+        .await
+        .unwrap()
+        .id;
+    let done = wait_finished(&engine, &mut events, id).await;
+    assert_eq!(done.status, Status::Error);
+    assert_eq!(done.error.unwrap().status, ErrorStatus::Timeout);
+    assert!(started.elapsed() >= Duration::from_millis(500));
+    assert_eq!(done.bytes, 1000, "what arrived before the stall is kept");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn names_from_content_disposition_land_safely_in_the_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start().await;
+    let engine = open(options(dir.path())).await;
+    let mut events = engine.subscribe();
+    let folder = dir.path().join("in");
+    std::fs::create_dir(&folder).unwrap();
+    let cases = [
+        ("attachment; filename*=UTF-8''na%C3%AFve.txt", "naïve.txt"),
+        ("attachment; filename=\"../../etc/passwd\"", "passwd"),
+        ("attachment; filename=\"a/b\\\\c.txt\"", "c.txt"),
+        (
+            "attachment; filename*=UTF-8''bad%01name%0A.txt",
+            "bad_name_.txt",
+        ),
+        ("attachment; filename=\"tab\tname.txt\"", "tab_name.txt"),
+        ("attachment; filename=\"\"", "n6"),
+    ];
+    for (i, (disposition, expected)) in cases.iter().enumerate() {
+        let path = format!("/n{i}");
+        let body = data(100 + i, i as u64);
+        server.put(&path, Resource::new(body.clone()).disposition(disposition));
+        let id = engine
+            .create(Request::download(server.url(&path), Some(folder.clone())))
+            .await
+            .unwrap()
+            .id;
+        let done = wait_finished(&engine, &mut events, id).await;
+        assert_eq!(
+            done.status,
+            Status::Completed,
+            "{disposition}: {:?}",
+            done.error
+        );
+        let destination = done.destination.unwrap();
+        assert_eq!(destination.parent().unwrap(), folder, "{disposition}");
+        let name = destination
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        let wanted = if *expected == "n6" {
+            format!("n{i}")
+        } else {
+            expected.to_string()
+        };
+        assert_eq!(name, wanted, "{disposition}");
+        assert_eq!(sha256_file(&destination), sha256(&body));
+    }
+    assert!(!dir.path().join("etc").exists());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_existing_file_is_never_overwritten_unless_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start().await;
+    let body = data(5000, 11);
+    server.put("/f", Resource::new(body.clone()));
+    let engine = open(options(dir.path())).await;
+    let mut events = engine.subscribe();
+    let dest = dir.path().join("report.pdf");
+    std::fs::write(&dest, b"mine").unwrap();
+
+    let id = engine
+        .create(Request::download(server.url("/f"), Some(dest.clone())))
+        .await
+        .unwrap()
+        .id;
+    let done = wait_finished(&engine, &mut events, id).await;
+    assert_eq!(
+        done.destination.as_deref(),
+        Some(dir.path().join("report (1).pdf").as_path())
+    );
+    assert_eq!(std::fs::read(&dest).unwrap(), b"mine");
+    assert_eq!(
+        sha256_file(&dir.path().join("report (1).pdf")),
+        sha256(&body)
+    );
+
+    let request = Request::download(server.url("/f"), Some(dest.clone())).overwrite(true);
+    let id = engine.create(request).await.unwrap().id;
+    let done = wait_finished(&engine, &mut events, id).await;
+    assert_eq!(done.destination.as_deref(), Some(dest.as_path()));
+    assert_eq!(sha256_file(&dest), sha256(&body));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redirects_are_followed_and_loops_end_in_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start().await;
+    let body = data(777, 12);
+    server.put("/real", Resource::new(body.clone()));
+    server.put("/hop1", Resource::redirect("/hop2"));
+    server.put("/hop2", Resource::redirect("/real"));
+    server.put("/loop", Resource::redirect("/loop"));
+    let engine = open(options(dir.path())).await;
+    let mut events = engine.subscribe();
+
+    let folder = dir.path().join("in");
+    std::fs::create_dir(&folder).unwrap();
+    let id = engine
+        .create(Request::download(server.url("/hop1"), Some(folder.clone())))
+        .await
+        .unwrap()
+        .id;
+    let done = wait_finished(&engine, &mut events, id).await;
+    assert_eq!(done.status, Status::Completed, "{:?}", done.error);
+    assert_eq!(
+        done.destination.unwrap(),
+        folder.join("real"),
+        "named after the final URL"
+    );
+
+    let id = engine
+        .create(Request::download(server.url("/loop"), None))
+        .await
+        .unwrap()
+        .id;
+    let done = wait_finished(&engine, &mut events, id).await;
+    assert_eq!(done.status, Status::Error);
+    assert_eq!(done.error.unwrap().status, ErrorStatus::TooManyRedirects);
+    assert_eq!(
+        server.seen("/loop").len(),
+        11,
+        "the first request and 10 redirects"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_engine_reopened_after_shutdown_resumes_with_a_range() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start().await;
+    let body = data(8 * MIB, 13);
+    server.put("/f", Resource::new(body.clone()).rate(4 * MIB as u64));
+    let dest = dir.path().join("f.bin");
+    let id = {
+        let engine = open(options(dir.path())).await;
+        let mut events = engine.subscribe();
+        let id = engine
+            .create(Request::download(server.url("/f"), Some(dest.clone())))
+            .await
+            .unwrap()
+            .id;
+        wait_bytes(&engine, &mut events, id, 2 * MIB as u64).await;
+        engine.shutdown().await;
+        id
+    };
+    let engine = open(options(dir.path())).await;
+    let mut events = engine.subscribe();
+    let done = wait_finished(&engine, &mut events, id).await;
+    assert_eq!(done.status, Status::Completed, "{:?}", done.error);
+    assert_eq!(sha256_file(&dest), sha256(&body));
+    let seen = server.seen("/f");
+    assert!(seen.last().unwrap().range_start().unwrap() >= 2 * MIB as u64);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_global_limit_queues_operations_in_creation_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start().await;
+    let mut options = options(dir.path());
+    options.max_running = 2;
+    let engine = open(options).await;
+    let mut events = engine.subscribe();
+    let mut ids = Vec::new();
+    for i in 0..5 {
+        let path = format!("/q{i}");
+        server.put(&path, Resource::new(data(MIB, i)).rate(8 * MIB as u64));
+        ids.push(
+            engine
+                .create(Request::download(server.url(&path), None))
+                .await
+                .unwrap()
+                .id,
+        );
+    }
+    let mut max_running = 0;
+    within(60, async {
+        while !ids
+            .iter()
+            .all(|id| engine.get(*id).unwrap().status.is_finished())
+        {
+            let running = engine
+                .list()
+                .iter()
+                .filter(|s| s.status == Status::Running)
+                .count();
+            max_running = max_running.max(running);
+            events.recv().await;
+        }
+    })
+    .await;
+    assert_eq!(max_running, 2);
+    let first_seen: Vec<_> = (0..5)
+        .map(|i| server.seen(&format!("/q{i}"))[0].at)
+        .collect();
+    assert!(first_seen.windows(2).all(|w| w[0] <= w[1]), "FIFO order");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invalid_requests_are_refused_and_nothing_is_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = open(options(dir.path())).await;
+    for url in ["not-a-url", "gopher://x/", "http://"] {
+        let err = engine
+            .create(Request::download(url, None))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, ferry::engine::EngineError::Invalid(_)),
+            "{url}: {err}"
+        );
+    }
+    let missing = dir.path().join("no/such/dir/f.bin");
+    assert!(
+        engine
+            .create(Request::download("http://127.0.0.1:1/f", Some(missing)))
+            .await
+            .is_err()
+    );
+    let bad_header = Request::download("http://127.0.0.1:1/f", None).header("Bad Name", "x");
+    assert!(engine.create(bad_header).await.is_err());
+    assert!(engine.list().is_empty());
+}

@@ -1,0 +1,382 @@
+//! A small HTTP/1.1 server on 127.0.0.1 for the tests, written on raw sockets so
+//! that it can misbehave on purpose: ignore ranges, change the resource, drop the
+//! connection mid-body, stall, answer with errors, pace its output.
+
+use std::collections::{HashMap, VecDeque};
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+/// A misbehaviour for one request, taken in order.
+#[derive(Clone, Debug)]
+pub enum Fault {
+    /// Close the connection after this many body bytes.
+    DropAfter(u64),
+    /// Send this many body bytes, then nothing, forever.
+    StallAfter(u64),
+    /// Answer with this status and these headers, no body.
+    Status(u16, Vec<(String, String)>),
+}
+
+#[derive(Clone, Debug)]
+pub struct Resource {
+    pub body: Arc<Vec<u8>>,
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    pub content_disposition: Option<String>,
+    /// Serve `Range` requests (else always 200 with the whole body).
+    pub ranges: bool,
+    /// Honour `If-Range` (a broken server sends the range of the new version).
+    pub if_range: bool,
+    /// Send without `Content-Length`, chunked.
+    pub chunked: bool,
+    /// Body bytes per second, per response.
+    pub rate: Option<u64>,
+    /// A redirect to this location instead of a body.
+    pub redirect: Option<String>,
+    pub faults: VecDeque<Fault>,
+}
+
+impl Resource {
+    pub fn new(body: Vec<u8>) -> Self {
+        Self {
+            body: Arc::new(body),
+            etag: Some("\"v1\"".to_owned()),
+            last_modified: Some("Mon, 02 Jan 2023 10:00:00 GMT".to_owned()),
+            content_disposition: None,
+            ranges: true,
+            if_range: true,
+            chunked: false,
+            rate: None,
+            redirect: None,
+            faults: VecDeque::new(),
+        }
+    }
+
+    pub fn redirect(to: &str) -> Self {
+        let mut r = Self::new(Vec::new());
+        r.redirect = Some(to.to_owned());
+        r
+    }
+
+    pub fn rate(mut self, bytes_per_sec: u64) -> Self {
+        self.rate = Some(bytes_per_sec);
+        self
+    }
+
+    pub fn fault(mut self, fault: Fault) -> Self {
+        self.faults.push_back(fault);
+        self
+    }
+
+    pub fn disposition(mut self, value: &str) -> Self {
+        self.content_disposition = Some(value.to_owned());
+        self
+    }
+}
+
+/// One request as the server saw it.
+#[derive(Clone, Debug)]
+pub struct Seen {
+    pub at: Instant,
+    pub method: String,
+    pub path: String,
+    pub headers: Vec<(String, String)>,
+}
+
+impl Seen {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The start of a `Range: bytes=N-` header.
+    pub fn range_start(&self) -> Option<u64> {
+        self.header("range")?
+            .strip_prefix("bytes=")?
+            .split('-')
+            .next()?
+            .parse()
+            .ok()
+    }
+}
+
+#[derive(Default)]
+struct State {
+    resources: Mutex<HashMap<String, Resource>>,
+    seen: Mutex<Vec<Seen>>,
+    body_bytes: AtomicU64,
+}
+
+pub struct TestServer {
+    addr: SocketAddr,
+    state: Arc<State>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl TestServer {
+    pub async fn start() -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let state = Arc::new(State::default());
+        let shared = Arc::clone(&state);
+        let task = tokio::spawn(async move {
+            loop {
+                let Ok((stream, _)) = listener.accept().await else {
+                    continue;
+                };
+                tokio::spawn(serve(Arc::clone(&shared), stream));
+            }
+        });
+        Self { addr, state, task }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    pub fn put(&self, path: &str, resource: Resource) {
+        self.state
+            .resources
+            .lock()
+            .unwrap()
+            .insert(path.to_owned(), resource);
+    }
+
+    /// Change a resource in place (a new version, a new fault…).
+    pub fn update(&self, path: &str, change: impl FnOnce(&mut Resource)) {
+        let mut resources = self.state.resources.lock().unwrap();
+        change(resources.get_mut(path).expect("no such resource"));
+    }
+
+    /// Every request so far for `path`.
+    pub fn seen(&self, path: &str) -> Vec<Seen> {
+        self.state
+            .seen
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|s| s.path == path)
+            .cloned()
+            .collect()
+    }
+
+    /// Body bytes written to sockets, all responses together.
+    pub fn body_bytes_sent(&self) -> u64 {
+        self.state.body_bytes.load(Ordering::Relaxed)
+    }
+}
+
+async fn serve(state: Arc<State>, mut stream: TcpStream) {
+    let _ = stream.set_nodelay(true);
+    let Some(seen) = read_request(&mut stream).await else {
+        return;
+    };
+    state.seen.lock().unwrap().push(seen.clone());
+    let path = seen.path.split('?').next().unwrap_or("").to_owned();
+    let (resource, fault) = {
+        let mut resources = state.resources.lock().unwrap();
+        match resources.get_mut(&path) {
+            Some(r) => {
+                let fault = r.faults.pop_front();
+                (Some(r.clone()), fault)
+            }
+            None => (None, None),
+        }
+    };
+    let Some(resource) = resource else {
+        let _ = write_head(
+            &mut stream,
+            404,
+            "Not Found",
+            &[("Content-Length".into(), "0".into())],
+        )
+        .await;
+        return;
+    };
+    if let Some(Fault::Status(code, headers)) = &fault {
+        let mut headers = headers.clone();
+        headers.push(("Content-Length".into(), "0".into()));
+        let _ = write_head(&mut stream, *code, "Fault", &headers).await;
+        return;
+    }
+    if let Some(location) = &resource.redirect {
+        let headers = vec![
+            ("Location".into(), location.clone()),
+            ("Content-Length".into(), "0".into()),
+        ];
+        let _ = write_head(&mut stream, 302, "Found", &headers).await;
+        return;
+    }
+
+    let len = resource.body.len() as u64;
+    let mut headers: Vec<(String, String)> =
+        vec![("Content-Type".into(), "application/octet-stream".into())];
+    for (name, value) in [
+        ("ETag", &resource.etag),
+        ("Last-Modified", &resource.last_modified),
+        ("Content-Disposition", &resource.content_disposition),
+    ] {
+        if let Some(value) = value {
+            headers.push((name.into(), value.clone()));
+        }
+    }
+    if resource.ranges {
+        headers.push(("Accept-Ranges".into(), "bytes".into()));
+    }
+    let mut start = 0;
+    let mut status = (200, "OK");
+    if let (true, Some(wanted)) = (resource.ranges, seen.range_start()) {
+        let if_range_ok = match seen.header("if-range") {
+            None => true,
+            Some(_) if !resource.if_range => true,
+            Some(v) => {
+                Some(v) == resource.etag.as_deref() || Some(v) == resource.last_modified.as_deref()
+            }
+        };
+        if if_range_ok {
+            if wanted >= len {
+                headers.push(("Content-Range".into(), format!("bytes */{len}")));
+                headers.push(("Content-Length".into(), "0".into()));
+                let _ = write_head(&mut stream, 416, "Range Not Satisfiable", &headers).await;
+                return;
+            }
+            start = wanted;
+            status = (206, "Partial Content");
+            headers.push((
+                "Content-Range".into(),
+                format!("bytes {start}-{}/{len}", len - 1),
+            ));
+        }
+    }
+    if resource.chunked {
+        headers.push(("Transfer-Encoding".into(), "chunked".into()));
+    } else {
+        headers.push(("Content-Length".into(), (len - start).to_string()));
+    }
+    if write_head(&mut stream, status.0, status.1, &headers)
+        .await
+        .is_err()
+    {
+        return;
+    }
+    let body = &resource.body[start as usize..];
+    let _ = write_body(&state, &mut stream, body, &resource, fault).await;
+}
+
+async fn write_body(
+    state: &State,
+    stream: &mut TcpStream,
+    body: &[u8],
+    resource: &Resource,
+    fault: Option<Fault>,
+) -> std::io::Result<()> {
+    let limit = match fault {
+        Some(Fault::DropAfter(n)) | Some(Fault::StallAfter(n)) => Some(n as usize),
+        _ => None,
+    };
+    let chunk_size = match resource.rate {
+        Some(rate) => (rate as usize / 20).clamp(1, 256 * 1024),
+        None => 256 * 1024,
+    };
+    let started = Instant::now();
+    let mut sent = 0usize;
+    while sent < body.len() {
+        let mut end = (sent + chunk_size).min(body.len());
+        if let Some(limit) = limit {
+            if sent >= limit {
+                break;
+            }
+            end = end.min(limit);
+        }
+        let piece = &body[sent..end];
+        if resource.chunked {
+            stream
+                .write_all(format!("{:x}\r\n", piece.len()).as_bytes())
+                .await?;
+            stream.write_all(piece).await?;
+            stream.write_all(b"\r\n").await?;
+        } else {
+            stream.write_all(piece).await?;
+        }
+        state
+            .body_bytes
+            .fetch_add(piece.len() as u64, Ordering::Relaxed);
+        sent = end;
+        if let Some(rate) = resource.rate {
+            let due = started + Duration::from_secs_f64(sent as f64 / rate as f64);
+            tokio::time::sleep_until(due.into()).await;
+        }
+    }
+    match fault {
+        Some(Fault::StallAfter(_)) => {
+            stream.flush().await?;
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+        }
+        Some(Fault::DropAfter(_)) => {
+            // Close without finishing: the client sees a short body.
+            stream.shutdown().await?;
+        }
+        _ => {
+            if resource.chunked {
+                stream.write_all(b"0\r\n\r\n").await?;
+            }
+            stream.shutdown().await?;
+        }
+    }
+    Ok(())
+}
+
+async fn write_head(
+    stream: &mut TcpStream,
+    code: u16,
+    reason: &str,
+    headers: &[(String, String)],
+) -> std::io::Result<()> {
+    let mut head = format!("HTTP/1.1 {code} {reason}\r\nConnection: close\r\n");
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).await
+}
+
+async fn read_request(stream: &mut TcpStream) -> Option<Seen> {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+        let n = stream.read(&mut chunk).await.ok()?;
+        if n == 0 || buf.len() > 64 * 1024 {
+            return None;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    }
+    let text = String::from_utf8_lossy(&buf);
+    let mut lines = text.split("\r\n");
+    let mut request_line = lines.next()?.split(' ');
+    let method = request_line.next()?.to_owned();
+    let path = request_line.next()?.to_owned();
+    let headers = lines
+        .take_while(|l| !l.is_empty())
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+        .collect();
+    Some(Seen {
+        at: Instant::now(),
+        method,
+        path,
+        headers,
+    })
+}
