@@ -76,6 +76,18 @@ pub fn lock_instance(data_dir: &Path) -> anyhow::Result<InstanceLock> {
     Ok(InstanceLock { _file: file })
 }
 
+/// Whether an agent holds the lock of `data_dir` (without disturbing it).
+pub fn is_running(data_dir: &Path) -> bool {
+    let Ok(file) = File::open(lock_path(data_dir)) else {
+        return false;
+    };
+    match file.try_lock_shared() {
+        Ok(()) => false,
+        Err(std::fs::TryLockError::WouldBlock) => true,
+        Err(std::fs::TryLockError::Error(_)) => false,
+    }
+}
+
 /// Run the agent until `quit`, SIGTERM or SIGINT.
 pub async fn run(data_dir: PathBuf, config_path: PathBuf) -> anyhow::Result<()> {
     let _lock = lock_instance(&data_dir)?;

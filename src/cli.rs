@@ -376,8 +376,10 @@ async fn quit(endpoint: &Endpoint) -> Exit {
     };
     match call(&mut client, &Request::Quit).await {
         Ok(Response::Done) => {
-            // The agent closes the connection once every transfer is checkpointed.
+            // The agent closes the connection once every transfer is checkpointed,
+            // and releases its lock as it exits.
             while let Ok(Some(_)) = client.next().await {}
+            endpoint.wait_agent_gone().await;
             Exit::Done
         }
         Ok(other) => report(&other),

@@ -56,6 +56,14 @@ impl Endpoint {
         }
     }
 
+    /// Wait (a few seconds at most) until no agent holds the data directory's lock.
+    pub async fn wait_agent_gone(&self) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline && agent::is_running(&self.data_dir) {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     async fn start_agent(&self) -> Result<Client, Exit> {
         let unreachable = |why: String| {
             eprintln!("ferry: cannot start the agent: {why}");

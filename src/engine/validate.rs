@@ -55,7 +55,8 @@ pub fn target(destination: Option<&Path>, default_folder: &Path) -> Result<Targe
     let names_folder = path.as_os_str().to_string_lossy().ends_with('/');
     if path.is_dir() {
         ensure_writable_folder(path)?;
-        return Ok(Target::Folder(path.to_owned()));
+        // Rebuilt from components: no trailing slash, no `.` segments.
+        return Ok(Target::Folder(path.components().collect()));
     }
     if names_folder {
         return Err(InvalidRequest::FolderMissing(path.to_owned()));

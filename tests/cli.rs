@@ -1,0 +1,457 @@
+//! The `ferry` binary end to end: client commands, the agent they start, its socket,
+//! its database, and what happens when it is killed.
+
+mod support;
+
+use std::os::unix::fs::MetadataExt as _;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::time::Duration;
+
+use serde_json::Value;
+use support::server::{Resource, TestServer};
+use support::*;
+use tokio::process::Command;
+
+const MIB: usize = 1024 * 1024;
+
+/// A data directory, a config file and helpers to run `ferry` against them. The
+/// agent it starts is killed when this is dropped.
+struct Ferry {
+    dir: tempfile::TempDir,
+}
+
+impl Ferry {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let downloads = dir.path().join("downloads");
+        std::fs::create_dir(&downloads).unwrap();
+        std::fs::write(
+            dir.path().join("config.toml"),
+            format!(
+                "download_dir = {downloads:?}\n[retries]\nbase_delay = 0.05\nmax_delay = 0.2\n[timeouts]\nstall = 5\nresponse = 5\n"
+            ),
+        )
+        .unwrap();
+        Self { dir }
+    }
+
+    fn data_dir(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    fn downloads(&self) -> PathBuf {
+        self.dir.path().join("downloads")
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_ferry"));
+        command
+            .args(args)
+            .env("FERRY_DATA_DIR", self.data_dir())
+            .env("FERRY_CONFIG", self.dir.path().join("config.toml"))
+            .env("HOME", self.dir.path())
+            .env_remove("RUST_LOG")
+            .kill_on_drop(true);
+        command
+    }
+
+    async fn run(&self, args: &[&str]) -> Output {
+        within(60, self.command(args).output()).await.unwrap()
+    }
+
+    async fn json(&self, args: &[&str]) -> Value {
+        let out = self.run(args).await;
+        assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
+        serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{args:?} printed no JSON ({e}): {}", text(&out.stdout)))
+    }
+
+    fn agent_pid(&self) -> Option<i32> {
+        std::fs::read_to_string(self.data_dir().join("agent.lock"))
+            .ok()?
+            .trim()
+            .parse()
+            .ok()
+    }
+}
+
+impl Drop for Ferry {
+    fn drop(&mut self) {
+        if let Some(pid) = self.agent_pid() {
+            let _ = std::process::Command::new("kill")
+                .args(["-9", &pid.to_string()])
+                .status();
+        }
+    }
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn code(out: &Output) -> i32 {
+    out.status.code().unwrap_or(-1)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn get_prints_the_path_and_json_carries_the_documented_fields() {
+    let ferry = Ferry::new();
+    let server = TestServer::start().await;
+    let body = data(3 * MIB, 21);
+    server.put("/files/report.pdf", Resource::new(body.clone()));
+    let folder = format!("{}/", ferry.downloads().display());
+
+    let out = ferry
+        .run(&["get", &server.url("/files/report.pdf"), "-o", &folder])
+        .await;
+    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    let path = PathBuf::from(text(&out.stdout).trim());
+    assert_eq!(path, ferry.downloads().join("report.pdf"));
+    assert_eq!(sha256_file(&path), sha256(&body));
+
+    let out = ferry
+        .run(&["get", &server.url("/missing"), "-o", &folder])
+        .await;
+    assert_eq!(code(&out), 1, "a failed transfer exits 1");
+    assert!(
+        text(&out.stderr).contains("NotFound"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let list = ferry.json(&["list", "--json"]).await;
+    let rows = list.as_array().unwrap();
+    assert_eq!(rows.len(), 2);
+    let done = &rows[0];
+    for field in [
+        "id",
+        "kind",
+        "url",
+        "destination",
+        "status",
+        "bytes",
+        "total",
+        "error",
+        "group",
+        "policy",
+    ] {
+        assert!(done.get(field).is_some(), "missing {field} in {done}");
+    }
+    assert_eq!(done["kind"], "download");
+    assert_eq!(done["status"], "Completed");
+    assert_eq!(done["bytes"], body.len() as u64);
+    assert_eq!(done["total"], body.len() as u64);
+    assert_eq!(done["destination"], path.display().to_string());
+    assert_eq!(done["policy"], "Default");
+    assert!(done["error"].is_null() && done["group"].is_null());
+
+    let failed_id = rows[1]["id"].as_str().unwrap();
+    let shown = ferry.json(&["show", &failed_id[..6], "--json"]).await;
+    assert_eq!(shown["id"], failed_id);
+    assert_eq!(shown["status"], "Error");
+    assert_eq!(shown["error"]["status"], "NotFound");
+    assert!(shown["error"]["message"].as_str().unwrap().contains("404"));
+
+    let out = ferry.run(&["show", failed_id]).await;
+    assert!(
+        text(&out.stdout).contains("Failed (NotFound)"),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = ferry.run(&["list"]).await;
+    assert!(
+        text(&out.stdout).contains("report.pdf"),
+        "{}",
+        text(&out.stdout)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invalid_input_exits_2_with_a_reason_and_keeps_nothing() {
+    let ferry = Ferry::new();
+    let read_only = ReadOnlyDir::new(ferry.dir.path());
+    let into_read_only = format!("{}/", read_only.path.display());
+    let cases: [(&[&str], &str); 4] = [
+        (&["get", "not-a-url"], "not a valid URL"),
+        (&["get", "gopher://x/"], "unsupported URL scheme"),
+        (
+            &["get", "http://127.0.0.1:9/f", "-o", &into_read_only],
+            "cannot write",
+        ),
+        (
+            &["get", "http://127.0.0.1:9/f", "-H", "no colon"],
+            "invalid header",
+        ),
+    ];
+    for (args, reason) in cases {
+        let out = ferry.run(args).await;
+        assert_eq!(code(&out), 2, "{args:?}: {}", text(&out.stderr));
+        let stderr = text(&out.stderr);
+        assert!(stderr.contains(reason), "{args:?}: {stderr}");
+        assert_eq!(stderr.trim().lines().count(), 1, "one line: {stderr}");
+    }
+    assert_eq!(ferry.json(&["list", "--json"]).await, serde_json::json!([]));
+    assert_eq!(
+        code(&ferry.run(&["pause", "0123abcd"]).await),
+        2,
+        "unknown id"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_download_survives_the_agent_being_killed() {
+    let ferry = Ferry::new();
+    let server = TestServer::start().await;
+    let body = data(16 * MIB, 22);
+    server.put("/big.iso", Resource::new(body.clone()).rate(4 * MIB as u64));
+    let dest = ferry.downloads().join("big.iso");
+
+    let out = ferry
+        .run(&[
+            "get",
+            &server.url("/big.iso"),
+            "-o",
+            dest.to_str().unwrap(),
+            "--detach",
+        ])
+        .await;
+    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    let id = text(&out.stdout).trim().to_owned();
+    let pid = ferry.agent_pid().expect("an agent was started");
+
+    // Kill it hard once a good part has arrived.
+    within(30, async {
+        loop {
+            let shown = ferry.json(&["show", &id, "--json"]).await;
+            if shown["bytes"].as_u64().unwrap() >= 6 * MIB as u64 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    })
+    .await;
+    let kill = std::process::Command::new("kill")
+        .args(["-9", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    within(10, async {
+        while Path::new(&format!("/proc/{pid}")).exists() && !is_zombie(pid) {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+
+    // The next command starts a new agent, which resumes from the checkpoint.
+    let out = ferry.run(&["wait", &id]).await;
+    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    assert_ne!(ferry.agent_pid(), Some(pid), "a new agent");
+    assert_eq!(sha256_file(&dest), sha256(&body));
+    let seen = server.seen("/big.iso");
+    let resumed_at = seen
+        .last()
+        .unwrap()
+        .range_start()
+        .expect("resumed with a Range");
+    assert!(resumed_at > 0);
+    let sent_twice = server.body_bytes_sent() - body.len() as u64;
+    println!("bytes sent twice after kill -9: {sent_twice} (resumed at {resumed_at})");
+    assert!(
+        sent_twice <= 8 * MIB as u64,
+        "{sent_twice} bytes sent twice"
+    );
+}
+
+fn is_zombie(pid: i32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| s.contains(") Z "))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_damaged_database_is_moved_aside_and_the_user_is_told() {
+    let ferry = Ferry::new();
+    std::fs::create_dir_all(ferry.data_dir()).unwrap();
+    let junk = data(100_000, 23);
+    std::fs::write(ferry.data_dir().join("ferry.redb"), &junk).unwrap();
+
+    let out = ferry.run(&["list"]).await;
+    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("damaged") && stderr.contains("moved"),
+        "{stderr}"
+    );
+    let aside: Vec<String> = files_in(&ferry.data_dir())
+        .into_iter()
+        .filter(|f| f.starts_with("ferry.redb.corrupt-"))
+        .collect();
+    assert_eq!(aside.len(), 1, "{:?}", files_in(&ferry.data_dir()));
+    assert!(std::fs::read(ferry.data_dir().join(&aside[0])).unwrap() == junk);
+    assert!(text(&out.stdout).contains("No transfers"));
+    // Told once: the next command is quiet.
+    assert!(!text(&ferry.run(&["list"]).await.stderr).contains("damaged"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_agent_per_data_directory_and_quit_checkpoints() {
+    let ferry = Ferry::new();
+    let server = TestServer::start().await;
+    let body = data(8 * MIB, 24);
+    server.put("/f", Resource::new(body.clone()).rate(4 * MIB as u64));
+    let dest = ferry.downloads().join("f.bin");
+    let out = ferry
+        .run(&[
+            "get",
+            &server.url("/f"),
+            "-o",
+            dest.to_str().unwrap(),
+            "--detach",
+        ])
+        .await;
+    let id = text(&out.stdout).trim().to_owned();
+    let first = ferry.agent_pid().unwrap();
+
+    let second = ferry.run(&["agent"]).await;
+    assert_ne!(code(&second), 0);
+    assert!(
+        text(&second.stderr).contains("already running"),
+        "{}",
+        text(&second.stderr)
+    );
+    let socket = ferry.data_dir().join("agent.sock");
+    let mode = std::fs::metadata(&socket).unwrap().mode() & 0o777;
+    assert_eq!(mode, 0o600, "socket mode {mode:o}");
+
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    let out = ferry.run(&["quit"]).await;
+    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    within(10, async {
+        while Path::new(&format!("/proc/{first}")).exists() && !is_zombie(first) {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+    assert!(!socket.exists());
+
+    let shown = ferry.json(&["show", &id, "--json"]).await;
+    assert_ne!(ferry.agent_pid(), Some(first));
+    assert!(
+        shown["bytes"].as_u64().unwrap() > 0,
+        "progress was checkpointed: {shown}"
+    );
+    let out = ferry.run(&["wait", &id]).await;
+    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    assert_eq!(sha256_file(&dest), sha256(&body));
+    assert!(server.seen("/f").last().unwrap().range_start().unwrap() > 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pause_resume_cancel_and_restart_from_the_command_line() {
+    let ferry = Ferry::new();
+    let server = TestServer::start().await;
+    server.put("/f", Resource::new(data(8 * MIB, 25)).rate(2 * MIB as u64));
+    let out = ferry.run(&["get", &server.url("/f"), "--detach"]).await;
+    let id = text(&out.stdout).trim().to_owned();
+    let short = &id[..8];
+
+    assert_eq!(code(&ferry.run(&["pause", short]).await), 0);
+    assert_eq!(
+        ferry.json(&["show", short, "--json"]).await["status"],
+        "PausedByApplication"
+    );
+    assert_eq!(code(&ferry.run(&["resume", "--all"]).await), 0);
+    let status = ferry.json(&["show", short, "--json"]).await["status"].clone();
+    assert!(status == "Running" || status == "Idle", "{status}");
+    assert_eq!(code(&ferry.run(&["cancel", short]).await), 0);
+    assert_eq!(
+        ferry.json(&["show", short, "--json"]).await["status"],
+        "Canceled"
+    );
+    let out = ferry.run(&["pause", short]).await;
+    assert_eq!(code(&out), 2, "pausing a canceled operation is refused");
+    assert!(
+        text(&out.stderr).contains("Canceled"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(code(&ferry.run(&["restart", short]).await), 0);
+    let status = ferry.json(&["show", short, "--json"]).await["status"].clone();
+    assert!(status == "Running" || status == "Idle", "{status}");
+    assert_eq!(code(&ferry.run(&["remove", short]).await), 0);
+    assert_eq!(ferry.json(&["list", "--json"]).await, serde_json::json!([]));
+    assert!(
+        files_in(&ferry.downloads()).is_empty(),
+        "{:?}",
+        files_in(&ferry.downloads())
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn help_and_completions() {
+    let ferry = Ferry::new();
+    for command in [
+        "get", "list", "show", "pause", "resume", "cancel", "restart", "wait", "agent", "quit",
+    ] {
+        let out = ferry.run(&[command, "--help"]).await;
+        assert_eq!(code(&out), 0);
+        assert!(
+            text(&out.stdout).contains("Example"),
+            "{command} --help has an example"
+        );
+    }
+    for shell in ["bash", "zsh", "fish"] {
+        let out = ferry.run(&["completions", shell]).await;
+        assert_eq!(code(&out), 0);
+        assert!(text(&out.stdout).contains("ferry"));
+    }
+    assert_eq!(code(&ferry.run(&["get"]).await), 2, "usage errors exit 2");
+}
+
+/// A folder nobody can write into, even root: a read-only tmpfs when we may mount,
+/// else a mode-0555 folder (enough for other users).
+struct ReadOnlyDir {
+    path: PathBuf,
+    mounted: bool,
+}
+
+impl ReadOnlyDir {
+    fn new(parent: &Path) -> Self {
+        let path = parent.join("read-only");
+        std::fs::create_dir(&path).unwrap();
+        let root = std::fs::metadata("/proc/self")
+            .map(|m| m.uid() == 0)
+            .unwrap_or(false);
+        if root {
+            let mounted = std::process::Command::new("mount")
+                .args(["-t", "tmpfs", "-o", "ro,size=64k", "tmpfs"])
+                .arg(&path)
+                .status()
+                .is_ok_and(|s| s.success());
+            if mounted {
+                return Self { path, mounted };
+            }
+            // No mount allowed: /proc refuses new files to everyone.
+            return Self {
+                path: PathBuf::from("/proc"),
+                mounted: false,
+            };
+        }
+        let mut perms = std::fs::metadata(&path).unwrap().permissions();
+        std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o555);
+        std::fs::set_permissions(&path, perms).unwrap();
+        Self {
+            path,
+            mounted: false,
+        }
+    }
+}
+
+impl Drop for ReadOnlyDir {
+    fn drop(&mut self) {
+        if self.mounted {
+            let _ = std::process::Command::new("umount")
+                .arg(&self.path)
+                .status();
+        }
+    }
+}
