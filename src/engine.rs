@@ -13,6 +13,7 @@
 //! # Ok(()) }
 //! ```
 
+mod connect_watch;
 pub mod error;
 pub mod filename;
 pub mod http;

@@ -455,3 +455,51 @@ impl Drop for ReadOnlyDir {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn secrets_never_reach_the_logs() {
+    let ferry = Ferry::new();
+    let server = TestServer::start().await;
+    let with_credentials = server
+        .url("/missing")
+        .replace("http://", "http://someone:s3cret-pass@");
+    let refused = "http://someone:s3cret-pass@127.0.0.1:1/x";
+    for url in [with_credentials.as_str(), refused] {
+        let out = ferry
+            .command(&[
+                "get",
+                url,
+                "-H",
+                "Authorization: Bearer tok-SECRET",
+                "-H",
+                "Cookie: sid=cookie-SECRET",
+            ])
+            .env("RUST_LOG", "debug")
+            .output()
+            .await
+            .unwrap();
+        assert_eq!(code(&out), 1, "{}", text(&out.stderr));
+        let shown = text(&out.stderr);
+        assert!(
+            !shown.contains("s3cret") && !shown.contains("SECRET"),
+            "{shown}"
+        );
+    }
+    let log = std::fs::read_to_string(ferry.data_dir().join("ferry.log")).unwrap();
+    let agent_stderr = std::fs::read_to_string(ferry.data_dir().join("agent.stderr")).unwrap();
+    assert!(
+        log.contains("operation failed"),
+        "the log has the failures: {log}"
+    );
+    for (name, text) in [("ferry.log", &log), ("agent.stderr", &agent_stderr)] {
+        for secret in ["s3cret-pass", "tok-SECRET", "cookie-SECRET"] {
+            assert!(!text.contains(secret), "{secret} in {name}:\n{text}");
+        }
+    }
+    let seen = server.seen("/missing");
+    assert_eq!(
+        seen[0].header("authorization"),
+        Some("Bearer tok-SECRET"),
+        "the header was sent"
+    );
+}

@@ -551,3 +551,69 @@ async fn invalid_requests_are_refused_and_nothing_is_kept() {
     assert!(engine.create(bad_header).await.is_err());
     assert!(engine.list().is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn response_headers_time_out_counted_from_the_connection() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start().await;
+    server.put("/f", Resource::new(data(100, 14)).fault(Fault::Silent));
+    let mut options = options(dir.path());
+    options.timeouts.response = Duration::from_millis(400);
+    options.retry.max_retries = 0;
+    let engine = open(options).await;
+    let mut events = engine.subscribe();
+    let started = std::time::Instant::now();
+    let id = engine
+        .create(Request::download(server.url("/f"), None))
+        .await
+        .unwrap()
+        .id;
+    let done = wait_finished(&engine, &mut events, id).await;
+    let error = done.error.unwrap();
+    assert_eq!(error.status, ErrorStatus::Timeout, "{}", error.message);
+    assert!(error.message.contains("no response"), "{}", error.message);
+    assert!(started.elapsed() >= Duration::from_millis(400));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connecting_gets_the_connect_timeout_not_the_response_timeout() {
+    // A listener whose accept queue is full drops new SYNs: connecting hangs.
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let listener = socket.listen(0).unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut fillers = Vec::new();
+    for _ in 0..4 {
+        if let Ok(Ok(stream)) = tokio::time::timeout(
+            Duration::from_millis(200),
+            tokio::net::TcpStream::connect(addr),
+        )
+        .await
+        {
+            fillers.push(stream);
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut options = options(dir.path());
+    options.timeouts.connect = Duration::from_millis(1500);
+    options.timeouts.response = Duration::from_millis(300);
+    options.retry.max_retries = 0;
+    let engine = open(options).await;
+    let mut events = engine.subscribe();
+    let started = std::time::Instant::now();
+    let id = engine
+        .create(Request::download(format!("http://{addr}/f"), None))
+        .await
+        .unwrap()
+        .id;
+    let done = wait_finished(&engine, &mut events, id).await;
+    let elapsed = started.elapsed();
+    let error = done.error.unwrap();
+    assert_eq!(error.status, ErrorStatus::Timeout, "{}", error.message);
+    assert!(
+        elapsed >= Duration::from_millis(1400),
+        "gave up after {elapsed:?}: {}",
+        error.message
+    );
+    drop(fillers);
+}

@@ -125,8 +125,15 @@ impl TransferError {
         Self::new(status, message)
     }
 
-    /// Map a reqwest failure to a stable status, looking through its causes.
-    pub fn from_reqwest(error: &reqwest::Error) -> Self {
+    /// Map a reqwest failure to a stable status, looking through its causes. The
+    /// URL in the message loses any user name and password: messages are logged
+    /// and persisted.
+    pub fn from_reqwest(mut error: reqwest::Error) -> Self {
+        if let Some(url) = error.url_mut() {
+            let _ = url.set_username("");
+            let _ = url.set_password(None);
+        }
+        let error = &error;
         if let Some(redirect) = find_source::<RedirectRefused>(error) {
             return Self::new(redirect.status(), redirect.to_string());
         }

@@ -12,6 +12,7 @@ use reqwest::header::{self, HeaderMap, HeaderName, HeaderValue};
 use reqwest::{Response, StatusCode, Url};
 use tokio::task::JoinHandle;
 
+use super::connect_watch;
 use super::error::{ErrorStatus, RedirectRefused, TransferError};
 use super::filename;
 use super::operation::{Snapshot, Validators, part_path};
@@ -38,6 +39,7 @@ pub fn build_client(options: &Options) -> reqwest::Result<reqwest::Client> {
     reqwest::Client::builder()
         .user_agent(concat!("Ferry/", env!("CARGO_PKG_VERSION")))
         .connect_timeout(options.timeouts.connect)
+        .connector_layer(connect_watch::Layer)
         .redirect(policy)
         .build()
 }
@@ -207,7 +209,7 @@ impl<'a> Download<'a> {
             }
         }
         let timeout = self.context.options().timeouts.response;
-        let send = tokio::time::timeout(timeout, request.send());
+        let send = connect_watch::with_response_timeout(request.send(), timeout);
         let response = tokio::select! {
             stop = self.context.stopped() => return Err(Interrupt::Stop(stop)),
             sent = send => sent,
@@ -215,10 +217,13 @@ impl<'a> Download<'a> {
         match response {
             Err(_) => Err(TransferError::new(
                 ErrorStatus::Timeout,
-                format!("no response from the server within {}", seconds(timeout)),
+                format!(
+                    "no response from the server within {} of connecting",
+                    seconds(timeout)
+                ),
             )
             .into()),
-            Ok(Err(error)) => Err(TransferError::from_reqwest(&error).into()),
+            Ok(Err(error)) => Err(TransferError::from_reqwest(error).into()),
             Ok(Ok(response)) => Ok(response),
         }
     }
@@ -330,7 +335,7 @@ impl<'a> Download<'a> {
                     )
                     .into());
                 }
-                Ok(Err(error)) => return Err(TransferError::from_reqwest(&error).into()),
+                Ok(Err(error)) => return Err(TransferError::from_reqwest(error).into()),
                 Ok(Ok(None)) => return Ok(()),
                 Ok(Ok(Some(chunk))) => chunk,
             };

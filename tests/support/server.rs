@@ -20,6 +20,8 @@ pub enum Fault {
     StallAfter(u64),
     /// Answer with this status and these headers, no body.
     Status(u16, Vec<(String, String)>),
+    /// Read the request, then say nothing, forever.
+    Silent,
 }
 
 #[derive(Clone, Debug)]
@@ -206,6 +208,10 @@ async fn serve(state: Arc<State>, mut stream: TcpStream) {
         .await;
         return;
     };
+    if let Some(Fault::Silent) = &fault {
+        tokio::time::sleep(Duration::from_secs(3600)).await;
+        return;
+    }
     if let Some(Fault::Status(code, headers)) = &fault {
         let mut headers = headers.clone();
         headers.push(("Content-Length".into(), "0".into()));
