@@ -1,0 +1,273 @@
+//! Download speed next to curl (and aria2c when installed), on the same machine, in
+//! the same run, from the same local server: wall time, throughput and CPU seconds,
+//! median of N runs. Run with `cargo bench --bench download`; `FERRY_BENCH_MIB`
+//! sets the file size (default 1024) and `FERRY_BENCH_RUNS` the runs (default 3).
+//!
+//! Ferry's CPU is the client's plus the agent's (which does the transfer). Ferry
+//! also does what curl does not: it syncs the data to disk as it goes and before
+//! completing, so its figures include durability; the `curl+sync` row is curl
+//! followed by `sync --data` on the file, the same guarantee. `FERRY_BENCH_CONFIG`
+//! is TOML given to the agent (e.g. `checkpoint_interval = 0.25`).
+
+#[path = "../tests/support/server.rs"]
+#[allow(dead_code)]
+mod server;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use server::{Resource, TestServer};
+
+const MIB: u64 = 1024 * 1024;
+
+#[derive(Clone, Copy, Debug)]
+struct Figures {
+    wall: f64,
+    cpu: f64,
+}
+
+fn main() {
+    let mib: u64 = env_or("FERRY_BENCH_MIB", 1024);
+    let runs: usize = env_or("FERRY_BENCH_RUNS", 3);
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let server = runtime.block_on(TestServer::start());
+    let body = pseudo_random(mib * MIB);
+    server.put("/big.bin", Resource::new(body));
+    let url = server.url("/big.bin");
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let agent = Agent::start(dir.path());
+    let out = dir.path().join("out.bin");
+
+    let mut table: Vec<(&str, Vec<Figures>)> = vec![
+        ("ferry", Vec::new()),
+        ("curl", Vec::new()),
+        ("curl+sync", Vec::new()),
+    ];
+    if which("aria2c") {
+        table.push(("aria2c", Vec::new()));
+    }
+    for run in 0..runs {
+        for (tool, figures) in &mut table {
+            let _ = std::fs::remove_file(&out);
+            let measured = match *tool {
+                "ferry" => agent.download(&url, &out),
+                "curl" => timed(
+                    Command::new("curl").args(["-sS", "-o"]).arg(&out).arg(&url),
+                    None,
+                ),
+                "curl+sync" => timed(
+                    Command::new("sh")
+                        .arg("-c")
+                        .arg("curl -sS -o \"$0\" \"$1\" && sync --data \"$0\"")
+                        .arg(&out)
+                        .arg(&url),
+                    None,
+                ),
+                _ => timed(
+                    Command::new("aria2c")
+                        .args([
+                            "-q",
+                            "--allow-overwrite=true",
+                            "--file-allocation=none",
+                            "-d",
+                        ])
+                        .arg(dir.path())
+                        .arg("-o")
+                        .arg("out.bin")
+                        .arg(&url),
+                    None,
+                ),
+            };
+            let size = std::fs::metadata(&out).map(|m| m.len()).unwrap_or(0);
+            assert_eq!(size, mib * MIB, "{tool} wrote {size} bytes on run {run}");
+            figures.push(measured);
+        }
+    }
+
+    println!();
+    println!("{mib} MiB over HTTP from 127.0.0.1, median of {runs} runs");
+    println!(
+        "{:<10} {:>8} {:>10} {:>8} {:>10} {:>10}",
+        "tool", "wall s", "MiB/s", "CPU s", "wall/curl", "CPU/curl"
+    );
+    let curl = median(&table[1].1);
+    for (tool, figures) in &table {
+        let m = median(figures);
+        println!(
+            "{:<10} {:>8.2} {:>10.0} {:>8.2} {:>10.2} {:>10.2}",
+            tool,
+            m.wall,
+            mib as f64 / m.wall,
+            m.cpu,
+            m.wall / curl.wall,
+            m.cpu / curl.cpu
+        );
+    }
+    agent.quit();
+}
+
+fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn which(program: &str) -> bool {
+    Command::new("sh")
+        .args(["-c", &format!("command -v {program}")])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+fn pseudo_random(len: u64) -> Vec<u8> {
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut out = Vec::with_capacity(len as usize + 8);
+    while (out.len() as u64) < len {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        out.extend_from_slice(&x.to_le_bytes());
+    }
+    out.truncate(len as usize);
+    out
+}
+
+fn median(figures: &[Figures]) -> Figures {
+    let pick = |key: fn(&Figures) -> f64| {
+        let mut values: Vec<f64> = figures.iter().map(key).collect();
+        values.sort_by(f64::total_cmp);
+        values[values.len() / 2]
+    };
+    Figures {
+        wall: pick(|f| f.wall),
+        cpu: pick(|f| f.cpu),
+    }
+}
+
+/// Run `command` under bash's `time` (user + sys of the command and its children),
+/// adding the CPU another process (`extra`, a pid) spent meanwhile.
+fn timed(command: &mut Command, extra: Option<u32>) -> Figures {
+    let program = command.get_program().to_string_lossy().into_owned();
+    let args: Vec<String> = command
+        .get_args()
+        .map(|a| shell_quote(&a.to_string_lossy()))
+        .collect();
+    let script = format!(
+        "TIMEFORMAT='%U %S'; time {} {} >/dev/null",
+        shell_quote(&program),
+        args.join(" ")
+    );
+    let envs: Vec<(String, String)> = command
+        .get_envs()
+        .filter_map(|(k, v)| {
+            Some((
+                k.to_string_lossy().into_owned(),
+                v?.to_string_lossy().into_owned(),
+            ))
+        })
+        .collect();
+    let before = extra.map(process_cpu).unwrap_or(0.0);
+    let started = Instant::now();
+    let output = Command::new("bash")
+        .arg("-c")
+        .arg(&script)
+        .envs(envs)
+        .output()
+        .expect("bash");
+    let wall = started.elapsed().as_secs_f64();
+    let after = extra.map(process_cpu).unwrap_or(0.0);
+    assert!(
+        output.status.success(),
+        "{program} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let last = stderr.lines().last().unwrap_or("0 0");
+    let cpu: f64 = last
+        .split_whitespace()
+        .filter_map(|v| v.parse::<f64>().ok())
+        .sum();
+    Figures {
+        wall,
+        cpu: cpu + (after - before),
+    }
+}
+
+fn shell_quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "'\\''"))
+}
+
+/// User + system CPU seconds of a live process, from /proc.
+fn process_cpu(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    // Fields 14 and 15 of stat (utime, stime), counted after the name.
+    let ticks: f64 = [11, 12]
+        .iter()
+        .filter_map(|&i| fields.get(i)?.parse::<f64>().ok())
+        .sum();
+    ticks / clock_ticks()
+}
+
+fn clock_ticks() -> f64 {
+    Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok())
+        .unwrap_or(100.0)
+}
+
+struct Agent {
+    child: std::process::Child,
+    data_dir: PathBuf,
+    config: PathBuf,
+}
+
+impl Agent {
+    fn start(dir: &Path) -> Self {
+        let data_dir = dir.join("data");
+        let config = dir.join("config.toml");
+        let settings = std::env::var("FERRY_BENCH_CONFIG").unwrap_or_default();
+        std::fs::write(&config, settings).expect("config");
+        let child = Command::new(env!("CARGO_BIN_EXE_ferry"))
+            .arg("agent")
+            .env("FERRY_DATA_DIR", &data_dir)
+            .env("FERRY_CONFIG", &config)
+            .spawn()
+            .expect("agent starts");
+        let socket = data_dir.join("agent.sock");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !socket.exists() {
+            assert!(Instant::now() < deadline, "the agent did not start");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Self {
+            child,
+            data_dir,
+            config,
+        }
+    }
+
+    fn download(&self, url: &str, out: &Path) -> Figures {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_ferry"));
+        command
+            .args(["get", url, "--overwrite", "-o"])
+            .arg(out)
+            .env("FERRY_DATA_DIR", &self.data_dir)
+            .env("FERRY_CONFIG", &self.config);
+        timed(&mut command, Some(self.child.id()))
+    }
+
+    fn quit(mut self) {
+        let _ = Command::new(env!("CARGO_BIN_EXE_ferry"))
+            .arg("quit")
+            .env("FERRY_DATA_DIR", &self.data_dir)
+            .status();
+        let _ = self.child.wait();
+    }
+}
