@@ -22,6 +22,8 @@ pub struct Config {
     pub max_redirects: usize,
     /// Follow redirects from https to plain http (off: they fail).
     pub allow_https_downgrade: bool,
+    /// PEM files of certificate authorities to trust besides the system's.
+    pub ca_certificates: Vec<PathBuf>,
     /// Seconds between progress checkpoints of a running download.
     pub checkpoint_interval: f64,
     pub timeouts: Timeouts,
@@ -56,6 +58,7 @@ impl Default for Config {
             download_dir: None,
             max_redirects: options.max_redirects,
             allow_https_downgrade: options.allow_https_downgrade,
+            ca_certificates: Vec::new(),
             checkpoint_interval: options.checkpoint_interval.as_secs_f64(),
             timeouts: Timeouts::default(),
             retries: Retries::default(),
@@ -240,6 +243,7 @@ impl Config {
         options.max_running = self.max_running.max(1);
         options.max_redirects = self.max_redirects;
         options.allow_https_downgrade = self.allow_https_downgrade;
+        options.extra_root_certificates = self.ca_certificates.clone();
         options.checkpoint_interval = secs(self.checkpoint_interval, defaults.checkpoint_interval);
         options.timeouts = engine::Timeouts {
             connect: secs(self.timeouts.connect, defaults.timeouts.connect),

@@ -39,7 +39,7 @@ pub use operation::{
 };
 use progress::Live;
 use run::{Checkpoint, Stop};
-use store::{Store, StoreError, StoreNotice};
+use store::{Store, StoreError};
 
 /// Network timeouts (F13). Defaults follow the seed.
 #[derive(Clone, Debug, PartialEq)]
@@ -115,6 +115,8 @@ pub struct Options {
     pub max_redirects: usize,
     /// Follow a redirect from https to plain http.
     pub allow_https_downgrade: bool,
+    /// PEM files of certificate authorities trusted besides the system's.
+    pub extra_root_certificates: Vec<PathBuf>,
 }
 
 impl Options {
@@ -129,6 +131,7 @@ impl Options {
             progress_interval: Duration::from_millis(200),
             max_redirects: 10,
             allow_https_downgrade: false,
+            extra_root_certificates: Vec::new(),
         }
     }
 
@@ -161,7 +164,8 @@ struct Inner {
     events: broadcast::Sender<Event>,
     wake_scheduler: Notify,
     client: reqwest::Client,
-    notices: Vec<StoreNotice>,
+    /// For the user: a damaged database moved aside, unusable certificates…
+    notices: Vec<String>,
     shutting_down: watch::Sender<bool>,
     /// The scheduler and the progress ticker, awaited by `shutdown`.
     tasks: Mutex<Vec<tokio::task::JoinHandle<()>>>,
@@ -242,12 +246,10 @@ impl Engine {
                 )
             })
             .collect();
-        let client = http::build_client(&options).map_err(|e| {
-            EngineError::Store(StoreError::Open {
-                path: options.data_dir.clone(),
-                source: redb::Error::Io(std::io::Error::other(e)),
-            })
-        })?;
+        let (client, tls_warnings) = http::build_client(&options).map_err(EngineError::Client)?;
+        for warning in &tls_warnings {
+            tracing::warn!("{warning}");
+        }
         let (events, _) = broadcast::channel(4096);
         let inner = Arc::new(Inner {
             options,
@@ -257,7 +259,12 @@ impl Engine {
             events,
             wake_scheduler: Notify::new(),
             client,
-            notices: opened.notices,
+            notices: opened
+                .notices
+                .iter()
+                .map(ToString::to_string)
+                .chain(tls_warnings)
+                .collect(),
             shutting_down: watch::Sender::new(false),
             tasks: Mutex::new(Vec::new()),
         });
@@ -276,7 +283,7 @@ impl Engine {
     /// What the user should be told about opening the store (a damaged database
     /// moved aside, unreadable records), in English, for logs and the CLI.
     pub fn notices(&self) -> Vec<String> {
-        self.inner.notices.iter().map(ToString::to_string).collect()
+        self.inner.notices.clone()
     }
 
     pub fn subscribe(&self) -> Subscription {

@@ -122,7 +122,7 @@ impl From<&EngineError> for Response {
             EngineError::Ambiguous(_) => ErrorCode::Ambiguous,
             EngineError::InvalidState { .. } => ErrorCode::InvalidState,
             EngineError::ShuttingDown => ErrorCode::ShuttingDown,
-            EngineError::Store(_) => ErrorCode::Internal,
+            EngineError::Store(_) | EngineError::Client(_) => ErrorCode::Internal,
         };
         Self::error(code, error.to_string())
     }

@@ -279,6 +279,8 @@ pub enum EngineError {
     ShuttingDown,
     #[error(transparent)]
     Store(#[from] super::store::StoreError),
+    #[error("cannot set up the HTTP client: {0}")]
+    Client(#[source] reqwest::Error),
 }
 
 #[cfg(test)]

@@ -21,7 +21,9 @@ use super::run::{Checkpoint, RunContext, RunEnd, Stop};
 use super::{Options, redact_url};
 
 /// The shared client: connection pool, connect timeout, redirect rules.
-pub fn build_client(options: &Options) -> reqwest::Result<reqwest::Client> {
+/// Also returns what went wrong with the extra root certificates (unreadable
+/// files are skipped, so one bad path does not stop every download).
+pub fn build_client(options: &Options) -> reqwest::Result<(reqwest::Client, Vec<String>)> {
     let max_redirects = options.max_redirects;
     let allow_downgrade = options.allow_https_downgrade;
     let policy = reqwest::redirect::Policy::custom(move |attempt| {
@@ -36,12 +38,35 @@ pub fn build_client(options: &Options) -> reqwest::Result<reqwest::Client> {
         }
         attempt.follow()
     });
-    reqwest::Client::builder()
+    let (roots, warnings) = extra_roots(&options.extra_root_certificates);
+    let client = reqwest::Client::builder()
         .user_agent(concat!("Ferry/", env!("CARGO_PKG_VERSION")))
         .connect_timeout(options.timeouts.connect)
         .connector_layer(connect_watch::Layer)
         .redirect(policy)
-        .build()
+        .tls_certs_merge(roots)
+        .build()?;
+    Ok((client, warnings))
+}
+
+/// Certificates (PEM bundles) trusted besides the system's.
+fn extra_roots(paths: &[PathBuf]) -> (Vec<reqwest::Certificate>, Vec<String>) {
+    let mut roots = Vec::new();
+    let mut warnings = Vec::new();
+    for path in paths {
+        let loaded = std::fs::read(path)
+            .map_err(|e| e.to_string())
+            .and_then(|pem| reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| e.to_string()));
+        match loaded {
+            Ok(certs) if !certs.is_empty() => roots.extend(certs),
+            Ok(_) => warnings.push(format!("no certificate in {}; ignored", path.display())),
+            Err(e) => warnings.push(format!(
+                "cannot use the certificates in {}: {e}; ignored",
+                path.display()
+            )),
+        }
+    }
+    (roots, warnings)
 }
 
 /// Run one attempt of a download.

@@ -8,8 +8,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpListener;
 
 /// A misbehaviour for one request, taken in order.
 #[derive(Clone, Debug)]
@@ -118,6 +118,7 @@ struct State {
 
 pub struct TestServer {
     addr: SocketAddr,
+    tls: bool,
     state: Arc<State>,
     task: tokio::task::JoinHandle<()>,
 }
@@ -130,23 +131,81 @@ impl Drop for TestServer {
 
 impl TestServer {
     pub async fn start() -> Self {
+        Self::start_with(None).await
+    }
+
+    /// An HTTPS server with the certificate for `localhost` in `tls/` (signed by
+    /// `tls/ca.pem`). Its `url` uses the name `localhost`.
+    pub async fn start_tls() -> Self {
+        use tokio_rustls::rustls::pki_types::pem::PemObject;
+        use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/tls");
+        let certs: Vec<CertificateDer<'static>> =
+            CertificateDer::pem_file_iter(dir.join("localhost.pem"))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect();
+        let key = PrivateKeyDer::from_pem_file(dir.join("localhost.key")).unwrap();
+        let config = tokio_rustls::rustls::ServerConfig::builder()
+            .with_no_client_auth()
+            .with_single_cert(certs, key)
+            .unwrap();
+        Self::start_with(Some(tokio_rustls::TlsAcceptor::from(Arc::new(config)))).await
+    }
+
+    async fn start_with(tls: Option<tokio_rustls::TlsAcceptor>) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let state = Arc::new(State::default());
         let shared = Arc::clone(&state);
+        let is_tls = tls.is_some();
         let task = tokio::spawn(async move {
             loop {
                 let Ok((stream, _)) = listener.accept().await else {
                     continue;
                 };
-                tokio::spawn(serve(Arc::clone(&shared), stream));
+                let _ = stream.set_nodelay(true);
+                let state = Arc::clone(&shared);
+                match &tls {
+                    None => {
+                        tokio::spawn(serve(state, stream));
+                    }
+                    Some(acceptor) => {
+                        let acceptor = acceptor.clone();
+                        tokio::spawn(async move {
+                            if let Ok(stream) = acceptor.accept(stream).await {
+                                serve(state, stream).await;
+                            }
+                        });
+                    }
+                }
             }
         });
-        Self { addr, state, task }
+        Self {
+            addr,
+            tls: is_tls,
+            state,
+            task,
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.addr)
+        if self.tls {
+            format!("https://localhost:{}{path}", self.addr.port())
+        } else {
+            format!("http://{}{path}", self.addr)
+        }
+    }
+
+    /// The same resource by IP address: over TLS, a name the certificate does not have.
+    pub fn url_by_ip(&self, path: &str) -> String {
+        let scheme = if self.tls { "https" } else { "http" };
+        format!("{scheme}://{}{path}", self.addr)
+    }
+
+    /// The test CA that signed the HTTPS server's certificate.
+    pub fn ca_path() -> std::path::PathBuf {
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/tls/ca.pem")
     }
 
     pub fn put(&self, path: &str, resource: Resource) {
@@ -181,8 +240,7 @@ impl TestServer {
     }
 }
 
-async fn serve(state: Arc<State>, mut stream: TcpStream) {
-    let _ = stream.set_nodelay(true);
+async fn serve<S: AsyncRead + AsyncWrite + Unpin>(state: Arc<State>, mut stream: S) {
     let Some(seen) = read_request(&mut stream).await else {
         return;
     };
@@ -282,9 +340,9 @@ async fn serve(state: Arc<State>, mut stream: TcpStream) {
     let _ = write_body(&state, &mut stream, body, &resource, fault).await;
 }
 
-async fn write_body(
+async fn write_body<S: AsyncWrite + Unpin>(
     state: &State,
-    stream: &mut TcpStream,
+    stream: &mut S,
     body: &[u8],
     resource: &Resource,
     fault: Option<Fault>,
@@ -345,8 +403,8 @@ async fn write_body(
     Ok(())
 }
 
-async fn write_head(
-    stream: &mut TcpStream,
+async fn write_head<S: AsyncWrite + Unpin>(
+    stream: &mut S,
     code: u16,
     reason: &str,
     headers: &[(String, String)],
@@ -359,7 +417,7 @@ async fn write_head(
     stream.write_all(head.as_bytes()).await
 }
 
-async fn read_request(stream: &mut TcpStream) -> Option<Seen> {
+async fn read_request<S: AsyncRead + Unpin>(stream: &mut S) -> Option<Seen> {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 4096];
     while !buf.windows(4).any(|w| w == b"\r\n\r\n") {

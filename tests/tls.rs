@@ -1,0 +1,139 @@
+//! HTTPS: a download trusted through an extra root certificate, redirects to plain
+//! http refused, and certificates that do not match or are not trusted.
+
+mod support;
+
+use ferry::engine::{ErrorStatus, Options, Request, Status};
+use support::server::{Resource, TestServer};
+use support::*;
+
+fn trusting(dir: &std::path::Path) -> Options {
+    let mut options = options(dir);
+    options.extra_root_certificates = vec![TestServer::ca_path()];
+    options
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn https_download_with_an_extra_root_certificate() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start_tls().await;
+    let body = data(2 * 1024 * 1024, 31);
+    server.put("/f.bin", Resource::new(body.clone()));
+    let engine = open(trusting(dir.path())).await;
+    assert!(engine.notices().is_empty(), "{:?}", engine.notices());
+    let mut events = engine.subscribe();
+    let id = engine
+        .create(Request::download(server.url("/f.bin"), None))
+        .await
+        .unwrap()
+        .id;
+    let done = wait_finished(&engine, &mut events, id).await;
+    assert_eq!(done.status, Status::Completed, "{:?}", done.error);
+    assert_eq!(
+        sha256_file(done.destination.as_ref().unwrap()),
+        sha256(&body)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redirect_from_https_to_http_is_refused_unless_allowed() {
+    let dir = tempfile::tempdir().unwrap();
+    let tls = TestServer::start_tls().await;
+    let plain = TestServer::start().await;
+    let body = data(1000, 32);
+    plain.put("/real", Resource::new(body.clone()));
+    tls.put("/go", Resource::redirect(&plain.url("/real")));
+
+    let engine = open(trusting(dir.path())).await;
+    let mut events = engine.subscribe();
+    let id = engine
+        .create(Request::download(tls.url("/go"), None))
+        .await
+        .unwrap()
+        .id;
+    let done = wait_finished(&engine, &mut events, id).await;
+    assert_eq!(done.status, Status::Error);
+    let error = done.error.unwrap();
+    assert_eq!(
+        error.status,
+        ErrorStatus::HttpsToHttpOnRedirection,
+        "{}",
+        error.message
+    );
+    assert!(
+        plain.seen("/real").is_empty(),
+        "nothing was asked over plain http"
+    );
+    engine.shutdown().await;
+
+    let mut options = trusting(dir.path());
+    options.allow_https_downgrade = true;
+    let engine = open(options).await;
+    let mut events = engine.subscribe();
+    let id = engine
+        .create(Request::download(tls.url("/go"), None))
+        .await
+        .unwrap()
+        .id;
+    let done = wait_finished(&engine, &mut events, id).await;
+    assert_eq!(done.status, Status::Completed, "{:?}", done.error);
+    assert_eq!(
+        sha256_file(done.destination.as_ref().unwrap()),
+        sha256(&body)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_certificate_for_another_name_or_an_unknown_authority_fails_without_retrying() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start_tls().await;
+    server.put("/f", Resource::new(data(100, 33)));
+
+    // Trusted authority, wrong name: the certificate is for localhost only.
+    let engine = open(trusting(dir.path())).await;
+    let mut events = engine.subscribe();
+    let id = engine
+        .create(Request::download(server.url_by_ip("/f"), None))
+        .await
+        .unwrap()
+        .id;
+    let done = wait_finished(&engine, &mut events, id).await;
+    let error = done.error.unwrap();
+    assert_eq!(
+        error.status,
+        ErrorStatus::CertificateInvalid,
+        "{}",
+        error.message
+    );
+    assert_eq!(done.attempts, 0, "not retried");
+    engine.shutdown().await;
+
+    // Right name, authority not trusted.
+    let engine = open(options(dir.path())).await;
+    let mut events = engine.subscribe();
+    let id = engine
+        .create(Request::download(server.url("/f"), None))
+        .await
+        .unwrap()
+        .id;
+    let done = wait_finished(&engine, &mut events, id).await;
+    let error = done.error.unwrap();
+    assert_eq!(
+        error.status,
+        ErrorStatus::CertificateInvalid,
+        "{}",
+        error.message
+    );
+    assert!(server.seen("/f").is_empty(), "no request went out");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreadable_certificate_file_is_reported_not_fatal() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut options = options(dir.path());
+    options.extra_root_certificates = vec![dir.path().join("missing.pem")];
+    let engine = open(options).await;
+    let notices = engine.notices();
+    assert_eq!(notices.len(), 1);
+    assert!(notices[0].contains("missing.pem"), "{notices:?}");
+}
