@@ -18,6 +18,7 @@ pub mod error;
 pub mod filename;
 pub mod http;
 pub mod operation;
+mod options;
 pub mod part_file;
 pub mod progress;
 mod recovery;
@@ -37,115 +38,10 @@ pub use error::{EngineError, ErrorInfo, ErrorStatus, InvalidRequest, TransferErr
 pub use operation::{
     CostPolicy, Event, Header, Kind, OperationId, Request, Snapshot, Status, Target, Validators,
 };
+pub use options::{Options, RetryPolicy, Timeouts, default_download_dir};
 use progress::Live;
-use run::{Checkpoint, Stop};
+use run::Stop;
 use store::{Store, StoreError};
-
-/// Network timeouts (F13). Defaults follow the seed.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Timeouts {
-    /// Establishing a connection (TCP and TLS).
-    pub connect: Duration,
-    /// From sending the request to the response headers.
-    pub response: Duration,
-    /// With no byte of the body arriving.
-    pub stall: Duration,
-}
-
-impl Default for Timeouts {
-    fn default() -> Self {
-        Self {
-            connect: Duration::from_secs(5 * 60),
-            response: Duration::from_secs(2 * 60),
-            stall: Duration::from_secs(2 * 60),
-        }
-    }
-}
-
-/// Automatic retries after a failure that may be temporary (F13).
-#[derive(Clone, Debug, PartialEq)]
-pub struct RetryPolicy {
-    /// Retries after the first attempt; an attempt that gets further than any before
-    /// it gives the operation its retries back.
-    pub max_retries: u32,
-    /// Wait before the first retry; doubled for each further one.
-    pub base_delay: Duration,
-    pub max_delay: Duration,
-    /// Longest `Retry-After` honoured; a server asking for more is waited this long.
-    pub max_retry_after: Duration,
-}
-
-impl Default for RetryPolicy {
-    fn default() -> Self {
-        Self {
-            max_retries: 3,
-            base_delay: Duration::from_secs(2),
-            max_delay: Duration::from_secs(5 * 60),
-            max_retry_after: Duration::from_secs(6 * 60 * 60),
-        }
-    }
-}
-
-impl RetryPolicy {
-    /// The wait before retry number `attempt` (1-based).
-    pub fn delay(&self, attempt: u32, retry_after: Option<Duration>) -> Duration {
-        if let Some(asked) = retry_after {
-            return asked.min(self.max_retry_after);
-        }
-        let factor = 2u32.saturating_pow(attempt.saturating_sub(1));
-        self.base_delay.saturating_mul(factor).min(self.max_delay)
-    }
-}
-
-/// Everything the engine needs to know; `Options::new(data_dir)` gives the defaults.
-#[derive(Clone, Debug)]
-pub struct Options {
-    /// Holds the database (`ferry.redb`).
-    pub data_dir: PathBuf,
-    /// Where downloads without a destination go.
-    pub download_dir: PathBuf,
-    /// Operations running at once; the rest wait in creation order.
-    pub max_running: usize,
-    pub timeouts: Timeouts,
-    pub retry: RetryPolicy,
-    /// How often a running download records its progress (data synced first).
-    pub checkpoint_interval: Duration,
-    /// How often `Progress` events are published.
-    pub progress_interval: Duration,
-    pub max_redirects: usize,
-    /// Follow a redirect from https to plain http.
-    pub allow_https_downgrade: bool,
-    /// PEM files of certificate authorities trusted besides the system's.
-    pub extra_root_certificates: Vec<PathBuf>,
-}
-
-impl Options {
-    pub fn new(data_dir: PathBuf) -> Self {
-        Self {
-            data_dir,
-            download_dir: default_download_dir(),
-            max_running: 4,
-            timeouts: Timeouts::default(),
-            retry: RetryPolicy::default(),
-            checkpoint_interval: Duration::from_secs(1),
-            progress_interval: Duration::from_millis(200),
-            max_redirects: 10,
-            allow_https_downgrade: false,
-            extra_root_certificates: Vec::new(),
-        }
-    }
-
-    pub fn database_path(&self) -> PathBuf {
-        self.data_dir.join("ferry.redb")
-    }
-}
-
-/// The user's Downloads folder (XDG user dirs), else `~/Downloads`.
-pub fn default_download_dir() -> PathBuf {
-    dirs::download_dir()
-        .or_else(|| dirs::home_dir().map(|home| home.join("Downloads")))
-        .unwrap_or_else(|| PathBuf::from("."))
-}
 
 /// The engine handle.
 #[derive(Clone, Debug)]
@@ -586,75 +482,6 @@ impl Inner {
         snapshot.error = None;
         snapshot.finished_at = None;
     }
-
-    async fn record_checkpoint(
-        &self,
-        id: OperationId,
-        checkpoint: Checkpoint,
-    ) -> Result<(), StoreError> {
-        let _transition = self.transitions.lock().await;
-        let Some(mut snapshot) = self.lock().ops.get(&id).map(|e| e.snapshot.clone()) else {
-            return Ok(());
-        };
-        snapshot.bytes = checkpoint.bytes;
-        snapshot.total = checkpoint.total;
-        snapshot.validators = checkpoint.validators;
-        snapshot.updated_at = operation::now_millis();
-        self.store.put(&snapshot).await?;
-        if let Some(entry) = self.lock().ops.get_mut(&id) {
-            entry.snapshot = snapshot;
-        }
-        Ok(())
-    }
-
-    async fn claim_destination(
-        &self,
-        id: OperationId,
-        name: &str,
-    ) -> Result<PathBuf, TransferError> {
-        let _transition = self.transitions.lock().await;
-        let mut snapshot = self
-            .lock()
-            .ops
-            .get(&id)
-            .map(|e| e.snapshot.clone())
-            .ok_or_else(|| TransferError::new(ErrorStatus::Unknown, "operation vanished"))?;
-        let Target::Folder(folder) = &snapshot.target else {
-            return snapshot
-                .destination
-                .clone()
-                .ok_or_else(|| TransferError::new(ErrorStatus::Unknown, "no destination"));
-        };
-        let wanted = folder.join(name);
-        let path = loop {
-            let candidate = self.lock().free_destination(&wanted, id);
-            let part = operation::part_path(&candidate);
-            match std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(&part)
-            {
-                Ok(_) => break candidate,
-                // Another program took the name since we looked: look again.
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-                Err(e) => {
-                    return Err(TransferError::io(
-                        &format!("creating {}", part.display()),
-                        &e,
-                    ));
-                }
-            }
-        };
-        snapshot.destination = Some(path.clone());
-        self.store
-            .put(&snapshot)
-            .await
-            .map_err(|e| TransferError::new(ErrorStatus::FileSystemError, e.to_string()))?;
-        if let Some(entry) = self.lock().ops.get_mut(&id) {
-            entry.snapshot = snapshot;
-        }
-        Ok(path)
-    }
 }
 
 impl State {
@@ -739,24 +566,6 @@ impl Subscription {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn backoff_doubles_up_to_the_cap_and_honours_retry_after() {
-        let policy = RetryPolicy {
-            base_delay: Duration::from_secs(2),
-            max_delay: Duration::from_secs(10),
-            ..RetryPolicy::default()
-        };
-        assert_eq!(policy.delay(1, None), Duration::from_secs(2));
-        assert_eq!(policy.delay(2, None), Duration::from_secs(4));
-        assert_eq!(policy.delay(3, None), Duration::from_secs(8));
-        assert_eq!(policy.delay(4, None), Duration::from_secs(10));
-        assert_eq!(policy.delay(40, None), Duration::from_secs(10));
-        assert_eq!(
-            policy.delay(3, Some(Duration::from_secs(1))),
-            Duration::from_secs(1)
-        );
-    }
 
     #[test]
     fn redaction_removes_credentials_only() {

@@ -4,7 +4,7 @@ mod support;
 
 use std::time::Duration;
 
-use ferry::engine::{ErrorStatus, Request, Status};
+use ferry::engine::{ErrorStatus, Event, Request, Status};
 use support::server::{Fault, Resource, TestServer};
 use support::*;
 
@@ -616,4 +616,75 @@ async fn connecting_gets_the_connect_timeout_not_the_response_timeout() {
         error.message
     );
     drop(fillers);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_come_in_order_and_progress_is_throttled() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start().await;
+    let body = data(4 * MIB, 15);
+    server.put("/f", Resource::new(body.clone()).rate(4 * MIB as u64));
+    let options = options(dir.path());
+    let interval = options.progress_interval;
+    let engine = open(options).await;
+    let mut events = engine.subscribe();
+    let started = std::time::Instant::now();
+    let id = engine
+        .create(Request::download(server.url("/f"), None))
+        .await
+        .unwrap()
+        .id;
+
+    let mut seen = Vec::new();
+    within(30, async {
+        loop {
+            let event = events.recv().await.unwrap();
+            let done = matches!(&event, Event::StatusChanged { snapshot } if snapshot.status.is_finished());
+            seen.push(event);
+            if done {
+                break;
+            }
+        }
+    })
+    .await;
+    let elapsed = started.elapsed();
+    let statuses: Vec<Status> = seen
+        .iter()
+        .filter_map(|e| match e {
+            Event::StatusChanged { snapshot } => Some(snapshot.status),
+            _ => None,
+        })
+        .collect();
+    assert!(matches!(seen[0], Event::Added { .. }), "{:?}", seen[0]);
+    assert_eq!(statuses, [Status::Running, Status::Completed]);
+    let progress: Vec<u64> = seen
+        .iter()
+        .filter_map(|e| match e {
+            Event::Progress {
+                id: of,
+                bytes,
+                total,
+                ..
+            } if *of == id => {
+                assert_eq!(*total, Some(body.len() as u64));
+                Some(*bytes)
+            }
+            _ => None,
+        })
+        .collect();
+    assert!(
+        progress.windows(2).all(|w| w[0] <= w[1]),
+        "progress only grows"
+    );
+    let ceiling = (elapsed.as_secs_f64() / interval.as_secs_f64()).ceil() as usize + 2;
+    assert!(progress.len() >= 5, "{} progress events", progress.len());
+    assert!(
+        progress.len() <= ceiling,
+        "{} progress events in {elapsed:?}",
+        progress.len()
+    );
+    let Event::StatusChanged { snapshot } = seen.last().unwrap() else {
+        unreachable!()
+    };
+    assert_eq!(snapshot.bytes, body.len() as u64);
 }

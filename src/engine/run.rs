@@ -7,9 +7,10 @@ use std::sync::Arc;
 
 use tokio::sync::watch;
 
-use super::error::TransferError;
-use super::operation::{OperationId, Validators};
+use super::error::{ErrorStatus, TransferError};
+use super::operation::{self, OperationId, Target, Validators};
 use super::progress::Live;
+use super::store::StoreError;
 use super::{Inner, Options};
 
 /// Why a running transfer is asked to stop.
@@ -126,6 +127,78 @@ impl Recorder {
         self.inner
             .record_checkpoint(self.id, checkpoint)
             .await
-            .map_err(|e| TransferError::new(super::ErrorStatus::FileSystemError, e.to_string()))
+            .map_err(|e| TransferError::new(ErrorStatus::FileSystemError, e.to_string()))
+    }
+}
+
+/// The engine's side of the requests above.
+impl Inner {
+    async fn record_checkpoint(
+        &self,
+        id: OperationId,
+        checkpoint: Checkpoint,
+    ) -> Result<(), StoreError> {
+        let _transition = self.transitions.lock().await;
+        let Some(mut snapshot) = self.lock().ops.get(&id).map(|e| e.snapshot.clone()) else {
+            return Ok(());
+        };
+        snapshot.bytes = checkpoint.bytes;
+        snapshot.total = checkpoint.total;
+        snapshot.validators = checkpoint.validators;
+        snapshot.updated_at = operation::now_millis();
+        self.store.put(&snapshot).await?;
+        if let Some(entry) = self.lock().ops.get_mut(&id) {
+            entry.snapshot = snapshot;
+        }
+        Ok(())
+    }
+
+    async fn claim_destination(
+        &self,
+        id: OperationId,
+        name: &str,
+    ) -> Result<PathBuf, TransferError> {
+        let _transition = self.transitions.lock().await;
+        let mut snapshot = self
+            .lock()
+            .ops
+            .get(&id)
+            .map(|e| e.snapshot.clone())
+            .ok_or_else(|| TransferError::new(ErrorStatus::Unknown, "operation vanished"))?;
+        let Target::Folder(folder) = &snapshot.target else {
+            return snapshot
+                .destination
+                .clone()
+                .ok_or_else(|| TransferError::new(ErrorStatus::Unknown, "no destination"));
+        };
+        let wanted = folder.join(name);
+        let path = loop {
+            let candidate = self.lock().free_destination(&wanted, id);
+            let part = operation::part_path(&candidate);
+            match std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&part)
+            {
+                Ok(_) => break candidate,
+                // Another program took the name since we looked: look again.
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+                Err(e) => {
+                    return Err(TransferError::io(
+                        &format!("creating {}", part.display()),
+                        &e,
+                    ));
+                }
+            }
+        };
+        snapshot.destination = Some(path.clone());
+        self.store
+            .put(&snapshot)
+            .await
+            .map_err(|e| TransferError::new(ErrorStatus::FileSystemError, e.to_string()))?;
+        if let Some(entry) = self.lock().ops.get_mut(&id) {
+            entry.snapshot = snapshot;
+        }
+        Ok(path)
     }
 }
