@@ -688,3 +688,93 @@ async fn events_come_in_order_and_progress_is_throttled() {
     };
     assert_eq!(snapshot.bytes, body.len() as u64);
 }
+
+/// A small tmpfs mounted for one test; unmounted on drop.
+struct SmallDisk {
+    path: std::path::PathBuf,
+}
+
+impl SmallDisk {
+    /// `None` (with the reason printed) where this process may not mount.
+    fn mount(parent: &std::path::Path, size: &str) -> Option<Self> {
+        let path = parent.join("small-disk");
+        std::fs::create_dir(&path).unwrap();
+        let status = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(&path)
+            .stderr(std::process::Stdio::null())
+            .status();
+        if status.is_ok_and(|s| s.success()) {
+            Some(Self { path })
+        } else {
+            println!("skipped: cannot mount a tmpfs here (needs root)");
+            None
+        }
+    }
+
+    fn resize(&self, size: &str) {
+        let status = std::process::Command::new("mount")
+            .args(["-o", &format!("remount,size={size}")])
+            .arg(&self.path)
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg(&self.path)
+            .status();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_disk_stops_with_disk_full_and_resumes_once_there_is_room() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(disk) = SmallDisk::mount(dir.path(), "3m") else {
+        return;
+    };
+    let server = TestServer::start().await;
+    let body = data(6 * MIB, 16);
+    server.put("/f", Resource::new(body.clone()));
+    let engine = open(options(dir.path())).await;
+    let mut events = engine.subscribe();
+    let dest = disk.path.join("f.bin");
+    let id = engine
+        .create(Request::download(server.url("/f"), Some(dest.clone())))
+        .await
+        .unwrap()
+        .id;
+    let failed = wait_finished(&engine, &mut events, id).await;
+    assert_eq!(failed.status, Status::Error);
+    let error = failed.error.clone().unwrap();
+    assert_eq!(error.status, ErrorStatus::DiskFull, "{}", error.message);
+    assert!(!dest.exists(), "nothing under the final name");
+    let part = disk.path.join("f.bin.part");
+    let kept = std::fs::read(&part).unwrap();
+    assert!(
+        failed.bytes <= kept.len() as u64 && failed.bytes > 0,
+        "checkpoint {} of {}",
+        failed.bytes,
+        kept.len()
+    );
+    assert!(
+        kept[..failed.bytes as usize] == body[..failed.bytes as usize],
+        "the kept prefix is right"
+    );
+
+    disk.resize("16m");
+    engine.resume(id).await.unwrap();
+    let done = wait_finished(&engine, &mut events, id).await;
+    assert_eq!(done.status, Status::Completed, "{:?}", done.error);
+    assert_eq!(sha256_file(&dest), sha256(&body));
+    let resumed_at = server.seen("/f").last().unwrap().range_start();
+    assert_eq!(
+        resumed_at,
+        Some(failed.bytes),
+        "resumed from the checkpoint"
+    );
+    engine.shutdown().await;
+}
