@@ -58,6 +58,13 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Upload files: one request per file, one multipart request, or resumable tus.
+    #[command(after_help = "Examples:
+  ferry upload https://example.org/files/report.pdf report.pdf --method put
+  ferry upload https://example.org/dav/ a.txt b.txt --method put      # PUT dav/a.txt, dav/b.txt
+  ferry upload https://example.org/upload a.jpg b.jpg --multipart --field photos --form album=trip
+  ferry upload https://tus.example.org/files/ big.mkv --tus")]
+    Upload(UploadArgs),
     /// Download a URL.
     #[command(after_help = "Examples:
   ferry get https://example.org/big.iso                # into the Downloads folder
@@ -136,6 +143,44 @@ pub struct GetArgs {
     pub detach: bool,
 }
 
+#[derive(Debug, Args)]
+pub struct UploadArgs {
+    pub url: String,
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// POST (the default) or PUT. With PUT and a URL ending in `/`, each file goes
+    /// to the URL plus its name.
+    #[arg(long, value_enum, default_value_t = MethodArg::Post, conflicts_with = "tus")]
+    pub method: MethodArg,
+    /// All files in one multipart/form-data request.
+    #[arg(long, conflicts_with = "tus")]
+    pub multipart: bool,
+    /// The form name of every file part (default: File0, File1…).
+    #[arg(long, value_name = "NAME", requires = "multipart")]
+    pub field: Option<String>,
+    /// A text field of the multipart form, `name=value`; repeat for more.
+    #[arg(long = "form", value_name = "NAME=VALUE", requires = "multipart")]
+    pub form: Vec<String>,
+    /// Resumable upload with the tus protocol; the URL is the server's creation endpoint.
+    #[arg(long)]
+    pub tus: bool,
+    /// When the upload may use a metered network.
+    #[arg(long, value_enum, default_value_t = PolicyArg::Default)]
+    pub policy: PolicyArg,
+    /// A request header, `Name: value`; repeat for more.
+    #[arg(short = 'H', long = "header", value_name = "HEADER")]
+    pub headers: Vec<String>,
+    /// Print the operation ids and return at once.
+    #[arg(long)]
+    pub detach: bool,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum MethodArg {
+    Post,
+    Put,
+}
+
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum PolicyArg {
     UnrestrictedOnly,
@@ -176,6 +221,7 @@ impl TargetArgs {
 pub async fn run(command: Command, endpoint: &Endpoint) -> Exit {
     match command {
         Command::Get(args) => get(args, endpoint).await,
+        Command::Upload(args) => upload(args, endpoint).await,
         Command::List { json } => list(endpoint, json).await,
         Command::Show { id, json } => show(endpoint, id, json).await,
         Command::Pause(target) => {
@@ -244,17 +290,24 @@ fn parse_header(text: &str) -> Option<engine::Header> {
     })
 }
 
-async fn get(args: GetArgs, endpoint: &Endpoint) -> Exit {
-    let mut headers = Vec::new();
-    for text in &args.headers {
-        match parse_header(text) {
-            Some(header) => headers.push(header),
-            None => {
+/// Parse every `-H`, or say which one is wrong.
+fn parse_headers(texts: &[String]) -> Result<Vec<engine::Header>, Exit> {
+    texts
+        .iter()
+        .map(|text| {
+            parse_header(text).ok_or_else(|| {
                 eprintln!("ferry: invalid header {text:?}: expected 'Name: value'");
-                return Exit::Invalid;
-            }
-        }
-    }
+                Exit::Invalid
+            })
+        })
+        .collect()
+}
+
+async fn get(args: GetArgs, endpoint: &Endpoint) -> Exit {
+    let headers = match parse_headers(&args.headers) {
+        Ok(headers) => headers,
+        Err(exit) => return exit,
+    };
     let destination = match args.output.as_deref().map(absolute) {
         Some(Ok(path)) => Some(path),
         Some(Err(e)) => {
@@ -282,6 +335,100 @@ async fn get(args: GetArgs, endpoint: &Endpoint) -> Exit {
         return Exit::Done;
     }
     follow::follow_one(endpoint, &snapshot).await
+}
+
+async fn upload(args: UploadArgs, endpoint: &Endpoint) -> Exit {
+    let requests = match upload_requests(&args) {
+        Ok(requests) => requests,
+        Err(exit) => return exit,
+    };
+    let mut client = match endpoint.connect().await {
+        Ok(client) => client,
+        Err(exit) => return exit,
+    };
+    let mut created = Vec::new();
+    for request in requests {
+        match call(&mut client, &Request::Create { request }).await {
+            Ok(Response::Snapshot { snapshot }) => created.push(*snapshot),
+            Ok(other) => return report(&other),
+            Err(exit) => return exit,
+        }
+    }
+    if args.detach {
+        for snapshot in &created {
+            println!("{}", snapshot.id);
+        }
+        return Exit::Done;
+    }
+    match created.as_slice() {
+        [one] => follow::follow_one(endpoint, one).await,
+        many => follow::wait(endpoint, many.iter().map(|s| s.id.to_string()).collect()).await,
+    }
+}
+
+/// The operations an `upload` command asks for: one multipart request, or one per file.
+fn upload_requests(args: &UploadArgs) -> Result<Vec<engine::Request>, Exit> {
+    let headers = parse_headers(&args.headers)?;
+    let mut files = Vec::new();
+    for file in &args.files {
+        let path = absolute(file).map_err(|e| {
+            eprintln!("ferry: {e}");
+            Exit::Invalid
+        })?;
+        files.push(path);
+    }
+    let mut form = Vec::new();
+    for text in &args.form {
+        let Some((name, value)) = text.split_once('=') else {
+            eprintln!("ferry: invalid form field {text:?}: expected 'name=value'");
+            return Err(Exit::Invalid);
+        };
+        form.push(engine::FormField {
+            name: name.to_owned(),
+            value: value.to_owned(),
+        });
+    }
+    let method = match args.method {
+        MethodArg::Post => engine::Method::Post,
+        MethodArg::Put => engine::Method::Put,
+    };
+    let request = |url: String, sources: Vec<PathBuf>, mode: engine::UploadMode| {
+        let mut request = engine::Request::upload(url, sources)
+            .method(method)
+            .mode(mode)
+            .policy(args.policy.into());
+        request.headers = headers.clone();
+        request
+    };
+    if args.multipart {
+        let mode = engine::UploadMode::Multipart {
+            field: args.field.clone(),
+            form,
+        };
+        return Ok(vec![request(args.url.clone(), files, mode)]);
+    }
+    let mode = if args.tus {
+        engine::UploadMode::Tus
+    } else {
+        engine::UploadMode::Single
+    };
+    Ok(files
+        .into_iter()
+        .map(|file| {
+            let url = match (method, args.url.ends_with('/'), file.file_name()) {
+                (engine::Method::Put, true, Some(name)) if !args.tus => {
+                    let name = name.to_string_lossy();
+                    let encoded = percent_encoding::utf8_percent_encode(
+                        &name,
+                        percent_encoding::NON_ALPHANUMERIC,
+                    );
+                    format!("{}{encoded}", args.url)
+                }
+                _ => args.url.clone(),
+            };
+            request(url, vec![file], mode.clone())
+        })
+        .collect())
 }
 
 /// Make a user's path absolute against the current directory, keeping a trailing

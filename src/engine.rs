@@ -36,7 +36,8 @@ use tokio::sync::{Notify, broadcast, watch};
 
 pub use error::{EngineError, ErrorInfo, ErrorStatus, InvalidRequest, TransferError};
 pub use operation::{
-    CostPolicy, Event, Header, Kind, OperationId, Request, Snapshot, Status, Target, Validators,
+    CostPolicy, Event, FormField, Header, Kind, Method, OperationId, Request, ServerResponse,
+    Snapshot, Source, Status, Target, UploadMode, UploadSpec, UploadState, Validators,
 };
 pub use options::{Options, RetryPolicy, Timeouts, default_download_dir};
 use progress::Live;
@@ -221,12 +222,18 @@ impl Engine {
         self.inner.refuse_if_shutting_down()?;
         let url = validate::url(&request.url)?;
         validate::headers(&request)?;
-        let default_folder = &self.inner.options.download_dir;
-        if request.destination.is_none() {
-            // The default folder is ours to make; a folder the user names is not.
-            let _ = std::fs::create_dir_all(default_folder);
-        }
-        let target = validate::target(request.destination.as_deref(), default_folder)?;
+        let (target, upload) = match request.kind {
+            Kind::Download => {
+                let default_folder = &self.inner.options.download_dir;
+                if request.destination.is_none() {
+                    // The default folder is ours to make; a folder the user names is not.
+                    let _ = std::fs::create_dir_all(default_folder);
+                }
+                let target = validate::target(request.destination.as_deref(), default_folder)?;
+                (Some(target), None)
+            }
+            Kind::Upload => (None, Some(validate::upload(request.upload.as_ref())?)),
+        };
 
         let _transition = self.inner.transitions.lock().await;
         let snapshot = {
@@ -234,9 +241,11 @@ impl Engine {
             let seq = state.next_seq;
             state.next_seq += 1;
             let mut snapshot = Snapshot::new(seq, &request, url.to_string(), target);
-            if let (Target::File(path), false) = (&snapshot.target, snapshot.overwrite) {
+            if let (Some(Target::File(path)), false) = (&snapshot.target, snapshot.overwrite) {
                 snapshot.destination = Some(state.free_destination(path, snapshot.id));
             }
+            snapshot.total = upload.as_ref().map(UploadState::total);
+            snapshot.upload = upload;
             snapshot
         };
         self.inner.store.put(&snapshot).await?;
@@ -460,7 +469,7 @@ impl Inner {
         }
         match stop {
             Stop::Pause => snapshot.status = Status::PausedByApplication,
-            Stop::Cancel => cancel_in_place(&mut snapshot),
+            Stop::Cancel => self.cancel_in_place(&mut snapshot),
             Stop::Restart => self.reset_for_restart(&mut snapshot),
             Stop::None | Stop::Shutdown => return Ok(()),
         }
@@ -469,10 +478,33 @@ impl Inner {
         Ok(())
     }
 
+    /// Canceled: partial data deleted, a tus upload terminated on the server.
+    fn cancel_in_place(&self, snapshot: &mut Snapshot) {
+        remove_part(snapshot);
+        self.terminate_tus_upload(snapshot);
+        snapshot.status = Status::Canceled;
+        snapshot.retry_at = None;
+        snapshot.finished_at = Some(operation::now_millis());
+    }
+
+    /// Ask a tus server to drop the upload in the background (best effort: the
+    /// server expires abandoned uploads anyway).
+    fn terminate_tus_upload(&self, snapshot: &Snapshot) {
+        let Some(url) = snapshot.upload.as_ref().and_then(|u| u.tus_url.clone()) else {
+            return;
+        };
+        tokio::spawn(http::terminate_tus_upload(
+            self.client.clone(),
+            url,
+            snapshot.headers.clone(),
+        ));
+    }
+
     fn reset_for_restart(&self, snapshot: &mut Snapshot) {
         remove_part(snapshot);
+        self.terminate_tus_upload(snapshot);
         snapshot.reset_progress();
-        if let (Target::File(path), false) = (&snapshot.target, snapshot.overwrite) {
+        if let (Some(Target::File(path)), false) = (&snapshot.target, snapshot.overwrite) {
             let path = path.clone();
             snapshot.destination = Some(self.lock().free_destination(&path, snapshot.id));
         }
@@ -511,13 +543,6 @@ fn invalid_state(snapshot: &Snapshot, action: &'static str) -> EngineError {
         status: snapshot.status,
         action,
     }
-}
-
-fn cancel_in_place(snapshot: &mut Snapshot) {
-    remove_part(snapshot);
-    snapshot.status = Status::Canceled;
-    snapshot.retry_at = None;
-    snapshot.finished_at = Some(operation::now_millis());
 }
 
 fn remove_part(snapshot: &Snapshot) {

@@ -1,5 +1,5 @@
-//! Following operations from the terminal: the progress of `ferry get` (a bar on a
-//! terminal, a line a second otherwise) and `ferry wait`.
+//! Following operations from the terminal: the progress of `ferry get` and
+//! `ferry upload` (a bar on a terminal, a line a second otherwise) and `ferry wait`.
 
 use std::collections::HashMap;
 use std::io::IsTerminal as _;
@@ -23,7 +23,7 @@ pub async fn follow_one(endpoint: &Endpoint, created: &Snapshot) -> Exit {
             _ = tokio::signal::ctrl_c() => {
                 view.clear();
                 eprintln!(
-                    "ferry: the download goes on in the background; see `ferry show {}`, stop it with `ferry cancel {}`",
+                    "ferry: the transfer goes on in the background; see `ferry show {}`, stop it with `ferry cancel {}`",
                     created.id.short(),
                     created.id.short()
                 );
@@ -67,7 +67,7 @@ pub async fn follow_one(endpoint: &Endpoint, created: &Snapshot) -> Exit {
             Ok(None) | Err(_) => {
                 view.clear();
                 eprintln!(
-                    "ferry: the agent stopped; the download resumes when it starts again (`ferry wait {}`)",
+                    "ferry: the agent stopped; the transfer resumes when it starts again (`ferry wait {}`)",
                     created.id.short()
                 );
                 return Exit::Unreachable;
@@ -77,8 +77,15 @@ pub async fn follow_one(endpoint: &Endpoint, created: &Snapshot) -> Exit {
     view.clear();
     match outcome.status {
         Status::Completed => {
+            // A download prints its file; an upload, what the server answered.
             if let Some(path) = &outcome.destination {
                 println!("{}", path.display());
+            } else if let Some(response) = outcome.response.as_ref().filter(|r| !r.body.is_empty())
+            {
+                print!("{}", response.body);
+                if !response.body.ends_with('\n') {
+                    println!();
+                }
             }
             Exit::Done
         }

@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use crate::engine::{Snapshot, Status, operation};
+use crate::engine::{Snapshot, Status, UploadMode, operation};
 
 /// `0 B`, `512 B`, `1.5 KiB`, `64.0 MiB`…
 pub fn size(bytes: u64) -> String {
@@ -126,6 +126,20 @@ pub fn details(s: &Snapshot) -> String {
             |d| d.display().to_string(),
         ),
     );
+    if let Some(upload) = &s.upload {
+        let how = match &upload.mode {
+            UploadMode::Single => format!("{:?}", upload.method).to_uppercase(),
+            UploadMode::Multipart { .. } => format!("multipart {:?}", upload.method).to_uppercase(),
+            UploadMode::Tus => "tus (resumable)".to_owned(),
+        };
+        line("upload", how);
+        for source in &upload.sources {
+            line(
+                "file",
+                format!("{} ({})", source.path.display(), size(source.size)),
+            );
+        }
+    }
     line("progress", progress(s.bytes, s.total));
     if s.status == Status::Running {
         let eta = s
@@ -146,6 +160,18 @@ pub fn details(s: &Snapshot) -> String {
     }
     for header in &s.headers {
         line("header", format!("{}: …", header.name));
+    }
+    if let Some(response) = &s.response {
+        line("response", response.status.to_string());
+        let body = response.body.trim_end();
+        if !body.is_empty() {
+            out.push('\n');
+            out.push_str(body);
+            out.push('\n');
+            if response.truncated {
+                out.push_str("…\n");
+            }
+        }
     }
     out
 }

@@ -43,6 +43,14 @@ pub enum ErrorStatus {
     PermissionDenied,
     /// The local file could not be written or read for another reason.
     FileSystemError,
+    /// A file being uploaded changed (size or modification time) since the upload was created.
+    SourceChanged,
+    /// A file to upload is gone or cannot be read.
+    SourceMissing,
+    /// The server refuses a body this large (413, or a tus server's `Tus-Max-Size`).
+    PayloadTooLarge,
+    /// The server does not speak the protocol asked for (a tus version it lacks…).
+    ProtocolNotSupported,
 }
 
 impl ErrorStatus {
@@ -73,6 +81,7 @@ impl ErrorStatus {
             407 => Self::ProxyAuthenticationRequired,
             408 => Self::RequestTimeout,
             410 => Self::Gone,
+            413 => Self::PayloadTooLarge,
             416 => Self::RequestedRangeNotSatisfiable,
             429 => Self::TooManyRequests,
             _ if (400..500).contains(&code) => Self::ClientError,
@@ -137,6 +146,9 @@ impl TransferError {
         if let Some(redirect) = find_source::<RedirectRefused>(error) {
             return Self::new(redirect.status(), redirect.to_string());
         }
+        if let Some(source) = find_source::<SourceProblem>(error) {
+            return source.to_transfer_error();
+        }
         let detail = chain(error);
         let status = if error.is_timeout() {
             ErrorStatus::Timeout
@@ -170,6 +182,28 @@ impl TransferError {
             ErrorStatus::Unknown
         };
         Self::new(status, detail)
+    }
+}
+
+/// A file being uploaded is not the version the operation was created with.
+/// Raised from inside a request body stream, found again in reqwest's error.
+#[derive(Clone, Debug, thiserror::Error)]
+pub enum SourceProblem {
+    #[error("{0} changed while it was being uploaded; nothing was kept as complete")]
+    Changed(PathBuf),
+    #[error("{0} changed since the upload was created (size or modification time)")]
+    ChangedSinceCreation(PathBuf),
+    #[error("{path} cannot be read any more: {reason}")]
+    Missing { path: PathBuf, reason: String },
+}
+
+impl SourceProblem {
+    pub fn to_transfer_error(&self) -> TransferError {
+        let status = match self {
+            Self::Changed(_) | Self::ChangedSinceCreation(_) => ErrorStatus::SourceChanged,
+            Self::Missing { .. } => ErrorStatus::SourceMissing,
+        };
+        TransferError::new(status, self.to_string())
     }
 }
 
@@ -244,7 +278,7 @@ impl From<&TransferError> for ErrorInfo {
 pub enum InvalidRequest {
     #[error("not a valid URL: {input:?} ({reason})")]
     NotAUrl { input: String, reason: String },
-    #[error("unsupported URL scheme {scheme:?}: Ferry downloads over http and https")]
+    #[error("unsupported URL scheme {scheme:?}: Ferry transfers over http and https")]
     UnsupportedScheme { scheme: String },
     #[error("the URL has no host: {0:?}")]
     NoHost(String),
@@ -258,6 +292,18 @@ pub enum InvalidRequest {
     RelativePath(PathBuf),
     #[error("invalid header {name:?}: {reason}")]
     InvalidHeader { name: String, reason: String },
+    #[error("no file to upload")]
+    NoSources,
+    #[error("the file to upload {0} does not exist")]
+    SourceMissing(PathBuf),
+    #[error("{0} is not a file (folders are not uploaded)")]
+    SourceNotAFile(PathBuf),
+    #[error("cannot read the file to upload {path}: {reason}")]
+    SourceUnreadable { path: PathBuf, reason: String },
+    #[error("this upload sends one file; give one per operation, or use multipart")]
+    OneSourceOnly,
+    #[error("invalid form field name {0:?}")]
+    InvalidFieldName(String),
 }
 
 /// Why an engine call failed.

@@ -70,6 +70,61 @@ impl FromStr for OperationId {
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
     Download,
+    Upload,
+}
+
+/// The HTTP method of an upload (the seed's default is POST).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Method {
+    #[default]
+    Post,
+    Put,
+}
+
+impl Method {
+    pub fn as_reqwest(self) -> reqwest::Method {
+        match self {
+            Self::Post => reqwest::Method::POST,
+            Self::Put => reqwest::Method::PUT,
+        }
+    }
+}
+
+/// A text field of a multipart upload.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FormField {
+    pub name: String,
+    pub value: String,
+}
+
+/// How the files of an upload are sent.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "mode", rename_all = "snake_case")]
+pub enum UploadMode {
+    /// One file as the request body.
+    #[default]
+    Single,
+    /// All files in one `multipart/form-data` request. Each file part is named
+    /// `field` (when given) or `File0`, `File1`… as in the seed.
+    Multipart {
+        #[serde(default)]
+        field: Option<String>,
+        #[serde(default)]
+        form: Vec<FormField>,
+    },
+    /// The tus 1.0 resumable upload protocol; the URL is the creation endpoint.
+    Tus,
+}
+
+/// What to upload and how.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadSpec {
+    pub sources: Vec<PathBuf>,
+    #[serde(default)]
+    pub method: Method,
+    #[serde(default)]
+    pub mode: UploadMode,
 }
 
 /// When an operation may use the network (the seed's `BackgroundTransferCostPolicy`).
@@ -117,6 +172,9 @@ pub struct Request {
     /// Replace an existing file at the destination instead of choosing a free name.
     #[serde(default)]
     pub overwrite: bool,
+    /// For uploads: the files and how they are sent.
+    #[serde(default)]
+    pub upload: Option<UploadSpec>,
 }
 
 impl Request {
@@ -129,7 +187,40 @@ impl Request {
             policy: CostPolicy::Default,
             group: None,
             overwrite: false,
+            upload: None,
         }
+    }
+
+    /// Upload `sources` to `url` (POST of one file unless told otherwise).
+    pub fn upload(url: impl Into<String>, sources: Vec<PathBuf>) -> Self {
+        Self {
+            kind: Kind::Upload,
+            url: url.into(),
+            destination: None,
+            headers: Vec::new(),
+            policy: CostPolicy::Default,
+            group: None,
+            overwrite: false,
+            upload: Some(UploadSpec {
+                sources,
+                method: Method::Post,
+                mode: UploadMode::Single,
+            }),
+        }
+    }
+
+    pub fn method(mut self, method: Method) -> Self {
+        if let Some(upload) = &mut self.upload {
+            upload.method = method;
+        }
+        self
+    }
+
+    pub fn mode(mut self, mode: UploadMode) -> Self {
+        if let Some(upload) = &mut self.upload {
+            upload.mode = mode;
+        }
+        self
     }
 
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
@@ -235,6 +326,45 @@ impl Validators {
     }
 }
 
+/// A file to upload as it was when the operation was created: a later change of
+/// size or modification time means another version, never sent as a mix.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Source {
+    pub path: PathBuf,
+    pub size: u64,
+    /// Nanoseconds since the Unix epoch.
+    pub modified_ns: u128,
+}
+
+/// An upload's plan and what it learned along the way.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadState {
+    pub method: Method,
+    pub mode: UploadMode,
+    pub sources: Vec<Source>,
+    /// tus: the upload's own URL, from the creation response.
+    #[serde(default)]
+    pub tus_url: Option<String>,
+}
+
+impl UploadState {
+    pub fn total(&self) -> u64 {
+        self.sources.iter().map(|s| s.size).sum()
+    }
+}
+
+/// What the server answered to an upload: kept for the user and for scripts.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServerResponse {
+    pub status: u16,
+    pub headers: Vec<Header>,
+    /// The start of the body (at most 64 KiB), as text (invalid UTF-8 replaced).
+    pub body: String,
+    /// The body was longer than what is kept.
+    #[serde(default)]
+    pub truncated: bool,
+}
+
 /// Milliseconds since the Unix epoch: what the store and the JSON output carry.
 pub type Millis = u64;
 
@@ -262,7 +392,14 @@ pub struct Snapshot {
     pub seq: u64,
     pub kind: Kind,
     pub url: String,
-    pub target: Target,
+    /// Downloads: where the bytes go.
+    pub target: Option<Target>,
+    /// Uploads: what is sent and how.
+    #[serde(default)]
+    pub upload: Option<UploadState>,
+    /// Uploads: the server's answer, once there is one.
+    #[serde(default)]
+    pub response: Option<ServerResponse>,
     /// The file the bytes end up in, once known (a folder target learns it from the
     /// first response).
     pub destination: Option<PathBuf>,
@@ -292,11 +429,11 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
-    pub(crate) fn new(seq: u64, request: &Request, url: String, target: Target) -> Self {
+    pub(crate) fn new(seq: u64, request: &Request, url: String, target: Option<Target>) -> Self {
         let now = now_millis();
         let destination = match &target {
-            Target::File(path) => Some(path.clone()),
-            Target::Folder(_) => None,
+            Some(Target::File(path)) => Some(path.clone()),
+            _ => None,
         };
         Self {
             id: OperationId::new(),
@@ -304,6 +441,8 @@ impl Snapshot {
             kind: request.kind,
             url,
             target,
+            upload: None,
+            response: None,
             destination,
             status: Status::Idle,
             bytes: 0,
@@ -325,10 +464,21 @@ impl Snapshot {
         }
     }
 
-    /// The name people recognise: the destination's file name, else the URL's last segment.
+    /// The name people recognise: the destination's file name, the first file of
+    /// an upload, else the URL's last segment.
     pub fn display_name(&self) -> String {
         if let Some(name) = self.destination.as_deref().and_then(Path::file_name) {
             return name.to_string_lossy().into_owned();
+        }
+        if let Some(upload) = &self.upload {
+            let first = upload.sources.first().and_then(|s| s.path.file_name());
+            if let Some(first) = first {
+                let first = first.to_string_lossy();
+                return match upload.sources.len() {
+                    1 => first.into_owned(),
+                    n => format!("{first} (+{} more)", n - 1),
+                };
+            }
         }
         let trimmed = self.url.split(['?', '#']).next().unwrap_or(&self.url);
         trimmed
@@ -338,6 +488,14 @@ impl Snapshot {
             .filter(|s| !s.is_empty())
             .unwrap_or(&self.url)
             .to_owned()
+    }
+
+    /// Whether an interrupted run continues where it stopped (downloads, tus) or
+    /// must send everything again (plain and multipart uploads).
+    pub fn is_resumable(&self) -> bool {
+        self.upload
+            .as_ref()
+            .is_none_or(|u| u.mode == UploadMode::Tus)
     }
 
     /// Where the bytes live until the download completes.
@@ -351,8 +509,13 @@ impl Snapshot {
         self.total = None;
         self.validators = Validators::default();
         self.high_water = 0;
-        if matches!(self.target, Target::Folder(_)) {
+        self.response = None;
+        if matches!(self.target, Some(Target::Folder(_))) {
             self.destination = None;
+        }
+        if let Some(upload) = &mut self.upload {
+            upload.tus_url = None;
+            self.total = Some(upload.total());
         }
     }
 }
@@ -433,7 +596,7 @@ mod tests {
             1,
             &request,
             request.url.clone(),
-            Target::Folder("/tmp".into()),
+            Some(Target::Folder("/tmp".into())),
         );
         assert_eq!(snap.display_name(), "file.iso");
         assert_eq!(part_path(Path::new("/a/b.iso")), Path::new("/a/b.iso.part"));

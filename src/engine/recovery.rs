@@ -96,7 +96,7 @@ mod tests {
     fn record_at(dir: &Path, bytes: u64, status: Status) -> Snapshot {
         let dest = dir.join("f.bin");
         let request = Request::download("http://127.0.0.1/f.bin", Some(dest.clone()));
-        let mut r = Snapshot::new(1, &request, request.url.clone(), Target::File(dest));
+        let mut r = Snapshot::new(1, &request, request.url.clone(), Some(Target::File(dest)));
         r.bytes = bytes;
         r.status = status;
         r

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use tokio::sync::watch;
 
 use super::error::{ErrorStatus, TransferError};
-use super::operation::{self, OperationId, Target, Validators};
+use super::operation::{self, OperationId, ServerResponse, Snapshot, Target, Validators};
 use super::progress::Live;
 use super::store::StoreError;
 use super::{Inner, Options};
@@ -80,6 +80,29 @@ impl RunContext {
         &self.live
     }
 
+    /// The live counters, for a request body that counts what it sends.
+    pub fn live_handle(&self) -> Arc<Live> {
+        Arc::clone(&self.live)
+    }
+
+    /// Keep the server's answer with the operation (persisted now, shown by `show`).
+    pub async fn record_response(&self, response: ServerResponse) -> Result<(), TransferError> {
+        self.inner
+            .update_record(self.id, |s| s.response = Some(response))
+            .await
+    }
+
+    /// tus: remember (or forget) the upload's own URL, before sending any byte to it.
+    pub async fn record_tus_url(&self, url: Option<String>) -> Result<(), TransferError> {
+        self.inner
+            .update_record(self.id, |s| {
+                if let Some(upload) = &mut s.upload {
+                    upload.tus_url = url;
+                }
+            })
+            .await
+    }
+
     /// The stop request so far (`Stop::None` while none).
     pub fn stop_requested(&self) -> Stop {
         *self.stop.borrow()
@@ -133,6 +156,29 @@ impl Recorder {
 
 /// The engine's side of the requests above.
 impl Inner {
+    /// Change a running operation's record and persist it (no event: its status
+    /// is unchanged).
+    async fn update_record(
+        &self,
+        id: OperationId,
+        change: impl FnOnce(&mut Snapshot),
+    ) -> Result<(), TransferError> {
+        let _transition = self.transitions.lock().await;
+        let Some(mut snapshot) = self.lock().ops.get(&id).map(|e| e.snapshot.clone()) else {
+            return Ok(());
+        };
+        change(&mut snapshot);
+        snapshot.updated_at = operation::now_millis();
+        self.store
+            .put(&snapshot)
+            .await
+            .map_err(|e| TransferError::new(ErrorStatus::FileSystemError, e.to_string()))?;
+        if let Some(entry) = self.lock().ops.get_mut(&id) {
+            entry.snapshot = snapshot;
+        }
+        Ok(())
+    }
+
     async fn record_checkpoint(
         &self,
         id: OperationId,
@@ -165,7 +211,7 @@ impl Inner {
             .get(&id)
             .map(|e| e.snapshot.clone())
             .ok_or_else(|| TransferError::new(ErrorStatus::Unknown, "operation vanished"))?;
-        let Target::Folder(folder) = &snapshot.target else {
+        let Some(Target::Folder(folder)) = &snapshot.target else {
             return snapshot
                 .destination
                 .clone()

@@ -12,7 +12,7 @@ use super::error::{ErrorInfo, TransferError};
 use super::operation::{self, Event, Millis, Snapshot, Status};
 use super::progress::{Live, Sampler};
 use super::run::{RunContext, RunEnd, Stop};
-use super::{Inner, RunHandle, State, cancel_in_place, http};
+use super::{Inner, RunHandle, State, http};
 
 /// Start the scheduler and the progress ticker; both end at shutdown.
 pub(super) fn spawn(inner: &Arc<Inner>) -> Vec<tokio::task::JoinHandle<()>> {
@@ -123,7 +123,7 @@ async fn drive(
     done: watch::Sender<bool>,
 ) {
     let id = snapshot.id;
-    let end = http::download(&mut context, snapshot).await;
+    let end = http::run(&mut context, snapshot).await;
     let stop = context.stop_requested();
     drop(context);
     {
@@ -155,7 +155,7 @@ async fn finish(
             return Ok(());
         }
         (_, Stop::Pause) => snapshot.status = Status::PausedByApplication,
-        (_, Stop::Cancel) => cancel_in_place(&mut snapshot),
+        (_, Stop::Cancel) => inner.cancel_in_place(&mut snapshot),
         (_, Stop::Restart) => inner.reset_for_restart(&mut snapshot),
         (RunEnd::Failed(error), Stop::None) => after_failure(inner, &mut snapshot, &error),
         (RunEnd::Stopped, Stop::None) => {
@@ -198,32 +198,29 @@ fn after_failure(inner: &Inner, snapshot: &mut Snapshot, error: &TransferError) 
     }
 }
 
-/// Record the completion, then move the `.part` to its final name. If the agent
-/// dies in between, start-up recovery finishes the rename.
+/// Record the completion; for a download, then move the `.part` to its final
+/// name. If the agent dies in between, start-up recovery finishes the rename.
 async fn complete(
     inner: &Inner,
     mut snapshot: Snapshot,
     bytes: u64,
 ) -> Result<(), super::StoreError> {
-    let Some(part) = snapshot.part_path() else {
+    snapshot.bytes = bytes;
+    snapshot.total = Some(bytes);
+    snapshot.status = Status::Completed;
+    snapshot.error = None;
+    snapshot.retry_at = None;
+    snapshot.finished_at = Some(operation::now_millis());
+    let (Some(part), Some(wanted)) = (snapshot.part_path(), snapshot.destination.clone()) else {
+        tracing::info!(id = %snapshot.id, bytes, "upload completed");
         return inner.commit(snapshot).await;
     };
-    let wanted = snapshot
-        .destination
-        .clone()
-        .unwrap_or_else(|| part.with_extension(""));
     let destination = if snapshot.overwrite {
         wanted
     } else {
         inner.lock().free_destination(&wanted, snapshot.id)
     };
-    snapshot.bytes = bytes;
-    snapshot.total = Some(bytes);
     snapshot.destination = Some(destination.clone());
-    snapshot.status = Status::Completed;
-    snapshot.error = None;
-    snapshot.retry_at = None;
-    snapshot.finished_at = Some(operation::now_millis());
     snapshot.updated_at = operation::now_millis();
     inner.store.put(&snapshot).await?;
 

@@ -326,7 +326,7 @@ mod tests {
             seq,
             &request,
             request.url.clone(),
-            Target::Folder("/tmp".into()),
+            Some(Target::Folder("/tmp".into())),
         )
     }
 

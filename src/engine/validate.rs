@@ -3,8 +3,10 @@
 
 use std::path::{Path, PathBuf};
 
+use std::os::unix::fs::MetadataExt as _;
+
 use super::error::InvalidRequest;
-use super::operation::{Request, Target};
+use super::operation::{Request, Source, Target, UploadMode, UploadSpec, UploadState};
 
 /// Schemes this build can transfer.
 const SCHEMES: &[&str] = &["http", "https"];
@@ -64,6 +66,63 @@ pub fn target(destination: Option<&Path>, default_folder: &Path) -> Result<Targe
     let parent = path.parent().unwrap_or(Path::new("/"));
     ensure_writable_folder(parent)?;
     Ok(Target::File(path.to_owned()))
+}
+
+/// Check an upload's files (they exist, are files, can be read) and record each
+/// one's size and modification time, so a later change is noticed.
+pub fn upload(spec: Option<&UploadSpec>) -> Result<UploadState, InvalidRequest> {
+    let spec = spec.ok_or(InvalidRequest::NoSources)?;
+    if spec.sources.is_empty() {
+        return Err(InvalidRequest::NoSources);
+    }
+    if spec.sources.len() > 1 && !matches!(spec.mode, UploadMode::Multipart { .. }) {
+        return Err(InvalidRequest::OneSourceOnly);
+    }
+    if let UploadMode::Multipart { field, form } = &spec.mode {
+        let names = field.iter().chain(form.iter().map(|f| &f.name));
+        for name in names {
+            if name.is_empty() || name.chars().any(|c| c.is_control() || c == '"') {
+                return Err(InvalidRequest::InvalidFieldName(name.clone()));
+            }
+        }
+    }
+    let sources = spec
+        .sources
+        .iter()
+        .map(|path| source(path))
+        .collect::<Result<_, _>>()?;
+    Ok(UploadState {
+        method: spec.method,
+        mode: spec.mode.clone(),
+        sources,
+        tus_url: None,
+    })
+}
+
+fn source(path: &Path) -> Result<Source, InvalidRequest> {
+    if !path.is_absolute() {
+        return Err(InvalidRequest::RelativePath(path.to_owned()));
+    }
+    let meta =
+        std::fs::metadata(path).map_err(|_| InvalidRequest::SourceMissing(path.to_owned()))?;
+    if !meta.is_file() {
+        return Err(InvalidRequest::SourceNotAFile(path.to_owned()));
+    }
+    std::fs::File::open(path).map_err(|e| InvalidRequest::SourceUnreadable {
+        path: path.to_owned(),
+        reason: e.to_string(),
+    })?;
+    Ok(Source {
+        path: path.to_owned(),
+        size: meta.len(),
+        modified_ns: modified_ns(&meta),
+    })
+}
+
+/// Modification time in nanoseconds since the epoch: what fingerprints a version.
+pub fn modified_ns(meta: &std::fs::Metadata) -> u128 {
+    let secs = u128::try_from(meta.mtime()).unwrap_or(0);
+    secs * 1_000_000_000 + u128::try_from(meta.mtime_nsec()).unwrap_or(0)
 }
 
 /// Existence and permission bits are not enough (read-only mounts, ACLs, root):

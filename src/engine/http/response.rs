@@ -6,8 +6,8 @@ use std::time::Duration;
 use reqwest::Response;
 use reqwest::header::{self, HeaderName};
 
-use super::super::error::{ErrorStatus, TransferError};
-use super::super::operation::Validators;
+use crate::engine::error::{ErrorStatus, TransferError};
+use crate::engine::operation::Validators;
 
 fn header_str(response: &Response, name: HeaderName) -> Option<&str> {
     response.headers().get(name).and_then(|v| v.to_str().ok())
