@@ -12,6 +12,9 @@
 #[path = "../tests/support/server.rs"]
 #[allow(dead_code)]
 mod server;
+#[path = "../tests/support/uploads.rs"]
+#[allow(dead_code)]
+mod uploads;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -52,24 +52,33 @@ impl ConnectWatch {
 }
 
 /// Run `send` (a request's future); resolves to `Err(())` when the response headers
-/// have not arrived `response_timeout` after the connection was ready (or after the
-/// start, for a reused connection). Connecting itself is bounded by the client's
-/// connect timeout.
+/// have not arrived `response_timeout` after the request went out: counted from
+/// when the connection was ready (or the start, for a reused connection) and from
+/// the last progress of the request body (`sent` counts its bytes), so a long
+/// upload is not cut while its body is still going out. Connecting itself is
+/// bounded by the client's connect timeout.
 pub async fn with_response_timeout<T>(
     send: impl Future<Output = T>,
     response_timeout: Duration,
+    sent: impl Fn() -> u64,
 ) -> Result<T, ()> {
     let watch = Arc::new(ConnectWatch::default());
     let started = Instant::now();
     let send = WATCH.scope(Arc::clone(&watch), send);
     let deadline = async {
+        let mut last_sent = (sent(), started);
         loop {
             let now = Instant::now();
             if watch.connecting() {
                 tokio::time::sleep(Duration::from_millis(100)).await;
                 continue;
             }
-            let due = watch.connected_at().unwrap_or(started) + response_timeout;
+            let count = sent();
+            if count != last_sent.0 {
+                last_sent = (count, now);
+            }
+            let since = watch.connected_at().unwrap_or(started).max(last_sent.1);
+            let due = since + response_timeout;
             if now >= due {
                 return;
             }

@@ -109,10 +109,12 @@ fn custom_headers(headers: &[Header]) -> HeaderMap {
 }
 
 /// Send a request: connect within the connect timeout, get the response headers
-/// within the response timeout after connecting, and give up at once on a stop.
+/// within the response timeout after the request went out, and give up at once on
+/// a stop.
 async fn send(context: &mut RunContext, request: RequestBuilder) -> Result<Response, Interrupt> {
     let timeout = context.options().timeouts.response;
-    let send = connect_watch::with_response_timeout(request.send(), timeout);
+    let live = context.live_handle();
+    let send = connect_watch::with_response_timeout(request.send(), timeout, move || live.bytes());
     let response = tokio::select! {
         stop = context.stopped() => return Err(Interrupt::Stop(stop)),
         sent = send => sent,
@@ -121,7 +123,7 @@ async fn send(context: &mut RunContext, request: RequestBuilder) -> Result<Respo
         Err(()) => Err(TransferError::new(
             ErrorStatus::Timeout,
             format!(
-                "no response from the server within {} of connecting",
+                "no response from the server within {} of sending the request",
                 seconds(timeout)
             ),
         )

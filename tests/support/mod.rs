@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod server;
+pub mod uploads;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

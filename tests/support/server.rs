@@ -11,6 +11,8 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpListener;
 
+use super::uploads;
+
 /// A misbehaviour for one request, taken in order.
 #[derive(Clone, Debug)]
 pub enum Fault {
@@ -112,6 +114,7 @@ impl Seen {
 #[derive(Default)]
 struct State {
     resources: Mutex<HashMap<String, Resource>>,
+    uploads: uploads::Uploads,
     seen: Mutex<Vec<Seen>>,
     body_bytes: AtomicU64,
 }
@@ -234,6 +237,36 @@ impl TestServer {
             .collect()
     }
 
+    /// Make `path` accept uploads (POST, PUT) and answer as `sink` says.
+    pub fn sink(&self, path: &str, sink: uploads::Sink) {
+        self.state.uploads.add_sink(path, sink);
+    }
+
+    /// What `path` received, one entry per request.
+    pub fn received(&self, path: &str) -> Vec<uploads::Received> {
+        self.state.uploads.received(path)
+    }
+
+    /// Serve the tus protocol under `prefix` (e.g. `/files/`).
+    pub fn tus(&self, prefix: &str, tus: uploads::Tus) {
+        self.state.uploads.set_tus(prefix, tus);
+    }
+
+    /// Change how fast a sink reads request bodies.
+    pub fn update_sink_rate(&self, path: &str, rate: Option<u64>) {
+        self.state.uploads.set_sink_rate(path, rate);
+    }
+
+    /// Change how fast the tus server reads `PATCH` bodies.
+    pub fn set_tus_rate(&self, rate: Option<u64>) {
+        self.state.uploads.set_tus_rate(rate);
+    }
+
+    /// The bytes a tus server assembled for each upload it knows.
+    pub fn tus_uploads(&self) -> Vec<uploads::TusUpload> {
+        self.state.uploads.tus_uploads()
+    }
+
     /// Body bytes written to sockets, all responses together.
     pub fn body_bytes_sent(&self) -> u64 {
         self.state.body_bytes.load(Ordering::Relaxed)
@@ -241,11 +274,15 @@ impl TestServer {
 }
 
 async fn serve<S: AsyncRead + AsyncWrite + Unpin>(state: Arc<State>, mut stream: S) {
-    let Some(seen) = read_request(&mut stream).await else {
+    let Some((seen, leftover)) = read_request(&mut stream).await else {
         return;
     };
     state.seen.lock().unwrap().push(seen.clone());
     let path = seen.path.split('?').next().unwrap_or("").to_owned();
+    if uploads::handles(&state.uploads, &seen, &path) {
+        uploads::serve(&state.uploads, &seen, &path, leftover, &mut stream).await;
+        return;
+    }
     let (resource, fault) = {
         let mut resources = state.resources.lock().unwrap();
         match resources.get_mut(&path) {
@@ -403,7 +440,7 @@ async fn write_body<S: AsyncWrite + Unpin>(
     Ok(())
 }
 
-async fn write_head<S: AsyncWrite + Unpin>(
+pub(super) async fn write_head<S: AsyncWrite + Unpin>(
     stream: &mut S,
     code: u16,
     reason: &str,
@@ -417,7 +454,8 @@ async fn write_head<S: AsyncWrite + Unpin>(
     stream.write_all(head.as_bytes()).await
 }
 
-async fn read_request<S: AsyncRead + Unpin>(stream: &mut S) -> Option<Seen> {
+/// The request head, and whatever of the body came with it.
+async fn read_request<S: AsyncRead + Unpin>(stream: &mut S) -> Option<(Seen, Vec<u8>)> {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 4096];
     while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
@@ -427,7 +465,9 @@ async fn read_request<S: AsyncRead + Unpin>(stream: &mut S) -> Option<Seen> {
         }
         buf.extend_from_slice(&chunk[..n]);
     }
-    let text = String::from_utf8_lossy(&buf);
+    let end = buf.windows(4).position(|w| w == b"\r\n\r\n")? + 4;
+    let leftover = buf[end..].to_vec();
+    let text = String::from_utf8_lossy(&buf[..end]);
     let mut lines = text.split("\r\n");
     let mut request_line = lines.next()?.split(' ');
     let method = request_line.next()?.to_owned();
@@ -437,10 +477,13 @@ async fn read_request<S: AsyncRead + Unpin>(stream: &mut S) -> Option<Seen> {
         .filter_map(|l| l.split_once(':'))
         .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
         .collect();
-    Some(Seen {
-        at: Instant::now(),
-        method,
-        path,
-        headers,
-    })
+    Some((
+        Seen {
+            at: Instant::now(),
+            method,
+            path,
+            headers,
+        },
+        leftover,
+    ))
 }

@@ -91,6 +91,12 @@ impl Reader {
             self.file = Some(file);
         }
         let file = self.file.as_mut().expect("opened above");
+        // A change shows in the metadata at once: stop sending a mix early rather
+        // than at the end.
+        let meta = file.metadata().await.map_err(missing)?;
+        if meta.len() != self.source.size || modified_ns(&meta) != self.source.modified_ns {
+            return Err(SourceProblem::Changed(self.source.path.clone()));
+        }
         let want = CHUNK.min(usize::try_from(self.remaining).unwrap_or(CHUNK));
         let mut buffer = BytesMut::zeroed(want);
         let mut filled = 0;
