@@ -503,3 +503,212 @@ async fn secrets_never_reach_the_logs() {
         "the header was sent"
     );
 }
+
+/// Peak resident memory of a live process, in KiB.
+fn peak_rss_kib(pid: i32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_200_mib_upload_keeps_the_agent_small_and_shows_the_answer() {
+    use support::uploads::Sink;
+    let ferry = Ferry::new();
+    let server = TestServer::start().await;
+    let mut sink = Sink::ok("{\"id\": 42}");
+    sink.keep = false;
+    server.sink("/up", sink);
+    let body = data(200 * MIB, 51);
+    let file = ferry.dir.path().join("big.bin");
+    std::fs::write(&file, &body).unwrap();
+
+    // Start the agent first, so its peak memory is this upload's.
+    assert_eq!(code(&ferry.run(&["list"]).await), 0);
+    let pid = ferry.agent_pid().unwrap();
+    let started = std::time::Instant::now();
+    let out = ferry
+        .run(&[
+            "upload",
+            &server.url("/up"),
+            file.to_str().unwrap(),
+            "--method",
+            "put",
+        ])
+        .await;
+    let elapsed = started.elapsed();
+    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout).trim(),
+        "{\"id\": 42}",
+        "the answer is printed"
+    );
+    let got = server.received("/up").pop().unwrap();
+    assert_eq!(got.sha256, sha256(&body));
+    let peak_mib = peak_rss_kib(pid) / 1024;
+    println!(
+        "200 MiB upload: agent peak RSS {peak_mib} MiB, {:.0} MiB/s on loopback (debug build)",
+        200.0 / elapsed.as_secs_f64()
+    );
+    assert!(peak_mib < 100, "the agent peaked at {peak_mib} MiB");
+
+    let list = ferry.json(&["list", "--json"]).await;
+    let shown = &list[0];
+    assert_eq!(shown["kind"], "upload");
+    assert_eq!(shown["status"], "Completed");
+    assert_eq!(shown["response"]["status"], 201);
+    assert_eq!(shown["response"]["body"], "{\"id\": 42}");
+    let out = ferry.run(&["show", shown["id"].as_str().unwrap()]).await;
+    assert!(
+        text(&out.stdout).contains("response     201"),
+        "{}",
+        text(&out.stdout)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn uploads_survive_the_agent_being_killed() {
+    use support::uploads::{Sink, Tus};
+    let ferry = Ferry::new();
+    let server = TestServer::start().await;
+    let mut sink = Sink::ok("ok");
+    sink.keep = false;
+    sink.read_rate = Some(4 * MIB as u64);
+    server.sink("/plain", sink);
+    server.tus(
+        "/files/",
+        Tus {
+            read_rate: Some(4 * MIB as u64),
+            ..Tus::default()
+        },
+    );
+    let plain_body = data(24 * MIB, 52);
+    let tus_body = data(24 * MIB, 53);
+    let plain = ferry.dir.path().join("plain.bin");
+    let tus = ferry.dir.path().join("tus.bin");
+    std::fs::write(&plain, &plain_body).unwrap();
+    std::fs::write(&tus, &tus_body).unwrap();
+
+    let mut ids = Vec::new();
+    for args in [
+        vec![
+            "upload",
+            &server.url("/plain") as &str,
+            plain.to_str().unwrap(),
+            "--detach",
+        ],
+        vec![
+            "upload",
+            &server.url("/files/") as &str,
+            tus.to_str().unwrap(),
+            "--tus",
+            "--detach",
+        ],
+    ] {
+        let out = ferry.run(&args).await;
+        assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+        ids.push(text(&out.stdout).trim().to_owned());
+    }
+    // Kill the agent once the tus server confirmed part of the file.
+    within(60, async {
+        loop {
+            let shown = ferry.json(&["show", &ids[1], "--json"]).await;
+            if shown["bytes"].as_u64().unwrap() >= 8 * MIB as u64 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    })
+    .await;
+    let pid = ferry.agent_pid().unwrap();
+    std::process::Command::new("kill")
+        .args(["-9", &pid.to_string()])
+        .status()
+        .unwrap();
+    within(10, async {
+        while Path::new(&format!("/proc/{pid}")).exists() && !is_zombie(pid) {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+    server.update_sink_rate("/plain", None);
+    server.set_tus_rate(None);
+
+    let out = ferry.run(&["wait", &ids[0], &ids[1]]).await;
+    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    // The plain upload started over and one whole, correct body arrived.
+    let received = server.received("/plain");
+    assert!(
+        received
+            .iter()
+            .any(|r| r.complete && r.sha256 == sha256(&plain_body))
+    );
+    assert!(
+        received
+            .iter()
+            .all(|r| !r.complete || r.sha256 == sha256(&plain_body))
+    );
+    // The tus upload asked where it stood and went on from there.
+    let uploads = server.tus_uploads();
+    assert_eq!(uploads.len(), 1, "no second upload was created");
+    assert!(uploads[0].data == tus_body, "the assembled file is whole");
+    let seen = server.seen("/files/u1");
+    let head = seen
+        .iter()
+        .rposition(|s| s.method == "HEAD")
+        .expect("a HEAD after the restart");
+    let next = &seen[head + 1];
+    assert_eq!(next.method, "PATCH");
+    let resumed_at: u64 = next.header("upload-offset").unwrap().parse().unwrap();
+    assert!(resumed_at > 0, "resumed from the server's offset");
+    println!("tus resumed at {resumed_at} of {} bytes", tus_body.len());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upload_input_errors_exit_2() {
+    let ferry = Ferry::new();
+    let file = ferry.dir.path().join("a.txt");
+    std::fs::write(&file, b"a").unwrap();
+    let folder = ferry.dir.path().to_str().unwrap().to_owned();
+    let missing = ferry.dir.path().join("missing.txt");
+    let cases: [(&[&str], &str); 4] = [
+        (
+            &["upload", "http://127.0.0.1:9/up", missing.to_str().unwrap()],
+            "does not exist",
+        ),
+        (&["upload", "http://127.0.0.1:9/up", &folder], "not a file"),
+        (
+            &["upload", "gopher://x/", file.to_str().unwrap()],
+            "unsupported URL scheme",
+        ),
+        (
+            &[
+                "upload",
+                "http://127.0.0.1:9/up",
+                file.to_str().unwrap(),
+                "--multipart",
+                "--form",
+                "novalue",
+            ],
+            "name=value",
+        ),
+    ];
+    for (args, reason) in cases {
+        let out = ferry.run(args).await;
+        assert_eq!(code(&out), 2, "{args:?}: {}", text(&out.stderr));
+        assert!(
+            text(&out.stderr).contains(reason),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+    }
+    assert_eq!(
+        code(&ferry.run(&["upload", "http://127.0.0.1:9/up"]).await),
+        2,
+        "no file"
+    );
+    assert_eq!(ferry.json(&["list", "--json"]).await, serde_json::json!([]));
+}

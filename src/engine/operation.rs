@@ -333,7 +333,7 @@ pub struct Source {
     pub path: PathBuf,
     pub size: u64,
     /// Nanoseconds since the Unix epoch.
-    pub modified_ns: u128,
+    pub modified_ns: u64,
 }
 
 /// An upload's plan and what it learned along the way.

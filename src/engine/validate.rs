@@ -119,10 +119,12 @@ fn source(path: &Path) -> Result<Source, InvalidRequest> {
     })
 }
 
-/// Modification time in nanoseconds since the epoch: what fingerprints a version.
-pub fn modified_ns(meta: &std::fs::Metadata) -> u128 {
-    let secs = u128::try_from(meta.mtime()).unwrap_or(0);
-    secs * 1_000_000_000 + u128::try_from(meta.mtime_nsec()).unwrap_or(0)
+/// Modification time in nanoseconds since the epoch (good until 2554): what
+/// fingerprints a version.
+pub fn modified_ns(meta: &std::fs::Metadata) -> u64 {
+    let secs = u64::try_from(meta.mtime()).unwrap_or(0);
+    let nanos = u64::try_from(meta.mtime_nsec()).unwrap_or(0);
+    secs.saturating_mul(1_000_000_000).saturating_add(nanos)
 }
 
 /// Existence and permission bits are not enough (read-only mounts, ACLs, root):

@@ -72,6 +72,9 @@ pub struct TusUpload {
     pub data: Vec<u8>,
     pub metadata: String,
     pub terminated: bool,
+    /// A PATCH is being read: HEAD and other PATCHes wait for it, as a real
+    /// server's per-upload lock makes them, so two bodies never interleave.
+    pub locked: bool,
 }
 
 #[derive(Default)]
@@ -260,6 +263,7 @@ async fn serve_tus<S: AsyncRead + AsyncWrite + Unpin>(
                     data: Vec::new(),
                     metadata: seen.header("upload-metadata").unwrap_or("").to_owned(),
                     terminated: false,
+                    locked: false,
                 });
                 new_id
             };
@@ -269,6 +273,7 @@ async fn serve_tus<S: AsyncRead + AsyncWrite + Unpin>(
         }
         ("HEAD", false) => match find(id) {
             Some(index) => {
+                wait_unlocked(uploads, index, false).await;
                 let (offset, length) = {
                     let all = uploads.tus_uploads.lock().unwrap();
                     (all[index].data.len(), all[index].length)
@@ -291,11 +296,14 @@ async fn serve_tus<S: AsyncRead + AsyncWrite + Unpin>(
                 return write_head(stream, 415, "Unsupported Media Type", &[resumable, empty])
                     .await;
             }
+            wait_unlocked(uploads, index, true).await;
+            let unlock = Unlock { uploads, index };
             let offset = seen
                 .header("upload-offset")
                 .and_then(|v| v.parse::<usize>().ok());
             let current = uploads.tus_uploads.lock().unwrap()[index].data.len();
             if offset != Some(current) {
+                drop(unlock);
                 return write_head(stream, 409, "Conflict", &[resumable, empty]).await;
             }
             // Bytes are kept as they arrive: an interrupted PATCH still counts.
@@ -319,6 +327,7 @@ async fn serve_tus<S: AsyncRead + AsyncWrite + Unpin>(
                 }
             }
             drop(body);
+            drop(unlock);
             if !complete {
                 return Ok(());
             }
@@ -334,6 +343,32 @@ async fn serve_tus<S: AsyncRead + AsyncWrite + Unpin>(
             None => write_head(stream, 404, "Not Found", &[resumable, empty]).await,
         },
         _ => write_head(stream, 405, "Method Not Allowed", &[resumable, empty]).await,
+    }
+}
+
+/// Wait until no PATCH holds upload `index`; take the lock if asked.
+async fn wait_unlocked(uploads: &Uploads, index: usize, take: bool) {
+    loop {
+        {
+            let mut all = uploads.tus_uploads.lock().unwrap();
+            if !all[index].locked {
+                all[index].locked = take;
+                return;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+/// Releases a PATCH's lock however the request ends.
+struct Unlock<'u> {
+    uploads: &'u Uploads,
+    index: usize,
+}
+
+impl Drop for Unlock<'_> {
+    fn drop(&mut self) {
+        self.uploads.tus_uploads.lock().unwrap()[self.index].locked = false;
     }
 }
 
