@@ -485,3 +485,40 @@ async fn the_response_timeout_counts_from_the_end_of_a_long_body() {
     );
     assert_eq!(server.received("/up")[0].sha256, sha256(&body));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_cut_mid_upload_is_retried_from_zero_and_cancel_stops_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start().await;
+    let mut sink = Sink::ok("done");
+    sink.keep = false;
+    sink.cuts = [MIB as u64, 2 * MIB as u64].into();
+    server.sink("/up", sink);
+    let engine = open(options(dir.path())).await;
+    let mut events = engine.subscribe();
+    let body = data(4 * MIB, 47);
+    let file = write_file(dir.path(), "a.bin", &body);
+    let id = engine
+        .create(Request::upload(server.url("/up"), vec![file.clone()]))
+        .await
+        .unwrap()
+        .id;
+    let done = wait_finished(&engine, &mut events, id).await;
+    assert_eq!(done.status, Status::Completed, "{:?}", done.error);
+    let received = server.received("/up");
+    assert_eq!(received.len(), 3, "two cut attempts, then a whole one");
+    assert!(received[2].complete && received[2].sha256 == sha256(&body));
+    assert_eq!(done.attempts, 2, "each cut used a retry");
+
+    server.update_sink_rate("/up", Some(MIB as u64));
+    let id = engine
+        .create(Request::upload(server.url("/up"), vec![file]))
+        .await
+        .unwrap()
+        .id;
+    wait_bytes(&engine, &mut events, id, MIB as u64 / 2).await;
+    engine.cancel(id).await.unwrap();
+    let canceled = engine.get(id).unwrap();
+    assert_eq!(canceled.status, Status::Canceled);
+    assert!(canceled.response.is_none());
+}

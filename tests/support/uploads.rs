@@ -23,6 +23,8 @@ pub struct Sink {
     pub read_rate: Option<u64>,
     /// Keep whole bodies (else only their length and hash).
     pub keep: bool,
+    /// For the next requests, one each: read this many body bytes, then hang up.
+    pub cuts: std::collections::VecDeque<u64>,
 }
 
 impl Sink {
@@ -32,6 +34,7 @@ impl Sink {
             answer: answer.to_owned(),
             read_rate: None,
             keep: true,
+            cuts: std::collections::VecDeque::new(),
         }
     }
 }
@@ -151,13 +154,14 @@ pub async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
         let _ = serve_tus(uploads, &prefix, &tus, &id, seen, leftover, stream).await;
         return;
     }
-    let sink = uploads
-        .sinks
-        .lock()
-        .unwrap()
-        .get(path)
-        .map(|(s, _)| s.clone());
-    let Some(sink) = sink else { return };
+    let (sink, cut) = {
+        let mut sinks = uploads.sinks.lock().unwrap();
+        let Some((sink, _)) = sinks.get_mut(path) else {
+            return;
+        };
+        let cut = sink.cuts.pop_front();
+        (sink.clone(), cut)
+    };
     let mut hasher = Sha256::new();
     let mut kept = Vec::new();
     let (len, complete) = {
@@ -170,6 +174,9 @@ pub async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
                     len += chunk.len() as u64;
                     if sink.keep {
                         kept.extend_from_slice(&chunk);
+                    }
+                    if cut.is_some_and(|cut| len >= cut) {
+                        break false;
                     }
                 }
                 Ok(None) => break true,

@@ -1,7 +1,8 @@
-//! Download speed next to curl (and aria2c when installed), on the same machine, in
-//! the same run, from the same local server: wall time, throughput and CPU seconds,
-//! median of N runs. Run with `cargo bench --bench download`; `FERRY_BENCH_MIB`
-//! sets the file size (default 1024) and `FERRY_BENCH_RUNS` the runs (default 3).
+//! Download and upload speed next to curl (and aria2c when installed), on the same
+//! machine, in the same run, against the same local server: wall time, throughput
+//! and CPU seconds, median of N runs. Run with `cargo bench --bench transfer`;
+//! `FERRY_BENCH_MIB` sets the file size (default 1024) and `FERRY_BENCH_RUNS` the
+//! runs (default 3).
 //!
 //! Ferry's CPU is the client's plus the agent's (which does the transfer). Ferry
 //! also does what curl does not: it syncs the data to disk as it goes and before
@@ -36,14 +37,37 @@ fn main() {
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let server = runtime.block_on(TestServer::start());
     let body = pseudo_random(mib * MIB);
-    server.put("/big.bin", Resource::new(body));
-    let url = server.url("/big.bin");
-
     let dir = tempfile::tempdir().expect("temp dir");
+    let source = dir.path().join("source.bin");
+    std::fs::write(&source, &body).expect("source file");
+    server.put("/big.bin", Resource::new(body));
+    let mut sink = uploads::Sink::ok("stored");
+    sink.keep = false;
+    server.sink("/upload", sink);
     let agent = Agent::start(dir.path());
-    let out = dir.path().join("out.bin");
 
-    let mut table: Vec<(&str, Vec<Figures>)> = vec![
+    let downloads = download_table(&agent, &server.url("/big.bin"), dir.path(), mib, runs);
+    print_table(
+        &format!("{mib} MiB download over HTTP from 127.0.0.1"),
+        runs,
+        mib,
+        &downloads,
+    );
+    let uploads = upload_table(&agent, &server, &source, mib, runs);
+    print_table(
+        &format!("{mib} MiB upload (PUT) over HTTP to 127.0.0.1"),
+        runs,
+        mib,
+        &uploads,
+    );
+    agent.quit();
+}
+
+type Table = Vec<(&'static str, Vec<Figures>)>;
+
+fn download_table(agent: &Agent, url: &str, dir: &Path, mib: u64, runs: usize) -> Table {
+    let out = dir.join("out.bin");
+    let mut table: Table = vec![
         ("ferry", Vec::new()),
         ("curl", Vec::new()),
         ("curl+sync", Vec::new()),
@@ -55,9 +79,9 @@ fn main() {
         for (tool, figures) in &mut table {
             let _ = std::fs::remove_file(&out);
             let measured = match *tool {
-                "ferry" => agent.download(&url, &out),
+                "ferry" => agent.run(&["get", url, "--overwrite", "-o", out.to_str().unwrap()]),
                 "curl" => timed(
-                    Command::new("curl").args(["-sS", "-o"]).arg(&out).arg(&url),
+                    Command::new("curl").args(["-sS", "-o"]).arg(&out).arg(url),
                     None,
                 ),
                 "curl+sync" => timed(
@@ -65,7 +89,7 @@ fn main() {
                         .arg("-c")
                         .arg("curl -sS -o \"$0\" \"$1\" && sync --data \"$0\"")
                         .arg(&out)
-                        .arg(&url),
+                        .arg(url),
                     None,
                 ),
                 _ => timed(
@@ -76,10 +100,10 @@ fn main() {
                             "--file-allocation=none",
                             "-d",
                         ])
-                        .arg(dir.path())
+                        .arg(dir)
                         .arg("-o")
                         .arg("out.bin")
-                        .arg(&url),
+                        .arg(url),
                     None,
                 ),
             };
@@ -88,15 +112,47 @@ fn main() {
             figures.push(measured);
         }
     }
+    table
+}
 
+fn upload_table(agent: &Agent, server: &TestServer, source: &Path, mib: u64, runs: usize) -> Table {
+    let url = server.url("/upload");
+    let mut table: Table = vec![("ferry", Vec::new()), ("curl", Vec::new())];
+    for run in 0..runs {
+        for (tool, figures) in &mut table {
+            let measured = match *tool {
+                "ferry" => {
+                    agent.run(&["upload", &url, source.to_str().unwrap(), "--method", "put"])
+                }
+                _ => timed(
+                    Command::new("curl")
+                        .args(["-sS", "-o", "/dev/null", "-T"])
+                        .arg(source)
+                        .arg(&url),
+                    None,
+                ),
+            };
+            let got = server.received("/upload").pop().expect("an upload arrived");
+            assert!(
+                got.complete && got.len == mib * MIB,
+                "{tool} sent {} bytes on run {run}",
+                got.len
+            );
+            figures.push(measured);
+        }
+    }
+    table
+}
+
+fn print_table(title: &str, runs: usize, mib: u64, table: &Table) {
     println!();
-    println!("{mib} MiB over HTTP from 127.0.0.1, median of {runs} runs");
+    println!("{title}, median of {runs} runs");
     println!(
         "{:<10} {:>8} {:>10} {:>8} {:>10} {:>10}",
         "tool", "wall s", "MiB/s", "CPU s", "wall/curl", "CPU/curl"
     );
     let curl = median(&table[1].1);
-    for (tool, figures) in &table {
+    for (tool, figures) in table {
         let m = median(figures);
         println!(
             "{:<10} {:>8.2} {:>10.0} {:>8.2} {:>10.2} {:>10.2}",
@@ -108,7 +164,6 @@ fn main() {
             m.cpu / curl.cpu
         );
     }
-    agent.quit();
 }
 
 fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
@@ -256,11 +311,11 @@ impl Agent {
         }
     }
 
-    fn download(&self, url: &str, out: &Path) -> Figures {
+    /// A client command against this agent, timed with the agent's CPU added.
+    fn run(&self, args: &[&str]) -> Figures {
         let mut command = Command::new(env!("CARGO_BIN_EXE_ferry"));
         command
-            .args(["get", url, "--overwrite", "-o"])
-            .arg(out)
+            .args(args)
             .env("FERRY_DATA_DIR", &self.data_dir)
             .env("FERRY_CONFIG", &self.config);
         timed(&mut command, Some(self.child.id()))
