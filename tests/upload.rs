@@ -522,3 +522,42 @@ async fn a_connection_cut_mid_upload_is_retried_from_zero_and_cancel_stops_it() 
     assert_eq!(canceled.status, Status::Canceled);
     assert!(canceled.response.is_none());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn restarting_an_upload_sends_it_again_from_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start().await;
+    server.tus(
+        "/files/",
+        Tus {
+            read_rate: Some(2 * MIB as u64),
+            ..Tus::default()
+        },
+    );
+    let engine = open(options(dir.path())).await;
+    let mut events = engine.subscribe();
+    let body = data(12 * MIB, 48);
+    let file = write_file(dir.path(), "a.bin", &body);
+    let id = engine
+        .create(Request::upload(server.url("/files/"), vec![file]).mode(UploadMode::Tus))
+        .await
+        .unwrap()
+        .id;
+    wait_bytes(&engine, &mut events, id, 6 * MIB as u64).await;
+    engine.pause(id).await.unwrap();
+    settled_tus_offset(&server, 0).await;
+    server.set_tus_rate(None);
+    engine.restart(id).await.unwrap();
+    let done = wait_finished(&engine, &mut events, id).await;
+    assert_eq!(done.status, Status::Completed, "{:?}", done.error);
+    within(10, async {
+        while !server.tus_uploads()[0].terminated {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+    let uploads = server.tus_uploads();
+    assert_eq!(uploads.len(), 2, "a new upload was created");
+    assert!(uploads[1].data == body);
+    assert!(done.upload.unwrap().tus_url.unwrap().ends_with("/files/u2"));
+}

@@ -490,14 +490,6 @@ impl Snapshot {
             .to_owned()
     }
 
-    /// Whether an interrupted run continues where it stopped (downloads, tus) or
-    /// must send everything again (plain and multipart uploads).
-    pub fn is_resumable(&self) -> bool {
-        self.upload
-            .as_ref()
-            .is_none_or(|u| u.mode == UploadMode::Tus)
-    }
-
     /// Where the bytes live until the download completes.
     pub fn part_path(&self) -> Option<PathBuf> {
         self.destination.as_deref().map(part_path)
