@@ -58,12 +58,12 @@ async fn a_chunked_response_of_unknown_length_completes() {
     let engine = open(options(dir.path())).await;
     let mut events = engine.subscribe();
     let dest = dir.path().join("stream.bin");
-    let id = engine
-        .create(Request::download(server.url("/stream"), Some(dest.clone())))
-        .await
-        .unwrap()
-        .id;
-    let done = wait_finished(&engine, &mut events, id).await;
+    let done = run_to_end(
+        &engine,
+        &mut events,
+        Request::download(server.url("/stream"), Some(dest.clone())),
+    )
+    .await;
     assert_eq!(done.status, Status::Completed, "{:?}", done.error);
     assert_eq!(done.total, Some(body.len() as u64));
     assert_eq!(sha256_file(&dest), sha256(&body));
@@ -239,12 +239,12 @@ async fn a_connection_dropped_twice_mid_body_completes_after_retries() {
     let engine = open(options(dir.path())).await;
     let mut events = engine.subscribe();
     let dest = dir.path().join("f.bin");
-    let id = engine
-        .create(Request::download(server.url("/f"), Some(dest.clone())))
-        .await
-        .unwrap()
-        .id;
-    let done = wait_finished(&engine, &mut events, id).await;
+    let done = run_to_end(
+        &engine,
+        &mut events,
+        Request::download(server.url("/f"), Some(dest.clone())),
+    )
+    .await;
     assert_eq!(done.status, Status::Completed, "{:?}", done.error);
     assert_eq!(sha256_file(&dest), sha256(&body));
     let seen = server.seen("/f");
@@ -261,12 +261,12 @@ async fn not_found_fails_at_once_without_retrying() {
     let server = TestServer::start().await;
     let engine = open(options(dir.path())).await;
     let mut events = engine.subscribe();
-    let id = engine
-        .create(Request::download(server.url("/missing"), None))
-        .await
-        .unwrap()
-        .id;
-    let done = wait_finished(&engine, &mut events, id).await;
+    let done = run_to_end(
+        &engine,
+        &mut events,
+        Request::download(server.url("/missing"), None),
+    )
+    .await;
     assert_eq!(done.status, Status::Error);
     let error = done.error.unwrap();
     assert_eq!(error.status, ErrorStatus::NotFound);
@@ -286,12 +286,12 @@ async fn service_unavailable_with_retry_after_is_retried_after_the_delay() {
     let engine = open(options(dir.path())).await;
     let mut events = engine.subscribe();
     let dest = dir.path().join("f.bin");
-    let id = engine
-        .create(Request::download(server.url("/f"), Some(dest.clone())))
-        .await
-        .unwrap()
-        .id;
-    let done = wait_finished(&engine, &mut events, id).await;
+    let done = run_to_end(
+        &engine,
+        &mut events,
+        Request::download(server.url("/f"), Some(dest.clone())),
+    )
+    .await;
     assert_eq!(done.status, Status::Completed, "{:?}", done.error);
     let seen = server.seen("/f");
     assert_eq!(seen.len(), 2);
@@ -314,12 +314,12 @@ async fn a_stalled_body_times_out() {
     let engine = open(options).await;
     let mut events = engine.subscribe();
     let started = std::time::Instant::now();
-    let id = engine
-        .create(Request::download(server.url("/f"), None))
-        .await
-        .unwrap()
-        .id;
-    let done = wait_finished(&engine, &mut events, id).await;
+    let done = run_to_end(
+        &engine,
+        &mut events,
+        Request::download(server.url("/f"), None),
+    )
+    .await;
     assert_eq!(done.status, Status::Error);
     assert_eq!(done.error.unwrap().status, ErrorStatus::Timeout);
     assert!(started.elapsed() >= Duration::from_millis(500));
@@ -349,12 +349,12 @@ async fn names_from_content_disposition_land_safely_in_the_folder() {
         let path = format!("/n{i}");
         let body = data(100 + i, i as u64);
         server.put(&path, Resource::new(body.clone()).disposition(disposition));
-        let id = engine
-            .create(Request::download(server.url(&path), Some(folder.clone())))
-            .await
-            .unwrap()
-            .id;
-        let done = wait_finished(&engine, &mut events, id).await;
+        let done = run_to_end(
+            &engine,
+            &mut events,
+            Request::download(server.url(&path), Some(folder.clone())),
+        )
+        .await;
         assert_eq!(
             done.status,
             Status::Completed,
@@ -390,12 +390,12 @@ async fn an_existing_file_is_never_overwritten_unless_asked() {
     let dest = dir.path().join("report.pdf");
     std::fs::write(&dest, b"mine").unwrap();
 
-    let id = engine
-        .create(Request::download(server.url("/f"), Some(dest.clone())))
-        .await
-        .unwrap()
-        .id;
-    let done = wait_finished(&engine, &mut events, id).await;
+    let done = run_to_end(
+        &engine,
+        &mut events,
+        Request::download(server.url("/f"), Some(dest.clone())),
+    )
+    .await;
     assert_eq!(
         done.destination.as_deref(),
         Some(dir.path().join("report (1).pdf").as_path())
@@ -407,8 +407,7 @@ async fn an_existing_file_is_never_overwritten_unless_asked() {
     );
 
     let request = Request::download(server.url("/f"), Some(dest.clone())).overwrite(true);
-    let id = engine.create(request).await.unwrap().id;
-    let done = wait_finished(&engine, &mut events, id).await;
+    let done = run_to_end(&engine, &mut events, request).await;
     assert_eq!(done.destination.as_deref(), Some(dest.as_path()));
     assert_eq!(sha256_file(&dest), sha256(&body));
 }
@@ -427,12 +426,12 @@ async fn redirects_are_followed_and_loops_end_in_an_error() {
 
     let folder = dir.path().join("in");
     std::fs::create_dir(&folder).unwrap();
-    let id = engine
-        .create(Request::download(server.url("/hop1"), Some(folder.clone())))
-        .await
-        .unwrap()
-        .id;
-    let done = wait_finished(&engine, &mut events, id).await;
+    let done = run_to_end(
+        &engine,
+        &mut events,
+        Request::download(server.url("/hop1"), Some(folder.clone())),
+    )
+    .await;
     assert_eq!(done.status, Status::Completed, "{:?}", done.error);
     assert_eq!(
         done.destination.unwrap(),
@@ -440,12 +439,12 @@ async fn redirects_are_followed_and_loops_end_in_an_error() {
         "named after the final URL"
     );
 
-    let id = engine
-        .create(Request::download(server.url("/loop"), None))
-        .await
-        .unwrap()
-        .id;
-    let done = wait_finished(&engine, &mut events, id).await;
+    let done = run_to_end(
+        &engine,
+        &mut events,
+        Request::download(server.url("/loop"), None),
+    )
+    .await;
     assert_eq!(done.status, Status::Error);
     assert_eq!(done.error.unwrap().status, ErrorStatus::TooManyRedirects);
     assert_eq!(
@@ -563,12 +562,12 @@ async fn response_headers_time_out_counted_from_the_connection() {
     let engine = open(options).await;
     let mut events = engine.subscribe();
     let started = std::time::Instant::now();
-    let id = engine
-        .create(Request::download(server.url("/f"), None))
-        .await
-        .unwrap()
-        .id;
-    let done = wait_finished(&engine, &mut events, id).await;
+    let done = run_to_end(
+        &engine,
+        &mut events,
+        Request::download(server.url("/f"), None),
+    )
+    .await;
     let error = done.error.unwrap();
     assert_eq!(error.status, ErrorStatus::Timeout, "{}", error.message);
     assert!(error.message.contains("no response"), "{}", error.message);
@@ -601,12 +600,12 @@ async fn connecting_gets_the_connect_timeout_not_the_response_timeout() {
     let engine = open(options).await;
     let mut events = engine.subscribe();
     let started = std::time::Instant::now();
-    let id = engine
-        .create(Request::download(format!("http://{addr}/f"), None))
-        .await
-        .unwrap()
-        .id;
-    let done = wait_finished(&engine, &mut events, id).await;
+    let done = run_to_end(
+        &engine,
+        &mut events,
+        Request::download(format!("http://{addr}/f"), None),
+    )
+    .await;
     let elapsed = started.elapsed();
     let error = done.error.unwrap();
     assert_eq!(error.status, ErrorStatus::Timeout, "{}", error.message);
@@ -742,12 +741,12 @@ async fn a_full_disk_stops_with_disk_full_and_resumes_once_there_is_room() {
     let engine = open(options(dir.path())).await;
     let mut events = engine.subscribe();
     let dest = disk.path.join("f.bin");
-    let id = engine
-        .create(Request::download(server.url("/f"), Some(dest.clone())))
-        .await
-        .unwrap()
-        .id;
-    let failed = wait_finished(&engine, &mut events, id).await;
+    let failed = run_to_end(
+        &engine,
+        &mut events,
+        Request::download(server.url("/f"), Some(dest.clone())),
+    )
+    .await;
     assert_eq!(failed.status, Status::Error);
     let error = failed.error.clone().unwrap();
     assert_eq!(error.status, ErrorStatus::DiskFull, "{}", error.message);
@@ -766,8 +765,8 @@ async fn a_full_disk_stops_with_disk_full_and_resumes_once_there_is_room() {
     );
 
     disk.resize("16m");
-    engine.resume(id).await.unwrap();
-    let done = wait_finished(&engine, &mut events, id).await;
+    engine.resume(failed.id).await.unwrap();
+    let done = wait_finished(&engine, &mut events, failed.id).await;
     assert_eq!(done.status, Status::Completed, "{:?}", done.error);
     assert_eq!(sha256_file(&dest), sha256(&body));
     let resumed_at = server.seen("/f").last().unwrap().range_start();

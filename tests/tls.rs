@@ -22,12 +22,12 @@ async fn https_download_with_an_extra_root_certificate() {
     let engine = open(trusting(dir.path())).await;
     assert!(engine.notices().is_empty(), "{:?}", engine.notices());
     let mut events = engine.subscribe();
-    let id = engine
-        .create(Request::download(server.url("/f.bin"), None))
-        .await
-        .unwrap()
-        .id;
-    let done = wait_finished(&engine, &mut events, id).await;
+    let done = run_to_end(
+        &engine,
+        &mut events,
+        Request::download(server.url("/f.bin"), None),
+    )
+    .await;
     assert_eq!(done.status, Status::Completed, "{:?}", done.error);
     assert_eq!(
         sha256_file(done.destination.as_ref().unwrap()),
@@ -46,12 +46,12 @@ async fn a_redirect_from_https_to_http_is_refused_unless_allowed() {
 
     let engine = open(trusting(dir.path())).await;
     let mut events = engine.subscribe();
-    let id = engine
-        .create(Request::download(tls.url("/go"), None))
-        .await
-        .unwrap()
-        .id;
-    let done = wait_finished(&engine, &mut events, id).await;
+    let done = run_to_end(
+        &engine,
+        &mut events,
+        Request::download(tls.url("/go"), None),
+    )
+    .await;
     assert_eq!(done.status, Status::Error);
     let error = done.error.unwrap();
     assert_eq!(
@@ -70,12 +70,12 @@ async fn a_redirect_from_https_to_http_is_refused_unless_allowed() {
     options.allow_https_downgrade = true;
     let engine = open(options).await;
     let mut events = engine.subscribe();
-    let id = engine
-        .create(Request::download(tls.url("/go"), None))
-        .await
-        .unwrap()
-        .id;
-    let done = wait_finished(&engine, &mut events, id).await;
+    let done = run_to_end(
+        &engine,
+        &mut events,
+        Request::download(tls.url("/go"), None),
+    )
+    .await;
     assert_eq!(done.status, Status::Completed, "{:?}", done.error);
     assert_eq!(
         sha256_file(done.destination.as_ref().unwrap()),
@@ -92,12 +92,12 @@ async fn a_certificate_for_another_name_or_an_unknown_authority_fails_without_re
     // Trusted authority, wrong name: the certificate is for localhost only.
     let engine = open(trusting(dir.path())).await;
     let mut events = engine.subscribe();
-    let id = engine
-        .create(Request::download(server.url_by_ip("/f"), None))
-        .await
-        .unwrap()
-        .id;
-    let done = wait_finished(&engine, &mut events, id).await;
+    let done = run_to_end(
+        &engine,
+        &mut events,
+        Request::download(server.url_by_ip("/f"), None),
+    )
+    .await;
     let error = done.error.unwrap();
     assert_eq!(
         error.status,
@@ -111,12 +111,12 @@ async fn a_certificate_for_another_name_or_an_unknown_authority_fails_without_re
     // Right name, authority not trusted.
     let engine = open(options(dir.path())).await;
     let mut events = engine.subscribe();
-    let id = engine
-        .create(Request::download(server.url("/f"), None))
-        .await
-        .unwrap()
-        .id;
-    let done = wait_finished(&engine, &mut events, id).await;
+    let done = run_to_end(
+        &engine,
+        &mut events,
+        Request::download(server.url("/f"), None),
+    )
+    .await;
     let error = done.error.unwrap();
     assert_eq!(
         error.status,

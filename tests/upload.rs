@@ -34,8 +34,7 @@ async fn put_and_post_of_0_b_1_mib_and_200_mib_arrive_whole() {
         let file = write_file(dir.path(), name, &body);
         for (method, path) in [(Method::Put, "/put"), (Method::Post, "/post")] {
             let request = Request::upload(server.url(path), vec![file.clone()]).method(method);
-            let id = engine.create(request).await.unwrap().id;
-            let done = wait_finished(&engine, &mut events, id).await;
+            let done = run_to_end(&engine, &mut events, request).await;
             assert_eq!(
                 done.status,
                 Status::Completed,
@@ -128,8 +127,7 @@ async fn multipart_of_three_files_and_a_text_field_parses_as_sent() {
             files.iter().map(|f| f.0.clone()).collect(),
         )
         .mode(mode);
-        let id = engine.create(request).await.unwrap().id;
-        let done = wait_finished(&engine, &mut events, id).await;
+        let done = run_to_end(&engine, &mut events, request).await;
         assert_eq!(done.status, Status::Completed, "{:?}", done.error);
         assert_eq!(
             done.bytes,
@@ -174,12 +172,12 @@ async fn a_refusal_ends_in_error_with_the_answer_kept() {
     let engine = open(options(dir.path())).await;
     let mut events = engine.subscribe();
     let file = write_file(dir.path(), "a.txt", b"hello");
-    let id = engine
-        .create(Request::upload(server.url("/up"), vec![file]))
-        .await
-        .unwrap()
-        .id;
-    let done = wait_finished(&engine, &mut events, id).await;
+    let done = run_to_end(
+        &engine,
+        &mut events,
+        Request::upload(server.url("/up"), vec![file]),
+    )
+    .await;
     assert_eq!(done.status, Status::Error);
     let error = done.error.unwrap();
     assert_eq!(error.status, ErrorStatus::Forbidden);
@@ -325,8 +323,7 @@ async fn tus_upload_arrives_whole_with_its_metadata() {
     let body = data(40 * MIB + 3, 43);
     let file = write_file(dir.path(), "movie.mkv", &body);
     let request = Request::upload(server.url("/files/"), vec![file]).mode(UploadMode::Tus);
-    let id = engine.create(request).await.unwrap().id;
-    let done = wait_finished(&engine, &mut events, id).await;
+    let done = run_to_end(&engine, &mut events, request).await;
     assert_eq!(done.status, Status::Completed, "{:?}", done.error);
     let uploads = server.tus_uploads();
     assert_eq!(uploads.len(), 1);
@@ -422,12 +419,12 @@ async fn tus_refuses_an_upload_larger_than_the_server_takes() {
     let engine = open(options(dir.path())).await;
     let mut events = engine.subscribe();
     let file = write_file(dir.path(), "a.bin", &data(1001, 45));
-    let id = engine
-        .create(Request::upload(server.url("/files/"), vec![file]).mode(UploadMode::Tus))
-        .await
-        .unwrap()
-        .id;
-    let done = wait_finished(&engine, &mut events, id).await;
+    let done = run_to_end(
+        &engine,
+        &mut events,
+        Request::upload(server.url("/files/"), vec![file]).mode(UploadMode::Tus),
+    )
+    .await;
     let error = done.error.unwrap();
     assert_eq!(
         error.status,
@@ -471,12 +468,12 @@ async fn the_response_timeout_counts_from_the_end_of_a_long_body() {
     let mut events = engine.subscribe();
     let body = data(28 * MIB, 46);
     let file = write_file(dir.path(), "slow.bin", &body);
-    let id = engine
-        .create(Request::upload(server.url("/up"), vec![file]))
-        .await
-        .unwrap()
-        .id;
-    let done = wait_finished(&engine, &mut events, id).await;
+    let done = run_to_end(
+        &engine,
+        &mut events,
+        Request::upload(server.url("/up"), vec![file]),
+    )
+    .await;
     assert_eq!(
         done.status,
         Status::Completed,
@@ -498,12 +495,12 @@ async fn a_connection_cut_mid_upload_is_retried_from_zero_and_cancel_stops_it() 
     let mut events = engine.subscribe();
     let body = data(4 * MIB, 47);
     let file = write_file(dir.path(), "a.bin", &body);
-    let id = engine
-        .create(Request::upload(server.url("/up"), vec![file.clone()]))
-        .await
-        .unwrap()
-        .id;
-    let done = wait_finished(&engine, &mut events, id).await;
+    let done = run_to_end(
+        &engine,
+        &mut events,
+        Request::upload(server.url("/up"), vec![file.clone()]),
+    )
+    .await;
     assert_eq!(done.status, Status::Completed, "{:?}", done.error);
     let received = server.received("/up");
     assert_eq!(received.len(), 3, "two cut attempts, then a whole one");

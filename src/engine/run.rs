@@ -10,7 +10,6 @@ use tokio::sync::watch;
 use super::error::{ErrorStatus, TransferError};
 use super::operation::{self, OperationId, ServerResponse, Snapshot, Target, Validators};
 use super::progress::Live;
-use super::store::StoreError;
 use super::{Inner, Options};
 
 /// Why a running transfer is asked to stop.
@@ -148,9 +147,12 @@ impl Recorder {
     /// Record progress. Call only with bytes already synced to disk.
     pub async fn checkpoint(&self, checkpoint: Checkpoint) -> Result<(), TransferError> {
         self.inner
-            .record_checkpoint(self.id, checkpoint)
+            .update_record(self.id, |s| {
+                s.bytes = checkpoint.bytes;
+                s.total = checkpoint.total;
+                s.validators = checkpoint.validators;
+            })
             .await
-            .map_err(|e| TransferError::new(ErrorStatus::FileSystemError, e.to_string()))
     }
 }
 
@@ -173,26 +175,6 @@ impl Inner {
             .put(&snapshot)
             .await
             .map_err(|e| TransferError::new(ErrorStatus::FileSystemError, e.to_string()))?;
-        if let Some(entry) = self.lock().ops.get_mut(&id) {
-            entry.snapshot = snapshot;
-        }
-        Ok(())
-    }
-
-    async fn record_checkpoint(
-        &self,
-        id: OperationId,
-        checkpoint: Checkpoint,
-    ) -> Result<(), StoreError> {
-        let _transition = self.transitions.lock().await;
-        let Some(mut snapshot) = self.lock().ops.get(&id).map(|e| e.snapshot.clone()) else {
-            return Ok(());
-        };
-        snapshot.bytes = checkpoint.bytes;
-        snapshot.total = checkpoint.total;
-        snapshot.validators = checkpoint.validators;
-        snapshot.updated_at = operation::now_millis();
-        self.store.put(&snapshot).await?;
         if let Some(entry) = self.lock().ops.get_mut(&id) {
             entry.snapshot = snapshot;
         }

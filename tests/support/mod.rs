@@ -85,6 +85,16 @@ pub async fn wait_status(
     .await
 }
 
+/// Create an operation and wait until it has ended.
+pub async fn run_to_end(
+    engine: &Engine,
+    events: &mut Subscription,
+    request: ferry::engine::Request,
+) -> Snapshot {
+    let id = engine.create(request).await.expect("created").id;
+    wait_finished(engine, events, id).await
+}
+
 /// Wait until `id` has ended (completed, canceled or failed).
 pub async fn wait_finished(
     engine: &Engine,
