@@ -88,56 +88,123 @@ pub fn is_running(data_dir: &Path) -> bool {
     }
 }
 
-/// Run the agent until `quit`, SIGTERM or SIGINT.
+/// Run the agent without a window until `quit`, SIGTERM or SIGINT.
 pub async fn run(data_dir: PathBuf, config_path: PathBuf) -> anyhow::Result<()> {
-    let _lock = lock_instance(&data_dir)?;
-    let loaded = config::load(&config_path);
-    for warning in &loaded.warnings {
-        tracing::warn!("{warning}");
-    }
-    let engine = Engine::open(loaded.config.engine_options(data_dir.clone())).await?;
-    let mut notices = loaded.warnings.clone();
-    notices.extend(engine.notices());
-
-    let socket = socket_path(&data_dir);
-    let _ = std::fs::remove_file(&socket);
-    let listener = UnixListener::bind(&socket)
-        .with_context(|| format!("cannot listen on {}", socket.display()))?;
-    std::fs::set_permissions(&socket, std::fs::Permissions::from_mode(0o600))?;
-    tracing::info!(socket = %socket.display(), pid = std::process::id(), "agent ready");
-
-    let shared = Arc::new(Shared {
-        engine: engine.clone(),
-        notices: Mutex::new(notices),
-        quit: Notify::new(),
-    });
-    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-    loop {
-        tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => {
-                    tokio::spawn(serve(Arc::clone(&shared), stream));
-                }
-                Err(e) => tracing::warn!(error = %e, "accept failed"),
-            },
-            () = shared.quit.notified() => break,
-            _ = terminate.recv() => break,
-            _ = tokio::signal::ctrl_c() => break,
-        }
-    }
-    tracing::info!("agent quitting");
-    // Stop accepting first, so no new client talks to an engine that is stopping.
-    drop(listener);
-    let _ = std::fs::remove_file(&socket);
-    engine.shutdown().await;
+    Agent::start(data_dir, config_path)
+        .await?
+        .serve(None, Arc::new(Notify::new()))
+        .await;
     Ok(())
+}
+
+/// What the agent asks of a desktop app living in its process.
+pub trait Desktop: Send + Sync {
+    /// Open the window, or bring it forward.
+    fn show_window(&self);
+}
+
+/// An agent that owns its data directory and engine, ready to serve.
+#[derive(Debug)]
+pub struct Agent {
+    engine: Engine,
+    config: config::Config,
+    notices: Vec<String>,
+    listener: UnixListener,
+    socket: PathBuf,
+    _lock: InstanceLock,
+}
+
+impl Agent {
+    /// Take the data directory's lock, load the settings, open the engine and
+    /// listen on the socket.
+    pub async fn start(data_dir: PathBuf, config_path: PathBuf) -> anyhow::Result<Self> {
+        let lock = lock_instance(&data_dir)?;
+        let loaded = config::load(&config_path);
+        for warning in &loaded.warnings {
+            tracing::warn!("{warning}");
+        }
+        let engine = Engine::open(loaded.config.engine_options(data_dir.clone())).await?;
+        let mut notices = loaded.warnings.clone();
+        notices.extend(engine.notices());
+
+        let socket = socket_path(&data_dir);
+        let _ = std::fs::remove_file(&socket);
+        let listener = UnixListener::bind(&socket)
+            .with_context(|| format!("cannot listen on {}", socket.display()))?;
+        std::fs::set_permissions(&socket, std::fs::Permissions::from_mode(0o600))?;
+        tracing::info!(socket = %socket.display(), pid = std::process::id(), "agent ready");
+        Ok(Self {
+            engine,
+            config: loaded.config,
+            notices,
+            listener,
+            socket,
+            _lock: lock,
+        })
+    }
+
+    pub fn engine(&self) -> Engine {
+        self.engine.clone()
+    }
+
+    /// The settings the agent started with.
+    pub fn config(&self) -> &config::Config {
+        &self.config
+    }
+
+    /// Serve clients until `quit` is notified (or `ferry quit`, SIGTERM, SIGINT),
+    /// then checkpoint every transfer and release the data directory.
+    pub async fn serve(self, desktop: Option<Arc<dyn Desktop>>, quit: Arc<Notify>) {
+        let shared = Arc::new(Shared {
+            engine: self.engine.clone(),
+            notices: Mutex::new(self.notices),
+            quit,
+            desktop,
+        });
+        let mut terminate =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(signal) => Some(signal),
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot listen for SIGTERM");
+                    None
+                }
+            };
+        let terminated = async {
+            match terminate.as_mut() {
+                Some(signal) => {
+                    signal.recv().await;
+                }
+                None => std::future::pending().await,
+            }
+        };
+        tokio::pin!(terminated);
+        loop {
+            tokio::select! {
+                accepted = self.listener.accept() => match accepted {
+                    Ok((stream, _)) => {
+                        tokio::spawn(serve(Arc::clone(&shared), stream));
+                    }
+                    Err(e) => tracing::warn!(error = %e, "accept failed"),
+                },
+                () = shared.quit.notified() => break,
+                () = &mut terminated => break,
+                _ = tokio::signal::ctrl_c() => break,
+            }
+        }
+        tracing::info!("agent quitting");
+        // Stop accepting first, so no new client talks to an engine that is stopping.
+        drop(self.listener);
+        let _ = std::fs::remove_file(&self.socket);
+        self.engine.shutdown().await;
+    }
 }
 
 struct Shared {
     engine: Engine,
     /// Told to the first client that connects, then forgotten.
     notices: Mutex<Vec<String>>,
-    quit: Notify,
+    quit: Arc<Notify>,
+    desktop: Option<Arc<dyn Desktop>>,
 }
 
 async fn serve(shared: Arc<Shared>, stream: UnixStream) {
@@ -187,6 +254,16 @@ async fn serve(shared: Arc<Shared>, stream: UnixStream) {
                 watch(&shared.engine, &ids, &mut reader, &mut write).await;
                 return;
             }
+            Request::ShowWindow => match &shared.desktop {
+                Some(desktop) => {
+                    desktop.show_window();
+                    Response::Done
+                }
+                None => Response::error(
+                    ErrorCode::NoDisplay,
+                    "this agent runs without a display; quit it (ferry quit) and run ferry from the desktop",
+                ),
+            },
             Request::Quit => {
                 let _ = ipc::write_line(&mut write, &Response::Done).await;
                 shared.quit.notify_one();
@@ -265,7 +342,7 @@ async fn answer(engine: &Engine, request: Request) -> Result<Response, EngineErr
             engine.remove(engine.resolve(&id)?).await?;
             Response::Done
         }
-        Request::Hello { .. } | Request::Watch { .. } | Request::Quit => {
+        Request::Hello { .. } | Request::Watch { .. } | Request::Quit | Request::ShowWindow => {
             Response::error(ErrorCode::Protocol, "not valid here")
         }
     })

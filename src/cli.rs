@@ -261,6 +261,7 @@ fn report(response: &Response) -> Exit {
                 | ErrorCode::NotFound
                 | ErrorCode::Ambiguous
                 | ErrorCode::InvalidState => Exit::Invalid,
+                ErrorCode::NoDisplay => Exit::Failed,
                 ErrorCode::ShuttingDown | ErrorCode::Protocol | ErrorCode::Internal => {
                     Exit::Unreachable
                 }

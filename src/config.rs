@@ -26,8 +26,57 @@ pub struct Config {
     pub ca_certificates: Vec<PathBuf>,
     /// Seconds between progress checkpoints of a running download.
     pub checkpoint_interval: f64,
+    /// The cost policy new transfers get in the desktop app.
+    pub default_policy: Policy,
+    /// Desktop notifications when transfers finish or fail.
+    pub notifications: bool,
+    pub language: Language,
+    pub theme: Theme,
+    /// Start the agent (tray, no window) at login: an XDG autostart entry.
+    pub autostart: bool,
     pub timeouts: Timeouts,
     pub retries: Retries,
+}
+
+/// The interface language: the system's, or a fixed one.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Language {
+    #[default]
+    System,
+    #[serde(rename = "en")]
+    English,
+    #[serde(rename = "fr")]
+    French,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Theme {
+    #[default]
+    System,
+    Light,
+    Dark,
+}
+
+/// [`engine::CostPolicy`] as the settings file spells it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Policy {
+    UnrestrictedOnly,
+    #[default]
+    Default,
+    Always,
+}
+
+impl From<Policy> for engine::CostPolicy {
+    fn from(policy: Policy) -> Self {
+        match policy {
+            Policy::UnrestrictedOnly => Self::UnrestrictedOnly,
+            Policy::Default => Self::Default,
+            Policy::Always => Self::Always,
+        }
+    }
 }
 
 /// Seconds.
@@ -60,6 +109,11 @@ impl Default for Config {
             allow_https_downgrade: options.allow_https_downgrade,
             ca_certificates: Vec::new(),
             checkpoint_interval: options.checkpoint_interval.as_secs_f64(),
+            default_policy: Policy::Default,
+            notifications: true,
+            language: Language::System,
+            theme: Theme::System,
+            autostart: false,
             timeouts: Timeouts::default(),
             retries: Retries::default(),
         }
@@ -108,6 +162,20 @@ pub fn default_path() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("."))
         .join("ferry")
         .join("config.toml")
+}
+
+/// Write the config to `path` atomically (a temporary file renamed over it), so a
+/// crash never leaves half a settings file.
+pub fn save(path: &Path, config: &Config) -> std::io::Result<()> {
+    let text = toml::to_string_pretty(config).map_err(std::io::Error::other)?;
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    let mut temporary = path.as_os_str().to_owned();
+    temporary.push(".tmp");
+    let temporary = PathBuf::from(temporary);
+    std::fs::write(&temporary, text)?;
+    std::fs::rename(&temporary, path)
 }
 
 /// Read the config at `path`; a missing file is the defaults without a warning.
@@ -304,6 +372,27 @@ mod tests {
         let loaded = parse_str("max_running = [\n");
         assert_eq!(loaded.config, Config::default());
         assert!(loaded.warnings[0].contains("not valid TOML"));
+    }
+
+    #[test]
+    fn saved_settings_load_back_the_same() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub/config.toml");
+        let config = Config {
+            max_running: 7,
+            download_dir: Some("/srv/in".into()),
+            language: Language::French,
+            theme: Theme::Dark,
+            default_policy: Policy::UnrestrictedOnly,
+            notifications: false,
+            ..Config::default()
+        };
+        save(&path, &config).unwrap();
+        let loaded = load(&path);
+        assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
+        assert_eq!(loaded.config, config);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains("language = \"fr\""), "{text}");
     }
 
     #[test]

@@ -40,6 +40,11 @@ pub use operation::{
     Snapshot, Source, Status, Target, UploadMode, UploadSpec, UploadState, Validators,
 };
 pub use options::{Options, RetryPolicy, Timeouts, default_download_dir};
+
+/// Check a URL as `create` would, to flag it in a form before submitting.
+pub fn check_url(url: &str) -> Result<(), InvalidRequest> {
+    validate::url(url).map(|_| ())
+}
 use progress::Live;
 use run::Stop;
 use store::{Store, StoreError};
@@ -66,6 +71,8 @@ struct Inner {
     shutting_down: watch::Sender<bool>,
     /// The scheduler and the progress ticker, awaited by `shutdown`.
     tasks: Mutex<Vec<tokio::task::JoinHandle<()>>>,
+    /// Operations running at once; the settings can change it live.
+    max_running: std::sync::atomic::AtomicUsize,
 }
 
 #[derive(Debug, Default)]
@@ -148,6 +155,7 @@ impl Engine {
             tracing::warn!("{warning}");
         }
         let (events, _) = broadcast::channel(4096);
+        let max_running = options.max_running.max(1);
         let inner = Arc::new(Inner {
             options,
             store: opened.store,
@@ -164,6 +172,7 @@ impl Engine {
                 .collect(),
             shutting_down: watch::Sender::new(false),
             tasks: Mutex::new(Vec::new()),
+            max_running: std::sync::atomic::AtomicUsize::new(max_running),
         });
         let tasks = scheduler::spawn(&inner);
         *inner
@@ -175,6 +184,15 @@ impl Engine {
 
     pub fn options(&self) -> &Options {
         &self.inner.options
+    }
+
+    /// Change how many operations run at once; more start at once if allowed, and
+    /// running ones above a lower limit finish undisturbed.
+    pub fn set_max_running(&self, max: usize) {
+        self.inner
+            .max_running
+            .store(max.max(1), std::sync::atomic::Ordering::Relaxed);
+        self.inner.wake_scheduler.notify_one();
     }
 
     /// What the user should be told about opening the store (a damaged database

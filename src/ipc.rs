@@ -50,6 +50,8 @@ pub enum Request {
     },
     /// Checkpoint everything and exit.
     Quit,
+    /// Open the desktop window of the agent (or bring it forward).
+    ShowWindow,
 }
 
 /// One operation (by id or unique id prefix) or all of them.
@@ -102,6 +104,8 @@ pub enum ErrorCode {
     ShuttingDown,
     /// The line was not a request of this protocol.
     Protocol,
+    /// A window was asked of an agent that has no display.
+    NoDisplay,
     Internal,
 }
 

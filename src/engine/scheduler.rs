@@ -50,7 +50,8 @@ async fn start_eligible(inner: &Arc<Inner>) -> Option<Millis> {
         if *inner.shutting_down.borrow() {
             return None;
         }
-        let (candidate, next_retry) = pick(&inner.lock(), inner.options.max_running);
+        let max_running = inner.max_running.load(std::sync::atomic::Ordering::Relaxed);
+        let (candidate, next_retry) = pick(&inner.lock(), max_running);
         let Some(snapshot) = candidate else {
             return next_retry;
         };

@@ -1,0 +1,177 @@
+# Ferry — English. The source of truth: every other language follows these keys.
+
+## Application
+app-title = Ferry
+app-no-display = No display is available: Ferry runs in the background without a window. Use the ferry command to manage transfers.
+
+## Numbers and units (1024-based, as file managers show them)
+decimal-separator = .
+size-bytes = { $value } B
+size-kb = { $value } KB
+size-mb = { $value } MB
+size-gb = { $value } GB
+size-tb = { $value } TB
+speed = { $size }/s
+duration-seconds = { $s } s
+duration-minutes = { $m } min { $s } s
+duration-hours = { $h } h { $m } min
+progress-of = { $done } of { $total }
+time-left = { $time } left
+
+## Transfer list
+transfers-empty = No transfers yet.
+transfers-empty-hint = Add a download or an upload, or drop files on this window to upload them.
+transfers-none-in-filter = Nothing here.
+filter-all = All
+filter-active = Active
+filter-completed = Completed
+filter-failed = Failed
+action-new-download = New download
+action-new-upload = New upload
+action-settings = Settings
+action-pause = Pause
+action-resume = Resume
+action-cancel = Cancel
+action-retry = Retry
+action-open = Open
+action-show-in-folder = Show in folder
+action-remove = Remove
+action-details = Details
+footer-summary = { $active ->
+    [0] Nothing running
+    [one] 1 transfer running · { $speed }
+   *[other] { $active } transfers running · { $speed }
+}
+footer-total = { $count ->
+    [one] 1 transfer
+   *[other] { $count } transfers
+}
+
+## Statuses (the engine's names in words)
+status-idle = Queued
+status-retrying = Retrying in { $time }
+status-running = Running
+status-paused = Paused
+status-paused-no-network = Paused: no network
+status-paused-costed-network = Paused: metered network
+status-paused-system-policy = Paused: battery saver
+status-completed = Completed
+status-canceled = Canceled
+status-error = Failed: { $reason }
+
+## Errors (stable statuses in words)
+error-unknown = unknown error
+error-bad-request = the server refused the request
+error-unauthorized = credentials are needed
+error-forbidden = access denied
+error-not-found = not found on the server
+error-gone = no longer on the server
+error-proxy-authentication-required = the proxy needs credentials
+error-request-timeout = the server timed out
+error-requested-range-not-satisfiable = the server cannot resume this file
+error-too-many-requests = the server is busy (too many requests)
+error-client-error = the server refused the request
+error-server-error = server error
+error-unexpected-status-code = unexpected answer from the server
+error-host-not-resolved = the server name could not be found
+error-cannot-connect = cannot connect to the server
+error-timeout = the connection timed out
+error-connection-reset = the connection was lost
+error-too-many-redirects = too many redirects
+error-https-to-http = refused a redirect from https to http
+error-certificate-invalid = the server's certificate is not valid
+error-invalid-response = the server sent an invalid answer
+error-disk-full = the disk is full
+error-permission-denied = permission denied
+error-file-system = the file could not be written
+error-source-changed = the file changed during the upload
+error-source-missing = the file to upload is missing
+error-payload-too-large = the file is too large for the server
+error-protocol-not-supported = the server does not support this protocol
+
+## New download
+download-title = New download
+download-urls = Addresses
+download-urls-hint = One address per line
+download-clipboard = Use the address in the clipboard: { $url }
+download-folder = Folder
+download-choose-folder = Choose…
+download-save-as = Save as…
+download-save-as-chosen = Saved as { $path }
+download-policy = On metered networks
+policy-unrestricted-only = Never
+policy-default = When within the data plan
+policy-always = Always
+download-advanced = Advanced
+download-headers = Request headers
+download-headers-hint = Name: value, one per line
+download-submit = Download
+download-invalid-line = Line { $line }: { $reason }
+download-nothing = Enter at least one address.
+back = Back
+
+## New upload
+upload-title = New upload
+upload-url = Upload to
+upload-method = Method
+upload-pick-files = Add files…
+upload-drop-hint = or drop files on the window
+upload-no-files = No files yet.
+upload-remove-file = Remove
+upload-mode = Send
+upload-mode-multipart = All files in one request (multipart)
+upload-mode-separate = One upload per file
+upload-mode-tus = Resumable (tus), one per file
+upload-submit = Upload
+upload-files-count = { $count ->
+    [one] 1 file, { $size }
+   *[other] { $count } files, { $size }
+}
+
+## Details
+details-title = Details
+details-url = Address
+details-destination = Saved to
+details-sources = Files
+details-created = Created
+details-finished = Finished
+details-retries = Retries
+details-error = Last error
+details-response = Server answer
+details-none = —
+
+## Settings
+settings-title = Settings
+settings-max-running = Transfers at the same time
+settings-folder = Download folder
+settings-policy = On metered networks, by default
+settings-notifications = Notify when transfers finish
+settings-language = Language
+language-system = System
+settings-theme = Theme
+theme-system = System
+theme-light = Light
+theme-dark = Dark
+settings-autostart = Start Ferry when I log in
+settings-save = Save
+settings-saved = Settings saved.
+
+## Tray
+tray-show = Show Ferry
+tray-pause-all = Pause all
+tray-resume-all = Resume all
+tray-quit = Quit
+tray-tooltip-idle = Ferry: nothing running
+tray-tooltip-active = Ferry: { $active } running, { $percent }%
+
+## Notifications
+notification-download-finished = Download finished
+notification-upload-finished = Upload finished
+notification-failed = Transfer failed
+notification-many-finished = { $count ->
+    [one] 1 transfer finished
+   *[other] { $count } transfers finished
+}
+notification-open = Open
+notification-show-in-folder = Show in folder
+notification-no-tray = Ferry keeps running in the background. Run ferry again to show the window.

@@ -1,0 +1,177 @@
+# Ferry — français.
+
+## Application
+app-title = Ferry
+app-no-display = Aucun écran n’est disponible : Ferry tourne en arrière-plan sans fenêtre. Utilisez la commande ferry pour gérer les transferts.
+
+## Nombres et unités
+decimal-separator = ,
+size-bytes = { $value } o
+size-kb = { $value } Ko
+size-mb = { $value } Mo
+size-gb = { $value } Go
+size-tb = { $value } To
+speed = { $size }/s
+duration-seconds = { $s } s
+duration-minutes = { $m } min { $s } s
+duration-hours = { $h } h { $m } min
+progress-of = { $done } sur { $total }
+time-left = encore { $time }
+
+## Liste des transferts
+transfers-empty = Aucun transfert pour l’instant.
+transfers-empty-hint = Ajoutez un téléchargement ou un envoi, ou déposez des fichiers sur cette fenêtre pour les envoyer.
+transfers-none-in-filter = Rien ici.
+filter-all = Tous
+filter-active = En cours
+filter-completed = Terminés
+filter-failed = En échec
+action-new-download = Nouveau téléchargement
+action-new-upload = Nouvel envoi
+action-settings = Réglages
+action-pause = Pause
+action-resume = Reprendre
+action-cancel = Annuler
+action-retry = Réessayer
+action-open = Ouvrir
+action-show-in-folder = Afficher dans le dossier
+action-remove = Retirer
+action-details = Détails
+footer-summary = { $active ->
+    [0] Rien en cours
+    [one] 1 transfert en cours · { $speed }
+   *[other] { $active } transferts en cours · { $speed }
+}
+footer-total = { $count ->
+    [one] 1 transfert
+   *[other] { $count } transferts
+}
+
+## États
+status-idle = En attente
+status-retrying = Nouvel essai dans { $time }
+status-running = En cours
+status-paused = En pause
+status-paused-no-network = En pause : pas de réseau
+status-paused-costed-network = En pause : réseau limité
+status-paused-system-policy = En pause : économie d’énergie
+status-completed = Terminé
+status-canceled = Annulé
+status-error = Échec : { $reason }
+
+## Erreurs
+error-unknown = erreur inconnue
+error-bad-request = le serveur a refusé la requête
+error-unauthorized = des identifiants sont nécessaires
+error-forbidden = accès refusé
+error-not-found = introuvable sur le serveur
+error-gone = n’est plus sur le serveur
+error-proxy-authentication-required = le proxy demande des identifiants
+error-request-timeout = le serveur a mis trop de temps
+error-requested-range-not-satisfiable = le serveur ne peut pas reprendre ce fichier
+error-too-many-requests = le serveur est surchargé (trop de requêtes)
+error-client-error = le serveur a refusé la requête
+error-server-error = erreur du serveur
+error-unexpected-status-code = réponse inattendue du serveur
+error-host-not-resolved = le nom du serveur est introuvable
+error-cannot-connect = impossible de joindre le serveur
+error-timeout = la connexion a expiré
+error-connection-reset = la connexion a été perdue
+error-too-many-redirects = trop de redirections
+error-https-to-http = redirection de https vers http refusée
+error-certificate-invalid = le certificat du serveur n’est pas valide
+error-invalid-response = le serveur a envoyé une réponse invalide
+error-disk-full = le disque est plein
+error-permission-denied = permission refusée
+error-file-system = le fichier n’a pas pu être écrit
+error-source-changed = le fichier a changé pendant l’envoi
+error-source-missing = le fichier à envoyer est introuvable
+error-payload-too-large = le fichier est trop gros pour le serveur
+error-protocol-not-supported = le serveur ne prend pas en charge ce protocole
+
+## Nouveau téléchargement
+download-title = Nouveau téléchargement
+download-urls = Adresses
+download-urls-hint = Une adresse par ligne
+download-clipboard = Utiliser l’adresse du presse-papiers : { $url }
+download-folder = Dossier
+download-choose-folder = Choisir…
+download-save-as = Enregistrer sous…
+download-save-as-chosen = Enregistré sous { $path }
+download-policy = Sur les réseaux limités
+policy-unrestricted-only = Jamais
+policy-default = Dans les limites du forfait
+policy-always = Toujours
+download-advanced = Avancé
+download-headers = En-têtes de requête
+download-headers-hint = Nom: valeur, un par ligne
+download-submit = Télécharger
+download-invalid-line = Ligne { $line } : { $reason }
+download-nothing = Saisissez au moins une adresse.
+back = Retour
+
+## Nouvel envoi
+upload-title = Nouvel envoi
+upload-url = Envoyer vers
+upload-method = Méthode
+upload-pick-files = Ajouter des fichiers…
+upload-drop-hint = ou déposez des fichiers sur la fenêtre
+upload-no-files = Aucun fichier pour l’instant.
+upload-remove-file = Retirer
+upload-mode = Envoi
+upload-mode-multipart = Tous les fichiers en une requête (multipart)
+upload-mode-separate = Un envoi par fichier
+upload-mode-tus = Reprenable (tus), un par fichier
+upload-submit = Envoyer
+upload-files-count = { $count ->
+    [one] 1 fichier, { $size }
+   *[other] { $count } fichiers, { $size }
+}
+
+## Détails
+details-title = Détails
+details-url = Adresse
+details-destination = Enregistré dans
+details-sources = Fichiers
+details-created = Créé
+details-finished = Terminé
+details-retries = Nouveaux essais
+details-error = Dernière erreur
+details-response = Réponse du serveur
+details-none = —
+
+## Réglages
+settings-title = Réglages
+settings-max-running = Transferts simultanés
+settings-folder = Dossier des téléchargements
+settings-policy = Sur les réseaux limités, par défaut
+settings-notifications = Prévenir à la fin des transferts
+settings-language = Langue
+language-system = Système
+settings-theme = Thème
+theme-system = Système
+theme-light = Clair
+theme-dark = Sombre
+settings-autostart = Lancer Ferry à l’ouverture de session
+settings-save = Enregistrer
+settings-saved = Réglages enregistrés.
+
+## Zone de notification
+tray-show = Afficher Ferry
+tray-pause-all = Tout mettre en pause
+tray-resume-all = Tout reprendre
+tray-quit = Quitter
+tray-tooltip-idle = Ferry : rien en cours
+tray-tooltip-active = Ferry : { $active } en cours, { $percent } %
+
+## Notifications
+notification-download-finished = Téléchargement terminé
+notification-upload-finished = Envoi terminé
+notification-failed = Échec du transfert
+notification-many-finished = { $count ->
+    [one] 1 transfert terminé
+   *[other] { $count } transferts terminés
+}
+notification-open = Ouvrir
+notification-show-in-folder = Afficher dans le dossier
+notification-no-tray = Ferry continue en arrière-plan. Lancez ferry à nouveau pour afficher la fenêtre.

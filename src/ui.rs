@@ -1,0 +1,448 @@
+//! The desktop app: an iced daemon (it lives on with no window) in the agent's
+//! process. `App` owns the screens and dispatches; each screen has its own state,
+//! messages and view. Engine commands go through [`backend::Backend`], whose
+//! answers and the engine's events come back as messages.
+
+pub mod backend;
+pub mod details;
+pub mod format;
+pub mod launch;
+pub mod new_download;
+pub mod settings;
+pub mod transfers;
+pub mod upload;
+
+#[cfg(test)]
+mod tests;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use iced::widget::{Space, button, column, container, row, text};
+use iced::{Element, Fill, Subscription, Task, keyboard, window};
+use tokio::sync::Notify;
+
+use ferry::config::{self, Config};
+use ferry::engine::{OperationId, Request, Snapshot};
+
+use crate::i18n::{Tr, tr};
+use crate::platform;
+use backend::{Backend, Feedback};
+use transfers::{RowAction, Transfers};
+
+/// What an engine command, or the agent around the app, reports back.
+#[derive(Clone, Debug)]
+pub enum Reply {
+    /// Operations were created from a form.
+    Created,
+    /// The engine refused a request (the reason in English, from the engine).
+    Refused(String),
+    /// The whole list, after a resync.
+    Snapshots(Vec<Snapshot>),
+    /// A command failed after it was accepted (shown in the log only).
+    Failed(String),
+    /// Another `ferry` asked for the window.
+    ShowWindow,
+    /// The agent has stopped every transfer: the app ends.
+    ShutDown,
+}
+
+/// Where the window is.
+#[derive(Debug)]
+enum Screen {
+    Transfers,
+    NewDownload(new_download::State),
+    Upload(upload::State),
+    Details(OperationId),
+    Settings(settings::State),
+}
+
+#[derive(Clone, Debug)]
+pub enum Message {
+    /// An engine event or a command's answer.
+    Feedback(Feedback<Reply>),
+    Transfers(transfers::Message),
+    NewDownload(new_download::Message),
+    Upload(upload::Message),
+    Settings(settings::Message),
+    Details(details::Message),
+    /// Open the new-download form.
+    OpenNewDownload,
+    /// Open the new-upload form.
+    OpenUpload,
+    OpenSettings,
+    /// A key pressed that no widget took.
+    Key(keyboard::Key, keyboard::Modifiers),
+    /// A file was dropped on the window: upload it.
+    FileDropped(PathBuf),
+    /// The window was closed; transfers go on.
+    WindowClosed(window::Id),
+    /// Checkpoint everything and exit (Ctrl+Q, the tray's Quit).
+    Quit,
+}
+
+/// Everything the app starts from.
+pub struct Setup {
+    pub backend: Backend<Reply>,
+    pub config: Config,
+    pub config_path: PathBuf,
+    /// Notified to stop the agent (and then the app).
+    pub quit: Arc<Notify>,
+    /// Open the window at start (`ferry`) or not (`ferry agent`).
+    pub open_window: bool,
+}
+
+pub struct App {
+    backend: Backend<Reply>,
+    tr: Tr,
+    config: Config,
+    config_path: PathBuf,
+    quit: Arc<Notify>,
+    transfers: Transfers,
+    screen: Screen,
+    /// The row Space and Delete act on.
+    selected: Option<OperationId>,
+    window: Option<window::Id>,
+}
+
+impl App {
+    pub fn new(setup: Setup) -> (Self, Task<Message>) {
+        let transfers = Transfers::new(setup.backend.engine.list());
+        let mut app = Self {
+            tr: Tr::new(setup.config.language),
+            backend: setup.backend,
+            config: setup.config,
+            config_path: setup.config_path,
+            quit: setup.quit,
+            transfers,
+            screen: Screen::Transfers,
+            selected: None,
+            window: None,
+        };
+        let task = if setup.open_window {
+            app.show_window()
+        } else {
+            Task::none()
+        };
+        (app, task)
+    }
+
+    pub fn title(&self, _window: window::Id) -> String {
+        tr!(self.tr, "app-title")
+    }
+
+    pub fn theme(&self, _window: window::Id) -> Option<iced::Theme> {
+        match self.config.theme {
+            config::Theme::System => None,
+            config::Theme::Light => Some(iced::Theme::Light),
+            config::Theme::Dark => Some(iced::Theme::Dark),
+        }
+    }
+
+    pub fn subscription(&self) -> Subscription<Message> {
+        let feed = Subscription::run_with(self.backend.feed(), |feed| feed.stream())
+            .map(Message::Feedback);
+        let events = iced::event::listen_with(|event, status, _window| match event {
+            iced::Event::Keyboard(keyboard::Event::KeyPressed { key, modifiers, .. })
+                if status == iced::event::Status::Ignored || modifiers.command() =>
+            {
+                Some(Message::Key(key, modifiers))
+            }
+            iced::Event::Window(window::Event::FileDropped(path)) => {
+                Some(Message::FileDropped(path))
+            }
+            _ => None,
+        });
+        let closed = window::close_events().map(Message::WindowClosed);
+        Subscription::batch([feed, events, closed])
+    }
+
+    pub fn update(&mut self, message: Message) -> Task<Message> {
+        match message {
+            Message::Feedback(Feedback::Engine(event)) => self.engine_event(&event),
+            Message::Feedback(Feedback::Reply(reply)) => return self.reply(reply),
+            Message::Transfers(message) => self.transfers_message(&message),
+            Message::NewDownload(message) => return self.new_download_message(message),
+            Message::Upload(message) => return self.upload_message(message),
+            Message::Settings(message) => return self.settings_message(message),
+            Message::Details(details::Message::Close) => self.screen = Screen::Transfers,
+            Message::OpenNewDownload => return self.open_new_download(),
+            Message::OpenUpload => {
+                self.screen = Screen::Upload(upload::State::new(self.config.default_policy));
+            }
+            Message::OpenSettings => {
+                self.screen = Screen::Settings(settings::State::new(self.config.clone()));
+            }
+            Message::Key(key, modifiers) => return self.key(&key, modifiers),
+            Message::FileDropped(path) => self.file_dropped(path),
+            Message::WindowClosed(id) => {
+                if self.window == Some(id) {
+                    self.window = None;
+                }
+            }
+            Message::Quit => self.quit.notify_one(),
+        }
+        Task::none()
+    }
+
+    pub fn view(&self, _window: window::Id) -> Element<'_, Message> {
+        let tr = &self.tr;
+        let body: Element<'_, Message> = match &self.screen {
+            Screen::Transfers => self.transfers.view(tr).map(Message::Transfers),
+            Screen::NewDownload(state) => state.view(tr).map(Message::NewDownload),
+            Screen::Upload(state) => state.view(tr).map(Message::Upload),
+            Screen::Settings(state) => state
+                .view(tr, self.download_dir().display().to_string())
+                .map(Message::Settings),
+            Screen::Details(id) => match self.transfers.get(*id) {
+                Some(snapshot) => details::view(tr, snapshot).map(Message::Details),
+                None => self.transfers.view(tr).map(Message::Transfers),
+            },
+        };
+        let bar = row![
+            text(tr!(tr, "app-title")).size(24),
+            Space::new().width(Fill),
+            button(text(tr!(tr, "action-new-download"))).on_press(Message::OpenNewDownload),
+            button(text(tr!(tr, "action-new-upload"))).on_press(Message::OpenUpload),
+            button(text(tr!(tr, "action-settings")))
+                .style(button::secondary)
+                .on_press(Message::OpenSettings),
+        ]
+        .spacing(8)
+        .align_y(iced::Alignment::Center);
+        container(column![bar, body].spacing(16)).padding(16).into()
+    }
+
+    #[cfg(test)]
+    pub fn transfers(&self) -> &Transfers {
+        &self.transfers
+    }
+
+    fn download_dir(&self) -> PathBuf {
+        self.config
+            .download_dir
+            .clone()
+            .unwrap_or_else(|| self.backend.engine.options().download_dir.clone())
+    }
+
+    fn engine_event(&mut self, event: &ferry::engine::Event) {
+        if !self.transfers.apply(event) {
+            let engine = self.backend.engine.clone();
+            self.backend
+                .run(async move { Reply::Snapshots(engine.list()) });
+        }
+    }
+
+    fn reply(&mut self, reply: Reply) -> Task<Message> {
+        match reply {
+            Reply::Created => {
+                if matches!(self.screen, Screen::NewDownload(_) | Screen::Upload(_)) {
+                    self.screen = Screen::Transfers;
+                }
+            }
+            Reply::Refused(reason) => match &mut self.screen {
+                Screen::NewDownload(state) => state.refused(reason),
+                Screen::Upload(state) => state.refused(reason),
+                _ => tracing::warn!("{reason}"),
+            },
+            Reply::Snapshots(rows) => self.transfers.reset(rows),
+            Reply::Failed(reason) => tracing::warn!("{reason}"),
+            Reply::ShowWindow => return self.show_window(),
+            Reply::ShutDown => return iced::exit(),
+        }
+        Task::none()
+    }
+
+    fn transfers_message(&mut self, message: &transfers::Message) {
+        if let transfers::Message::Row(id, action) = message {
+            self.selected = Some(*id);
+            self.row_action(*id, *action);
+        }
+        self.transfers.update(message);
+    }
+
+    fn row_action(&mut self, id: OperationId, action: RowAction) {
+        let engine = self.backend.engine.clone();
+        let done = |result: Result<(), ferry::engine::EngineError>| match result {
+            Ok(()) => Reply::Created,
+            Err(e) => Reply::Failed(e.to_string()),
+        };
+        match action {
+            RowAction::Pause => self
+                .backend
+                .run(async move { done(engine.pause(id).await) }),
+            RowAction::Resume => self
+                .backend
+                .run(async move { done(engine.resume(id).await) }),
+            RowAction::Cancel => self
+                .backend
+                .run(async move { done(engine.cancel(id).await) }),
+            RowAction::Retry => self
+                .backend
+                .run(async move { done(engine.restart(id).await) }),
+            RowAction::Remove => self
+                .backend
+                .run(async move { done(engine.remove(id).await) }),
+            RowAction::Details => self.screen = Screen::Details(id),
+            RowAction::Open | RowAction::ShowInFolder => {
+                let Some(path) = self.transfers.get(id).and_then(|s| s.destination.clone()) else {
+                    return;
+                };
+                let target = match action {
+                    RowAction::Open => path,
+                    _ => path.parent().map(PathBuf::from).unwrap_or(path),
+                };
+                platform::open(&target);
+            }
+        }
+    }
+
+    fn open_new_download(&mut self) -> Task<Message> {
+        let (state, task) =
+            new_download::State::new(self.download_dir(), self.config.default_policy);
+        self.screen = Screen::NewDownload(state);
+        task.map(Message::NewDownload)
+    }
+
+    fn new_download_message(&mut self, message: new_download::Message) -> Task<Message> {
+        let Screen::NewDownload(state) = &mut self.screen else {
+            return Task::none();
+        };
+        match state.update(message, &self.tr) {
+            new_download::Action::None => Task::none(),
+            new_download::Action::Run(task) => task.map(Message::NewDownload),
+            new_download::Action::Submit(requests) => {
+                self.create(requests);
+                Task::none()
+            }
+            new_download::Action::Close => {
+                self.screen = Screen::Transfers;
+                Task::none()
+            }
+        }
+    }
+
+    fn upload_message(&mut self, message: upload::Message) -> Task<Message> {
+        let Screen::Upload(state) = &mut self.screen else {
+            return Task::none();
+        };
+        match state.update(message, &self.tr) {
+            upload::Action::None => Task::none(),
+            upload::Action::Run(task) => task.map(Message::Upload),
+            upload::Action::Submit(requests) => {
+                self.create(requests);
+                Task::none()
+            }
+            upload::Action::Close => {
+                self.screen = Screen::Transfers;
+                Task::none()
+            }
+        }
+    }
+
+    /// Create every request in order; the first refusal stops the rest.
+    fn create(&self, requests: Vec<Request>) {
+        let engine = self.backend.engine.clone();
+        self.backend.run(async move {
+            for request in requests {
+                if let Err(e) = engine.create(request).await {
+                    return Reply::Refused(e.to_string());
+                }
+            }
+            Reply::Created
+        });
+    }
+
+    fn settings_message(&mut self, message: settings::Message) -> Task<Message> {
+        let Screen::Settings(state) = &mut self.screen else {
+            return Task::none();
+        };
+        match state.update(message) {
+            settings::Action::None => Task::none(),
+            settings::Action::Run(task) => task.map(Message::Settings),
+            settings::Action::Save(config) => {
+                self.apply_settings(*config);
+                Task::none()
+            }
+            settings::Action::Close => {
+                self.screen = Screen::Transfers;
+                Task::none()
+            }
+        }
+    }
+
+    /// Use the new settings now and keep them in the config file.
+    fn apply_settings(&mut self, config: Config) {
+        if config.language != self.config.language {
+            self.tr = Tr::new(config.language);
+        }
+        self.backend.engine.set_max_running(config.max_running);
+        if config.autostart != self.config.autostart
+            && let Err(e) = platform::autostart::set(config.autostart)
+        {
+            tracing::warn!(error = %e, "cannot change the start-at-login entry");
+        }
+        if let Err(e) = config::save(&self.config_path, &config) {
+            tracing::warn!(error = %e, path = %self.config_path.display(), "cannot save the settings");
+        }
+        self.config = config;
+    }
+
+    fn key(&mut self, key: &keyboard::Key, modifiers: keyboard::Modifiers) -> Task<Message> {
+        use keyboard::key::Named;
+        match key.as_ref() {
+            keyboard::Key::Character("n") if modifiers.command() => {
+                return self.open_new_download();
+            }
+            keyboard::Key::Character("u") if modifiers.command() => {
+                self.screen = Screen::Upload(upload::State::new(self.config.default_policy));
+            }
+            keyboard::Key::Character("q") if modifiers.command() => {
+                return self.update(Message::Quit);
+            }
+            keyboard::Key::Named(Named::Space) if matches!(self.screen, Screen::Transfers) => {
+                if let Some(s) = self.selected.and_then(|id| self.transfers.get(id)) {
+                    let action = if s.status.is_paused() {
+                        RowAction::Resume
+                    } else {
+                        RowAction::Pause
+                    };
+                    if transfers::actions_for(s.status).contains(&action) {
+                        self.row_action(s.id, action);
+                    }
+                }
+            }
+            keyboard::Key::Named(Named::Delete) if matches!(self.screen, Screen::Transfers) => {
+                if let Some(id) = self.selected.take() {
+                    self.row_action(id, RowAction::Remove);
+                }
+            }
+            keyboard::Key::Named(Named::Escape) => self.screen = Screen::Transfers,
+            _ => {}
+        }
+        Task::none()
+    }
+
+    fn file_dropped(&mut self, path: PathBuf) {
+        if !matches!(self.screen, Screen::Upload(_)) {
+            self.screen = Screen::Upload(upload::State::new(self.config.default_policy));
+        }
+        if let Screen::Upload(state) = &mut self.screen {
+            let _ = state.update(upload::Message::FilesPicked(vec![path]), &self.tr);
+        }
+    }
+
+    fn show_window(&mut self) -> Task<Message> {
+        if let Some(id) = self.window {
+            return window::gain_focus(id);
+        }
+        let (id, open) = window::open(window::Settings {
+            size: iced::Size::new(980.0, 680.0),
+            min_size: Some(iced::Size::new(640.0, 420.0)),
+            icon: platform::app_icon(),
+            ..window::Settings::default()
+        });
+        self.window = Some(id);
+        open.discard()
+    }
+}

@@ -1,0 +1,102 @@
+//! The app's link to the engine: commands run on the agent's tokio runtime and
+//! report back as messages on a channel; engine events arrive the same way. The
+//! app's `update` therefore never waits, and tests can pump the same channel.
+
+use std::future::Future;
+use std::hash::{Hash, Hasher};
+use std::sync::{Arc, Mutex};
+
+use ferry::engine::{Engine, Event};
+use tokio::sync::mpsc;
+
+/// What comes back from the engine side.
+#[derive(Clone, Debug)]
+pub enum Feedback<M> {
+    /// An engine event (added, progress, status, removed, resync).
+    Engine(Event),
+    /// The answer to a command.
+    Reply(M),
+}
+
+/// Runs engine commands and carries their answers back.
+pub struct Backend<M> {
+    pub engine: Engine,
+    runtime: tokio::runtime::Handle,
+    replies: mpsc::UnboundedSender<M>,
+    /// Taken once by the subscription (or a test).
+    receiver: Arc<Mutex<Option<mpsc::UnboundedReceiver<M>>>>,
+}
+
+impl<M> std::fmt::Debug for Backend<M> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Backend").finish_non_exhaustive()
+    }
+}
+
+impl<M: Send + 'static> Backend<M> {
+    pub fn new(engine: Engine, runtime: tokio::runtime::Handle) -> Self {
+        let (replies, receiver) = mpsc::unbounded_channel();
+        Self {
+            engine,
+            runtime,
+            replies,
+            receiver: Arc::new(Mutex::new(Some(receiver))),
+        }
+    }
+
+    /// Run `command` on the engine's runtime; its result comes back as a message.
+    pub fn run(&self, command: impl Future<Output = M> + Send + 'static) {
+        let replies = self.replies.clone();
+        self.runtime.spawn(async move {
+            let _ = replies.send(command.await);
+        });
+    }
+
+    /// A sender for replies that come from elsewhere (the agent asking for the window).
+    pub fn sender(&self) -> mpsc::UnboundedSender<M> {
+        self.replies.clone()
+    }
+
+    /// The stream of everything coming back, for an iced subscription. It can be
+    /// taken once; later calls get an empty stream.
+    pub fn feed(&self) -> Feed<M> {
+        Feed {
+            engine: self.engine.clone(),
+            receiver: Arc::clone(&self.receiver),
+        }
+    }
+}
+
+/// The data an iced subscription is built from (hashed by identity: one per app).
+pub struct Feed<M> {
+    engine: Engine,
+    receiver: Arc<Mutex<Option<mpsc::UnboundedReceiver<M>>>>,
+}
+
+impl<M> Hash for Feed<M> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        (Arc::as_ptr(&self.receiver) as usize).hash(state);
+    }
+}
+
+impl<M: Send + 'static> Feed<M> {
+    /// Engine events and command replies, merged.
+    pub fn stream(&self) -> impl futures_util::Stream<Item = Feedback<M>> + Send + use<M> {
+        let receiver = self
+            .receiver
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        let events =
+            futures_util::stream::unfold(self.engine.subscribe(), |mut events| async move {
+                let event = events.recv().await?;
+                Some((Feedback::Engine(event), events))
+            });
+        let replies = futures_util::stream::unfold(receiver, |receiver| async move {
+            let mut receiver = receiver?;
+            let reply = receiver.recv().await?;
+            Some((Feedback::Reply(reply), Some(receiver)))
+        });
+        futures_util::stream::select(events, replies)
+    }
+}

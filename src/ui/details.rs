@@ -1,0 +1,124 @@
+//! Details of one operation: addresses, destination or files, times, retries, the
+//! last error with its status, and an upload's server answer.
+
+use iced::widget::{Space, button, column, container, row, scrollable, text};
+use iced::{Element, Fill};
+
+use ferry::engine::{Snapshot, operation};
+
+use super::format;
+use crate::i18n::{Tr, tr};
+
+#[derive(Clone, Debug)]
+pub enum Message {
+    Close,
+}
+
+pub fn view<'a>(tr: &Tr, s: &'a Snapshot) -> Element<'a, Message> {
+    let none = tr!(tr, "details-none");
+    let field = |label: String, value: String| {
+        row![
+            text(label).size(13).width(160),
+            text(value).size(13).width(Fill)
+        ]
+        .spacing(8)
+    };
+    let mut lines = column![
+        text(s.display_name()).size(22),
+        text(format::status(tr, s)).size(15),
+        field(tr!(tr, "details-url"), ferry::engine::redact_url(&s.url)),
+    ]
+    .spacing(8);
+    if let Some(upload) = &s.upload {
+        let files = upload
+            .sources
+            .iter()
+            .map(|f| format!("{} ({})", f.path.display(), format::size(tr, f.size)))
+            .collect::<Vec<_>>()
+            .join("\n");
+        lines = lines.push(field(tr!(tr, "details-sources"), files));
+    } else {
+        let destination = s
+            .destination
+            .as_ref()
+            .map_or(none.clone(), |d| d.display().to_string());
+        lines = lines.push(field(tr!(tr, "details-destination"), destination));
+    }
+    lines = lines
+        .push(field(tr!(tr, "details-created"), when(s.created_at)))
+        .push(field(
+            tr!(tr, "details-finished"),
+            s.finished_at.map_or(none, when),
+        ))
+        .push(field(tr!(tr, "details-retries"), s.attempts.to_string()));
+    if let Some(error) = &s.error {
+        lines = lines.push(field(
+            tr!(tr, "details-error"),
+            format!(
+                "{} ({:?})\n{}",
+                format::error(tr, error.status),
+                error.status,
+                error.message
+            ),
+        ));
+    }
+    if let Some(response) = &s.response {
+        let headers: String = response
+            .headers
+            .iter()
+            .map(|h| format!("{}: {}\n", h.name, h.value))
+            .collect();
+        lines = lines.push(field(
+            tr!(tr, "details-response"),
+            format!("{}\n{headers}\n{}", response.status, response.body),
+        ));
+    }
+    let back = row![
+        button(text(tr!(tr, "back")))
+            .style(button::secondary)
+            .on_press(Message::Close),
+        Space::new().width(Fill),
+    ];
+    container(scrollable(column![lines, back].spacing(16)))
+        .max_width(760)
+        .into()
+}
+
+/// A time as `YYYY-MM-DD HH:MM:SS` UTC (what logs and servers use too).
+fn when(millis: operation::Millis) -> String {
+    let secs = millis / 1000;
+    let (days, rest) = (secs / 86_400, secs % 86_400);
+    let (y, m, d) = civil_from_days(days as i64);
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02} UTC",
+        rest / 3600,
+        rest % 3600 / 60,
+        rest % 60
+    )
+}
+
+/// Days since 1970-01-01 to a calendar date (Howard Hinnant's algorithm).
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_are_calendar_dates() {
+        assert_eq!(when(0), "1970-01-01 00:00:00 UTC");
+        assert_eq!(when(1_795_468_813_531), "2026-11-23 21:20:13 UTC");
+        assert_eq!(when(951_782_400_000), "2000-02-29 00:00:00 UTC");
+    }
+}

@@ -1,0 +1,150 @@
+//! Numbers and statuses in the user's language: sizes (1024-based, "1,5 Mo" in
+//! French), speeds, durations, and every status and error status in words. Each
+//! status maps to its message with an explicit `match`, so the compiler checks
+//! every key.
+
+use ferry::engine::{ErrorStatus, Snapshot, Status, operation};
+
+use crate::i18n::{Tr, tr};
+
+/// `512 B`, `1.5 KB`, `64.0 MB` (English) / `1,5 Ko` (French).
+pub fn size(tr: &Tr, bytes: u64) -> String {
+    if bytes < 1024 {
+        return tr!(tr, "size-bytes", value = bytes.to_string());
+    }
+    let mut value = bytes as f64 / 1024.0;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < 3 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    let number = decimal(tr, value);
+    match unit {
+        0 => tr!(tr, "size-kb", value = number),
+        1 => tr!(tr, "size-mb", value = number),
+        2 => tr!(tr, "size-gb", value = number),
+        _ => tr!(tr, "size-tb", value = number),
+    }
+}
+
+/// One decimal, with the language's separator.
+fn decimal(tr: &Tr, value: f64) -> String {
+    format!("{value:.1}").replace('.', &tr.decimal_separator().to_string())
+}
+
+pub fn speed(tr: &Tr, bytes_per_sec: f64) -> String {
+    tr!(tr, "speed", size = size(tr, bytes_per_sec.max(0.0) as u64))
+}
+
+pub fn duration(tr: &Tr, secs: u64) -> String {
+    match secs {
+        0..60 => tr!(tr, "duration-seconds", s = secs),
+        60..3600 => {
+            let (m, s): (u64, u64) = (secs / 60, secs % 60);
+            tr!(tr, "duration-minutes", m = m, s = s)
+        }
+        _ => {
+            let (h, m): (u64, u64) = (secs / 3600, secs % 3600 / 60);
+            tr!(tr, "duration-hours", h = h, m = m)
+        }
+    }
+}
+
+/// `12.0 MB of 64.0 MB`, or the bytes alone when the total is unknown.
+pub fn progress(tr: &Tr, bytes: u64, total: Option<u64>) -> String {
+    match total {
+        Some(total) => tr!(
+            tr,
+            "progress-of",
+            done = size(tr, bytes),
+            total = size(tr, total)
+        ),
+        None => size(tr, bytes),
+    }
+}
+
+/// The status as a person reads it ("Paused: no network", "Failed: not found").
+pub fn status(tr: &Tr, s: &Snapshot) -> String {
+    match s.status {
+        Status::Idle => match s.retry_at {
+            Some(at) if s.error.is_some() => {
+                let secs = at.saturating_sub(operation::now_millis()).div_ceil(1000);
+                tr!(tr, "status-retrying", time = duration(tr, secs))
+            }
+            _ => tr!(tr, "status-idle"),
+        },
+        Status::Running => tr!(tr, "status-running"),
+        Status::PausedByApplication => tr!(tr, "status-paused"),
+        Status::PausedNoNetwork => tr!(tr, "status-paused-no-network"),
+        Status::PausedCostedNetwork => tr!(tr, "status-paused-costed-network"),
+        Status::PausedSystemPolicy => tr!(tr, "status-paused-system-policy"),
+        Status::Completed => tr!(tr, "status-completed"),
+        Status::Canceled => tr!(tr, "status-canceled"),
+        Status::Error => {
+            let reason = s.error.as_ref().map_or(ErrorStatus::Unknown, |e| e.status);
+            tr!(tr, "status-error", reason = error(tr, reason))
+        }
+    }
+}
+
+/// An error status in words.
+pub fn error(tr: &Tr, status: ErrorStatus) -> String {
+    match status {
+        ErrorStatus::Unknown => tr!(tr, "error-unknown"),
+        ErrorStatus::BadRequest => tr!(tr, "error-bad-request"),
+        ErrorStatus::Unauthorized => tr!(tr, "error-unauthorized"),
+        ErrorStatus::Forbidden => tr!(tr, "error-forbidden"),
+        ErrorStatus::NotFound => tr!(tr, "error-not-found"),
+        ErrorStatus::Gone => tr!(tr, "error-gone"),
+        ErrorStatus::ProxyAuthenticationRequired => tr!(tr, "error-proxy-authentication-required"),
+        ErrorStatus::RequestTimeout => tr!(tr, "error-request-timeout"),
+        ErrorStatus::RequestedRangeNotSatisfiable => {
+            tr!(tr, "error-requested-range-not-satisfiable")
+        }
+        ErrorStatus::TooManyRequests => tr!(tr, "error-too-many-requests"),
+        ErrorStatus::ClientError => tr!(tr, "error-client-error"),
+        ErrorStatus::ServerError => tr!(tr, "error-server-error"),
+        ErrorStatus::UnexpectedStatusCode => tr!(tr, "error-unexpected-status-code"),
+        ErrorStatus::HostNameNotResolved => tr!(tr, "error-host-not-resolved"),
+        ErrorStatus::CannotConnect => tr!(tr, "error-cannot-connect"),
+        ErrorStatus::Timeout => tr!(tr, "error-timeout"),
+        ErrorStatus::ConnectionReset => tr!(tr, "error-connection-reset"),
+        ErrorStatus::TooManyRedirects => tr!(tr, "error-too-many-redirects"),
+        ErrorStatus::HttpsToHttpOnRedirection => tr!(tr, "error-https-to-http"),
+        ErrorStatus::CertificateInvalid => tr!(tr, "error-certificate-invalid"),
+        ErrorStatus::InvalidResponse => tr!(tr, "error-invalid-response"),
+        ErrorStatus::DiskFull => tr!(tr, "error-disk-full"),
+        ErrorStatus::PermissionDenied => tr!(tr, "error-permission-denied"),
+        ErrorStatus::FileSystemError => tr!(tr, "error-file-system"),
+        ErrorStatus::SourceChanged => tr!(tr, "error-source-changed"),
+        ErrorStatus::SourceMissing => tr!(tr, "error-source-missing"),
+        ErrorStatus::PayloadTooLarge => tr!(tr, "error-payload-too-large"),
+        ErrorStatus::ProtocolNotSupported => tr!(tr, "error-protocol-not-supported"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ferry::config::Language;
+
+    #[test]
+    fn sizes_and_speeds_follow_the_language() {
+        let en = Tr::new(Language::English);
+        let fr = Tr::new(Language::French);
+        assert_eq!(speed(&fr, 1.5 * 1024.0 * 1024.0), "1,5 Mo/s");
+        assert_eq!(speed(&en, 1.5 * 1024.0 * 1024.0), "1.5 MB/s");
+        assert_eq!(size(&fr, 512), "512 o");
+        assert_eq!(size(&en, 3 * 1024 * 1024 * 1024), "3.0 GB");
+        assert_eq!(progress(&en, 1024, Some(2048)), "1.0 KB of 2.0 KB");
+        assert_eq!(duration(&fr, 125), "2 min 5 s");
+    }
+
+    #[test]
+    fn every_error_status_has_words_in_both_languages() {
+        let en = Tr::new(Language::English);
+        let fr = Tr::new(Language::French);
+        assert_eq!(error(&en, ErrorStatus::NotFound), "not found on the server");
+        assert_eq!(error(&fr, ErrorStatus::DiskFull), "le disque est plein");
+    }
+}

@@ -1,0 +1,237 @@
+//! Settings: transfers at once, download folder, default cost policy,
+//! notifications, language, theme, start at login. Saved to the config file.
+
+use std::path::PathBuf;
+
+use iced::widget::{Space, button, column, container, pick_list, row, text, toggler};
+use iced::{Alignment, Element, Fill, Task};
+
+use ferry::config::{Config, Language, Theme};
+
+use super::new_download::{PolicyChoice, policy_choices};
+use crate::i18n::{Tr, tr};
+
+#[derive(Debug)]
+pub struct State {
+    /// The settings as edited, saved on Save.
+    pub draft: Config,
+    saved: bool,
+}
+
+#[derive(Clone, Debug)]
+pub enum Message {
+    MaxRunning(usize),
+    ChooseFolder,
+    FolderChosen(Option<PathBuf>),
+    Policy(PolicyChoice),
+    Notifications(bool),
+    Language(Labeled<Language>),
+    Theme(Labeled<Theme>),
+    Autostart(bool),
+    Save,
+    Close,
+}
+
+#[derive(Debug)]
+pub enum Action {
+    None,
+    Run(Task<Message>),
+    Save(Box<Config>),
+    Close,
+}
+
+/// A setting's value with its words.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Labeled<T> {
+    pub value: T,
+    label: String,
+}
+
+impl<T> std::fmt::Display for Labeled<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.label)
+    }
+}
+
+/// A few choices side by side, the current one highlighted.
+fn segmented<'a, T: Clone + PartialEq + 'a>(
+    choices: Vec<Labeled<T>>,
+    current: Option<&Labeled<T>>,
+    on_pick: fn(Labeled<T>) -> Message,
+) -> Element<'a, Message> {
+    let mut buttons = row![].spacing(4);
+    for choice in choices {
+        let style = if Some(&choice) == current {
+            button::primary
+        } else {
+            button::secondary
+        };
+        buttons = buttons.push(
+            button(text(choice.label.clone()).size(13))
+                .style(style)
+                .on_press(on_pick(choice)),
+        );
+    }
+    buttons.into()
+}
+
+fn languages(tr: &Tr) -> Vec<Labeled<Language>> {
+    // Each language in its own name, so it can be found whatever is shown.
+    vec![
+        Labeled {
+            value: Language::System,
+            label: tr!(tr, "language-system"),
+        },
+        Labeled {
+            value: Language::English,
+            label: "English".into(),
+        },
+        Labeled {
+            value: Language::French,
+            label: "Français".into(),
+        },
+    ]
+}
+
+fn themes(tr: &Tr) -> Vec<Labeled<Theme>> {
+    vec![
+        Labeled {
+            value: Theme::System,
+            label: tr!(tr, "theme-system"),
+        },
+        Labeled {
+            value: Theme::Light,
+            label: tr!(tr, "theme-light"),
+        },
+        Labeled {
+            value: Theme::Dark,
+            label: tr!(tr, "theme-dark"),
+        },
+    ]
+}
+
+impl State {
+    pub fn new(config: Config) -> Self {
+        Self {
+            draft: config,
+            saved: false,
+        }
+    }
+
+    pub fn update(&mut self, message: Message) -> Action {
+        self.saved = false;
+        match message {
+            Message::MaxRunning(n) => self.draft.max_running = n,
+            Message::ChooseFolder => {
+                let dialog = rfd::AsyncFileDialog::new().pick_folder();
+                return Action::Run(Task::perform(dialog, |picked| {
+                    Message::FolderChosen(picked.map(|h| h.path().to_owned()))
+                }));
+            }
+            Message::FolderChosen(folder) => {
+                if folder.is_some() {
+                    self.draft.download_dir = folder;
+                }
+            }
+            Message::Policy(choice) => self.draft.default_policy = choice.policy,
+            Message::Notifications(on) => self.draft.notifications = on,
+            Message::Language(choice) => self.draft.language = choice.value,
+            Message::Theme(choice) => self.draft.theme = choice.value,
+            Message::Autostart(on) => self.draft.autostart = on,
+            Message::Save => {
+                self.saved = true;
+                return Action::Save(Box::new(self.draft.clone()));
+            }
+            Message::Close => return Action::Close,
+        }
+        Action::None
+    }
+
+    pub fn view<'a>(&'a self, tr: &Tr, folder: String) -> Element<'a, Message> {
+        let counts: Vec<usize> = (1..=16).collect();
+        let policies = policy_choices(tr);
+        let policy = policies
+            .iter()
+            .find(|c| c.policy == self.draft.default_policy)
+            .cloned();
+        let languages = languages(tr);
+        let language = languages
+            .iter()
+            .find(|l| l.value == self.draft.language)
+            .cloned();
+        let language = language.as_ref();
+        let themes = themes(tr);
+        let theme = themes.iter().find(|t| t.value == self.draft.theme).cloned();
+        let theme = theme.as_ref();
+        let line = |label: String, control: Element<'a, Message>| -> Element<'a, Message> {
+            row![text(label).size(14).width(280), control]
+                .spacing(8)
+                .align_y(Alignment::Center)
+                .into()
+        };
+        let mut form = column![
+            text(tr!(tr, "settings-title")).size(22),
+            line(
+                tr!(tr, "settings-max-running"),
+                pick_list(counts, Some(self.draft.max_running), Message::MaxRunning).into()
+            ),
+            line(
+                tr!(tr, "settings-folder"),
+                row![
+                    text(folder).size(14),
+                    button(text(tr!(tr, "download-choose-folder")).size(13))
+                        .style(button::secondary)
+                        .on_press(Message::ChooseFolder),
+                ]
+                .spacing(8)
+                .align_y(Alignment::Center)
+                .into()
+            ),
+            line(
+                tr!(tr, "settings-policy"),
+                pick_list(policies, policy, Message::Policy).into()
+            ),
+            line(
+                tr!(tr, "settings-notifications"),
+                toggler(self.draft.notifications)
+                    .on_toggle(Message::Notifications)
+                    .into()
+            ),
+            line(
+                tr!(tr, "settings-language"),
+                segmented(languages, language, Message::Language)
+            ),
+            line(
+                tr!(tr, "settings-theme"),
+                segmented(themes, theme, Message::Theme)
+            ),
+            line(
+                tr!(tr, "settings-autostart"),
+                toggler(self.draft.autostart)
+                    .on_toggle(Message::Autostart)
+                    .into()
+            ),
+        ]
+        .spacing(12);
+        if self.saved {
+            form = form.push(
+                text(tr!(tr, "settings-saved"))
+                    .size(13)
+                    .style(text::success),
+            );
+        }
+        form = form.push(
+            row![
+                button(text(tr!(tr, "back")))
+                    .style(button::secondary)
+                    .on_press(Message::Close),
+                Space::new().width(Fill),
+                button(text(tr!(tr, "settings-save")))
+                    .style(button::primary)
+                    .on_press(Message::Save),
+            ]
+            .spacing(8),
+        );
+        container(form).max_width(720).into()
+    }
+}

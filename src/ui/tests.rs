@@ -1,0 +1,272 @@
+//! The app driven headless with iced_test, over a real engine in a temporary data
+//! directory and a local HTTP server: clicks and typing go through the real
+//! widgets; the messages they produce are fed to `App::update`, and engine
+//! replies are pumped from the same channel the app's subscription reads.
+
+#[path = "../../tests/support/server.rs"]
+#[allow(dead_code)]
+mod server;
+#[path = "../../tests/support/uploads.rs"]
+#[allow(dead_code)]
+mod uploads;
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures_util::StreamExt as _;
+use iced::widget;
+use iced::window;
+use iced_test::simulator;
+use tokio::sync::Notify;
+
+use ferry::config::{Config, Language};
+use ferry::engine::{Engine, Options, Status};
+
+use super::backend::{Backend, Feedback};
+use super::{App, Message, Reply, Setup};
+use server::{Resource, TestServer};
+
+type Feed = std::pin::Pin<Box<dyn futures_util::Stream<Item = Feedback<Reply>> + Send>>;
+
+/// An app over a real engine, with the stream its subscription would read.
+struct Harness {
+    app: App,
+    feed: Feed,
+    runtime: tokio::runtime::Runtime,
+    window: window::Id,
+    _dir: tempfile::TempDir,
+}
+
+impl Harness {
+    fn new(language: Language) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let mut options = Options::new(dir.path().join("data"));
+        options.download_dir = dir.path().join("downloads");
+        std::fs::create_dir_all(&options.download_dir).unwrap();
+        let engine = runtime.block_on(Engine::open(options)).unwrap();
+        let backend = Backend::new(engine, runtime.handle().clone());
+        let feed: Feed = Box::pin(backend.feed().stream());
+        let config = Config {
+            language,
+            download_dir: Some(dir.path().join("downloads")),
+            ..Config::default()
+        };
+        let (app, _) = App::new(Setup {
+            backend,
+            config,
+            config_path: dir.path().join("config.toml"),
+            quit: Arc::new(Notify::new()),
+            open_window: false,
+        });
+        Self {
+            app,
+            feed,
+            runtime,
+            window: window::Id::unique(),
+            _dir: dir,
+        }
+    }
+
+    fn dir(&self) -> &Path {
+        self._dir.path()
+    }
+
+    /// Interact with the current view, then apply the messages it produced.
+    fn interact(&mut self, act: impl FnOnce(&mut iced_test::Simulator<'_, Message>)) {
+        let messages: Vec<Message> = {
+            let mut ui = simulator(self.app.view(self.window));
+            act(&mut ui);
+            ui.into_messages().collect()
+        };
+        for message in messages {
+            let _ = self.app.update(message);
+        }
+    }
+
+    fn click(&mut self, label: &str) {
+        self.interact(|ui| {
+            ui.click(label)
+                .unwrap_or_else(|e| panic!("cannot click {label:?}: {e}"));
+        });
+    }
+
+    /// Whether the current view shows this exact text.
+    fn shows(&mut self, label: &str) -> bool {
+        simulator(self.app.view(self.window)).find(label).is_ok()
+    }
+
+    /// Feed the app what the engine sends until `done` holds.
+    fn pump_until(&mut self, what: &str, done: impl Fn(&App) -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !done(&self.app) {
+            assert!(Instant::now() < deadline, "timed out waiting for {what}");
+            let next = self.runtime.block_on(async {
+                tokio::time::timeout(Duration::from_millis(200), self.feed.next()).await
+            });
+            if let Ok(Some(feedback)) = next {
+                let _ = self.app.update(Message::Feedback(feedback));
+            }
+        }
+    }
+
+    fn status_of(&self, name: &str) -> Option<Status> {
+        self.app
+            .transfers()
+            .rows()
+            .iter()
+            .find(|s| s.display_name() == name)
+            .map(|s| s.status)
+    }
+}
+
+#[test]
+fn a_download_from_the_form_shows_its_name_then_completed() {
+    let mut h = Harness::new(Language::English);
+    let server = h.runtime.block_on(TestServer::start());
+    let body = vec![7u8; 300_000];
+    server.put("/files/report.pdf", Resource::new(body.clone()));
+    let url = server.url("/files/report.pdf");
+
+    assert!(h.shows("No transfers yet."));
+    h.click("New download");
+    h.interact(|ui| {
+        ui.click(widget::Id::from(super::new_download::URLS))
+            .expect("the address box");
+        ui.typewrite(&url);
+    });
+    h.click("Download");
+    h.pump_until("the download to complete", |app| {
+        app.transfers()
+            .rows()
+            .first()
+            .is_some_and(|s| s.status == Status::Completed)
+    });
+    assert!(h.shows("report.pdf"), "the row shows the file name");
+    assert!(h.shows("Completed"), "the row shows its status in words");
+    assert!(
+        h.shows("Open") && h.shows("Show in folder"),
+        "a completed row offers to open it"
+    );
+    let file = h.dir().join("downloads/report.pdf");
+    assert!(std::fs::read(file).unwrap() == body);
+}
+
+#[test]
+fn an_invalid_address_is_flagged_in_the_form_with_the_reason() {
+    let mut h = Harness::new(Language::English);
+    h.click("New download");
+    h.interact(|ui| {
+        ui.click(widget::Id::from(super::new_download::URLS))
+            .expect("the address box");
+        ui.typewrite("gopher://example.org/x");
+    });
+    h.click("Download");
+    assert!(
+        h.shows("Line 1: unsupported URL scheme \"gopher\": Ferry transfers over http and https"),
+        "the form says what is wrong"
+    );
+    assert!(h.app.transfers().rows().is_empty(), "nothing was created");
+}
+
+#[test]
+fn pause_and_resume_buttons_change_the_status_text() {
+    let mut h = Harness::new(Language::English);
+    let server = h.runtime.block_on(TestServer::start());
+    server.put("/slow.bin", Resource::new(vec![1u8; 8 << 20]).rate(2 << 20));
+    let url = server.url("/slow.bin");
+    let engine = h.app.backend.engine.clone();
+    h.runtime
+        .block_on(engine.create(ferry::engine::Request::download(url, None)))
+        .unwrap();
+    h.pump_until("running", |app| {
+        app.transfers()
+            .rows()
+            .first()
+            .is_some_and(|s| s.status == Status::Running)
+    });
+    assert!(h.shows("Running"));
+    h.click("Pause");
+    h.pump_until("paused", |app| {
+        app.transfers()
+            .rows()
+            .first()
+            .is_some_and(|s| s.status == Status::PausedByApplication)
+    });
+    assert!(h.shows("Paused"));
+    h.click("Resume");
+    h.pump_until("running again", |app| {
+        app.transfers()
+            .rows()
+            .first()
+            .is_some_and(|s| s.status != Status::PausedByApplication)
+    });
+    assert!(!h.shows("Paused"));
+    assert_ne!(h.status_of("slow.bin"), Some(Status::PausedByApplication));
+}
+
+#[test]
+fn the_upload_form_lists_picked_files_and_creates_one_multipart_operation() {
+    let mut h = Harness::new(Language::English);
+    let server = h.runtime.block_on(TestServer::start());
+    server.sink("/upload", uploads::Sink::ok("thanks"));
+    let a = h.dir().join("a.txt");
+    let b = h.dir().join("b.jpg");
+    std::fs::write(&a, b"first").unwrap();
+    std::fs::write(&b, vec![9u8; 2048]).unwrap();
+
+    h.click("New upload");
+    // The OS dialog is not driven: its answer arrives as the message it would send.
+    let _ = h
+        .app
+        .update(Message::Upload(super::upload::Message::FilesPicked(vec![
+            a, b,
+        ])));
+    assert!(h.shows("a.txt") && h.shows("b.jpg"), "the files are listed");
+    assert!(h.shows("2.0 KB"), "with their sizes");
+    assert!(h.shows("2 files, 2.0 KB"));
+    let url = server.url("/upload");
+    h.interact(|ui| {
+        ui.click(widget::Id::from(super::upload::URL))
+            .expect("the address field");
+        ui.typewrite(&url);
+    });
+    h.click("Upload");
+    h.pump_until("the upload to complete", |app| {
+        app.transfers()
+            .rows()
+            .first()
+            .is_some_and(|s| s.status == Status::Completed)
+    });
+    assert_eq!(
+        h.app.transfers().rows().len(),
+        1,
+        "one operation for both files"
+    );
+    let received = server.received("/upload");
+    assert_eq!(received.len(), 1);
+    let content_type = received[0].header("content-type").unwrap();
+    assert!(
+        content_type.starts_with("multipart/form-data"),
+        "{content_type}"
+    );
+    let body = String::from_utf8_lossy(received[0].body.as_ref().unwrap()).into_owned();
+    assert!(body.contains("filename=\"a.txt\"") && body.contains("filename=\"b.jpg\""));
+}
+
+#[test]
+fn switching_the_language_in_settings_shows_french() {
+    let mut h = Harness::new(Language::English);
+    h.click("Settings");
+    assert!(h.shows("Language"));
+    h.click("Français");
+    h.click("Save");
+    assert!(h.shows("Réglages"), "the settings title is French");
+    assert!(h.shows("Nouveau téléchargement"), "so is the top bar");
+    let saved = std::fs::read_to_string(h.dir().join("config.toml")).unwrap();
+    assert!(saved.contains("language = \"fr\""), "{saved}");
+}

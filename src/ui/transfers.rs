@@ -1,0 +1,339 @@
+//! The transfer list: one row per operation (name, progress, speed, time left,
+//! status in words, the actions that fit the status), tabs by state, a footer
+//! with the aggregate speed. Only the rows in view are built, so the list stays
+//! fluid with ten thousand operations.
+
+use std::collections::HashMap;
+
+use iced::widget::{Space, button, column, container, progress_bar, row, scrollable, text};
+use iced::{Alignment, Element, Fill, Length};
+
+use ferry::engine::{Event, OperationId, Snapshot, Status};
+
+use super::format;
+use crate::i18n::{Tr, tr};
+
+/// Height of one row, in logical pixels (fixed, so visible rows are computed).
+pub const ROW_HEIGHT: f32 = 76.0;
+/// Rows built beyond the visible ones, above and below.
+const OVERSCAN: usize = 3;
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Filter {
+    #[default]
+    All,
+    Active,
+    Completed,
+    Failed,
+}
+
+impl Filter {
+    fn keeps(self, status: Status) -> bool {
+        match self {
+            Self::All => true,
+            Self::Active => !status.is_finished(),
+            Self::Completed => status == Status::Completed,
+            Self::Failed => matches!(status, Status::Error | Status::Canceled),
+        }
+    }
+}
+
+/// What a row's buttons ask for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RowAction {
+    Pause,
+    Resume,
+    Cancel,
+    /// Start a failed or canceled operation again.
+    Retry,
+    Open,
+    ShowInFolder,
+    Remove,
+    Details,
+}
+
+#[derive(Clone, Debug)]
+pub enum Message {
+    /// Show only the operations of this tab.
+    Filter(Filter),
+    /// A row's button was pressed.
+    Row(OperationId, RowAction),
+    /// The list scrolled or was resized.
+    Scrolled(scrollable::Viewport),
+}
+
+/// Every operation as the engine last reported it, in creation order.
+#[derive(Debug, Default)]
+pub struct Transfers {
+    rows: Vec<Snapshot>,
+    index: HashMap<OperationId, usize>,
+    pub filter: Filter,
+    /// Visible part of the list: offset from the top and height.
+    viewport: (f32, f32),
+}
+
+impl Transfers {
+    pub fn new(mut rows: Vec<Snapshot>) -> Self {
+        rows.sort_by_key(|s| s.seq);
+        let mut transfers = Self {
+            rows,
+            viewport: (0.0, 900.0),
+            ..Self::default()
+        };
+        transfers.reindex();
+        transfers
+    }
+
+    /// Every operation, in creation order.
+    #[cfg(test)]
+    pub fn rows(&self) -> &[Snapshot] {
+        &self.rows
+    }
+
+    pub fn get(&self, id: OperationId) -> Option<&Snapshot> {
+        self.index.get(&id).map(|&i| &self.rows[i])
+    }
+
+    /// Replace everything (after a resync).
+    pub fn reset(&mut self, rows: Vec<Snapshot>) {
+        let filter = self.filter;
+        let viewport = self.viewport;
+        *self = Self::new(rows);
+        self.filter = filter;
+        self.viewport = viewport;
+    }
+
+    /// Apply one engine event. Returns false for `Resync`: the caller must
+    /// read the whole list again.
+    pub fn apply(&mut self, event: &Event) -> bool {
+        match event {
+            Event::Added { snapshot } | Event::StatusChanged { snapshot } => {
+                self.upsert((**snapshot).clone());
+            }
+            Event::Progress {
+                id,
+                bytes,
+                total,
+                speed,
+                eta_secs,
+            } => {
+                if let Some(&i) = self.index.get(id) {
+                    let row = &mut self.rows[i];
+                    row.bytes = *bytes;
+                    row.total = total.or(row.total);
+                    row.speed = *speed;
+                    row.eta_secs = *eta_secs;
+                }
+            }
+            Event::Removed { id } => {
+                if self.index.remove(id).is_some() {
+                    self.rows.retain(|s| s.id != *id);
+                    self.reindex();
+                }
+            }
+            Event::Resync => return false,
+        }
+        true
+    }
+
+    fn upsert(&mut self, snapshot: Snapshot) {
+        match self.index.get(&snapshot.id) {
+            Some(&i) => self.rows[i] = snapshot,
+            None => {
+                // New operations come last (creation order) nearly always.
+                let at = self.rows.partition_point(|s| s.seq < snapshot.seq);
+                self.rows.insert(at, snapshot);
+                self.reindex();
+            }
+        }
+    }
+
+    fn reindex(&mut self) {
+        self.index = self
+            .rows
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.id, i))
+            .collect();
+    }
+
+    pub fn update(&mut self, message: &Message) {
+        match message {
+            Message::Filter(filter) => self.filter = *filter,
+            Message::Scrolled(viewport) => {
+                self.viewport = (viewport.absolute_offset().y, viewport.bounds().height);
+            }
+            Message::Row(..) => {}
+        }
+    }
+
+    pub fn view<'a>(&'a self, tr: &Tr) -> Element<'a, Message> {
+        let tabs = row![
+            tab(tr!(tr, "filter-all"), Filter::All, self.filter),
+            tab(tr!(tr, "filter-active"), Filter::Active, self.filter),
+            tab(tr!(tr, "filter-completed"), Filter::Completed, self.filter),
+            tab(tr!(tr, "filter-failed"), Filter::Failed, self.filter),
+        ]
+        .spacing(6);
+
+        let shown: Vec<&Snapshot> = self
+            .rows
+            .iter()
+            .filter(|s| self.filter.keeps(s.status))
+            .collect();
+        let body: Element<'a, Message> = if self.rows.is_empty() {
+            empty_state(tr)
+        } else if shown.is_empty() {
+            container(text(tr!(tr, "transfers-none-in-filter")).size(16))
+                .center(Fill)
+                .into()
+        } else {
+            self.visible_rows(tr, &shown)
+        };
+        column![tabs, body, self.footer(tr)]
+            .spacing(10)
+            .height(Fill)
+            .into()
+    }
+
+    /// Spacers stand for the rows out of view.
+    fn visible_rows<'a>(&'a self, tr: &Tr, shown: &[&'a Snapshot]) -> Element<'a, Message> {
+        let (offset, height) = self.viewport;
+        let first = ((offset / ROW_HEIGHT) as usize)
+            .saturating_sub(OVERSCAN)
+            .min(shown.len());
+        let count = (height / ROW_HEIGHT).ceil() as usize + 2 * OVERSCAN;
+        let last = (first + count).min(shown.len());
+        let mut list = column![Space::new().height(Length::Fixed(first as f32 * ROW_HEIGHT))];
+        for snapshot in &shown[first..last] {
+            list = list.push(transfer_row(tr, snapshot));
+        }
+        let below = (shown.len() - last) as f32 * ROW_HEIGHT;
+        list = list.push(Space::new().height(Length::Fixed(below)));
+        scrollable(list.width(Fill))
+            .on_scroll(Message::Scrolled)
+            .height(Fill)
+            .into()
+    }
+
+    fn footer<'a>(&self, tr: &Tr) -> Element<'a, Message> {
+        let running: Vec<&Snapshot> = self
+            .rows
+            .iter()
+            .filter(|s| s.status == Status::Running)
+            .collect();
+        let speed: f64 = running.iter().map(|s| s.speed).sum();
+        let summary = tr!(
+            tr,
+            "footer-summary",
+            active = running.len(),
+            speed = format::speed(tr, speed)
+        );
+        let total = tr!(tr, "footer-total", count = self.rows.len());
+        row![
+            text(summary).size(13),
+            Space::new().width(Fill),
+            text(total).size(13)
+        ]
+        .into()
+    }
+}
+
+fn tab<'a>(label: String, filter: Filter, current: Filter) -> Element<'a, Message> {
+    let style = if filter == current {
+        button::primary
+    } else {
+        button::secondary
+    };
+    button(text(label).size(14))
+        .style(style)
+        .on_press(Message::Filter(filter))
+        .into()
+}
+
+fn empty_state<'a>(tr: &Tr) -> Element<'a, Message> {
+    container(
+        column![
+            text(tr!(tr, "transfers-empty")).size(20),
+            text(tr!(tr, "transfers-empty-hint")).size(14),
+        ]
+        .spacing(8)
+        .align_x(Alignment::Center),
+    )
+    .center(Fill)
+    .into()
+}
+
+fn transfer_row<'a>(tr: &Tr, s: &'a Snapshot) -> Element<'a, Message> {
+    let fraction = match s.total {
+        Some(0) => 1.0,
+        Some(total) => (s.bytes as f64 / total as f64) as f32,
+        None if s.status == Status::Completed => 1.0,
+        None => 0.0,
+    };
+    let mut figures = format::progress(tr, s.bytes, s.total);
+    if s.status == Status::Running {
+        figures.push_str(" · ");
+        figures.push_str(&format::speed(tr, s.speed));
+        if let Some(eta) = s.eta_secs {
+            figures.push_str(" · ");
+            figures.push_str(&tr!(tr, "time-left", time = format::duration(tr, eta)));
+        }
+    }
+    let name = button(text(s.display_name()).size(15))
+        .style(button::text)
+        .padding(0)
+        .on_press(Message::Row(s.id, RowAction::Details));
+    let info = column![
+        row![
+            name,
+            Space::new().width(Fill),
+            text(format::status(tr, s)).size(13)
+        ]
+        .align_y(Alignment::Center),
+        progress_bar(0.0..=1.0, fraction.clamp(0.0, 1.0)).girth(6),
+        text(figures).size(12),
+    ]
+    .spacing(4)
+    .width(Fill);
+    let mut actions = row![].spacing(4);
+    for &action in actions_for(s.status) {
+        actions = actions.push(
+            button(text(action_label(tr, action)).size(12))
+                .style(button::secondary)
+                .on_press(Message::Row(s.id, action)),
+        );
+    }
+    container(row![info, actions].spacing(12).align_y(Alignment::Center))
+        .padding([6, 4])
+        .height(Length::Fixed(ROW_HEIGHT))
+        .into()
+}
+
+/// The buttons that make sense for a status.
+pub fn actions_for(status: Status) -> &'static [RowAction] {
+    use RowAction::*;
+    match status {
+        Status::Idle | Status::Running => &[Pause, Cancel],
+        Status::PausedByApplication
+        | Status::PausedNoNetwork
+        | Status::PausedCostedNetwork
+        | Status::PausedSystemPolicy => &[Resume, Cancel],
+        Status::Completed => &[Open, ShowInFolder, Remove],
+        Status::Canceled => &[Retry, Remove],
+        Status::Error => &[Retry, Remove],
+    }
+}
+
+fn action_label(tr: &Tr, action: RowAction) -> String {
+    match action {
+        RowAction::Pause => tr!(tr, "action-pause"),
+        RowAction::Resume => tr!(tr, "action-resume"),
+        RowAction::Cancel => tr!(tr, "action-cancel"),
+        RowAction::Retry => tr!(tr, "action-retry"),
+        RowAction::Open => tr!(tr, "action-open"),
+        RowAction::ShowInFolder => tr!(tr, "action-show-in-folder"),
+        RowAction::Remove => tr!(tr, "action-remove"),
+        RowAction::Details => tr!(tr, "action-details"),
+    }
+}

@@ -1,0 +1,287 @@
+//! The new-upload form: target address, method, files picked (several at once) or
+//! dropped on the window, each shown with its size and a remove button, and how
+//! they are sent: one multipart request, one upload per file, or resumable tus.
+
+use std::path::PathBuf;
+
+use iced::widget::{
+    Space, button, column, container, pick_list, row, scrollable, text, text_input,
+};
+use iced::{Alignment, Element, Fill, Task};
+
+use ferry::config::Policy;
+use ferry::engine::{self, Method, Request, UploadMode};
+
+use super::format;
+use crate::i18n::{Tr, tr};
+
+/// The target address field (for tests and focus).
+pub const URL: &str = "upload-url";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    Multipart,
+    Separate,
+    Tus,
+}
+
+#[derive(Debug)]
+pub struct State {
+    url: String,
+    method: Method,
+    mode: Mode,
+    /// Picked files and their sizes.
+    pub files: Vec<(PathBuf, u64)>,
+    policy: Policy,
+    pub problems: Vec<String>,
+    pub submitting: bool,
+}
+
+#[derive(Clone, Debug)]
+pub enum Message {
+    UrlChanged(String),
+    MethodPicked(Choice<Method>),
+    ModePicked(Choice<Mode>),
+    /// Open the file picker (several files).
+    PickFiles,
+    /// Files were picked or dropped on the window.
+    FilesPicked(Vec<PathBuf>),
+    RemoveFile(usize),
+    Submit,
+    Close,
+}
+
+#[derive(Debug)]
+pub enum Action {
+    None,
+    Run(Task<Message>),
+    Submit(Vec<Request>),
+    Close,
+}
+
+/// A value with its words, for pick lists.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Choice<T> {
+    pub value: T,
+    label: String,
+}
+
+impl<T> std::fmt::Display for Choice<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.label)
+    }
+}
+
+fn methods() -> Vec<Choice<Method>> {
+    vec![
+        Choice {
+            value: Method::Post,
+            label: "POST".into(),
+        },
+        Choice {
+            value: Method::Put,
+            label: "PUT".into(),
+        },
+    ]
+}
+
+fn modes(tr: &Tr) -> Vec<Choice<Mode>> {
+    vec![
+        Choice {
+            value: Mode::Multipart,
+            label: tr!(tr, "upload-mode-multipart"),
+        },
+        Choice {
+            value: Mode::Separate,
+            label: tr!(tr, "upload-mode-separate"),
+        },
+        Choice {
+            value: Mode::Tus,
+            label: tr!(tr, "upload-mode-tus"),
+        },
+    ]
+}
+
+impl State {
+    pub fn new(policy: Policy) -> Self {
+        Self {
+            url: String::new(),
+            method: Method::Post,
+            mode: Mode::Multipart,
+            files: Vec::new(),
+            policy,
+            problems: Vec::new(),
+            submitting: false,
+        }
+    }
+
+    pub fn update(&mut self, message: Message, tr: &Tr) -> Action {
+        match message {
+            Message::UrlChanged(url) => {
+                self.url = url;
+                self.problems.clear();
+            }
+            Message::MethodPicked(choice) => self.method = choice.value,
+            Message::ModePicked(choice) => self.mode = choice.value,
+            Message::PickFiles => {
+                let dialog = rfd::AsyncFileDialog::new().pick_files();
+                return Action::Run(Task::perform(dialog, |picked| {
+                    Message::FilesPicked(
+                        picked
+                            .unwrap_or_default()
+                            .into_iter()
+                            .map(|h| h.path().to_owned())
+                            .collect(),
+                    )
+                }));
+            }
+            Message::FilesPicked(paths) => self.add_files(paths),
+            Message::RemoveFile(index) => {
+                if index < self.files.len() {
+                    self.files.remove(index);
+                }
+            }
+            Message::Submit => return self.submit(tr),
+            Message::Close => return Action::Close,
+        }
+        Action::None
+    }
+
+    /// Regular files only, each once.
+    fn add_files(&mut self, paths: Vec<PathBuf>) {
+        for path in paths {
+            let Ok(meta) = std::fs::metadata(&path) else {
+                continue;
+            };
+            if meta.is_file() && !self.files.iter().any(|(p, _)| *p == path) {
+                self.files.push((path, meta.len()));
+            }
+        }
+        self.problems.clear();
+    }
+
+    fn submit(&mut self, tr: &Tr) -> Action {
+        self.problems.clear();
+        let url = self.url.trim().to_owned();
+        if let Err(e) = engine::check_url(&url) {
+            self.problems.push(e.to_string());
+        }
+        if self.files.is_empty() {
+            self.problems.push(tr!(tr, "upload-no-files"));
+        }
+        if !self.problems.is_empty() {
+            return Action::None;
+        }
+        let paths: Vec<PathBuf> = self.files.iter().map(|(p, _)| p.clone()).collect();
+        let request = |sources: Vec<PathBuf>, mode: UploadMode| {
+            Request::upload(url.clone(), sources)
+                .method(self.method)
+                .mode(mode)
+                .policy(self.policy.into())
+        };
+        let requests = match self.mode {
+            Mode::Multipart => vec![request(
+                paths,
+                UploadMode::Multipart {
+                    field: None,
+                    form: Vec::new(),
+                },
+            )],
+            Mode::Separate => paths
+                .into_iter()
+                .map(|p| request(vec![p], UploadMode::Single))
+                .collect(),
+            Mode::Tus => paths
+                .into_iter()
+                .map(|p| request(vec![p], UploadMode::Tus))
+                .collect(),
+        };
+        self.submitting = true;
+        Action::Submit(requests)
+    }
+
+    pub fn refused(&mut self, reason: String) {
+        self.submitting = false;
+        self.problems.push(reason);
+    }
+
+    pub fn view<'a>(&'a self, tr: &Tr) -> Element<'a, Message> {
+        let methods = methods();
+        let method = methods.iter().find(|c| c.value == self.method).cloned();
+        let modes = modes(tr);
+        let mode = modes.iter().find(|c| c.value == self.mode).cloned();
+        let mut files = column![].spacing(4);
+        if self.files.is_empty() {
+            files = files.push(text(tr!(tr, "upload-no-files")).size(13));
+        }
+        for (index, (path, size)) in self.files.iter().enumerate() {
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            files = files.push(
+                row![
+                    text(name).size(14).width(Fill),
+                    text(format::size(tr, *size)).size(13),
+                    button(text(tr!(tr, "upload-remove-file")).size(12))
+                        .style(button::secondary)
+                        .on_press(Message::RemoveFile(index)),
+                ]
+                .spacing(8)
+                .align_y(Alignment::Center),
+            );
+        }
+        let total: u64 = self.files.iter().map(|(_, s)| s).sum();
+        let mut form = column![
+            text(tr!(tr, "upload-title")).size(22),
+            row![
+                text(tr!(tr, "upload-url")).size(14),
+                text_input("https://", &self.url)
+                    .id(URL)
+                    .on_input(Message::UrlChanged),
+            ]
+            .spacing(8)
+            .align_y(Alignment::Center),
+            row![
+                text(tr!(tr, "upload-method")).size(14),
+                pick_list(methods, method, Message::MethodPicked),
+                text(tr!(tr, "upload-mode")).size(14),
+                pick_list(modes, mode, Message::ModePicked),
+            ]
+            .spacing(8)
+            .align_y(Alignment::Center),
+            row![
+                button(text(tr!(tr, "upload-pick-files")).size(13))
+                    .style(button::secondary)
+                    .on_press(Message::PickFiles),
+                text(tr!(tr, "upload-drop-hint")).size(13),
+            ]
+            .spacing(8)
+            .align_y(Alignment::Center),
+            scrollable(files).height(180),
+            text(tr!(
+                tr,
+                "upload-files-count",
+                count = self.files.len(),
+                size = format::size(tr, total)
+            ))
+            .size(13),
+        ]
+        .spacing(10);
+        for problem in &self.problems {
+            form = form.push(text(problem.clone()).size(13).style(text::danger));
+        }
+        let submit = button(text(tr!(tr, "upload-submit"))).style(button::primary);
+        form = form.push(
+            row![
+                button(text(tr!(tr, "back")))
+                    .style(button::secondary)
+                    .on_press(Message::Close),
+                Space::new().width(Fill),
+                submit.on_press_maybe((!self.submitting).then_some(Message::Submit)),
+            ]
+            .spacing(8),
+        );
+        container(form).max_width(720).into()
+    }
+}
