@@ -1,7 +1,9 @@
 //! The desktop around the app: opening files with the user's programs, the window
-//! icon, and the start-at-login entry. (Tray and notifications come here too.)
+//! icon, the start-at-login entry, the tray and notifications.
 
 pub mod autostart;
+pub mod notify;
+pub mod tray;
 
 use std::path::Path;
 

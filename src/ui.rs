@@ -27,6 +27,8 @@ use ferry::engine::{OperationId, Request, Snapshot};
 
 use crate::i18n::{Tr, tr};
 use crate::platform;
+use crate::platform::notify::{Finished, Notifier, Words};
+use crate::platform::tray::{self, Tray};
 use backend::{Backend, Feedback};
 use transfers::{RowAction, Transfers};
 
@@ -43,6 +45,8 @@ pub enum Reply {
     Failed(String),
     /// Another `ferry` asked for the window.
     ShowWindow,
+    /// A click in the tray's menu.
+    Tray(tray::Action),
     /// The agent has stopped every transfer: the app ends.
     ShutDown,
 }
@@ -90,6 +94,9 @@ pub struct Setup {
     pub quit: Arc<Notify>,
     /// Open the window at start (`ferry`) or not (`ferry agent`).
     pub open_window: bool,
+    pub notifier: Notifier,
+    /// A tray host is there to show our icon.
+    pub tray_host: bool,
 }
 
 pub struct App {
@@ -103,13 +110,22 @@ pub struct App {
     /// The row Space and Delete act on.
     selected: Option<OperationId>,
     window: Option<window::Id>,
+    notifier: Notifier,
+    tray: Option<Tray>,
+    /// Said once, when the window closes with no tray to get it back from.
+    told_no_tray: bool,
 }
 
 impl App {
     pub fn new(setup: Setup) -> (Self, Task<Message>) {
         let transfers = Transfers::new(setup.backend.engine.list());
+        let tr = Tr::new(setup.config.language);
+        let tray = setup
+            .tray_host
+            .then(|| new_tray(&tr, &setup.backend))
+            .flatten();
         let mut app = Self {
-            tr: Tr::new(setup.config.language),
+            tr,
             backend: setup.backend,
             config: setup.config,
             config_path: setup.config_path,
@@ -118,7 +134,11 @@ impl App {
             screen: Screen::Transfers,
             selected: None,
             window: None,
+            notifier: setup.notifier,
+            tray,
+            told_no_tray: false,
         };
+        app.refresh_tray();
         let task = if setup.open_window {
             app.show_window()
         } else {
@@ -175,11 +195,7 @@ impl App {
             }
             Message::Key(key, modifiers) => return self.key(&key, modifiers),
             Message::FileDropped(path) => self.file_dropped(path),
-            Message::WindowClosed(id) => {
-                if self.window == Some(id) {
-                    self.window = None;
-                }
-            }
+            Message::WindowClosed(id) => self.window_closed(id),
             Message::Quit => self.quit.notify_one(),
         }
         Task::none()
@@ -226,11 +242,126 @@ impl App {
     }
 
     fn engine_event(&mut self, event: &ferry::engine::Event) {
+        if let ferry::engine::Event::StatusChanged { snapshot } = event {
+            let was_running = self
+                .transfers
+                .get(snapshot.id)
+                .is_some_and(|s| !s.status.is_finished());
+            if was_running && snapshot.status.is_finished() {
+                self.notify_finished(snapshot);
+            }
+        }
         if !self.transfers.apply(event) {
             let engine = self.backend.engine.clone();
             self.backend
                 .run(async move { Reply::Snapshots(engine.list()) });
         }
+        self.refresh_tray();
+    }
+
+    /// A notification for a transfer that just completed or failed (not for a
+    /// cancel: the user did that).
+    fn notify_finished(&self, s: &Snapshot) {
+        use ferry::engine::{Kind, Status};
+        if !self.config.notifications || s.status == Status::Canceled {
+            return;
+        }
+        let tr = &self.tr;
+        let succeeded = s.status == Status::Completed;
+        let title = match (succeeded, s.kind) {
+            (true, Kind::Download) => tr!(tr, "notification-download-finished"),
+            (true, Kind::Upload) => tr!(tr, "notification-upload-finished"),
+            (false, _) => tr!(tr, "notification-failed"),
+        };
+        let body = if succeeded {
+            s.display_name()
+        } else {
+            format!("{}: {}", s.display_name(), format::status(tr, s))
+        };
+        let finished = Finished {
+            succeeded,
+            title,
+            body,
+            file: s.destination.clone(),
+        };
+        let words = Words {
+            many_finished: |tr, count| tr!(tr, "notification-many-finished", count = count),
+            open: tr!(tr, "notification-open"),
+            show_in_folder: tr!(tr, "notification-show-in-folder"),
+        };
+        self.notifier.finished(finished, tr, &words);
+    }
+
+    /// The tray's icon and tooltip from the transfers' state (sent only when
+    /// they change).
+    fn refresh_tray(&mut self) {
+        use ferry::engine::Status;
+        let Some(tray) = self.tray.as_mut() else {
+            return;
+        };
+        let rows = self.transfers.rows();
+        let running: Vec<&Snapshot> = rows
+            .iter()
+            .filter(|s| s.status == Status::Running)
+            .collect();
+        let state = if !running.is_empty() {
+            tray::State::Active
+        } else if rows.iter().any(|s| s.status.is_paused()) {
+            tray::State::Paused
+        } else if rows.iter().any(|s| s.status == Status::Error) {
+            tray::State::Error
+        } else {
+            tray::State::Idle
+        };
+        let tooltip = if running.is_empty() {
+            tr!(self.tr, "tray-tooltip-idle")
+        } else {
+            let done: u64 = running.iter().map(|s| s.bytes).sum();
+            let total: u64 = running.iter().map(|s| s.total.unwrap_or(s.bytes)).sum();
+            let percent: u64 = done.saturating_mul(100).checked_div(total).unwrap_or(0);
+            tr!(
+                self.tr,
+                "tray-tooltip-active",
+                active = running.len(),
+                percent = percent
+            )
+        };
+        tray.show(state, tooltip);
+    }
+
+    fn window_closed(&mut self, id: window::Id) {
+        if self.window != Some(id) {
+            return;
+        }
+        self.window = None;
+        if self.tray.is_none() && !self.told_no_tray {
+            self.told_no_tray = true;
+            self.notifier.plain(
+                tr!(self.tr, "app-title"),
+                tr!(self.tr, "notification-no-tray"),
+            );
+        }
+    }
+
+    fn tray_action(&mut self, action: tray::Action) -> Task<Message> {
+        let engine = self.backend.engine.clone();
+        match action {
+            tray::Action::Show => return self.show_window(),
+            tray::Action::PauseAll => self.backend.run(async move {
+                match engine.pause_all().await {
+                    Ok(_) => Reply::Created,
+                    Err(e) => Reply::Failed(e.to_string()),
+                }
+            }),
+            tray::Action::ResumeAll => self.backend.run(async move {
+                match engine.resume_all().await {
+                    Ok(_) => Reply::Created,
+                    Err(e) => Reply::Failed(e.to_string()),
+                }
+            }),
+            tray::Action::Quit => self.quit.notify_one(),
+        }
+        Task::none()
     }
 
     fn reply(&mut self, reply: Reply) -> Task<Message> {
@@ -248,6 +379,7 @@ impl App {
             Reply::Snapshots(rows) => self.transfers.reset(rows),
             Reply::Failed(reason) => tracing::warn!("{reason}"),
             Reply::ShowWindow => return self.show_window(),
+            Reply::Tray(action) => return self.tray_action(action),
             Reply::ShutDown => return iced::exit(),
         }
         Task::none()
@@ -375,6 +507,9 @@ impl App {
     fn apply_settings(&mut self, config: Config) {
         if config.language != self.config.language {
             self.tr = Tr::new(config.language);
+            if let Some(tray) = &self.tray {
+                tray.relabel(&tray_labels(&self.tr));
+            }
         }
         self.backend.engine.set_max_running(config.max_running);
         if config.autostart != self.config.autostart
@@ -444,5 +579,29 @@ impl App {
         });
         self.window = Some(id);
         open.discard()
+    }
+}
+
+fn tray_labels(tr: &Tr) -> tray::Labels {
+    tray::Labels {
+        show: tr!(tr, "tray-show"),
+        pause_all: tr!(tr, "tray-pause-all"),
+        resume_all: tr!(tr, "tray-resume-all"),
+        quit: tr!(tr, "tray-quit"),
+    }
+}
+
+/// The tray icon, its clicks sent to the app as replies; `None` (logged) if it
+/// cannot be made.
+fn new_tray(tr: &Tr, backend: &Backend<Reply>) -> Option<Tray> {
+    let replies = backend.sender();
+    match Tray::new(&tray_labels(tr), move |action| {
+        let _ = replies.send(Reply::Tray(action));
+    }) {
+        Ok(tray) => Some(tray),
+        Err(e) => {
+            tracing::warn!(error = %e, "no tray icon");
+            None
+        }
     }
 }

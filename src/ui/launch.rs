@@ -51,12 +51,18 @@ pub fn run(data_dir: PathBuf, config_path: PathBuf, open_window: bool) -> anyhow
         }
     });
 
+    let tray_host = runtime.block_on(crate::platform::tray::host_available());
+    if !tray_host {
+        tracing::info!("no tray host on the session bus: no tray icon");
+    }
     let setup = Mutex::new(Some(Setup {
         backend,
         config,
         config_path,
         quit: Arc::clone(&quit),
         open_window,
+        notifier: crate::platform::notify::Notifier::new(runtime.handle().clone()),
+        tray_host,
     }));
     let boot = move || {
         let setup = setup

@@ -62,6 +62,8 @@ impl Harness {
             config_path: dir.path().join("config.toml"),
             quit: Arc::new(Notify::new()),
             open_window: false,
+            notifier: crate::platform::notify::Notifier::new(runtime.handle().clone()),
+            tray_host: false,
         });
         Self {
             app,

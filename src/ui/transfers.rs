@@ -85,7 +85,6 @@ impl Transfers {
     }
 
     /// Every operation, in creation order.
-    #[cfg(test)]
     pub fn rows(&self) -> &[Snapshot] {
         &self.rows
     }

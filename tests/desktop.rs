@@ -1,0 +1,352 @@
+//! The desktop services on a private D-Bus session bus started by the test: a fake
+//! notification server records `Notify` calls, a fake StatusNotifierWatcher
+//! records the tray item that registers. `ferry agent` runs under Xvfb (its app
+//! with no window). Skipped, with the reason printed, where dbus-daemon or Xvfb is
+//! missing (`.ci/run` installs both).
+
+mod support;
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use support::server::{Resource, TestServer};
+use support::*;
+use zbus::OwnedVariant;
+
+fn found(program: &str) -> bool {
+    Command::new("sh")
+        .args(["-c", &format!("command -v {program}")])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// A process killed when dropped.
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn private_bus() -> Option<(Killed, String)> {
+    let mut child = Command::new("dbus-daemon")
+        .args(["--session", "--nofork", "--print-address"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()?;
+    let mut line = String::new();
+    BufReader::new(child.stdout.take()?)
+        .read_line(&mut line)
+        .ok()?;
+    Some((Killed(child), line.trim().to_owned()))
+}
+
+fn xvfb() -> Option<(Killed, String)> {
+    for n in 0..20u32 {
+        let number = 540 + (std::process::id() % 200) + n * 197;
+        if Path::new(&format!("/tmp/.X{number}-lock")).exists() {
+            continue;
+        }
+        let display = format!(":{number}");
+        let child = Command::new("Xvfb")
+            .args([
+                display.as_str(),
+                "-screen",
+                "0",
+                "1024x768x24",
+                "-nolisten",
+                "tcp",
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .ok()?;
+        let killed = Killed(child);
+        for _ in 0..200 {
+            if Path::new(&format!("/tmp/.X11-unix/X{number}")).exists() {
+                return Some((killed, display));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+    None
+}
+
+/// What the fake notification server was asked to show.
+#[derive(Clone, Debug)]
+struct Shown {
+    summary: String,
+    body: String,
+    actions: Vec<String>,
+}
+
+struct Notifications {
+    shown: Arc<Mutex<Vec<Shown>>>,
+}
+
+#[zbus::interface(name = "org.freedesktop.Notifications")]
+impl Notifications {
+    #[allow(clippy::too_many_arguments)]
+    fn notify(
+        &self,
+        _app_name: String,
+        _replaces_id: u32,
+        _app_icon: String,
+        summary: String,
+        body: String,
+        actions: Vec<String>,
+        _hints: HashMap<String, OwnedVariant>,
+        _expire_timeout: i32,
+    ) -> u32 {
+        let mut shown = self.shown.lock().unwrap();
+        shown.push(Shown {
+            summary,
+            body,
+            actions,
+        });
+        shown.len() as u32
+    }
+
+    fn get_capabilities(&self) -> Vec<String> {
+        vec!["body".into(), "actions".into()]
+    }
+
+    fn get_server_information(&self) -> (String, String, String, String) {
+        (
+            "fake".into(),
+            "ferry-tests".into(),
+            "1".into(),
+            "1.2".into(),
+        )
+    }
+
+    fn close_notification(&self, _id: u32) {}
+}
+
+struct Watcher {
+    items: Arc<Mutex<Vec<String>>>,
+}
+
+#[zbus::interface(name = "org.kde.StatusNotifierWatcher")]
+impl Watcher {
+    #[allow(clippy::needless_pass_by_value)] // the interface macro hands the header by value
+    fn register_status_notifier_item(
+        &self,
+        service: String,
+        #[zbus(header)] header: zbus::message::Header<'_>,
+    ) {
+        // An item may register with its bus name or with an object path.
+        let sender = header.sender().map(|s| s.to_string()).unwrap_or_default();
+        let entry = if service.starts_with('/') {
+            format!("{sender}{service}")
+        } else {
+            service
+        };
+        self.items.lock().unwrap().push(entry);
+    }
+
+    fn register_status_notifier_host(&self, _service: String) {}
+
+    #[zbus(property)]
+    fn is_status_notifier_host_registered(&self) -> bool {
+        true
+    }
+
+    #[zbus(property)]
+    fn registered_status_notifier_items(&self) -> Vec<String> {
+        self.items.lock().unwrap().clone()
+    }
+
+    #[zbus(property)]
+    fn protocol_version(&self) -> i32 {
+        0
+    }
+}
+
+/// Every `label` in a dbusmenu layout, depth first.
+fn labels(node: &zbus::Variant<'_>, out: &mut Vec<String>) {
+    let node = match node {
+        zbus::Variant::Variant(inner) => inner.as_ref(),
+        other => other,
+    };
+    let zbus::Variant::Structure(structure) = node else {
+        return;
+    };
+    let fields = structure.fields();
+    if let Some(zbus::Variant::Dict(props)) = fields.get(1) {
+        for (key, value) in props.iter() {
+            if matches!(key, zbus::Variant::Str(k) if k.as_str() == "label") {
+                let value = match value {
+                    zbus::Variant::Variant(inner) => inner.as_ref(),
+                    other => other,
+                };
+                if let zbus::Variant::Str(label) = value {
+                    out.push(label.as_str().to_owned());
+                }
+            }
+        }
+    }
+    if let Some(zbus::Variant::Array(children)) = fields.get(2) {
+        for child in children.iter() {
+            labels(child, out);
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn notifications_and_the_tray_on_a_private_session_bus() {
+    for program in ["dbus-daemon", "Xvfb"] {
+        if !found(program) {
+            println!("skipped: {program} is not installed (apt-get install dbus-daemon xvfb)");
+            return;
+        }
+    }
+    let Some((_bus, address)) = private_bus() else {
+        println!("skipped: dbus-daemon would not start here");
+        return;
+    };
+    let Some((_x, display)) = xvfb() else {
+        println!("skipped: Xvfb would not start here");
+        return;
+    };
+    let shown = Arc::new(Mutex::new(Vec::new()));
+    let items = Arc::new(Mutex::new(Vec::new()));
+    let services = zbus::connection::Builder::address(address.as_str())
+        .name("org.freedesktop.Notifications")
+        .name("org.kde.StatusNotifierWatcher")
+        .serve_at(
+            "/org/freedesktop/Notifications",
+            Notifications {
+                shown: Arc::clone(&shown),
+            },
+        )
+        .serve_at(
+            "/StatusNotifierWatcher",
+            Watcher {
+                items: Arc::clone(&items),
+            },
+        )
+        .build()
+        .await
+        .expect("the fake services are on the bus");
+
+    let dir = tempfile::tempdir().unwrap();
+    let data_dir = dir.path().join("data");
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!("download_dir = {:?}\nlanguage = \"en\"\n", dir.path()),
+    )
+    .unwrap();
+    let ferry = |args: &[&str]| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_ferry"));
+        command
+            .args(args)
+            .env("DISPLAY", &display)
+            .env_remove("WAYLAND_DISPLAY")
+            .env_remove("FERRY_HEADLESS")
+            .env("DBUS_SESSION_BUS_ADDRESS", &address)
+            .env("FERRY_DATA_DIR", &data_dir)
+            .env("FERRY_CONFIG", &config);
+        command
+    };
+    let _agent = Killed(
+        ferry(&["agent"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("ferry agent starts"),
+    );
+
+    // The tray item registers, with the four menu entries.
+    let item = within(30, async {
+        loop {
+            if let Some(item) = items.lock().unwrap().first().cloned() {
+                return item;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await;
+    let (destination, path) = match item.find('/') {
+        Some(i) => (item[..i].to_owned(), item[i..].to_owned()),
+        None => (item.clone(), "/StatusNotifierItem".to_owned()),
+    };
+    let sni = zbus::Proxy::new(
+        &services,
+        destination.as_str(),
+        path.as_str(),
+        "org.kde.StatusNotifierItem",
+    )
+    .await
+    .unwrap();
+    let title: String = sni.get_property("Title").await.unwrap();
+    assert_eq!(title, "Ferry");
+    let menu_path: zbus::OwnedObjectPath = sni.get_property("Menu").await.unwrap();
+    let menu = zbus::Proxy::new(
+        &services,
+        destination.as_str(),
+        menu_path.as_str(),
+        "com.canonical.dbusmenu",
+    )
+    .await
+    .unwrap();
+    type Layout = (i32, HashMap<String, OwnedVariant>, Vec<OwnedVariant>);
+    let (_revision, (_id, _props, children)): (u32, Layout) = menu
+        .call("GetLayout", &(0i32, -1i32, Vec::<String>::new()))
+        .await
+        .expect("the menu layout");
+    let mut found_labels = Vec::new();
+    for child in &children {
+        labels(child, &mut found_labels);
+    }
+    for wanted in ["Show Ferry", "Pause all", "Resume all", "Quit"] {
+        assert!(
+            found_labels.iter().any(|l| l == wanted),
+            "{wanted:?} in {found_labels:?}"
+        );
+    }
+
+    // A completed download is announced with its file name.
+    let server = TestServer::start().await;
+    server.put("/files/holiday.jpg", Resource::new(data(50_000, 61)));
+    let out = ferry(&["get", &server.url("/files/holiday.jpg")])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let notification = within(30, async {
+        loop {
+            if let Some(n) = shown
+                .lock()
+                .unwrap()
+                .iter()
+                .find(|n| n.body.contains("holiday.jpg"))
+                .cloned()
+            {
+                return n;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await;
+    assert_eq!(notification.summary, "Download finished");
+    assert!(
+        notification.actions.contains(&"open".to_owned()),
+        "{:?}",
+        notification.actions
+    );
+
+    let quit = ferry(&["quit"]).output().unwrap();
+    assert!(quit.status.success());
+}
