@@ -295,7 +295,10 @@ fn transfer_row<'a>(tr: &Tr, s: &'a Snapshot) -> Element<'a, Message> {
     ]
     .spacing(4)
     .width(Fill);
-    let mut actions = row![].spacing(4);
+    // A fixed width keeps the progress bars of all rows aligned.
+    let mut actions = row![Space::new().width(Fill)]
+        .spacing(4)
+        .width(Length::Fixed(280.0));
     for &action in actions_for(s.status) {
         actions = actions.push(
             button(text(action_label(tr, action)).size(12))
