@@ -105,7 +105,7 @@ pub struct App {
     config: Config,
     config_path: PathBuf,
     quit: Arc<Notify>,
-    transfers: Transfers,
+    pub(crate) transfers: Transfers,
     screen: Screen,
     /// The row Space and Delete act on.
     selected: Option<OperationId>,

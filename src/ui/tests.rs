@@ -279,6 +279,8 @@ fn switching_the_language_in_settings_shows_french() {
 #[test]
 fn the_screens_render() {
     let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+    // The snapshot API compares with an existing file: start from none.
+    let _ = std::fs::remove_dir_all(&out);
     let mut h = Harness::new(Language::English);
     let server = h.runtime.block_on(TestServer::start());
     server.put(
@@ -322,7 +324,6 @@ fn the_screens_render() {
     let mut shots = Vec::new();
     let mut shoot = |h: &mut Harness, name: &str| {
         let path = out.join(name);
-        let _ = std::fs::remove_file(path.with_extension("png"));
         let snapshot = simulator(h.app.view(h.window))
             .snapshot(&iced::Theme::Light)
             .unwrap();
@@ -361,4 +362,120 @@ fn the_screens_render() {
         );
     }
     assert!(shots.len() == 3);
+}
+
+#[test]
+fn ten_thousand_operations_build_only_the_rows_in_view() {
+    let mut h = Harness::new(Language::English);
+    let engine = h.app.backend.engine.clone();
+    let request = ferry::engine::Request::download("http://127.0.0.1:9/file-00000.bin", None);
+    let mut one = h.runtime.block_on(engine.create(request)).unwrap();
+    h.runtime.block_on(engine.pause(one.id)).unwrap();
+    one.status = Status::PausedByApplication;
+    // The list as the engine would report ten thousand of them.
+    let rows: Vec<_> = (0..10_000u64)
+        .map(|i| {
+            let mut s = one.clone();
+            s.id = ferry::engine::OperationId::new();
+            s.seq = i + 1;
+            s.url = format!("http://127.0.0.1:9/file-{i:05}.bin");
+            s
+        })
+        .collect();
+    h.app.transfers.reset(rows);
+    let started = Instant::now();
+    let mut ui = simulator(h.app.view(h.window));
+    assert!(
+        ui.find("file-00000.bin").is_ok(),
+        "the first rows are built"
+    );
+    assert!(ui.find("file-09999.bin").is_err(), "rows far below are not");
+    assert!(ui.find("10000 transfers").is_ok());
+    println!(
+        "view of 10,000 operations built and laid out in {:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn keyboard_shortcuts_open_forms_and_control_the_selected_row() {
+    use iced::keyboard::{Key, Modifiers, key::Named};
+    let mut h = Harness::new(Language::English);
+    let _ = h
+        .app
+        .update(Message::Key(Key::Character("n".into()), Modifiers::CTRL));
+    assert!(
+        h.shows("New download") && h.shows("Addresses"),
+        "Ctrl+N opens the download form"
+    );
+    let _ = h
+        .app
+        .update(Message::Key(Key::Named(Named::Escape), Modifiers::empty()));
+    assert!(h.shows("No transfers yet."), "Escape goes back");
+    let _ = h
+        .app
+        .update(Message::Key(Key::Character("u".into()), Modifiers::CTRL));
+    assert!(h.shows("Upload to"), "Ctrl+U opens the upload form");
+    let _ = h
+        .app
+        .update(Message::Key(Key::Named(Named::Escape), Modifiers::empty()));
+
+    let server = h.runtime.block_on(TestServer::start());
+    server.put("/slow.bin", Resource::new(vec![1u8; 8 << 20]).rate(1 << 20));
+    let engine = h.app.backend.engine.clone();
+    let id = h
+        .runtime
+        .block_on(engine.create(ferry::engine::Request::download(
+            server.url("/slow.bin"),
+            None,
+        )))
+        .unwrap()
+        .id;
+    h.pump_until("running", |app| {
+        app.transfers()
+            .get(id)
+            .is_some_and(|s| s.status == Status::Running)
+    });
+    // Select the row (its name opens the details; Escape comes back), then Space.
+    h.click("slow.bin");
+    assert!(h.shows("Address"), "the details screen");
+    let _ = h
+        .app
+        .update(Message::Key(Key::Named(Named::Escape), Modifiers::empty()));
+    let _ = h
+        .app
+        .update(Message::Key(Key::Named(Named::Space), Modifiers::empty()));
+    h.pump_until("paused by Space", |app| {
+        app.transfers()
+            .get(id)
+            .is_some_and(|s| s.status == Status::PausedByApplication)
+    });
+    let _ = h
+        .app
+        .update(Message::Key(Key::Named(Named::Delete), Modifiers::empty()));
+    h.pump_until("removed by Delete", |app| app.transfers().get(id).is_none());
+}
+
+#[test]
+fn a_dropped_file_opens_the_upload_form_with_it_and_the_clipboard_is_offered() {
+    let mut h = Harness::new(Language::English);
+    let file = h.dir().join("dropped.txt");
+    std::fs::write(&file, b"x").unwrap();
+    let _ = h.app.update(Message::FileDropped(file));
+    assert!(h.shows("Upload to") && h.shows("dropped.txt"));
+
+    h.click("New download");
+    let url = "https://example.org/from-the-clipboard.iso";
+    let _ = h.app.update(Message::NewDownload(
+        super::new_download::Message::ClipboardRead(Some(url.into())),
+    ));
+    let offer = format!("Use the address in the clipboard: {url}");
+    assert!(h.shows(&offer));
+    h.click(&offer);
+    assert!(!h.shows(&offer), "taken");
+    // Not in the clipboard: no offer for text that is not an address.
+    let _ = h.app.update(Message::NewDownload(
+        super::new_download::Message::ClipboardRead(Some("hello".into())),
+    ));
+    assert!(!h.shows("Use the address in the clipboard: hello"));
 }
