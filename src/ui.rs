@@ -179,7 +179,12 @@ impl App {
 
     pub fn update(&mut self, message: Message) -> Task<Message> {
         match message {
-            Message::Feedback(Feedback::Engine(event)) => self.engine_event(&event),
+            Message::Feedback(Feedback::Engine(events)) => {
+                for event in &events {
+                    self.engine_event(event);
+                }
+                self.refresh_tray();
+            }
             Message::Feedback(Feedback::Reply(reply)) => return self.reply(reply),
             Message::Transfers(message) => self.transfers_message(&message),
             Message::NewDownload(message) => return self.new_download_message(message),
@@ -256,7 +261,6 @@ impl App {
             self.backend
                 .run(async move { Reply::Snapshots(engine.list()) });
         }
-        self.refresh_tray();
     }
 
     /// A notification for a transfer that just completed or failed (not for a

@@ -5,15 +5,20 @@
 use std::future::Future;
 use std::hash::{Hash, Hasher};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use ferry::engine::{Engine, Event};
 use tokio::sync::mpsc;
 
+/// Engine events are handed to the app at most this often, batched: the window
+/// redraws a few times a second however many transfers report progress.
+const BATCH_INTERVAL: Duration = Duration::from_millis(100);
+
 /// What comes back from the engine side.
 #[derive(Clone, Debug)]
 pub enum Feedback<M> {
-    /// An engine event (added, progress, status, removed, resync).
-    Engine(Event),
+    /// Engine events (added, progress, status, removed, resync), in order.
+    Engine(Vec<Event>),
     /// The answer to a command.
     Reply(M),
 }
@@ -87,11 +92,24 @@ impl<M: Send + 'static> Feed<M> {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .take();
-        let events =
-            futures_util::stream::unfold(self.engine.subscribe(), |mut events| async move {
-                let event = events.recv().await?;
-                Some((Feedback::Engine(event), events))
-            });
+        let start = (self.engine.subscribe(), tokio::time::Instant::now());
+        let events = futures_util::stream::unfold(start, |(mut events, last)| async move {
+            let mut batch = vec![events.recv().await?];
+            let due = last + BATCH_INTERVAL;
+            loop {
+                tokio::select! {
+                    event = events.recv() => match event {
+                        Some(event) => batch.push(event),
+                        None => break,
+                    },
+                    () = tokio::time::sleep_until(due) => break,
+                }
+            }
+            Some((
+                Feedback::Engine(batch),
+                (events, tokio::time::Instant::now()),
+            ))
+        });
         let replies = futures_util::stream::unfold(receiver, |receiver| async move {
             let mut receiver = receiver?;
             let reply = receiver.recv().await?;

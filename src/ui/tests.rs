@@ -479,3 +479,38 @@ fn a_dropped_file_opens_the_upload_form_with_it_and_the_clipboard_is_offered() {
     ));
     assert!(!h.shows("Use the address in the clipboard: hello"));
 }
+
+#[test]
+fn engine_events_reach_the_window_at_most_ten_times_a_second() {
+    let mut h = Harness::new(Language::English);
+    let server = h.runtime.block_on(TestServer::start());
+    let engine = h.app.backend.engine.clone();
+    for i in 0..4 {
+        let path = format!("/f{i}");
+        server.put(&path, Resource::new(vec![1u8; 8 << 20]).rate(2 << 20));
+        h.runtime
+            .block_on(engine.create(ferry::engine::Request::download(server.url(&path), None)))
+            .unwrap();
+    }
+    let started = Instant::now();
+    let (mut batches, mut events) = (0usize, 0usize);
+    while started.elapsed() < Duration::from_millis(2000) {
+        let next = h.runtime.block_on(async {
+            tokio::time::timeout(Duration::from_millis(200), h.feed.next()).await
+        });
+        if let Ok(Some(Feedback::Engine(batch))) = next {
+            batches += 1;
+            events += batch.len();
+        }
+    }
+    let most = (started.elapsed().as_secs_f64() / 0.1).ceil() as usize + 1;
+    println!(
+        "{events} engine events in {batches} batches over {:?}",
+        started.elapsed()
+    );
+    assert!(
+        batches <= most,
+        "{batches} batches, at most {most} expected"
+    );
+    assert!(events > batches, "several events share a batch");
+}
