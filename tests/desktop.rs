@@ -347,6 +347,48 @@ async fn notifications_and_the_tray_on_a_private_session_bus() {
         notification.actions
     );
 
+    // Several finishing together make one notification.
+    let mut ids = Vec::new();
+    for i in 0..3 {
+        let path = format!("/files/batch-{i}.bin");
+        server.put(&path, Resource::new(data(10_000, 62 + i)));
+        let out = ferry(&["get", &server.url(&path), "--detach"])
+            .output()
+            .unwrap();
+        ids.push(String::from_utf8_lossy(&out.stdout).trim().to_owned());
+    }
+    let mut wait = ferry(&["wait"]);
+    wait.args(&ids);
+    assert!(wait.output().unwrap().status.success());
+    let grouped = within(30, async {
+        loop {
+            if let Some(n) = shown
+                .lock()
+                .unwrap()
+                .iter()
+                .find(|n| n.summary.contains("transfers finished"))
+                .cloned()
+            {
+                return n;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await;
+    assert_eq!(grouped.summary, "3 transfers finished");
+    for i in 0..3 {
+        assert!(
+            grouped.body.contains(&format!("batch-{i}.bin")),
+            "{}",
+            grouped.body
+        );
+    }
+    assert_eq!(
+        shown.lock().unwrap().len(),
+        2,
+        "one for the first, one for the three"
+    );
+
     let quit = ferry(&["quit"]).output().unwrap();
     assert!(quit.status.success());
 }
