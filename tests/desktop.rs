@@ -170,8 +170,8 @@ impl Watcher {
     }
 }
 
-/// Every `label` in a dbusmenu layout, depth first.
-fn labels(node: &zbus::Variant<'_>, out: &mut Vec<String>) {
+/// Every item of a dbusmenu layout with a `label`, depth first: (id, label).
+fn labels(node: &zbus::Variant<'_>, out: &mut Vec<(i32, String)>) {
     let node = match node {
         zbus::Variant::Variant(inner) => inner.as_ref(),
         other => other,
@@ -180,6 +180,10 @@ fn labels(node: &zbus::Variant<'_>, out: &mut Vec<String>) {
         return;
     };
     let fields = structure.fields();
+    let id = match fields.first() {
+        Some(zbus::Variant::I32(id)) => *id,
+        _ => -1,
+    };
     if let Some(zbus::Variant::Dict(props)) = fields.get(1) {
         for (key, value) in props.iter() {
             if matches!(key, zbus::Variant::Str(k) if k.as_str() == "label") {
@@ -188,7 +192,7 @@ fn labels(node: &zbus::Variant<'_>, out: &mut Vec<String>) {
                     other => other,
                 };
                 if let zbus::Variant::Str(label) = value {
-                    out.push(label.as_str().to_owned());
+                    out.push((id, label.as_str().to_owned()));
                 }
             }
         }
@@ -257,7 +261,7 @@ async fn notifications_and_the_tray_on_a_private_session_bus() {
             .env("FERRY_CONFIG", &config);
         command
     };
-    let _agent = Killed(
+    let mut agent = Killed(
         ferry(&["agent"])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -309,10 +313,11 @@ async fn notifications_and_the_tray_on_a_private_session_bus() {
     }
     for wanted in ["Show Ferry", "Pause all", "Resume all", "Quit"] {
         assert!(
-            found_labels.iter().any(|l| l == wanted),
+            found_labels.iter().any(|(_, l)| l == wanted),
             "{wanted:?} in {found_labels:?}"
         );
     }
+    let quit_item = found_labels.iter().find(|(_, l)| l == "Quit").unwrap().0;
 
     // A completed download is announced with its file name.
     let server = TestServer::start().await;
@@ -389,6 +394,34 @@ async fn notifications_and_the_tray_on_a_private_session_bus() {
         "one for the first, one for the three"
     );
 
-    let quit = ferry(&["quit"]).output().unwrap();
-    assert!(quit.status.success());
+    // Quit from the tray's menu: the agent checkpoints and exits.
+    let clicked: () = menu
+        .call(
+            "Event",
+            &(quit_item, "clicked", zbus::Variant::from(0i32), 0u32),
+        )
+        .await
+        .expect("the menu takes the click");
+    let _ = clicked;
+    let lock = data_dir.join("agent.lock");
+    within(30, async {
+        while ferry::agent::is_running(&data_dir) {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await;
+    assert!(
+        lock.exists() && !data_dir.join("agent.sock").exists(),
+        "the agent left cleanly"
+    );
+    let status = within(10, async {
+        loop {
+            if let Some(status) = agent.0.try_wait().unwrap() {
+                return status;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+    assert!(status.success(), "the agent exited with {status}");
 }

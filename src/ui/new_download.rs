@@ -4,7 +4,9 @@
 
 use std::path::PathBuf;
 
-use iced::widget::{Space, button, checkbox, column, container, pick_list, row, text, text_editor};
+use iced::widget::{
+    Space, button, checkbox, column, container, pick_list, row, text, text_editor, text_input,
+};
 use iced::{Element, Fill, Task};
 
 use ferry::config::Policy;
@@ -19,6 +21,8 @@ pub const URLS: &str = "download-urls";
 pub struct State {
     urls: text_editor::Content,
     headers: text_editor::Content,
+    user: String,
+    password: String,
     pub folder: PathBuf,
     /// A file chosen with "Save as…" (single address only).
     save_as: Option<PathBuf>,
@@ -37,6 +41,9 @@ pub enum Message {
     UrlsEdited(text_editor::Action),
     /// The headers box was edited.
     HeadersEdited(text_editor::Action),
+    /// The user name for the server (basic authentication).
+    UserChanged(String),
+    PasswordChanged(String),
     /// Open the folder picker.
     ChooseFolder,
     /// The folder picker answered (`None`: dismissed).
@@ -100,6 +107,8 @@ impl State {
         let state = Self {
             urls: text_editor::Content::new(),
             headers: text_editor::Content::new(),
+            user: String::new(),
+            password: String::new(),
             folder,
             save_as: None,
             policy,
@@ -119,6 +128,8 @@ impl State {
                 self.problems.clear();
             }
             Message::HeadersEdited(action) => self.headers.perform(action),
+            Message::UserChanged(user) => self.user = user,
+            Message::PasswordChanged(password) => self.password = password,
             Message::ChooseFolder => {
                 let dialog = rfd::AsyncFileDialog::new()
                     .set_directory(&self.folder)
@@ -239,6 +250,17 @@ impl State {
                 }
             }
         }
+        if !self.user.is_empty() {
+            // Basic authentication, as the server will ask for it. (Stored with the
+            // operation like any header until the keyring takes credentials.)
+            use base64::Engine as _;
+            let token = base64::engine::general_purpose::STANDARD
+                .encode(format!("{}:{}", self.user, self.password));
+            headers.push(Header {
+                name: "Authorization".into(),
+                value: format!("Basic {token}"),
+            });
+        }
         headers
     }
 
@@ -304,12 +326,26 @@ impl State {
                 .on_toggle(Message::ToggleAdvanced),
         );
         if self.advanced {
-            form = form.push(text(tr!(tr, "download-headers")).size(14)).push(
-                text_editor(&self.headers)
-                    .placeholder(tr!(tr, "download-headers-hint"))
-                    .on_action(Message::HeadersEdited)
-                    .height(80),
-            );
+            form = form
+                .push(text(tr!(tr, "download-headers")).size(14))
+                .push(
+                    text_editor(&self.headers)
+                        .placeholder(tr!(tr, "download-headers-hint"))
+                        .on_action(Message::HeadersEdited)
+                        .height(80),
+                )
+                .push(
+                    row![
+                        text(tr!(tr, "download-user")).size(14),
+                        text_input("", &self.user).on_input(Message::UserChanged),
+                        text(tr!(tr, "download-password")).size(14),
+                        text_input("", &self.password)
+                            .secure(true)
+                            .on_input(Message::PasswordChanged),
+                    ]
+                    .spacing(8)
+                    .align_y(iced::Alignment::Center),
+                );
         }
         for problem in &self.problems {
             form = form.push(text(problem.clone()).size(13).style(text::danger));

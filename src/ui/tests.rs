@@ -514,3 +514,38 @@ fn engine_events_reach_the_window_at_most_ten_times_a_second() {
     );
     assert!(events > batches, "several events share a batch");
 }
+
+#[test]
+fn credentials_in_the_advanced_part_reach_the_server() {
+    use super::new_download::Message as Form;
+    let mut h = Harness::new(Language::English);
+    let server = h.runtime.block_on(TestServer::start());
+    server.put("/private/data.csv", Resource::new(b"a,b\n".to_vec()));
+    let url = server.url("/private/data.csv");
+    h.click("New download");
+    h.interact(|ui| {
+        ui.click(widget::Id::from(super::new_download::URLS))
+            .expect("the address box");
+        ui.typewrite(&url);
+    });
+    for message in [
+        Form::ToggleAdvanced(true),
+        Form::UserChanged("alice".into()),
+        Form::PasswordChanged("s3cret".into()),
+    ] {
+        let _ = h.app.update(Message::NewDownload(message));
+    }
+    assert!(h.shows("User name") && h.shows("Password"));
+    h.click("Download");
+    h.pump_until("the download", |app| {
+        app.transfers()
+            .rows()
+            .first()
+            .is_some_and(|s| s.status == Status::Completed)
+    });
+    let seen = server.seen("/private/data.csv");
+    assert_eq!(
+        seen[0].header("authorization"),
+        Some("Basic YWxpY2U6czNjcmV0")
+    );
+}
