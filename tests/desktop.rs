@@ -395,14 +395,12 @@ async fn notifications_and_the_tray_on_a_private_session_bus() {
     );
 
     // Quit from the tray's menu: the agent checkpoints and exits.
-    let clicked: () = menu
-        .call(
-            "Event",
-            &(quit_item, "clicked", zbus::Variant::from(0i32), 0u32),
-        )
-        .await
-        .expect("the menu takes the click");
-    let _ = clicked;
+    menu.call::<_, _, ()>(
+        "Event",
+        &(quit_item, "clicked", zbus::Variant::from(0i32), 0u32),
+    )
+    .await
+    .expect("the menu takes the click");
     let lock = data_dir.join("agent.lock");
     within(30, async {
         while ferry::agent::is_running(&data_dir) {
