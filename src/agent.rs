@@ -3,6 +3,8 @@
 //! serves the engine on a Unix socket (mode 0600) and checkpoints everything when
 //! asked to quit or sent SIGTERM/SIGINT.
 
+mod completion;
+
 use std::fs::{File, OpenOptions};
 use std::io::Write as _;
 use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
@@ -107,6 +109,8 @@ pub trait Desktop: Send + Sync {
 #[derive(Debug)]
 pub struct Agent {
     engine: Engine,
+    /// Feeds the engine the network and power conditions while the agent lives.
+    _monitor: Box<dyn engine::NetworkMonitor>,
     config: config::Config,
     notices: Vec<String>,
     listener: UnixListener,
@@ -124,6 +128,8 @@ impl Agent {
             tracing::warn!("{warning}");
         }
         let engine = Engine::open(loaded.config.engine_options(data_dir.clone())).await?;
+        let monitor = crate::system::monitor().await;
+        engine.follow_network(monitor.as_ref());
         let mut notices = loaded.warnings.clone();
         notices.extend(engine.notices());
 
@@ -135,6 +141,7 @@ impl Agent {
         tracing::info!(socket = %socket.display(), pid = std::process::id(), "agent ready");
         Ok(Self {
             engine,
+            _monitor: monitor,
             config: loaded.config,
             notices,
             listener,
@@ -178,6 +185,12 @@ impl Agent {
             }
         };
         tokio::pin!(terminated);
+        let (stop_actions, actions_stopped) = tokio::sync::watch::channel(false);
+        let retry = completion::Retry {
+            retries: self.config.completion.retries,
+            delay: self.config.completion.retry_delay(),
+        };
+        let actions = tokio::spawn(completion::run(self.engine.clone(), retry, actions_stopped));
         loop {
             tokio::select! {
                 accepted = self.listener.accept() => match accepted {
@@ -195,6 +208,8 @@ impl Agent {
         // Stop accepting first, so no new client talks to an engine that is stopping.
         drop(self.listener);
         let _ = std::fs::remove_file(&self.socket);
+        stop_actions.send_replace(true);
+        let _ = actions.await;
         self.engine.shutdown().await;
     }
 }
@@ -342,10 +357,46 @@ async fn answer(engine: &Engine, request: Request) -> Result<Response, EngineErr
             engine.remove(engine.resolve(&id)?).await?;
             Response::Done
         }
+        Request::SetPolicy { id, policy } => {
+            let id = engine.resolve(&id)?;
+            engine.set_policy(id, policy).await?;
+            snapshot_of(id)?
+        }
+        Request::SetPriority { id, priority } => {
+            let id = engine.resolve(&id)?;
+            engine.set_priority(id, priority).await?;
+            snapshot_of(id)?
+        }
+        Request::CreateGroup {
+            name,
+            behavior,
+            action,
+        } => group_response(engine, engine.create_group(&name, behavior, action).await?),
+        Request::EnableGroup { name } => group_response(engine, engine.enable_group(&name).await?),
+        Request::Groups => Response::Groups {
+            groups: engine.groups(),
+        },
+        Request::ShowGroup { name } => {
+            let group = engine
+                .group(&name)
+                .ok_or(engine::InvalidRequest::NoSuchGroup(name))?;
+            group_response(engine, group)
+        }
+        Request::Status => Response::Status {
+            network: engine.network_state(),
+            usage: engine.data_usage(),
+        },
         Request::Hello { .. } | Request::Watch { .. } | Request::Quit | Request::ShowWindow => {
             Response::error(ErrorCode::Protocol, "not valid here")
         }
     })
+}
+
+fn group_response(engine: &Engine, group: engine::Group) -> Response {
+    Response::Group {
+        members: engine.members(&group.name),
+        group: Box::new(group),
+    }
 }
 
 /// Stream the snapshots of `ids` (all operations when empty), then their events,

@@ -6,6 +6,7 @@
 mod connect;
 mod follow;
 pub mod format;
+mod groups;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -110,6 +111,21 @@ pub enum Command {
         #[arg(required = true)]
         ids: Vec<String>,
     },
+    /// Change when an operation may use a metered network (also while it waits).
+    #[command(after_help = "Example:\n  ferry policy 3f2a always")]
+    Policy { id: String, policy: PolicyArg },
+    /// Change where a queued operation stands in the queue.
+    #[command(after_help = "Example:\n  ferry priority 3f2a high")]
+    Priority { id: String, priority: PriorityArg },
+    /// Groups: run transfers one at a time, and run a program when all have ended.
+    #[command(subcommand)]
+    Group(GroupCommand),
+    /// The network and power conditions the agent sees, and the metered data used.
+    #[command(after_help = "Example:\n  ferry status --json")]
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
     /// Run the agent in the foreground (it is started by other commands when needed).
     #[command(after_help = "Example:\n  ferry agent --data-dir /tmp/ferry")]
     Agent,
@@ -121,6 +137,57 @@ pub enum Command {
         after_help = "Example:\n  ferry completions bash > ~/.local/share/bash-completion/completions/ferry"
     )]
     Completions { shell: clap_complete::Shell },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum GroupCommand {
+    /// Create a group; transfers join it with `--group NAME`.
+    #[command(after_help = "Examples:
+  ferry group create nightly --serialized
+  ferry group create photos --on-complete ./import.sh --album trip
+  ferry get https://example.org/a.jpg --group photos --detach
+  ferry group enable photos      # import.sh runs once every transfer has ended
+
+The program runs without a shell. It gets the results as JSON on standard input
+(group, and per operation: id, kind, url, destination or sources, status, error,
+bytes, total) and FERRY_GROUP in its environment. --on-complete comes last: what
+follows it is the program's arguments.")]
+    Create {
+        name: String,
+        /// One transfer at a time, in the order they were added.
+        #[arg(long, conflicts_with = "parallel")]
+        serialized: bool,
+        /// Several at once, as the global limit allows (the default).
+        #[arg(long)]
+        parallel: bool,
+        /// A program and its arguments to run when every transfer has ended.
+        #[arg(long, num_args = 1.., allow_hyphen_values = true, value_name = "PROGRAM [ARG]...")]
+        on_complete: Vec<String>,
+    },
+    /// Enable a group: its program runs once every transfer in it has ended.
+    Enable { name: String },
+    /// List the groups.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show a group, its action's runs and output, and its transfers.
+    Show {
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Where a new transfer goes in the queue.
+#[derive(Debug, Args)]
+pub struct QueueArgs {
+    /// Join this group (create it first with `ferry group create`).
+    #[arg(long, value_name = "NAME")]
+    pub group: Option<String>,
+    /// Start before (high) or after (low) other queued transfers.
+    #[arg(long, value_enum, default_value_t = PriorityArg::Normal)]
+    pub priority: PriorityArg,
 }
 
 #[derive(Debug, Args)]
@@ -138,6 +205,8 @@ pub struct GetArgs {
     /// Replace an existing file instead of choosing a free name.
     #[arg(long)]
     pub overwrite: bool,
+    #[command(flatten)]
+    pub queue: QueueArgs,
     /// Print the operation id and return at once.
     #[arg(long)]
     pub detach: bool,
@@ -170,6 +239,8 @@ pub struct UploadArgs {
     /// A request header, `Name: value`; repeat for more.
     #[arg(short = 'H', long = "header", value_name = "HEADER")]
     pub headers: Vec<String>,
+    #[command(flatten)]
+    pub queue: QueueArgs,
     /// Print the operation ids and return at once.
     #[arg(long)]
     pub detach: bool,
@@ -195,6 +266,31 @@ impl From<PolicyArg> for CostPolicy {
             PolicyArg::Default => Self::Default,
             PolicyArg::Always => Self::Always,
         }
+    }
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum PriorityArg {
+    High,
+    Normal,
+    Low,
+}
+
+impl From<PriorityArg> for engine::Priority {
+    fn from(arg: PriorityArg) -> Self {
+        match arg {
+            PriorityArg::High => Self::High,
+            PriorityArg::Normal => Self::Normal,
+            PriorityArg::Low => Self::Low,
+        }
+    }
+}
+
+impl QueueArgs {
+    fn apply(&self, mut request: engine::Request) -> engine::Request {
+        request.group.clone_from(&self.group);
+        request.priority = self.priority.into();
+        request
     }
 }
 
@@ -246,6 +342,16 @@ pub async fn run(command: Command, endpoint: &Endpoint) -> Exit {
         Command::Restart { id } => control(endpoint, Request::Restart { id }).await,
         Command::Remove { id } => control(endpoint, Request::Remove { id }).await,
         Command::Wait { ids } => follow::wait(endpoint, ids).await,
+        Command::Policy { id, policy } => {
+            let policy = policy.into();
+            control(endpoint, Request::SetPolicy { id, policy }).await
+        }
+        Command::Priority { id, priority } => {
+            let priority = priority.into();
+            control(endpoint, Request::SetPriority { id, priority }).await
+        }
+        Command::Group(command) => groups::run(command, endpoint).await,
+        Command::Status { json } => groups::status(endpoint, json).await,
         Command::Quit => quit(endpoint).await,
         Command::Agent | Command::Completions { .. } => Exit::Invalid,
     }
@@ -317,9 +423,10 @@ async fn get(args: GetArgs, endpoint: &Endpoint) -> Exit {
         }
         None => None,
     };
-    let mut request = engine::Request::download(args.url, destination)
+    let request = engine::Request::download(args.url, destination)
         .policy(args.policy.into())
         .overwrite(args.overwrite);
+    let mut request = args.queue.apply(request);
     request.headers = headers;
 
     let mut client = match endpoint.connect().await {
@@ -398,6 +505,7 @@ fn upload_requests(args: &UploadArgs) -> Result<Vec<engine::Request>, Exit> {
             .method(method)
             .mode(mode)
             .policy(args.policy.into());
+        request = args.queue.apply(request);
         request.headers = headers.clone();
         request
     };

@@ -34,8 +34,37 @@ pub struct Config {
     pub theme: Theme,
     /// Start the agent (tray, no window) at login: an XDG autostart entry.
     pub autostart: bool,
+    /// MiB a month that may be moved on metered networks (0: no budget). Ferry counts
+    /// its own traffic: at 90 % `Default` transfers wait, at 100 % all do.
+    pub data_budget_mib: u64,
     pub timeouts: Timeouts,
     pub retries: Retries,
+    pub completion: Completion,
+}
+
+/// How a group's completion action is retried when it exits with an error.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Completion {
+    /// Runs after the first failed one.
+    pub retries: u32,
+    /// Seconds between two runs.
+    pub retry_delay: f64,
+}
+
+impl Default for Completion {
+    fn default() -> Self {
+        Self {
+            retries: 3,
+            retry_delay: 30.0,
+        }
+    }
+}
+
+impl Completion {
+    pub fn retry_delay(&self) -> Duration {
+        seconds(self.retry_delay).unwrap_or(Duration::from_secs(30))
+    }
 }
 
 /// The interface language: the system's, or a fixed one.
@@ -114,8 +143,10 @@ impl Default for Config {
             language: Language::System,
             theme: Theme::System,
             autostart: false,
+            data_budget_mib: 0,
             timeouts: Timeouts::default(),
             retries: Retries::default(),
+            completion: Completion::default(),
         }
     }
 }
@@ -294,6 +325,7 @@ impl Config {
             "retries.base_delay" => seconds(self.retries.base_delay).is_none(),
             "retries.max_delay" => seconds(self.retries.max_delay).is_none(),
             "retries.max_retry_after" => seconds(self.retries.max_retry_after).is_none(),
+            "completion.retry_delay" => seconds(self.completion.retry_delay).is_none(),
             "download_dir" => self.download_dir.as_ref().is_some_and(|d| !d.is_absolute()),
             _ => false,
         };
@@ -313,6 +345,7 @@ impl Config {
         options.allow_https_downgrade = self.allow_https_downgrade;
         options.extra_root_certificates = self.ca_certificates.clone();
         options.checkpoint_interval = secs(self.checkpoint_interval, defaults.checkpoint_interval);
+        options.data_budget = (self.data_budget_mib > 0).then_some(self.data_budget_mib << 20);
         options.timeouts = engine::Timeouts {
             connect: secs(self.timeouts.connect, defaults.timeouts.connect),
             response: secs(self.timeouts.response, defaults.timeouts.response),

@@ -16,10 +16,14 @@
 mod connect_watch;
 pub mod error;
 pub mod filename;
+pub mod group;
 pub mod http;
+mod network;
 pub mod operation;
 mod options;
 pub mod part_file;
+pub mod policy;
+pub mod probe;
 pub mod progress;
 mod recovery;
 pub mod run;
@@ -27,7 +31,7 @@ mod scheduler;
 pub mod store;
 mod validate;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -35,11 +39,15 @@ use std::time::Duration;
 use tokio::sync::{Notify, broadcast, watch};
 
 pub use error::{EngineError, ErrorInfo, ErrorStatus, InvalidRequest, TransferError};
+pub use group::{Action, ActionRun, ActionState, Behavior, Group, Results};
+pub use network::DataUsage;
 pub use operation::{
-    CostPolicy, Event, FormField, Header, Kind, Method, OperationId, Request, ServerResponse,
-    Snapshot, Source, Status, Target, UploadMode, UploadSpec, UploadState, Validators,
+    CostPolicy, Event, FormField, Header, Kind, Method, OperationId, Priority, Request,
+    ServerResponse, Snapshot, Source, Status, Target, UploadMode, UploadSpec, UploadState,
+    Validators,
 };
 pub use options::{Options, RetryPolicy, Timeouts, default_download_dir};
+pub use policy::{Conditions, DataLimit, FixedConditions, NetworkMonitor, NetworkState};
 
 /// Check a URL as `create` would, to flag it in a form before submitting.
 pub fn check_url(url: &str) -> Result<(), InvalidRequest> {
@@ -73,11 +81,16 @@ struct Inner {
     tasks: Mutex<Vec<tokio::task::JoinHandle<()>>>,
     /// Operations running at once; the settings can change it live.
     max_running: std::sync::atomic::AtomicUsize,
+    /// The conditions operations run under, and the month's metered traffic.
+    network: network::Network,
+    /// Check now for the network of operations that lost it.
+    wake_prober: Notify,
 }
 
 #[derive(Debug, Default)]
 struct State {
     ops: HashMap<OperationId, Entry>,
+    groups: BTreeMap<String, Group>,
     next_seq: u64,
 }
 
@@ -128,6 +141,21 @@ impl Engine {
             tracing::warn!("{notice}");
         }
         let mut records = opened.records;
+        let mut groups: BTreeMap<String, Group> = opened
+            .groups
+            .into_iter()
+            .map(|g| (g.name.clone(), g))
+            .collect();
+        for group in groups.values_mut() {
+            if let ActionState::Running { .. } = group.action_state {
+                // The agent stopped while the action ran: run it again.
+                tracing::warn!(group = %group.name, "a completion action was interrupted; it runs again");
+                group.action_state = ActionState::Due {
+                    at: operation::now_millis(),
+                };
+                opened.store.put_group(group).await?;
+            }
+        }
         let mut changed = Vec::new();
         for record in &mut records {
             if recovery::reconcile(record) {
@@ -156,10 +184,17 @@ impl Engine {
         }
         let (events, _) = broadcast::channel(4096);
         let max_running = options.max_running.max(1);
+        let network =
+            network::Network::new(opened.metered, options.data_budget, operation::now_millis());
+        let group_names: Vec<String> = groups.keys().cloned().collect();
         let inner = Arc::new(Inner {
             options,
             store: opened.store,
-            state: Mutex::new(State { ops, next_seq }),
+            state: Mutex::new(State {
+                ops,
+                groups,
+                next_seq,
+            }),
             transitions: tokio::sync::Mutex::new(()),
             events,
             wake_scheduler: Notify::new(),
@@ -173,7 +208,13 @@ impl Engine {
             shutting_down: watch::Sender::new(false),
             tasks: Mutex::new(Vec::new()),
             max_running: std::sync::atomic::AtomicUsize::new(max_running),
+            network,
+            wake_prober: Notify::new(),
         });
+        // Operations may have ended while the agent was away from a group's action.
+        for name in group_names {
+            inner.check_group(&name).await?;
+        }
         let tasks = scheduler::spawn(&inner);
         *inner
             .tasks
@@ -193,6 +234,49 @@ impl Engine {
             .max_running
             .store(max.max(1), std::sync::atomic::Ordering::Relaxed);
         self.inner.wake_scheduler.notify_one();
+    }
+
+    /// Follow the conditions `monitor` reports: operations pause and resume as they
+    /// change. Without a monitor the engine assumes online, unmetered, on mains.
+    pub fn follow_network(&self, monitor: &dyn NetworkMonitor) {
+        let mut conditions = monitor.watch();
+        let inner = Arc::clone(&self.inner);
+        let mut shutdown = inner.shutting_down.subscribe();
+        let task = tokio::spawn(async move {
+            loop {
+                let current = *conditions.borrow_and_update();
+                if let Some(state) = inner.network.set_conditions(current) {
+                    tracing::info!(?state, "network conditions changed");
+                    inner.network_changed(state);
+                }
+                tokio::select! {
+                    changed = conditions.changed() => if changed.is_err() { return },
+                    _ = shutdown.changed() => return,
+                }
+            }
+        });
+        self.inner
+            .tasks
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(task);
+    }
+
+    /// The conditions operations run under now.
+    pub fn network_state(&self) -> NetworkState {
+        self.inner.network.state()
+    }
+
+    /// This month's traffic on metered networks, and the budget.
+    pub fn data_usage(&self) -> DataUsage {
+        self.inner.network.usage()
+    }
+
+    /// Change the monthly budget for metered networks (`None`: no budget).
+    pub fn set_data_budget(&self, budget: Option<u64>) {
+        if let Some(state) = self.inner.network.set_budget(budget) {
+            self.inner.network_changed(state);
+        }
     }
 
     /// What the user should be told about opening the store (a damaged database
@@ -240,6 +324,16 @@ impl Engine {
         self.inner.refuse_if_shutting_down()?;
         let url = validate::url(&request.url)?;
         validate::headers(&request)?;
+        if let Some(name) = &request.group {
+            let state = self.inner.lock();
+            let group = state
+                .groups
+                .get(name)
+                .ok_or_else(|| InvalidRequest::NoSuchGroup(name.clone()))?;
+            if !group.accepts_members() {
+                return Err(InvalidRequest::GroupClosed(name.clone()).into());
+            }
+        }
         let (target, upload) = match request.kind {
             Kind::Download => {
                 let default_folder = &self.inner.options.download_dir;
@@ -280,6 +374,152 @@ impl Engine {
         });
         self.inner.wake_scheduler.notify_one();
         Ok(snapshot)
+    }
+
+    /// Change when an operation may use the network; a waiting one is reconsidered
+    /// at once, and a running one stops if the new policy forbids it now.
+    pub async fn set_policy(&self, id: OperationId, policy: CostPolicy) -> Result<(), EngineError> {
+        self.change(id, |s| s.policy = policy).await
+    }
+
+    /// Change where a queued operation stands in the queue.
+    pub async fn set_priority(
+        &self,
+        id: OperationId,
+        priority: Priority,
+    ) -> Result<(), EngineError> {
+        self.change(id, |s| s.priority = priority).await
+    }
+
+    async fn change(
+        &self,
+        id: OperationId,
+        edit: impl FnOnce(&mut Snapshot),
+    ) -> Result<(), EngineError> {
+        self.inner.refuse_if_shutting_down()?;
+        let _transition = self.inner.transitions.lock().await;
+        // The stored record, not the live view: a running operation's progress
+        // is recorded by its checkpoints.
+        let mut snapshot = self
+            .inner
+            .lock()
+            .ops
+            .get(&id)
+            .map(|e| e.snapshot.clone())
+            .ok_or_else(|| EngineError::NotFound(id.to_string()))?;
+        edit(&mut snapshot);
+        self.inner.commit(snapshot).await?;
+        self.inner.wake_scheduler.notify_one();
+        Ok(())
+    }
+
+    /// Create a group that operations can then join with [`Request::group`].
+    pub async fn create_group(
+        &self,
+        name: &str,
+        behavior: Behavior,
+        action: Option<Action>,
+    ) -> Result<Group, EngineError> {
+        self.inner.refuse_if_shutting_down()?;
+        group::check_name(name).map_err(|reason| InvalidRequest::InvalidGroupName {
+            name: name.to_owned(),
+            reason,
+        })?;
+        if action.as_ref().is_some_and(|a| a.program.trim().is_empty()) {
+            return Err(InvalidRequest::EmptyAction.into());
+        }
+        let _transition = self.inner.transitions.lock().await;
+        if self.inner.lock().groups.contains_key(name) {
+            return Err(InvalidRequest::GroupExists(name.to_owned()).into());
+        }
+        let group = Group::new(name.to_owned(), behavior, action);
+        self.inner.commit_group(group.clone()).await?;
+        tracing::info!(group = %name, ?behavior, "group created");
+        Ok(group)
+    }
+
+    /// Enable a group: once all its operations have ended, its action runs.
+    pub async fn enable_group(&self, name: &str) -> Result<Group, EngineError> {
+        self.inner.refuse_if_shutting_down()?;
+        let _transition = self.inner.transitions.lock().await;
+        let mut group = self.group_named(name)?;
+        if !group.enabled {
+            group.enabled = true;
+            self.inner.commit_group(group).await?;
+            self.inner.check_group(name).await?;
+        }
+        self.group_named(name)
+    }
+
+    /// Every group, by name.
+    pub fn groups(&self) -> Vec<Group> {
+        self.inner.lock().groups.values().cloned().collect()
+    }
+
+    pub fn group(&self, name: &str) -> Option<Group> {
+        self.inner.lock().groups.get(name).cloned()
+    }
+
+    fn group_named(&self, name: &str) -> Result<Group, EngineError> {
+        self.group(name)
+            .ok_or_else(|| InvalidRequest::NoSuchGroup(name.to_owned()).into())
+    }
+
+    /// The operations of a group, in creation order.
+    pub fn members(&self, name: &str) -> Vec<Snapshot> {
+        self.list()
+            .into_iter()
+            .filter(|s| s.group.as_deref() == Some(name))
+            .collect()
+    }
+
+    /// A completion action due now (with the results it receives), and otherwise
+    /// when the next one is due.
+    pub fn due_action(&self) -> (Option<(Group, Results)>, Option<operation::Millis>) {
+        let now = operation::now_millis();
+        let mut next = None;
+        for group in self.groups() {
+            if let ActionState::Due { at } = group.action_state {
+                if at <= now {
+                    let results = Results::new(&group.name, &self.members(&group.name));
+                    return (Some((group, results)), None);
+                }
+                next = Some(next.map_or(at, |n: u64| n.min(at)));
+            }
+        }
+        (None, next)
+    }
+
+    /// Record that a group's action is starting: if the agent dies before it is
+    /// known to have ended, it runs again at the next start.
+    pub async fn action_started(&self, name: &str) -> Result<(), EngineError> {
+        let _transition = self.inner.transitions.lock().await;
+        let mut group = self.group_named(name)?;
+        group.action_state = ActionState::Running {
+            since: operation::now_millis(),
+        };
+        self.inner.commit_group(group).await?;
+        Ok(())
+    }
+
+    /// Record how a run of a group's action ended; `retry_at` makes a failed run
+    /// due again then, else a failure is final.
+    pub async fn action_finished(
+        &self,
+        name: &str,
+        run: ActionRun,
+        retry_at: Option<operation::Millis>,
+    ) -> Result<Group, EngineError> {
+        let _transition = self.inner.transitions.lock().await;
+        let mut group = self.group_named(name)?;
+        group.action_state = match (run.succeeded(), retry_at) {
+            (true, _) => ActionState::Succeeded,
+            (false, Some(at)) => ActionState::Due { at },
+            (false, None) => ActionState::Failed,
+        };
+        group.runs.push(run);
+        self.inner.commit_group(group.clone()).await?;
+        Ok(group)
     }
 
     /// Stop an operation, keeping its progress; it stays paused until resumed.
@@ -328,8 +568,11 @@ impl Engine {
         }
         let _transition = self.inner.transitions.lock().await;
         self.inner.store.delete(id).await?;
-        self.inner.lock().ops.remove(&id);
+        let removed = self.inner.lock().ops.remove(&id);
         self.inner.announce(Event::Removed { id });
+        if let Some(name) = removed.and_then(|e| e.snapshot.group) {
+            self.inner.check_group(&name).await?;
+        }
         Ok(())
     }
 
@@ -380,6 +623,7 @@ impl Engine {
         for task in tasks {
             let _ = task.await;
         }
+        scheduler::save_usage(&self.inner).await;
         // Hold the transition lock so no write is under way, then let the file go:
         // another engine (the next agent) may open it at once.
         let _transition = self.inner.transitions.lock().await;
@@ -465,10 +709,77 @@ impl Inner {
             entry.snapshot = snapshot.clone();
         }
         tracing::info!(id = %snapshot.id, status = %snapshot.status, "status changed");
+        let ended_in_group = snapshot
+            .group
+            .clone()
+            .filter(|_| snapshot.status.is_finished());
         self.announce(Event::StatusChanged {
             snapshot: Box::new(snapshot),
         });
+        if let Some(name) = ended_in_group {
+            self.check_group(&name).await?;
+        }
         Ok(())
+    }
+
+    /// Persist a group, then apply and announce it. Callers hold `transitions`.
+    async fn commit_group(&self, group: Group) -> Result<(), StoreError> {
+        self.store.put_group(&group).await?;
+        self.lock().groups.insert(group.name.clone(), group.clone());
+        self.announce(Event::GroupChanged {
+            group: Box::new(group),
+        });
+        Ok(())
+    }
+
+    /// Make a group's action due if the group is enabled and all its operations
+    /// have ended. Callers hold `transitions` (or nothing else runs yet).
+    async fn check_group(&self, name: &str) -> Result<(), StoreError> {
+        let due = {
+            let state = self.lock();
+            let Some(group) = state.groups.get(name) else {
+                return Ok(());
+            };
+            let members: Vec<&Snapshot> = state
+                .ops
+                .values()
+                .map(|e| &e.snapshot)
+                .filter(|s| s.group.as_deref() == Some(name))
+                .collect();
+            group.action_becomes_due(&members).then(|| group.clone())
+        };
+        if let Some(mut group) = due {
+            tracing::info!(group = %name, "every operation of the group has ended; its action is due");
+            group.action_state = ActionState::Due {
+                at: operation::now_millis(),
+            };
+            self.commit_group(group).await?;
+        }
+        Ok(())
+    }
+
+    /// Tell subscribers, the scheduler and the prober that the conditions changed.
+    fn network_changed(&self, state: NetworkState) {
+        self.announce(Event::NetworkChanged { state });
+        self.wake_scheduler.notify_one();
+        self.wake_prober.notify_one();
+    }
+
+    /// An operation waiting for the network can reach its server again: queue it,
+    /// with its retries untouched.
+    async fn network_is_back(&self, id: OperationId) {
+        let _transition = self.transitions.lock().await;
+        let snapshot = self.lock().ops.get(&id).map(|e| e.snapshot.clone());
+        let Some(mut snapshot) = snapshot.filter(|s| s.status == Status::PausedNoNetwork) else {
+            return;
+        };
+        tracing::info!(%id, "the network is back");
+        snapshot.status = Status::Idle;
+        snapshot.error = None;
+        if let Err(e) = self.commit(snapshot).await {
+            tracing::error!(%id, error = %e, "cannot record the return of the network");
+        }
+        self.wake_scheduler.notify_one();
     }
 
     /// Pause, cancel or restart an operation that is not running.
@@ -489,7 +800,7 @@ impl Inner {
             Stop::Pause => snapshot.status = Status::PausedByApplication,
             Stop::Cancel => self.cancel_in_place(&mut snapshot),
             Stop::Restart => self.reset_for_restart(&mut snapshot),
-            Stop::None | Stop::Shutdown => return Ok(()),
+            Stop::None | Stop::Shutdown | Stop::Wait(_) => return Ok(()),
         }
         self.commit(snapshot).await?;
         self.wake_scheduler.notify_one();

@@ -48,6 +48,30 @@ pub enum Request {
     Watch {
         ids: Vec<String>,
     },
+    /// Change when an operation may use the network.
+    SetPolicy {
+        id: String,
+        policy: engine::CostPolicy,
+    },
+    SetPriority {
+        id: String,
+        priority: engine::Priority,
+    },
+    CreateGroup {
+        name: String,
+        behavior: engine::Behavior,
+        #[serde(default)]
+        action: Option<engine::Action>,
+    },
+    EnableGroup {
+        name: String,
+    },
+    Groups,
+    ShowGroup {
+        name: String,
+    },
+    /// The network and power conditions the agent sees, and the metered traffic.
+    Status,
     /// Checkpoint everything and exit.
     Quit,
     /// Open the desktop window of the agent (or bring it forward).
@@ -81,6 +105,18 @@ pub enum Response {
     /// How many operations a `--all` request changed.
     Count {
         count: usize,
+    },
+    Group {
+        group: Box<engine::Group>,
+        /// Its operations, in creation order.
+        members: Vec<Snapshot>,
+    },
+    Groups {
+        groups: Vec<engine::Group>,
+    },
+    Status {
+        network: engine::NetworkState,
+        usage: engine::DataUsage,
     },
     Done,
     Event {

@@ -8,87 +8,11 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::time::Duration;
 
-use serde_json::Value;
+use support::program::{Ferry, text};
 use support::server::{Resource, TestServer};
 use support::*;
-use tokio::process::Command;
 
 const MIB: usize = 1024 * 1024;
-
-/// A data directory, a config file and helpers to run `ferry` against them. The
-/// agent it starts is killed when this is dropped.
-struct Ferry {
-    dir: tempfile::TempDir,
-}
-
-impl Ferry {
-    fn new() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let downloads = dir.path().join("downloads");
-        std::fs::create_dir(&downloads).unwrap();
-        std::fs::write(
-            dir.path().join("config.toml"),
-            format!(
-                "download_dir = {downloads:?}\n[retries]\nbase_delay = 0.05\nmax_delay = 0.2\n[timeouts]\nstall = 5\nresponse = 5\n"
-            ),
-        )
-        .unwrap();
-        Self { dir }
-    }
-
-    fn data_dir(&self) -> PathBuf {
-        self.dir.path().join("data")
-    }
-
-    fn downloads(&self) -> PathBuf {
-        self.dir.path().join("downloads")
-    }
-
-    fn command(&self, args: &[&str]) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_ferry"));
-        command
-            .args(args)
-            .env("FERRY_DATA_DIR", self.data_dir())
-            .env("FERRY_CONFIG", self.dir.path().join("config.toml"))
-            .env("HOME", self.dir.path())
-            .env_remove("RUST_LOG")
-            .kill_on_drop(true);
-        command
-    }
-
-    async fn run(&self, args: &[&str]) -> Output {
-        within(60, self.command(args).output()).await.unwrap()
-    }
-
-    async fn json(&self, args: &[&str]) -> Value {
-        let out = self.run(args).await;
-        assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
-        serde_json::from_slice(&out.stdout)
-            .unwrap_or_else(|e| panic!("{args:?} printed no JSON ({e}): {}", text(&out.stdout)))
-    }
-
-    fn agent_pid(&self) -> Option<i32> {
-        std::fs::read_to_string(self.data_dir().join("agent.lock"))
-            .ok()?
-            .trim()
-            .parse()
-            .ok()
-    }
-}
-
-impl Drop for Ferry {
-    fn drop(&mut self) {
-        if let Some(pid) = self.agent_pid() {
-            let _ = std::process::Command::new("kill")
-                .args(["-9", &pid.to_string()])
-                .status();
-        }
-    }
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
 
 fn code(out: &Output) -> i32 {
     out.status.code().unwrap_or(-1)

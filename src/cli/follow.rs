@@ -61,7 +61,10 @@ pub async fn follow_one(endpoint: &Endpoint, created: &Snapshot) -> Exit {
                     eprintln!("ferry: the operation was removed");
                     return Exit::Failed;
                 }
-                Event::Added { .. } | Event::Resync => {}
+                Event::Added { .. }
+                | Event::GroupChanged { .. }
+                | Event::NetworkChanged { .. }
+                | Event::Resync => {}
             },
             Ok(Some(other)) => return report(&other),
             Ok(None) | Err(_) => {

@@ -3,7 +3,10 @@
 
 use std::fmt::Write as _;
 
-use crate::engine::{Snapshot, Status, UploadMode, operation};
+use crate::engine::{
+    ActionState, Behavior, DataLimit, DataUsage, Group, NetworkState, Snapshot, Status, UploadMode,
+    operation,
+};
 
 /// `0 B`, `512 B`, `1.5 KiB`, `64.0 MiB`…
 pub fn size(bytes: u64) -> String {
@@ -149,6 +152,12 @@ pub fn details(s: &Snapshot) -> String {
         line("speed", format!("{}{eta}", speed(s.speed)));
     }
     line("policy", s.policy.as_kebab().to_owned());
+    if let Some(group) = &s.group {
+        line("group", group.clone());
+    }
+    if s.priority != crate::engine::Priority::Normal {
+        line("priority", s.priority.as_kebab().to_owned());
+    }
     if s.attempts > 0 {
         line("retries", s.attempts.to_string());
     }
@@ -173,6 +182,121 @@ pub fn details(s: &Snapshot) -> String {
             }
         }
     }
+    out
+}
+
+/// The network as the agent sees it, for `ferry status`.
+pub fn network(state: &NetworkState, usage: &DataUsage) -> String {
+    let c = &state.conditions;
+    let mut out = String::new();
+    let yes_no = |b: bool| if b { "yes" } else { "no" };
+    let _ = writeln!(
+        out,
+        "{:<13}{}",
+        "network",
+        if c.online { "online" } else { "offline" }
+    );
+    let _ = writeln!(out, "{:<13}{}", "metered", yes_no(c.metered));
+    let _ = writeln!(out, "{:<13}{}", "roaming", yes_no(c.roaming));
+    let _ = writeln!(out, "{:<13}{}", "power saver", yes_no(c.power_saver));
+    let month = format!("{}-{:02}", usage.month / 100, usage.month % 100);
+    let used = match usage.budget {
+        Some(budget) => format!(
+            "{} of {} this month ({month}){}",
+            size(usage.bytes),
+            size(budget),
+            match state.data_limit {
+                DataLimit::Under => "",
+                DataLimit::Approaching => ": approaching the limit",
+                DataLimit::Over => ": over the limit",
+            }
+        ),
+        None => format!("{} this month ({month}), no budget set", size(usage.bytes)),
+    };
+    let _ = writeln!(out, "{:<13}{used}", "metered use");
+    out
+}
+
+/// `ferry group list`.
+pub fn groups(groups: &[Group]) -> String {
+    if groups.is_empty() {
+        return "No groups. Create one with: ferry group create NAME\n".to_owned();
+    }
+    let mut out = format!(
+        "{:<24}  {:<10}  {:<8}  {}\n",
+        "NAME", "BEHAVIOR", "ENABLED", "ACTION"
+    );
+    for g in groups {
+        let _ = writeln!(
+            out,
+            "{:<24}  {:<10}  {:<8}  {}",
+            g.name,
+            behavior(g.behavior),
+            if g.enabled { "yes" } else { "no" },
+            action_state(g)
+        );
+    }
+    out
+}
+
+fn behavior(behavior: Behavior) -> &'static str {
+    match behavior {
+        Behavior::Parallel => "parallel",
+        Behavior::Serialized => "serialized",
+    }
+}
+
+fn action_state(g: &Group) -> String {
+    if g.action.is_none() {
+        return "-".to_owned();
+    }
+    match g.action_state {
+        ActionState::Waiting if g.enabled => "waiting for its transfers".to_owned(),
+        ActionState::Waiting => "waiting to be enabled".to_owned(),
+        ActionState::Due { at } if at > operation::now_millis() && !g.runs.is_empty() => format!(
+            "failed, retrying in {}",
+            duration(at.saturating_sub(operation::now_millis()).div_ceil(1000))
+        ),
+        ActionState::Due { .. } => "due".to_owned(),
+        ActionState::Running { .. } => "running".to_owned(),
+        ActionState::Succeeded => "succeeded".to_owned(),
+        ActionState::Failed => format!("failed after {} run(s)", g.runs.len()),
+    }
+}
+
+/// `ferry group show`.
+pub fn group(g: &Group, members: &[Snapshot]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{:<13}{}", "group", g.name);
+    let _ = writeln!(out, "{:<13}{}", "behavior", behavior(g.behavior));
+    let _ = writeln!(
+        out,
+        "{:<13}{}",
+        "enabled",
+        if g.enabled { "yes" } else { "no" }
+    );
+    if let Some(action) = &g.action {
+        let mut command = action.program.clone();
+        for arg in &action.args {
+            command.push(' ');
+            command.push_str(arg);
+        }
+        let _ = writeln!(out, "{:<13}{command}", "action");
+        let _ = writeln!(out, "{:<13}{}", "state", action_state(g));
+    }
+    for (n, run) in g.runs.iter().enumerate() {
+        let ended = match (run.exit_code, &run.failure) {
+            (Some(code), _) => format!("exit {code}"),
+            (None, Some(failure)) => failure.clone(),
+            (None, None) => "ended".to_owned(),
+        };
+        let _ = writeln!(out, "{:<13}{ended}", format!("run {}", n + 1));
+        for text in run.output.lines() {
+            let _ = writeln!(out, "{:<13}{text}", "");
+        }
+    }
+    out.push('\n');
+    out.push_str(&table(members));
     out
 }
 

@@ -304,6 +304,18 @@ pub enum InvalidRequest {
     OneSourceOnly,
     #[error("invalid form field name {0:?}")]
     InvalidFieldName(String),
+    #[error("no group named {0:?}; create it first (ferry group create)")]
+    NoSuchGroup(String),
+    #[error(
+        "the group {0:?} is enabled and its action is on its way; operations join a group before it is enabled"
+    )]
+    GroupClosed(String),
+    #[error("invalid group name {name:?}: {reason}")]
+    InvalidGroupName { name: String, reason: String },
+    #[error("a group named {0:?} already exists")]
+    GroupExists(String),
+    #[error("the completion action needs a program to run")]
+    EmptyAction,
 }
 
 /// Why an engine call failed.

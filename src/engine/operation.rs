@@ -147,6 +147,28 @@ impl CostPolicy {
     }
 }
 
+/// Which queued operation starts first when a slot frees up (then creation order).
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+pub enum Priority {
+    Low,
+    #[default]
+    Normal,
+    High,
+}
+
+impl Priority {
+    /// The spelling of the command line (`high`, `normal`, `low`).
+    pub fn as_kebab(&self) -> &'static str {
+        match self {
+            Self::Low => "low",
+            Self::Normal => "normal",
+            Self::High => "high",
+        }
+    }
+}
+
 /// One custom request header, sent on every request of the operation.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Header {
@@ -169,6 +191,8 @@ pub struct Request {
     pub policy: CostPolicy,
     #[serde(default)]
     pub group: Option<String>,
+    #[serde(default)]
+    pub priority: Priority,
     /// Replace an existing file at the destination instead of choosing a free name.
     #[serde(default)]
     pub overwrite: bool,
@@ -186,6 +210,7 @@ impl Request {
             headers: Vec::new(),
             policy: CostPolicy::Default,
             group: None,
+            priority: Priority::Normal,
             overwrite: false,
             upload: None,
         }
@@ -200,6 +225,7 @@ impl Request {
             headers: Vec::new(),
             policy: CostPolicy::Default,
             group: None,
+            priority: Priority::Normal,
             overwrite: false,
             upload: Some(UploadSpec {
                 sources,
@@ -233,6 +259,16 @@ impl Request {
 
     pub fn policy(mut self, policy: CostPolicy) -> Self {
         self.policy = policy;
+        self
+    }
+
+    pub fn group(mut self, group: impl Into<String>) -> Self {
+        self.group = Some(group.into());
+        self
+    }
+
+    pub fn priority(mut self, priority: Priority) -> Self {
+        self.priority = priority;
         self
     }
 
@@ -413,6 +449,8 @@ pub struct Snapshot {
     pub headers: Vec<Header>,
     pub policy: CostPolicy,
     pub group: Option<String>,
+    #[serde(default)]
+    pub priority: Priority,
     pub overwrite: bool,
     pub validators: Validators,
     /// Automatic retries used since the last success or manual resume.
@@ -452,6 +490,7 @@ impl Snapshot {
             headers: request.headers.clone(),
             policy: request.policy,
             group: request.group.clone(),
+            priority: request.priority,
             overwrite: request.overwrite,
             validators: Validators::default(),
             attempts: 0,
@@ -540,6 +579,14 @@ pub enum Event {
     Removed {
         id: OperationId,
     },
+    /// A group was created or changed (enabled, its action ran…).
+    GroupChanged {
+        group: Box<super::group::Group>,
+    },
+    /// The network or power conditions changed.
+    NetworkChanged {
+        state: super::policy::NetworkState,
+    },
     /// The subscriber fell behind and missed events: read `list()` again.
     Resync,
 }
@@ -549,7 +596,7 @@ impl Event {
         match self {
             Self::Added { snapshot } | Self::StatusChanged { snapshot } => Some(snapshot.id),
             Self::Progress { id, .. } | Self::Removed { id } => Some(*id),
-            Self::Resync => None,
+            Self::GroupChanged { .. } | Self::NetworkChanged { .. } | Self::Resync => None,
         }
     }
 }

@@ -80,7 +80,15 @@ pub struct Options {
     pub allow_https_downgrade: bool,
     /// PEM files of certificate authorities trusted besides the system's.
     pub extra_root_certificates: Vec<PathBuf>,
+    /// Bytes a month that may be moved on metered networks (`None`: no budget).
+    pub data_budget: Option<u64>,
+    /// How soon an operation that lost its network first checks whether it is back;
+    /// the wait doubles after every failed check, up to [`MAX_PROBE_INTERVAL`].
+    pub probe_interval: Duration,
 }
+
+/// The longest wait between two checks for a lost network.
+pub const MAX_PROBE_INTERVAL: Duration = Duration::from_secs(30);
 
 impl Options {
     pub fn new(data_dir: PathBuf) -> Self {
@@ -95,6 +103,8 @@ impl Options {
             max_redirects: 10,
             allow_https_downgrade: false,
             extra_root_certificates: Vec::new(),
+            data_budget: None,
+            probe_interval: Duration::from_secs(1),
         }
     }
 

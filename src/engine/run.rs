@@ -24,12 +24,15 @@ pub enum Stop {
     Restart,
     /// Checkpoint and stop; the agent is quitting and the next start resumes it.
     Shutdown,
+    /// Checkpoint and stop; the network or power conditions forbid running now, and
+    /// the operation waits in this paused status until they allow it again.
+    Wait(operation::Status),
 }
 
 impl Stop {
     /// Whether the transfer must record its progress before it stops.
     pub fn keeps_progress(self) -> bool {
-        matches!(self, Self::Pause | Self::Shutdown)
+        matches!(self, Self::Pause | Self::Shutdown | Self::Wait(_))
     }
 }
 

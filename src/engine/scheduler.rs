@@ -1,24 +1,34 @@
-//! Who runs: queued operations start in creation order while fewer than
-//! `max_running` run; a run's end is turned into the next status (completed, paused,
-//! canceled, queued for a retry after a backoff, or failed); a ticker publishes
-//! progress.
+//! Who runs: queued operations start by priority, then creation order, while fewer
+//! than `max_running` run, one at a time within a serialized group, and only where
+//! the network and power conditions allow (operations that may not run wait in a
+//! paused status that says why, and come back by themselves). A run's end is turned
+//! into the next status (completed, paused, canceled, queued for a retry after a
+//! backoff, waiting for the network, or failed); a ticker publishes progress and
+//! counts metered traffic.
 
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 
-use super::error::{ErrorInfo, TransferError};
-use super::operation::{self, Event, Millis, Snapshot, Status};
+use super::error::{ErrorInfo, ErrorStatus, TransferError};
+use super::group::Behavior;
+use super::operation::{self, Event, Millis, OperationId, Snapshot, Status};
+use super::options::MAX_PROBE_INTERVAL;
+use super::policy::{self, Gate, NetworkState};
+use super::probe::{self, Reach};
 use super::progress::{Live, Sampler};
 use super::run::{RunContext, RunEnd, Stop};
 use super::{Inner, RunHandle, State, http};
 
-/// Start the scheduler and the progress ticker; both end at shutdown.
+/// Start the scheduler, the progress ticker and the network prober; all end at
+/// shutdown.
 pub(super) fn spawn(inner: &Arc<Inner>) -> Vec<tokio::task::JoinHandle<()>> {
     vec![
         tokio::spawn(schedule_loop(Arc::clone(inner))),
         tokio::spawn(tick_loop(Arc::clone(inner))),
+        tokio::spawn(probe_loop(Arc::clone(inner))),
     ]
 }
 
@@ -43,15 +53,18 @@ async fn schedule_loop(inner: Arc<Inner>) {
     }
 }
 
-/// Start what may start; returns when the earliest waiting retry is due.
+/// Apply the network conditions, then start what may start; returns when the
+/// earliest waiting retry is due.
 async fn start_eligible(inner: &Arc<Inner>) -> Option<Millis> {
     let _transition = inner.transitions.lock().await;
+    enforce_conditions(inner).await;
     loop {
         if *inner.shutting_down.borrow() {
             return None;
         }
         let max_running = inner.max_running.load(std::sync::atomic::Ordering::Relaxed);
-        let (candidate, next_retry) = pick(&inner.lock(), max_running);
+        let network = inner.network.state();
+        let (candidate, next_retry) = pick(&inner.lock(), max_running, &network);
         let Some(snapshot) = candidate else {
             return next_retry;
         };
@@ -59,13 +72,71 @@ async fn start_eligible(inner: &Arc<Inner>) -> Option<Millis> {
     }
 }
 
-/// The first queued operation (by creation order) whose retry time has come, if a
-/// slot is free; and the time of the earliest retry not yet due.
-fn pick(state: &State, max_running: usize) -> (Option<Snapshot>, Option<Millis>) {
+/// Move every unfinished operation to where the conditions put it: running ones
+/// that may not run are told to stop, queued ones wait with the reason, and those
+/// waiting for conditions that have cleared are queued again. Operations waiting
+/// for a lost network come back through the prober, not here: only a server that
+/// answers says the network is back. Callers hold `transitions`.
+async fn enforce_conditions(inner: &Inner) {
+    if *inner.shutting_down.borrow() {
+        return;
+    }
+    let network = inner.network.state();
+    let moves: Vec<Snapshot> = {
+        let state = inner.lock();
+        let mut moves = Vec::new();
+        for entry in state.ops.values() {
+            let snapshot = &entry.snapshot;
+            let gate = policy::decide(snapshot.policy, &network);
+            if let Some(run) = &entry.run {
+                if let Gate::Wait(status) = gate
+                    && *run.stop.borrow() == Stop::None
+                {
+                    run.stop.send_replace(Stop::Wait(status));
+                }
+                continue;
+            }
+            let next = match (snapshot.status, gate) {
+                (Status::Idle, Gate::Wait(status)) => status,
+                (Status::PausedCostedNetwork | Status::PausedSystemPolicy, Gate::Wait(status)) => {
+                    status
+                }
+                (Status::PausedCostedNetwork | Status::PausedSystemPolicy, Gate::Run) => {
+                    Status::Idle
+                }
+                _ => continue,
+            };
+            if next != snapshot.status {
+                let mut moved = snapshot.clone();
+                moved.status = next;
+                moves.push(moved);
+            }
+        }
+        moves
+    };
+    for snapshot in moves {
+        let (id, status) = (snapshot.id, snapshot.status);
+        tracing::info!(%id, %status, "network or power conditions changed");
+        if let Err(e) = inner.commit(snapshot).await {
+            tracing::error!(%id, error = %e, "cannot record a wait for the network");
+        }
+    }
+}
+
+/// The queued operation to start next, if a slot is free: highest priority first,
+/// then creation order, skipping operations the conditions forbid, retries not yet
+/// due, and serialized groups that are busy or whose earlier operation is still
+/// queued. Also the time of the earliest retry not yet due.
+fn pick(
+    state: &State,
+    max_running: usize,
+    network: &NetworkState,
+) -> (Option<Snapshot>, Option<Millis>) {
     let running = state.ops.values().filter(|e| e.run.is_some()).count();
     if running >= max_running.max(1) {
         return (None, None);
     }
+    let serialized_heads = serialized_heads(state);
     let now = operation::now_millis();
     let mut next_retry: Option<Millis> = None;
     let mut best: Option<&Snapshot> = None;
@@ -74,16 +145,61 @@ fn pick(state: &State, max_running: usize) -> (Option<Snapshot>, Option<Millis>)
         if s.status != Status::Idle || entry.run.is_some() {
             continue;
         }
+        if policy::decide(s.policy, network) != Gate::Run {
+            continue;
+        }
+        if let Some(group) = &s.group
+            && let Some(head) = serialized_heads.get(group.as_str())
+            && *head != Some(s.id)
+        {
+            continue;
+        }
         match s.retry_at {
             Some(at) if at > now => next_retry = Some(next_retry.map_or(at, |n| n.min(at))),
             _ => {
-                if best.is_none_or(|b| s.seq < b.seq) {
+                let first = |b: &Snapshot| (std::cmp::Reverse(b.priority), b.seq);
+                if best.is_none_or(|b| first(s) < first(b)) {
                     best = Some(s);
                 }
             }
         }
     }
     (best.cloned(), next_retry)
+}
+
+/// For each serialized group, the one operation that may start: the earliest one
+/// still queued, unless one of the group is already running (then none).
+fn serialized_heads(state: &State) -> HashMap<&str, Option<OperationId>> {
+    let serialized: HashSet<&str> = state
+        .groups
+        .values()
+        .filter(|g| g.behavior == Behavior::Serialized)
+        .map(|g| g.name.as_str())
+        .collect();
+    let mut heads: HashMap<&str, Option<&Snapshot>> = HashMap::new();
+    let mut busy: HashSet<&str> = HashSet::new();
+    for entry in state.ops.values() {
+        let s = &entry.snapshot;
+        let Some(group) = s.group.as_deref().filter(|g| serialized.contains(g)) else {
+            continue;
+        };
+        if entry.run.is_some() || s.status == Status::Running {
+            busy.insert(group);
+        }
+        if s.status == Status::Idle {
+            let head = heads.entry(group).or_default();
+            if head.is_none_or(|h| s.seq < h.seq) {
+                *head = Some(s);
+            }
+        }
+    }
+    serialized
+        .into_iter()
+        .map(|group| {
+            let head = heads.get(group).copied().flatten().map(|s| s.id);
+            (group, if busy.contains(group) { None } else { head })
+        })
+        .collect()
 }
 
 async fn start(inner: &Arc<Inner>, mut snapshot: Snapshot) {
@@ -124,9 +240,19 @@ async fn drive(
     done: watch::Sender<bool>,
 ) {
     let id = snapshot.id;
+    let url = snapshot.url.clone();
     let end = http::run(&mut context, snapshot).await;
     let stop = context.stop_requested();
     drop(context);
+    // A failure that looks like the network may be the network: ask before
+    // spending a retry on it.
+    let network_lost = match &end {
+        RunEnd::Failed(error) if stop == Stop::None && may_be_network(error.status) => {
+            probe::reach(&url, inner.options.timeouts.connect.min(PROBE_TIMEOUT)).await
+                == Reach::NoNetwork
+        }
+        _ => false,
+    };
     {
         let _transition = inner.transitions.lock().await;
         let current = inner.lock().ops.get_mut(&id).map(|entry| {
@@ -134,7 +260,7 @@ async fn drive(
             entry.snapshot.clone()
         });
         if let Some(current) = current
-            && let Err(e) = finish(&inner, current, end, stop).await
+            && let Err(e) = finish(&inner, current, end, stop, network_lost).await
         {
             tracing::error!(%id, error = %e, "cannot record the end of a run");
         }
@@ -143,17 +269,39 @@ async fn drive(
     inner.wake_scheduler.notify_one();
 }
 
+/// How long a check for the network may take.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Failures a lost network produces (and other things too, which the probe tells apart).
+fn may_be_network(status: ErrorStatus) -> bool {
+    matches!(
+        status,
+        ErrorStatus::Timeout
+            | ErrorStatus::CannotConnect
+            | ErrorStatus::HostNameNotResolved
+            | ErrorStatus::ConnectionReset
+    )
+}
+
 async fn finish(
     inner: &Inner,
     mut snapshot: Snapshot,
     end: RunEnd,
     stop: Stop,
+    network_lost: bool,
 ) -> Result<(), super::StoreError> {
     match (end, stop) {
         (RunEnd::Completed { bytes }, _) => return complete(inner, snapshot, bytes).await,
         (_, Stop::Shutdown) => {
             // Stays `Running` in the store: the next start resumes it.
             return Ok(());
+        }
+        (_, Stop::Wait(status)) => snapshot.status = status,
+        (RunEnd::Failed(error), Stop::None) if network_lost => {
+            tracing::warn!(id = %snapshot.id, error = %error.message, "the network is gone; waiting for it");
+            snapshot.error = Some(ErrorInfo::from(&error));
+            snapshot.status = Status::PausedNoNetwork;
+            snapshot.retry_at = None;
         }
         (_, Stop::Pause) => snapshot.status = Status::PausedByApplication,
         (_, Stop::Cancel) => inner.cancel_in_place(&mut snapshot),
@@ -234,10 +382,14 @@ async fn complete(
             if let Some(entry) = inner.lock().ops.get_mut(&snapshot.id) {
                 entry.snapshot = snapshot.clone();
             }
+            let group = snapshot.group.clone();
             inner.announce(Event::StatusChanged {
                 snapshot: Box::new(snapshot),
             });
-            Ok(())
+            match group {
+                Some(name) => inner.check_group(&name).await,
+                None => Ok(()),
+            }
         }
         Err(e) => {
             let error = TransferError::io("moving the finished download to its name", &e);
@@ -257,9 +409,12 @@ fn rename_durably(from: &std::path::Path, to: &std::path::Path) -> std::io::Resu
     Ok(())
 }
 
-/// Publish progress of running operations a few times a second.
+/// Publish progress of running operations a few times a second, and count the
+/// bytes they move while the network is metered.
 async fn tick_loop(inner: Arc<Inner>) {
     let mut sampler = Sampler::default();
+    let mut counted: HashMap<OperationId, u64> = HashMap::new();
+    let mut last_saved = Instant::now();
     let mut interval = tokio::time::interval(inner.options.progress_interval);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut shutdown = inner.shutting_down.subscribe();
@@ -269,6 +424,14 @@ async fn tick_loop(inner: Arc<Inner>) {
             _ = shutdown.changed() => return,
         }
         let now = Instant::now();
+        let moved = count_moved(&inner, &mut counted);
+        if let Some(state) = inner.network.count(moved, operation::now_millis()) {
+            inner.network_changed(state);
+        }
+        if now.duration_since(last_saved) >= USAGE_SAVE_INTERVAL {
+            last_saved = now;
+            save_usage(&inner).await;
+        }
         let events: Vec<Event> = {
             let state = inner.lock();
             sampler.retain(|id| state.ops.get(id).is_some_and(|e| e.run.is_some()));
@@ -291,6 +454,105 @@ async fn tick_loop(inner: Arc<Inner>) {
         };
         for event in events {
             inner.announce(event);
+        }
+    }
+}
+
+/// How often the month's metered traffic is written to the store.
+const USAGE_SAVE_INTERVAL: Duration = Duration::from_secs(5);
+
+/// Bytes moved by running operations since the last call.
+fn count_moved(inner: &Inner, counted: &mut HashMap<OperationId, u64>) -> u64 {
+    let state = inner.lock();
+    counted.retain(|id, _| state.ops.get(id).is_some_and(|e| e.run.is_some()));
+    let mut moved = 0;
+    for (id, entry) in &state.ops {
+        let Some(run) = &entry.run else { continue };
+        let now = run.live.bytes();
+        // First seen: count from where the run started.
+        let before = counted.insert(*id, now).unwrap_or(entry.snapshot.bytes);
+        // A restart from zero moves the count back: nothing to add.
+        moved += now.saturating_sub(before);
+    }
+    moved
+}
+
+/// Write the month's metered traffic if it changed.
+pub(super) async fn save_usage(inner: &Inner) {
+    if let Some((month, bytes)) = inner.network.unsaved()
+        && let Err(e) = inner.store.put_metered(month, bytes).await
+    {
+        tracing::warn!(error = %e, "cannot record the metered traffic");
+    }
+}
+
+/// Check, with a growing delay, whether operations waiting for a lost network can
+/// reach their servers again; queue those that can. Nothing is checked while the
+/// system says it is offline; everything is checked at once when it comes back.
+async fn probe_loop(inner: Arc<Inner>) {
+    let mut shutdown = inner.shutting_down.subscribe();
+    let mut network = inner.network.subscribe();
+    // When each waiting operation is checked next, and the delay after that.
+    let mut schedule: HashMap<OperationId, (Instant, Duration)> = HashMap::new();
+    let mut checks = tokio::task::JoinSet::new();
+    loop {
+        let online = network.borrow_and_update().conditions.online;
+        let waiting: Vec<(OperationId, String)> = inner
+            .lock()
+            .ops
+            .values()
+            .filter(|e| e.snapshot.status == Status::PausedNoNetwork && e.run.is_none())
+            .map(|e| (e.snapshot.id, e.snapshot.url.clone()))
+            .collect();
+        schedule.retain(|id, _| waiting.iter().any(|(w, _)| w == id));
+        let now = Instant::now();
+        let mut next_wake: Option<Instant> = None;
+        if online {
+            for (id, url) in waiting {
+                let (due, delay) = *schedule
+                    .entry(id)
+                    .or_insert((now, inner.options.probe_interval));
+                if due > now {
+                    next_wake = Some(next_wake.map_or(due, |w| w.min(due)));
+                    continue;
+                }
+                let next_delay = (delay * 2).min(MAX_PROBE_INTERVAL);
+                // Marked far ahead while the check runs; its result sets the real time.
+                schedule.insert(id, (now + Duration::from_secs(3600), delay));
+                checks.spawn(async move {
+                    let reach = probe::reach(&url, PROBE_TIMEOUT).await;
+                    (id, reach, delay, next_delay)
+                });
+            }
+        }
+        let sleep = async {
+            match next_wake {
+                Some(at) => tokio::time::sleep_until(at.into()).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            () = sleep => {}
+            () = inner.wake_prober.notified() => {}
+            changed = network.changed() => {
+                if changed.is_err() {
+                    return;
+                }
+                if network.borrow().conditions.online && !online {
+                    // Back online: check everything now.
+                    schedule.clear();
+                }
+            }
+            Some(Ok((id, reach, delay, next_delay))) = checks.join_next() => {
+                if reach != Reach::NoNetwork {
+                    schedule.remove(&id);
+                    inner.network_is_back(id).await;
+                } else {
+                    tracing::debug!(%id, ?reach, retry_in_ms = delay.as_millis() as u64, "the network is still gone");
+                    schedule.insert(id, (Instant::now() + delay, next_delay));
+                }
+            }
+            _ = shutdown.changed() => return,
         }
     }
 }

@@ -11,10 +11,16 @@ use std::sync::Arc;
 
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 
+use super::group::Group;
 use super::operation::{OperationId, Snapshot, now_millis};
 
 const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 const OPERATIONS: TableDefinition<u128, &[u8]> = TableDefinition::new("operations");
+/// Groups by name, JSON like operations.
+const GROUPS: TableDefinition<&str, &[u8]> = TableDefinition::new("groups");
+/// Bytes moved on metered networks this month: the month as `yyyymm`, then the count.
+const METERED_MONTH_KEY: &str = "metered_month";
+const METERED_BYTES_KEY: &str = "metered_bytes";
 const SCHEMA_KEY: &str = "schema_version";
 
 /// The layout this build writes. Raise it with a migration in [`Store::open`].
@@ -96,6 +102,9 @@ impl std::fmt::Debug for Store {
 pub struct Opened {
     pub store: Store,
     pub records: Vec<Snapshot>,
+    pub groups: Vec<Group>,
+    /// The metered traffic counted so far: (`yyyymm`, bytes).
+    pub metered: Option<(u64, u64)>,
     pub notices: Vec<StoreNotice>,
 }
 
@@ -109,10 +118,12 @@ impl Store {
     /// Open or create the database at `path` and read every record. Blocking.
     pub fn open(path: &Path) -> Result<Opened, StoreError> {
         match Self::try_open(path) {
-            Ok((store, records, skipped)) => Ok(Opened {
+            Ok((store, read)) => Ok(Opened {
                 store,
-                records,
-                notices: skipped_notice(skipped),
+                records: read.records,
+                groups: read.groups,
+                metered: read.metered,
+                notices: skipped_notice(read.skipped),
             }),
             Err(OpenFailure::Fatal(error)) => Err(error),
             Err(OpenFailure::Damaged(reason)) => {
@@ -123,40 +134,40 @@ impl Store {
                     %reason,
                     "database damaged; moved aside, starting with an empty one"
                 );
-                let (store, records, skipped) =
-                    Self::try_open(path).map_err(|failure| match failure {
-                        OpenFailure::Fatal(error) => error,
-                        OpenFailure::Damaged(reason) => StoreError::Open {
-                            path: path.to_owned(),
-                            source: redb::Error::Corrupted(reason),
-                        },
-                    })?;
+                let (store, read) = Self::try_open(path).map_err(|failure| match failure {
+                    OpenFailure::Fatal(error) => error,
+                    OpenFailure::Damaged(reason) => StoreError::Open {
+                        path: path.to_owned(),
+                        source: redb::Error::Corrupted(reason),
+                    },
+                })?;
                 let mut notices = vec![StoreNotice::MovedAside { moved_to, reason }];
-                notices.extend(skipped_notice(skipped));
+                notices.extend(skipped_notice(read.skipped));
                 Ok(Opened {
                     store,
-                    records,
+                    records: read.records,
+                    groups: read.groups,
+                    metered: read.metered,
                     notices,
                 })
             }
         }
     }
 
-    fn try_open(path: &Path) -> Result<(Store, Vec<Snapshot>, usize), OpenFailure> {
+    fn try_open(path: &Path) -> Result<(Store, Contents), OpenFailure> {
         // redb checks some invariants with debug assertions; a damaged file must not
         // bring the agent down, whatever the build.
         let opened = std::panic::catch_unwind(AssertUnwindSafe(|| {
             let db = Database::create(path).map_err(|e| classify(path, e.into()))?;
-            let (records, skipped) = init_and_read(path, &db)?;
-            Ok((db, records, skipped))
+            let contents = init_and_read(path, &db)?;
+            Ok((db, contents))
         }));
         match opened {
-            Ok(Ok((db, records, skipped))) => Ok((
+            Ok(Ok((db, contents))) => Ok((
                 Store {
                     db: Arc::new(std::sync::Mutex::new(Some(Arc::new(db)))),
                 },
-                records,
-                skipped,
+                contents,
             )),
             Ok(Err(failure)) => Err(failure),
             Err(_) => Err(OpenFailure::Damaged(
@@ -172,6 +183,34 @@ impl Store {
         self.write(move |db| {
             let txn = db.begin_write()?;
             txn.open_table(OPERATIONS)?.insert(key, bytes.as_slice())?;
+            txn.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    pub async fn put_group(&self, group: &Group) -> Result<(), StoreError> {
+        let name = group.name.clone();
+        let bytes = serde_json::to_vec(group).map_err(StoreError::Encode)?;
+        self.write(move |db| {
+            let txn = db.begin_write()?;
+            txn.open_table(GROUPS)?
+                .insert(name.as_str(), bytes.as_slice())?;
+            txn.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Record the month's metered traffic (`yyyymm`, bytes).
+    pub async fn put_metered(&self, month: u64, bytes: u64) -> Result<(), StoreError> {
+        self.write(move |db| {
+            let txn = db.begin_write()?;
+            {
+                let mut meta = txn.open_table(META)?;
+                meta.insert(METERED_MONTH_KEY, month)?;
+                meta.insert(METERED_BYTES_KEY, bytes)?;
+            }
             txn.commit()?;
             Ok(())
         })
@@ -237,8 +276,17 @@ fn skipped_notice(skipped: usize) -> Vec<StoreNotice> {
     }
 }
 
-/// Record the schema version (or check it) and decode every operation.
-fn init_and_read(path: &Path, db: &Database) -> Result<(Vec<Snapshot>, usize), OpenFailure> {
+/// Everything read at opening.
+struct Contents {
+    records: Vec<Snapshot>,
+    groups: Vec<Group>,
+    metered: Option<(u64, u64)>,
+    /// Records that could not be decoded.
+    skipped: usize,
+}
+
+/// Record the schema version (or check it) and decode every operation and group.
+fn init_and_read(path: &Path, db: &Database) -> Result<Contents, OpenFailure> {
     let fail = |e: redb::Error| classify(path, e);
     let txn = db.begin_write().map_err(|e| fail(e.into()))?;
     {
@@ -264,6 +312,7 @@ fn init_and_read(path: &Path, db: &Database) -> Result<(Vec<Snapshot>, usize), O
             }
         }
         txn.open_table(OPERATIONS).map_err(|e| fail(e.into()))?;
+        txn.open_table(GROUPS).map_err(|e| fail(e.into()))?;
     }
     txn.commit().map_err(|e| fail(e.into()))?;
 
@@ -282,7 +331,34 @@ fn init_and_read(path: &Path, db: &Database) -> Result<(Vec<Snapshot>, usize), O
         }
     }
     records.sort_by_key(|r| r.seq);
-    Ok((records, skipped))
+
+    let table = read.open_table(GROUPS).map_err(|e| fail(e.into()))?;
+    let mut groups = Vec::new();
+    for entry in table.iter().map_err(|e| fail(e.into()))? {
+        let (key, value) = entry.map_err(|e| fail(e.into()))?;
+        match serde_json::from_slice::<Group>(value.value()) {
+            Ok(group) if group.name == key.value() => groups.push(group),
+            Ok(_) | Err(_) => {
+                tracing::warn!(group = key.value(), "skipping an unreadable group record");
+                skipped += 1;
+            }
+        }
+    }
+
+    let meta = read.open_table(META).map_err(|e| fail(e.into()))?;
+    let get = |key: &str| -> Result<Option<u64>, OpenFailure> {
+        Ok(meta
+            .get(key)
+            .map_err(|e| fail(e.into()))?
+            .map(|v| v.value()))
+    };
+    let metered = get(METERED_MONTH_KEY)?.zip(get(METERED_BYTES_KEY)?);
+    Ok(Contents {
+        records,
+        groups,
+        metered,
+        skipped,
+    })
 }
 
 /// Damage means "move it aside"; anything else (permissions, a full disk, a lock)

@@ -130,6 +130,8 @@ impl Transfers {
                     self.reindex();
                 }
             }
+            // Not about rows: the app keeps the network state and the groups.
+            Event::GroupChanged { .. } | Event::NetworkChanged { .. } => {}
             Event::Resync => return false,
         }
         true

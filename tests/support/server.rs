@@ -117,6 +117,9 @@ struct State {
     uploads: uploads::Uploads,
     seen: Mutex<Vec<Seen>>,
     body_bytes: AtomicU64,
+    /// Bodies being sent now, and the most ever sent at once.
+    sending: AtomicU64,
+    peak_sending: AtomicU64,
 }
 
 pub struct TestServer {
@@ -156,8 +159,17 @@ impl TestServer {
         Self::start_with(Some(tokio_rustls::TlsAcceptor::from(Arc::new(config)))).await
     }
 
+    /// A plain HTTP server on `address` (a namespace's address, say).
+    pub async fn start_on(address: SocketAddr) -> Self {
+        Self::start_bound(TcpListener::bind(address).await.unwrap(), None)
+    }
+
     async fn start_with(tls: Option<tokio_rustls::TlsAcceptor>) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        Self::start_bound(listener, tls)
+    }
+
+    fn start_bound(listener: TcpListener, tls: Option<tokio_rustls::TlsAcceptor>) -> Self {
         let addr = listener.local_addr().unwrap();
         let state = Arc::new(State::default());
         let shared = Arc::clone(&state);
@@ -267,6 +279,16 @@ impl TestServer {
         self.state.uploads.tus_uploads()
     }
 
+    /// Every request so far, in the order they arrived.
+    pub fn seen_all(&self) -> Vec<Seen> {
+        self.state.seen.lock().unwrap().clone()
+    }
+
+    /// The most response bodies that were ever being sent at the same time.
+    pub fn peak_concurrent_bodies(&self) -> u64 {
+        self.state.peak_sending.load(Ordering::Relaxed)
+    }
+
     /// Body bytes written to sockets, all responses together.
     pub fn body_bytes_sent(&self) -> u64 {
         self.state.body_bytes.load(Ordering::Relaxed)
@@ -374,7 +396,10 @@ async fn serve<S: AsyncRead + AsyncWrite + Unpin>(state: Arc<State>, mut stream:
         return;
     }
     let body = &resource.body[start as usize..];
+    let now = state.sending.fetch_add(1, Ordering::SeqCst) + 1;
+    state.peak_sending.fetch_max(now, Ordering::SeqCst);
     let _ = write_body(&state, &mut stream, body, &resource, fault).await;
+    state.sending.fetch_sub(1, Ordering::SeqCst);
 }
 
 async fn write_body<S: AsyncWrite + Unpin>(
