@@ -108,6 +108,16 @@ impl From<Policy> for engine::CostPolicy {
     }
 }
 
+impl From<engine::CostPolicy> for Policy {
+    fn from(policy: engine::CostPolicy) -> Self {
+        match policy {
+            engine::CostPolicy::UnrestrictedOnly => Self::UnrestrictedOnly,
+            engine::CostPolicy::Default => Self::Default,
+            engine::CostPolicy::Always => Self::Always,
+        }
+    }
+}
+
 /// Seconds.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]

@@ -709,6 +709,9 @@ impl Inner {
             entry.snapshot = snapshot.clone();
         }
         tracing::info!(id = %snapshot.id, status = %snapshot.status, "status changed");
+        if snapshot.status == Status::PausedNoNetwork {
+            self.wake_prober.notify_one();
+        }
         let ended_in_group = snapshot
             .group
             .clone()

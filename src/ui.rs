@@ -118,7 +118,8 @@ pub struct App {
 
 impl App {
     pub fn new(setup: Setup) -> (Self, Task<Message>) {
-        let transfers = Transfers::new(setup.backend.engine.list());
+        let mut transfers = Transfers::new(setup.backend.engine.list());
+        transfers.network = setup.backend.engine.network_state();
         let tr = Tr::new(setup.config.language);
         let tray = setup
             .tray_host
@@ -191,6 +192,11 @@ impl App {
             Message::Upload(message) => return self.upload_message(message),
             Message::Settings(message) => return self.settings_message(message),
             Message::Details(details::Message::Close) => self.screen = Screen::Transfers,
+            Message::Details(details::Message::Policy(policy)) => {
+                if let Screen::Details(id) = self.screen {
+                    self.set_policy(id, policy);
+                }
+            }
             Message::OpenNewDownload => return self.open_new_download(),
             Message::OpenUpload => {
                 self.screen = Screen::Upload(upload::State::new(self.config.default_policy));
@@ -212,9 +218,17 @@ impl App {
             Screen::Transfers => self.transfers.view(tr).map(Message::Transfers),
             Screen::NewDownload(state) => state.view(tr).map(Message::NewDownload),
             Screen::Upload(state) => state.view(tr).map(Message::Upload),
-            Screen::Settings(state) => state
-                .view(tr, self.download_dir().display().to_string())
-                .map(Message::Settings),
+            Screen::Settings(state) => {
+                let usage = self.backend.engine.data_usage();
+                let used = tr!(
+                    tr,
+                    "settings-data-used",
+                    size = format::size(tr, usage.bytes)
+                );
+                state
+                    .view(tr, self.download_dir().display().to_string(), used)
+                    .map(Message::Settings)
+            }
             Screen::Details(id) => match self.transfers.get(*id) {
                 Some(snapshot) => details::view(tr, snapshot).map(Message::Details),
                 None => self.transfers.view(tr).map(Message::Transfers),
@@ -416,6 +430,7 @@ impl App {
             RowAction::Retry => self
                 .backend
                 .run(async move { done(engine.restart(id).await) }),
+            RowAction::RunAnyway => self.set_policy(id, ferry::engine::CostPolicy::Always),
             RowAction::Remove => self
                 .backend
                 .run(async move { done(engine.remove(id).await) }),
@@ -431,6 +446,16 @@ impl App {
                 platform::open(&target);
             }
         }
+    }
+
+    fn set_policy(&self, id: OperationId, policy: ferry::engine::CostPolicy) {
+        let engine = self.backend.engine.clone();
+        self.backend.run(async move {
+            match engine.set_policy(id, policy).await {
+                Ok(()) => Reply::Created,
+                Err(e) => Reply::Failed(e.to_string()),
+            }
+        });
     }
 
     fn open_new_download(&mut self) -> Task<Message> {
@@ -516,6 +541,9 @@ impl App {
             }
         }
         self.backend.engine.set_max_running(config.max_running);
+        self.backend
+            .engine
+            .set_data_budget((config.data_budget_mib > 0).then_some(config.data_budget_mib << 20));
         if config.autostart != self.config.autostart
             && let Err(e) = platform::autostart::set(config.autostart)
         {

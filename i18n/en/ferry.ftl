@@ -177,3 +177,18 @@ notification-many-finished = { $count ->
 notification-open = Open
 notification-show-in-folder = Show in folder
 notification-no-tray = Ferry keeps running in the background. Run ferry again to show the window.
+
+# Network awareness, groups and policies
+filter-all-groups = All groups
+action-run-anyway = Run anyway
+details-group = Group
+network-offline = Offline
+network-unmetered = Online
+network-metered = Metered network
+network-roaming = Roaming
+network-near-budget = Metered: data budget nearly used
+network-over-budget = Metered: data budget used up
+network-power-saver = Battery saver
+settings-data-budget = Monthly data budget on metered networks
+settings-data-budget-none = No budget
+settings-data-used = { $size } used this month

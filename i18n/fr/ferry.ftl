@@ -177,3 +177,18 @@ notification-many-finished = { $count ->
 notification-open = Ouvrir
 notification-show-in-folder = Afficher dans le dossier
 notification-no-tray = Ferry continue en arrière-plan. Lancez ferry à nouveau pour afficher la fenêtre.
+
+# Network awareness, groups and policies
+filter-all-groups = Tous les groupes
+action-run-anyway = Lancer quand même
+details-group = Groupe
+network-offline = Hors ligne
+network-unmetered = En ligne
+network-metered = Réseau limité
+network-roaming = En itinérance
+network-near-budget = Réseau limité : forfait presque épuisé
+network-over-budget = Réseau limité : forfait épuisé
+network-power-saver = Économie d’énergie
+settings-data-budget = Forfait mensuel sur les réseaux limités
+settings-data-budget-none = Aucun
+settings-data-used = { $size } utilisés ce mois-ci

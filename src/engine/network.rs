@@ -133,17 +133,8 @@ impl Tracked {
 
 /// The calendar month (UTC) of a time, as `yyyymm`.
 pub fn month_of(millis: Millis) -> u64 {
-    // Days since 1970-01-01 to a civil date (H. Hinnant's algorithm).
-    let days = i64::try_from(millis / 86_400_000).unwrap_or(i64::MAX / 2);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    u64::try_from(year * 100 + month).unwrap_or(0)
+    let (year, month, _) = super::operation::utc_date(millis);
+    u64::try_from(year).unwrap_or(0) * 100 + u64::from(month)
 }
 
 #[cfg(test)]

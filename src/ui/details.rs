@@ -1,10 +1,10 @@
 //! Details of one operation: addresses, destination or files, times, retries, the
 //! last error with its status, and an upload's server answer.
 
-use iced::widget::{Space, button, column, container, row, scrollable, text};
-use iced::{Element, Fill};
+use iced::widget::{Space, button, column, container, pick_list, row, scrollable, text};
+use iced::{Alignment, Element, Fill};
 
-use ferry::engine::{Snapshot, operation};
+use ferry::engine::{CostPolicy, Snapshot, operation};
 
 use super::format;
 use crate::i18n::{Tr, tr};
@@ -12,6 +12,8 @@ use crate::i18n::{Tr, tr};
 #[derive(Clone, Debug)]
 pub enum Message {
     Close,
+    /// Change when this operation may use a metered network.
+    Policy(CostPolicy),
 }
 
 pub fn view<'a>(tr: &Tr, s: &'a Snapshot) -> Element<'a, Message> {
@@ -51,6 +53,24 @@ pub fn view<'a>(tr: &Tr, s: &'a Snapshot) -> Element<'a, Message> {
             s.finished_at.map_or(none, when),
         ))
         .push(field(tr!(tr, "details-retries"), s.attempts.to_string()));
+    if let Some(group) = &s.group {
+        lines = lines.push(field(tr!(tr, "details-group"), group.clone()));
+    }
+    if !s.status.is_finished() {
+        let choices = super::new_download::policy_choices(tr);
+        let current = ferry::config::Policy::from(s.policy);
+        let selected = choices.iter().find(|c| c.policy == current).cloned();
+        lines = lines.push(
+            row![
+                text(tr!(tr, "download-policy")).size(13).width(160),
+                pick_list(choices, selected, |choice| Message::Policy(
+                    choice.policy.into()
+                )),
+            ]
+            .spacing(8)
+            .align_y(Alignment::Center),
+        );
+    }
     if let Some(error) = &s.error {
         lines = lines.push(field(
             tr!(tr, "details-error"),
@@ -86,29 +106,14 @@ pub fn view<'a>(tr: &Tr, s: &'a Snapshot) -> Element<'a, Message> {
 
 /// A time as `YYYY-MM-DD HH:MM:SS` UTC (what logs and servers use too).
 fn when(millis: operation::Millis) -> String {
-    let secs = millis / 1000;
-    let (days, rest) = (secs / 86_400, secs % 86_400);
-    let (y, m, d) = civil_from_days(days as i64);
+    let rest = millis / 1000 % 86_400;
+    let (y, m, d) = operation::utc_date(millis);
     format!(
         "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02} UTC",
         rest / 3600,
         rest % 3600 / 60,
         rest % 60
     )
-}
-
-/// Days since 1970-01-01 to a calendar date (Howard Hinnant's algorithm).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
-//! Settings: transfers at once, download folder, default cost policy,
-//! notifications, language, theme, start at login. Saved to the config file.
+//! Settings: transfers at once, download folder, default cost policy, the monthly
+//! data budget on metered networks, notifications, language, theme, start at
+//! login. Saved to the config file.
 
 use std::path::PathBuf;
 
@@ -24,6 +25,7 @@ pub enum Message {
     ChooseFolder,
     FolderChosen(Option<PathBuf>),
     Policy(PolicyChoice),
+    DataBudget(Labeled<u64>),
     Notifications(bool),
     Language(Labeled<Language>),
     Theme(Labeled<Theme>),
@@ -93,6 +95,29 @@ fn languages(tr: &Tr) -> Vec<Labeled<Language>> {
     ]
 }
 
+/// Monthly budgets offered, in MiB (0: none).
+const BUDGETS_MIB: [u64; 8] = [0, 512, 1024, 2048, 5120, 10_240, 20_480, 51_200];
+
+fn budgets(tr: &Tr, current: u64) -> Vec<Labeled<u64>> {
+    let mut values = BUDGETS_MIB.to_vec();
+    // A value set in the file by hand stays selectable.
+    if !values.contains(&current) {
+        values.push(current);
+        values.sort_unstable();
+    }
+    values
+        .into_iter()
+        .map(|mib| Labeled {
+            value: mib,
+            label: if mib == 0 {
+                tr!(tr, "settings-data-budget-none")
+            } else {
+                super::format::size(tr, mib << 20)
+            },
+        })
+        .collect()
+}
+
 fn themes(tr: &Tr) -> Vec<Labeled<Theme>> {
     vec![
         Labeled {
@@ -134,6 +159,7 @@ impl State {
                 }
             }
             Message::Policy(choice) => self.draft.default_policy = choice.policy,
+            Message::DataBudget(choice) => self.draft.data_budget_mib = choice.value,
             Message::Notifications(on) => self.draft.notifications = on,
             Message::Language(choice) => self.draft.language = choice.value,
             Message::Theme(choice) => self.draft.theme = choice.value,
@@ -147,7 +173,8 @@ impl State {
         Action::None
     }
 
-    pub fn view<'a>(&'a self, tr: &Tr, folder: String) -> Element<'a, Message> {
+    /// `used`: this month's metered traffic, in words.
+    pub fn view<'a>(&'a self, tr: &Tr, folder: String, used: String) -> Element<'a, Message> {
         let counts: Vec<usize> = (1..=16).collect();
         let policies = policy_choices(tr);
         let policy = policies
@@ -163,6 +190,11 @@ impl State {
         let themes = themes(tr);
         let theme = themes.iter().find(|t| t.value == self.draft.theme).cloned();
         let theme = theme.as_ref();
+        let budgets = budgets(tr, self.draft.data_budget_mib);
+        let budget = budgets
+            .iter()
+            .find(|b| b.value == self.draft.data_budget_mib)
+            .cloned();
         let line = |label: String, control: Element<'a, Message>| -> Element<'a, Message> {
             row![text(label).size(14).width(280), control]
                 .spacing(8)
@@ -190,6 +222,16 @@ impl State {
             line(
                 tr!(tr, "settings-policy"),
                 pick_list(policies, policy, Message::Policy).into()
+            ),
+            line(
+                tr!(tr, "settings-data-budget"),
+                row![
+                    pick_list(budgets, budget, Message::DataBudget),
+                    text(used).size(13),
+                ]
+                .spacing(8)
+                .align_y(Alignment::Center)
+                .into()
             ),
             line(
                 tr!(tr, "settings-notifications"),

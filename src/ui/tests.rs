@@ -33,6 +33,8 @@ type Feed = std::pin::Pin<Box<dyn futures_util::Stream<Item = Feedback<Reply>> +
 struct Harness {
     app: App,
     feed: Feed,
+    /// What the engine believes about the network; tests change it.
+    network: ferry::engine::FixedConditions,
     runtime: tokio::runtime::Runtime,
     window: window::Id,
     _dir: tempfile::TempDir,
@@ -49,6 +51,11 @@ impl Harness {
         options.download_dir = dir.path().join("downloads");
         std::fs::create_dir_all(&options.download_dir).unwrap();
         let engine = runtime.block_on(Engine::open(options)).unwrap();
+        let network = ferry::engine::FixedConditions::new(ferry::engine::Conditions::default());
+        {
+            let _runtime = runtime.enter();
+            engine.follow_network(&network);
+        }
         let backend = Backend::new(engine, runtime.handle().clone());
         let feed: Feed = Box::pin(backend.feed().stream());
         let config = Config {
@@ -68,6 +75,7 @@ impl Harness {
         Self {
             app,
             feed,
+            network,
             runtime,
             window: window::Id::unique(),
             _dir: dir,
@@ -548,4 +556,110 @@ fn credentials_in_the_advanced_part_reach_the_server() {
         seen[0].header("authorization"),
         Some("Basic YWxpY2U6czNjcmV0")
     );
+}
+
+#[test]
+fn a_metered_network_shows_why_a_row_waits_and_run_anyway_lets_it_go() {
+    let mut h = Harness::new(Language::English);
+    let server = h.runtime.block_on(TestServer::start());
+    let body = vec![9u8; 2 << 20];
+    server.put("/careful.bin", Resource::new(body.clone()).rate(4 << 20));
+    assert!(h.shows("Online"));
+
+    h.network.set(ferry::engine::Conditions {
+        metered: true,
+        ..ferry::engine::Conditions::default()
+    });
+    h.pump_until("the footer to hear of it", |app| {
+        app.transfers().network.conditions.metered
+    });
+    assert!(h.shows("Metered network"));
+
+    let engine = h.app.backend.engine.clone();
+    let request = ferry::engine::Request::download(server.url("/careful.bin"), None)
+        .policy(ferry::engine::CostPolicy::UnrestrictedOnly);
+    h.runtime.block_on(engine.create(request)).unwrap();
+    h.pump_until("the row to wait", |app| {
+        app.transfers()
+            .rows()
+            .first()
+            .is_some_and(|s| s.status == Status::PausedCostedNetwork)
+    });
+    assert!(h.shows("Paused: metered network"));
+    h.click("Run anyway");
+    h.pump_until("completed", |app| {
+        app.transfers()
+            .rows()
+            .first()
+            .is_some_and(|s| s.status == Status::Completed)
+    });
+    let row = h.app.transfers().rows()[0].clone();
+    assert_eq!(row.policy, ferry::engine::CostPolicy::Always);
+    assert_eq!(std::fs::read(row.destination.unwrap()).unwrap(), body);
+
+    h.network.set(ferry::engine::Conditions {
+        online: false,
+        ..ferry::engine::Conditions::default()
+    });
+    h.pump_until("offline", |app| !app.transfers().network.conditions.online);
+    assert!(h.shows("Offline"));
+}
+
+#[test]
+fn groups_show_on_rows_filter_the_list_and_the_policy_changes_in_details() {
+    let mut h = Harness::new(Language::French);
+    let server = h.runtime.block_on(TestServer::start());
+    server.put("/a.jpg", Resource::new(vec![1u8; 1000]).rate(200));
+    server.put("/b.iso", Resource::new(vec![2u8; 1000]).rate(200));
+    let engine = h.app.backend.engine.clone();
+    h.runtime.block_on(async {
+        engine
+            .create_group("photos", ferry::engine::Behavior::Parallel, None)
+            .await
+            .unwrap();
+        engine
+            .create(ferry::engine::Request::download(server.url("/a.jpg"), None).group("photos"))
+            .await
+            .unwrap();
+        engine
+            .create(ferry::engine::Request::download(server.url("/b.iso"), None))
+            .await
+            .unwrap();
+    });
+    h.pump_until("two rows", |app| app.transfers().rows().len() == 2);
+    assert!(h.shows("photos"), "the group is on its row");
+    assert!(h.shows("a.jpg") && h.shows("b.iso"));
+
+    // The filter (a pick list, whose menu the simulator does not open): every
+    // group, then one.
+    let only_photos = {
+        let transfers = h.app.transfers();
+        transfers
+            .group_choices(&h.app.tr)
+            .into_iter()
+            .find(|c| c.group.as_deref() == Some("photos"))
+            .unwrap()
+    };
+    let _ = h
+        .app
+        .update(Message::Transfers(super::transfers::Message::Group(
+            only_photos,
+        )));
+    assert!(h.shows("a.jpg"));
+    assert!(!h.shows("b.iso"), "filtered out");
+
+    // Details: the policy of a waiting row can change.
+    h.click("a.jpg");
+    assert!(h.shows("Sur les réseaux limités"));
+    let id = h.app.transfers().rows()[0].id;
+    let _ = h
+        .app
+        .update(Message::Details(super::details::Message::Policy(
+            ferry::engine::CostPolicy::UnrestrictedOnly,
+        )));
+    h.pump_until("the new policy", |app| {
+        app.transfers()
+            .get(id)
+            .is_some_and(|s| s.policy == ferry::engine::CostPolicy::UnrestrictedOnly)
+    });
 }

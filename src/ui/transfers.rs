@@ -1,14 +1,16 @@
-//! The transfer list: one row per operation (name, progress, speed, time left,
-//! status in words, the actions that fit the status), tabs by state, a footer
-//! with the aggregate speed. Only the rows in view are built, so the list stays
+//! The transfer list: one row per operation (name, group, progress, speed, time
+//! left, status in words, the actions that fit the status), tabs by state and a
+//! group filter, a footer with the aggregate speed and the network's state. Only the rows in view are built, so the list stays
 //! fluid with ten thousand operations.
 
 use std::collections::HashMap;
 
-use iced::widget::{Space, button, column, container, progress_bar, row, scrollable, text};
+use iced::widget::{
+    Space, button, column, container, pick_list, progress_bar, row, scrollable, text,
+};
 use iced::{Alignment, Element, Fill, Length};
 
-use ferry::engine::{Event, OperationId, Snapshot, Status};
+use ferry::engine::{DataLimit, Event, NetworkState, OperationId, Snapshot, Status};
 
 use super::format;
 use crate::i18n::{Tr, tr};
@@ -46,6 +48,9 @@ pub enum RowAction {
     Cancel,
     /// Start a failed or canceled operation again.
     Retry,
+    /// Let an operation waiting for an unmetered network (or the end of the power
+    /// saver) run now: its policy becomes `Always`.
+    RunAnyway,
     Open,
     ShowInFolder,
     Remove,
@@ -56,6 +61,8 @@ pub enum RowAction {
 pub enum Message {
     /// Show only the operations of this tab.
     Filter(Filter),
+    /// Show only the operations of this group (`None`: every group).
+    Group(GroupChoice),
     /// A row's button was pressed.
     Row(OperationId, RowAction),
     /// The list scrolled or was resized.
@@ -68,8 +75,25 @@ pub struct Transfers {
     rows: Vec<Snapshot>,
     index: HashMap<OperationId, usize>,
     pub filter: Filter,
+    /// Only this group's operations, when set.
+    pub group: Option<String>,
+    /// The conditions the engine reports, for the footer.
+    pub network: NetworkState,
     /// Visible part of the list: offset from the top and height.
     viewport: (f32, f32),
+}
+
+/// An entry of the group filter.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GroupChoice {
+    pub group: Option<String>,
+    label: String,
+}
+
+impl std::fmt::Display for GroupChoice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.label)
+    }
 }
 
 impl Transfers {
@@ -95,11 +119,12 @@ impl Transfers {
 
     /// Replace everything (after a resync).
     pub fn reset(&mut self, rows: Vec<Snapshot>) {
-        let filter = self.filter;
-        let viewport = self.viewport;
-        *self = Self::new(rows);
-        self.filter = filter;
-        self.viewport = viewport;
+        let mut fresh = Self::new(rows);
+        fresh.filter = self.filter;
+        fresh.group = self.group.take();
+        fresh.network = self.network;
+        fresh.viewport = self.viewport;
+        *self = fresh;
     }
 
     /// Apply one engine event. Returns false for `Resync`: the caller must
@@ -130,8 +155,8 @@ impl Transfers {
                     self.reindex();
                 }
             }
-            // Not about rows: the app keeps the network state and the groups.
-            Event::GroupChanged { .. } | Event::NetworkChanged { .. } => {}
+            Event::NetworkChanged { state } => self.network = *state,
+            Event::GroupChanged { .. } => {}
             Event::Resync => return false,
         }
         true
@@ -161,6 +186,7 @@ impl Transfers {
     pub fn update(&mut self, message: &Message) {
         match message {
             Message::Filter(filter) => self.filter = *filter,
+            Message::Group(choice) => self.group.clone_from(&choice.group),
             Message::Scrolled(viewport) => {
                 self.viewport = (viewport.absolute_offset().y, viewport.bounds().height);
             }
@@ -176,11 +202,24 @@ impl Transfers {
             tab(tr!(tr, "filter-failed"), Filter::Failed, self.filter),
         ]
         .spacing(6);
+        let groups = self.group_choices(tr);
+        let tabs: Element<'a, Message> = if groups.len() > 1 {
+            let selected = groups.iter().find(|c| c.group == self.group).cloned();
+            row![
+                tabs,
+                Space::new().width(Fill),
+                pick_list(groups, selected, Message::Group).text_size(14)
+            ]
+            .into()
+        } else {
+            tabs.into()
+        };
 
         let shown: Vec<&Snapshot> = self
             .rows
             .iter()
             .filter(|s| self.filter.keeps(s.status))
+            .filter(|s| self.group.is_none() || s.group == self.group)
             .collect();
         let body: Element<'a, Message> = if self.rows.is_empty() {
             empty_state(tr)
@@ -217,6 +256,22 @@ impl Transfers {
             .into()
     }
 
+    /// "All groups", then every group that has operations, by name.
+    pub fn group_choices(&self, tr: &Tr) -> Vec<GroupChoice> {
+        let mut names: Vec<&String> = self.rows.iter().filter_map(|s| s.group.as_ref()).collect();
+        names.sort();
+        names.dedup();
+        std::iter::once(GroupChoice {
+            group: None,
+            label: tr!(tr, "filter-all-groups"),
+        })
+        .chain(names.into_iter().map(|name| GroupChoice {
+            group: Some(name.clone()),
+            label: name.clone(),
+        }))
+        .collect()
+    }
+
     fn footer<'a>(&self, tr: &Tr) -> Element<'a, Message> {
         let running: Vec<&Snapshot> = self
             .rows
@@ -234,10 +289,37 @@ impl Transfers {
         row![
             text(summary).size(13),
             Space::new().width(Fill),
+            text(network_words(tr, &self.network)).size(13),
+            text("·").size(13),
             text(total).size(13)
         ]
+        .spacing(8)
         .into()
     }
+}
+
+/// The network as the footer says it: the one condition that matters most.
+pub fn network_words(tr: &Tr, network: &NetworkState) -> String {
+    let c = &network.conditions;
+    if !c.online {
+        return tr!(tr, "network-offline");
+    }
+    let mut words = if !c.metered {
+        tr!(tr, "network-unmetered")
+    } else if network.data_limit == DataLimit::Over {
+        tr!(tr, "network-over-budget")
+    } else if c.roaming {
+        tr!(tr, "network-roaming")
+    } else if network.data_limit == DataLimit::Approaching {
+        tr!(tr, "network-near-budget")
+    } else {
+        tr!(tr, "network-metered")
+    };
+    if c.power_saver {
+        words.push_str(" · ");
+        words.push_str(&tr!(tr, "network-power-saver"));
+    }
+    words
 }
 
 fn tab<'a>(label: String, filter: Filter, current: Filter) -> Element<'a, Message> {
@@ -285,13 +367,15 @@ fn transfer_row<'a>(tr: &Tr, s: &'a Snapshot) -> Element<'a, Message> {
         .style(button::text)
         .padding(0)
         .on_press(Message::Row(s.id, RowAction::Details));
+    let mut heading = row![name, Space::new().width(Fill)]
+        .spacing(8)
+        .align_y(Alignment::Center);
+    if let Some(group) = &s.group {
+        heading = heading.push(text(group).size(12).style(text::secondary));
+    }
+    heading = heading.push(text(format::status(tr, s)).size(13));
     let info = column![
-        row![
-            name,
-            Space::new().width(Fill),
-            text(format::status(tr, s)).size(13)
-        ]
-        .align_y(Alignment::Center),
+        heading,
         progress_bar(0.0..=1.0, fraction.clamp(0.0, 1.0)).girth(6),
         text(figures).size(12),
     ]
@@ -319,10 +403,8 @@ pub fn actions_for(status: Status) -> &'static [RowAction] {
     use RowAction::*;
     match status {
         Status::Idle | Status::Running => &[Pause, Cancel],
-        Status::PausedByApplication
-        | Status::PausedNoNetwork
-        | Status::PausedCostedNetwork
-        | Status::PausedSystemPolicy => &[Resume, Cancel],
+        Status::PausedByApplication | Status::PausedNoNetwork => &[Resume, Cancel],
+        Status::PausedCostedNetwork | Status::PausedSystemPolicy => &[RunAnyway, Pause, Cancel],
         Status::Completed => &[Open, ShowInFolder, Remove],
         Status::Canceled => &[Retry, Remove],
         Status::Error => &[Retry, Remove],
@@ -335,6 +417,7 @@ fn action_label(tr: &Tr, action: RowAction) -> String {
         RowAction::Resume => tr!(tr, "action-resume"),
         RowAction::Cancel => tr!(tr, "action-cancel"),
         RowAction::Retry => tr!(tr, "action-retry"),
+        RowAction::RunAnyway => tr!(tr, "action-run-anyway"),
         RowAction::Open => tr!(tr, "action-open"),
         RowAction::ShowInFolder => tr!(tr, "action-show-in-folder"),
         RowAction::Remove => tr!(tr, "action-remove"),

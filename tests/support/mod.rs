@@ -2,6 +2,7 @@
 //! ways to wait for the engine without sleeping blindly.
 #![allow(dead_code)]
 
+pub mod bus;
 pub mod program;
 pub mod server;
 pub mod uploads;

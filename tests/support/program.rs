@@ -86,6 +86,7 @@ impl Drop for Ferry {
         if let Some(pid) = self.agent_pid() {
             let _ = std::process::Command::new("kill")
                 .args(["-9", &pid.to_string()])
+                .stderr(std::process::Stdio::null())
                 .status();
         }
     }

@@ -1,0 +1,480 @@
+//! Network awareness end to end: an agent whose system bus is a private bus with a
+//! fake NetworkManager and power-profiles-daemon on it, and an agent whose link to
+//! its server, across two network namespaces, is cut and restored.
+//!
+//! Each test skips with the reason printed where what it needs is missing
+//! (dbus-daemon; root and `ip` for namespaces); `.ci/run` installs both.
+
+mod support;
+
+use std::path::Path;
+use std::time::Duration;
+
+use serde_json::Value;
+use support::bus::{Killed, found, private_bus};
+use support::program::{Ferry, text};
+use support::server::{Resource, TestServer};
+use support::*;
+
+const MIB: usize = 1024 * 1024;
+
+/// NetworkManager's root object: the three properties the agent reads.
+struct FakeNetworkManager {
+    state: u32,
+    connectivity: u32,
+    metered: u32,
+}
+
+#[zbus::interface(name = "org.freedesktop.NetworkManager")]
+impl FakeNetworkManager {
+    #[zbus(property)]
+    fn state(&self) -> u32 {
+        self.state
+    }
+
+    #[zbus(property)]
+    fn connectivity(&self) -> u32 {
+        self.connectivity
+    }
+
+    #[zbus(property)]
+    fn metered(&self) -> u32 {
+        self.metered
+    }
+}
+
+struct FakePowerProfiles {
+    active: String,
+}
+
+#[zbus::interface(name = "org.freedesktop.UPower.PowerProfiles")]
+impl FakePowerProfiles {
+    #[zbus(property)]
+    fn active_profile(&self) -> String {
+        self.active.clone()
+    }
+}
+
+const NM_PATH: &str = "/org/freedesktop/NetworkManager";
+const POWER_PATH: &str = "/org/freedesktop/UPower/PowerProfiles";
+
+/// The fake services, and ways to change them as the real ones would.
+struct FakeSystem {
+    connection: zbus::Connection,
+}
+
+impl FakeSystem {
+    async fn start(address: &str) -> Self {
+        let connection = zbus::connection::Builder::address(address)
+            .name("org.freedesktop.NetworkManager")
+            .name("org.freedesktop.UPower.PowerProfiles")
+            .serve_at(
+                NM_PATH,
+                FakeNetworkManager {
+                    state: 70,
+                    connectivity: 4,
+                    metered: 2,
+                },
+            )
+            .serve_at(
+                POWER_PATH,
+                FakePowerProfiles {
+                    active: "balanced".into(),
+                },
+            )
+            .build()
+            .await
+            .expect("the fake services are on the bus");
+        Self { connection }
+    }
+
+    async fn network_manager(&self, change: impl FnOnce(&mut FakeNetworkManager)) {
+        let iface = self
+            .connection
+            .object_server()
+            .interface::<_, FakeNetworkManager>(NM_PATH)
+            .await
+            .unwrap();
+        change(&mut *iface.get_mut().await);
+        let emitter = iface.signal_emitter();
+        let nm = iface.get().await;
+        nm.state_changed(emitter).await.unwrap();
+        nm.connectivity_changed(emitter).await.unwrap();
+        nm.metered_changed(emitter).await.unwrap();
+    }
+
+    async fn power_profile(&self, profile: &str) {
+        let iface = self
+            .connection
+            .object_server()
+            .interface::<_, FakePowerProfiles>(POWER_PATH)
+            .await
+            .unwrap();
+        iface.get_mut().await.active = profile.to_owned();
+        iface
+            .get()
+            .await
+            .active_profile_changed(iface.signal_emitter())
+            .await
+            .unwrap();
+    }
+}
+
+async fn show(ferry: &Ferry, id: &str) -> Value {
+    ferry.json(&["show", id, "--json"]).await
+}
+
+/// Poll `ferry show` until the operation's status is `status`.
+async fn wait_for(ferry: &Ferry, id: &str, status: &str) -> Value {
+    within(60, async {
+        loop {
+            let shown = show(ferry, id).await;
+            if shown["status"] == status {
+                return shown;
+            }
+            assert!(
+                !["Completed", "Error", "Canceled"]
+                    .contains(&shown["status"].as_str().unwrap_or("")),
+                "expected {status}, ended: {shown}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await
+}
+
+async fn get_detached(ferry: &Ferry, url: &str, more: &[&str]) -> String {
+    let mut args = vec!["get", url, "--detach"];
+    args.extend_from_slice(more);
+    let out = ferry.run(&args).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    text(&out.stdout).trim().to_owned()
+}
+
+fn assert_file(shown: &Value, body: &[u8]) {
+    let destination = shown["destination"].as_str().unwrap();
+    assert_eq!(sha256_file(Path::new(destination)), sha256(body));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn network_manager_and_the_power_profile_pause_and_resume_transfers() {
+    if !found("dbus-daemon") {
+        println!("skipped: dbus-daemon is not installed (apt-get install dbus-daemon)");
+        return;
+    }
+    let Some((_bus, address)) = private_bus() else {
+        println!("skipped: dbus-daemon would not start here");
+        return;
+    };
+    let system = FakeSystem::start(&address).await;
+    let server = TestServer::start().await;
+    let careful_body = data(3 * MIB, 31);
+    let normal_body = data(3 * MIB, 32);
+    server.put(
+        "/careful",
+        Resource::new(careful_body.clone()).rate(MIB as u64),
+    );
+    server.put(
+        "/normal",
+        Resource::new(normal_body.clone()).rate(MIB as u64),
+    );
+
+    let ferry = Ferry::new();
+    // The agent finds the system bus through the standard variable.
+    let agent = Killed(
+        std::process::Command::new(env!("CARGO_BIN_EXE_ferry"))
+            .arg("agent")
+            .env("FERRY_DATA_DIR", ferry.data_dir())
+            .env("FERRY_CONFIG", ferry.dir.path().join("config.toml"))
+            .env("FERRY_HEADLESS", "1")
+            .env("DBUS_SYSTEM_BUS_ADDRESS", &address)
+            .env_remove("DISPLAY")
+            .env_remove("WAYLAND_DISPLAY")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    within(30, async {
+        while !ferry.data_dir().join("agent.sock").exists() {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+    let status = ferry.json(&["status", "--json"]).await;
+    assert_eq!(status["network"]["online"], true, "{status}");
+    assert_eq!(status["network"]["metered"], false, "{status}");
+
+    let careful = get_detached(
+        &ferry,
+        &server.url("/careful"),
+        &["--policy", "unrestricted-only"],
+    )
+    .await;
+    let normal = get_detached(&ferry, &server.url("/normal"), &[]).await;
+    wait_for(&ferry, &careful, "Running").await;
+
+    // Metered: the careful one waits, the default one goes on.
+    system.network_manager(|nm| nm.metered = 1).await;
+    let waiting = wait_for(&ferry, &careful, "PausedCostedNetwork").await;
+    let status = ferry.json(&["status", "--json"]).await;
+    assert_eq!(status["network"]["metered"], true, "{status}");
+    let normal_shown = show(&ferry, &normal).await;
+    assert_eq!(normal_shown["status"], "Running", "{normal_shown}");
+    let list = text(&ferry.run(&["list"]).await.stdout);
+    assert!(list.contains("Metered"), "{list}");
+    let held = waiting["bytes"].as_u64().unwrap();
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(
+        show(&ferry, &careful).await["bytes"].as_u64().unwrap(),
+        held
+    );
+
+    // Unmetered again: it resumes by itself.
+    system.network_manager(|nm| nm.metered = 2).await;
+    wait_for(&ferry, &careful, "Running").await;
+
+    // No connectivity: everything waits, and no retry is spent.
+    system.network_manager(|nm| nm.connectivity = 1).await;
+    let offline = wait_for(&ferry, &careful, "PausedNoNetwork").await;
+    assert_eq!(offline["attempts"], 0);
+    let status = ferry.json(&["status", "--json"]).await;
+    assert_eq!(status["network"]["online"], false, "{status}");
+    system.network_manager(|nm| nm.connectivity = 4).await;
+
+    let done = within(60, async {
+        loop {
+            let shown = show(&ferry, &careful).await;
+            if shown["status"] == "Completed" {
+                return shown;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    })
+    .await;
+    assert_eq!(done["attempts"], 0, "{done}");
+    assert_file(&done, &careful_body);
+    let wait = ferry.run(&["wait", &normal]).await;
+    assert!(wait.status.success(), "{}", text(&wait.stderr));
+    assert_file(&show(&ferry, &normal).await, &normal_body);
+
+    // Power saver: everything but `always` waits.
+    let saver_body = data(MIB, 33);
+    let always_body = data(MIB, 34);
+    server.put("/saver", Resource::new(saver_body.clone()).rate(MIB as u64));
+    server.put("/always", Resource::new(always_body.clone()));
+    system.power_profile("power-saver").await;
+    within(30, async {
+        loop {
+            let status = ferry.json(&["status", "--json"]).await;
+            if status["network"]["power_saver"] == true {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await;
+    let saver = get_detached(&ferry, &server.url("/saver"), &[]).await;
+    let always = get_detached(&ferry, &server.url("/always"), &["--policy", "always"]).await;
+    wait_for(&ferry, &saver, "PausedSystemPolicy").await;
+    let wait = ferry.run(&["wait", &always]).await;
+    assert!(wait.status.success(), "{}", text(&wait.stderr));
+    assert_file(&show(&ferry, &always).await, &always_body);
+    assert_eq!(show(&ferry, &saver).await["status"], "PausedSystemPolicy");
+
+    // The policy can change while it waits: `always` runs now.
+    let changed = ferry.run(&["policy", &saver, "always"]).await;
+    assert!(changed.status.success(), "{}", text(&changed.stderr));
+    let wait = ferry.run(&["wait", &saver]).await;
+    assert!(wait.status.success(), "{}", text(&wait.stderr));
+    assert_file(&show(&ferry, &saver).await, &saver_body);
+    drop(agent);
+}
+
+/// Names that are this test run's own.
+struct Namespaces {
+    client: String,
+    server: String,
+}
+
+impl Namespaces {
+    /// Two namespaces joined by a veth pair: 10.231.0.1 (client) – 10.231.0.2 (server).
+    fn create() -> Result<Self, String> {
+        let tag = std::process::id() % 100_000;
+        let made = Self {
+            client: format!("ferry-c{tag}"),
+            server: format!("ferry-s{tag}"),
+        };
+        let (c, s) = (made.client.as_str(), made.server.as_str());
+        let (vc, vs) = (format!("fc{tag}"), format!("fs{tag}"));
+        let steps: Vec<Vec<&str>> = vec![
+            vec!["netns", "add", c],
+            vec!["netns", "add", s],
+            vec!["link", "add", &vc, "type", "veth", "peer", "name", &vs],
+            vec!["link", "set", &vc, "netns", c],
+            vec!["link", "set", &vs, "netns", s],
+            vec!["-n", c, "addr", "add", "10.231.0.1/24", "dev", &vc],
+            vec!["-n", s, "addr", "add", "10.231.0.2/24", "dev", &vs],
+            vec!["-n", c, "link", "set", &vc, "up"],
+            vec!["-n", s, "link", "set", &vs, "up"],
+            vec!["-n", c, "link", "set", "lo", "up"],
+            vec!["-n", s, "link", "set", "lo", "up"],
+        ];
+        for step in steps {
+            ip(&step)?;
+        }
+        Ok(made)
+    }
+
+    fn client_link(&self) -> String {
+        format!("fc{}", std::process::id() % 100_000)
+    }
+}
+
+impl Drop for Namespaces {
+    fn drop(&mut self) {
+        let _ = ip(&["netns", "del", &self.client]);
+        let _ = ip(&["netns", "del", &self.server]);
+    }
+}
+
+fn ip(args: &[&str]) -> Result<(), String> {
+    let out = std::process::Command::new("ip")
+        .args(args)
+        .output()
+        .map_err(|e| format!("ip: {e}"))?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "ip {}: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr).trim()
+        ))
+    }
+}
+
+const SERVE_ENV: &str = "FERRY_TEST_SERVE_ON";
+const BODY_LEN: usize = 6 * MIB;
+const BODY_SEED: u64 = 41;
+const BODY_RATE: u64 = MIB as u64;
+
+/// Not a test of its own: the server the link test runs inside its namespace
+/// (this test binary, started again with `SERVE_ENV` set). Returns at once otherwise.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_inside_a_namespace() {
+    let Ok(address) = std::env::var(SERVE_ENV) else {
+        return;
+    };
+    let server = TestServer::start_on(address.parse().unwrap()).await;
+    server.put(
+        "/big.bin",
+        Resource::new(data(BODY_LEN, BODY_SEED)).rate(BODY_RATE),
+    );
+    println!("ready");
+    // Lives until the test kills it.
+    tokio::time::sleep(Duration::from_secs(600)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cut_link_pauses_without_spending_retries_and_the_download_completes() {
+    if !found("ip") {
+        println!("skipped: `ip` is not installed (apt-get install iproute2)");
+        return;
+    }
+    let namespaces = match Namespaces::create() {
+        Ok(namespaces) => namespaces,
+        Err(e) => {
+            println!("skipped: cannot make network namespaces here (needs root): {e}");
+            return;
+        }
+    };
+    // The server, inside its namespace.
+    let mut server = std::process::Command::new("ip")
+        .args(["netns", "exec", &namespaces.server])
+        .arg(std::env::current_exe().unwrap())
+        .args(["--exact", "serve_inside_a_namespace", "--nocapture"])
+        .env(SERVE_ENV, "10.231.0.2:8080")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let ready = {
+        use std::io::BufRead as _;
+        let stdout = server.stdout.take().unwrap();
+        std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+            .any(|line| line.contains("ready"))
+    };
+    let _server = Killed(server);
+    assert!(ready, "the server in the namespace started");
+
+    // The agent, inside the other namespace; the test talks to it over its socket.
+    // A short stall timeout makes the cut show quickly.
+    let ferry = Ferry::with_config("[timeouts]\nstall = 1\nconnect = 3\n[retries]\nmax = 3\n");
+    let agent = Killed(
+        std::process::Command::new("ip")
+            .args(["netns", "exec", &namespaces.client])
+            .arg(env!("CARGO_BIN_EXE_ferry"))
+            .arg("agent")
+            .env("FERRY_DATA_DIR", ferry.data_dir())
+            .env("FERRY_CONFIG", ferry.dir.path().join("config.toml"))
+            .env("FERRY_HEADLESS", "1")
+            .env("DBUS_SYSTEM_BUS_ADDRESS", "unix:path=/nonexistent")
+            .env_remove("DISPLAY")
+            .env_remove("WAYLAND_DISPLAY")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    within(30, async {
+        while !ferry.data_dir().join("agent.sock").exists() {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+
+    // The agent's log tells what happened if this test fails.
+    let _log = PrintLogOnPanic(ferry.data_dir().join("ferry.log"));
+    let id = get_detached(&ferry, "http://10.231.0.2:8080/big.bin", &[]).await;
+    within(30, async {
+        loop {
+            let shown = show(&ferry, &id).await;
+            if shown["status"] == "Running" && shown["bytes"].as_u64().unwrap_or(0) > MIB as u64 {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await;
+
+    // Cut the link for a few seconds.
+    let link = namespaces.client_link();
+    ip(&["-n", &namespaces.client, "link", "set", &link, "down"]).unwrap();
+    let waiting = wait_for(&ferry, &id, "PausedNoNetwork").await;
+    assert_eq!(waiting["attempts"], 0, "{waiting}");
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(show(&ferry, &id).await["status"], "PausedNoNetwork");
+    ip(&["-n", &namespaces.client, "link", "set", &link, "up"]).unwrap();
+
+    let wait = ferry.run(&["wait", &id]).await;
+    assert!(wait.status.success(), "{}", text(&wait.stderr));
+    let done = show(&ferry, &id).await;
+    assert_eq!(done["attempts"], 0, "no retry was spent: {done}");
+    assert_file(&done, &data(BODY_LEN, BODY_SEED));
+    drop(agent);
+}
+
+/// Prints a log file when the test fails.
+struct PrintLogOnPanic(std::path::PathBuf);
+
+impl Drop for PrintLogOnPanic {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            let log = std::fs::read_to_string(&self.0).unwrap_or_default();
+            eprintln!("--- {} ---\n{log}", self.0.display());
+        }
+    }
+}
