@@ -291,6 +291,80 @@ async fn network_manager_and_the_power_profile_pause_and_resume_transfers() {
     drop(agent);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_data_budget_holds_transfers_back_as_the_seed_table_says_and_is_remembered() {
+    use ferry::engine::{Conditions, CostPolicy, DataLimit, FixedConditions, Request, Status};
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start().await;
+    let mut options = options(dir.path());
+    options.data_budget = Some(MIB as u64);
+    let engine = open(options.clone()).await;
+    let mut events = engine.subscribe();
+    let network = FixedConditions::new(Conditions {
+        metered: true,
+        ..Conditions::default()
+    });
+    engine.follow_network(&network);
+
+    // A `default` transfer runs on a metered network until 90 % of the budget.
+    let big = data(4 * MIB, 51);
+    server.put("/big", Resource::new(big.clone()).rate(2 * MIB as u64));
+    let big_id = engine
+        .create(Request::download(server.url("/big"), None))
+        .await
+        .unwrap()
+        .id;
+    wait_status(&engine, &mut events, big_id, Status::PausedCostedNetwork).await;
+    let usage = engine.data_usage();
+    assert!(usage.bytes >= MIB as u64 * 9 / 10, "{usage:?}");
+    assert!(usage.bytes < 2 * MIB as u64, "{usage:?}");
+    assert_eq!(engine.network_state().data_limit, DataLimit::Approaching);
+
+    // `always` still runs while approaching…
+    let small = data(20 * 1024, 52);
+    server.put("/small", Resource::new(small.clone()));
+    let done = run_to_end(
+        &engine,
+        &mut events,
+        Request::download(server.url("/small"), None).policy(CostPolicy::Always),
+    )
+    .await;
+    assert_eq!(done.status, Status::Completed, "{:?}", done.error);
+    // …but not once the budget is used up.
+    server.put(
+        "/more",
+        Resource::new(data(400 * 1024, 53)).rate(100 * 1024),
+    );
+    let more = engine
+        .create(Request::download(server.url("/more"), None).policy(CostPolicy::Always))
+        .await
+        .unwrap()
+        .id;
+    wait_status(&engine, &mut events, more, Status::PausedCostedNetwork).await;
+    assert_eq!(engine.network_state().data_limit, DataLimit::Over);
+
+    // An unmetered network: both go on and finish right.
+    network.set(Conditions::default());
+    let done = wait_finished(&engine, &mut events, big_id).await;
+    assert_eq!(done.status, Status::Completed);
+    assert_eq!(
+        sha256_file(done.destination.as_ref().unwrap()),
+        sha256(&big)
+    );
+    wait_finished(&engine, &mut events, more).await;
+    let counted = engine.data_usage().bytes;
+    assert!(
+        counted >= MIB as u64 && counted < 2 * MIB as u64,
+        "{counted}"
+    );
+
+    // The month's count survives a restart.
+    engine.shutdown().await;
+    let engine = open(options).await;
+    assert_eq!(engine.data_usage().bytes, counted);
+    assert_eq!(engine.network_state().data_limit, DataLimit::Over);
+}
+
 /// Names that are this test run's own.
 struct Namespaces {
     client: String,
