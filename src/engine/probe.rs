@@ -10,10 +10,13 @@ use std::time::Duration;
 pub enum Reach {
     /// The server accepted a connection.
     Reachable,
-    /// The network is down or gone: no route, no interface, no name service, or
-    /// nobody answers at all.
+    /// The network is down or gone: no route, no interface, no name service.
     NoNetwork,
-    /// The network works but the server does not (refused, unknown name).
+    /// The network works as far as this machine can tell, but the server does
+    /// not: refused, unknown name, or no answer at all. Silence is counted here
+    /// because a server that drops connections must still fail in the end (with
+    /// `Timeout`) rather than wait for ever; a machine that lost its network
+    /// loses its routes and name service, which are seen at once.
     ServerProblem,
 }
 
@@ -36,12 +39,14 @@ pub async fn reach(url: &str, timeout: Duration) -> Reach {
     for address in addresses.into_iter().take(3) {
         match tokio::time::timeout(timeout, tokio::net::TcpStream::connect(address)).await {
             Ok(Ok(_)) => return Reach::Reachable,
-            Ok(Err(e)) if connect_failure(&e) == Reach::ServerProblem => {
-                verdict = Reach::ServerProblem;
-                // Something answered, so the network works.
-                break;
+            Ok(Err(e)) => {
+                verdict = connect_failure(&e);
+                if verdict == Reach::ServerProblem {
+                    // Something answered, so the network works.
+                    break;
+                }
             }
-            Ok(Err(_)) | Err(_) => verdict = Reach::NoNetwork,
+            Err(_) => verdict = Reach::ServerProblem,
         }
     }
     verdict
@@ -52,8 +57,7 @@ fn connect_failure(error: &std::io::Error) -> Reach {
         ErrorKind::NetworkUnreachable
         | ErrorKind::HostUnreachable
         | ErrorKind::NetworkDown
-        | ErrorKind::AddrNotAvailable
-        | ErrorKind::TimedOut => Reach::NoNetwork,
+        | ErrorKind::AddrNotAvailable => Reach::NoNetwork,
         _ => Reach::ServerProblem,
     }
 }
