@@ -1,5 +1,5 @@
 //! Network awareness end to end: an agent whose system bus is a private bus with a
-//! fake NetworkManager and power-profiles-daemon on it, and an agent whose link to
+//! fake NetworkManager, ModemManager and power-profiles-daemon on it, and an agent whose link to
 //! its server, across two network namespaces, is cut and restored.
 //!
 //! Each test skips with the reason printed where what it needs is missing
@@ -55,7 +55,44 @@ impl FakePowerProfiles {
     }
 }
 
+/// A ModemManager modem's 3GPP interface: its registration (1 home, 5 roaming).
+struct FakeModem {
+    registration: u32,
+}
+
+#[zbus::interface(name = "org.freedesktop.ModemManager1.Modem.Modem3gpp")]
+impl FakeModem {
+    #[zbus(property)]
+    fn registration_state(&self) -> u32 {
+        self.registration
+    }
+}
+
+/// ModemManager's object list: one modem with a 3GPP interface (its properties
+/// are read from the modem itself).
+struct FakeModemList;
+
+type ManagedObjects = std::collections::HashMap<
+    zbus::OwnedObjectPath,
+    std::collections::HashMap<String, std::collections::HashMap<String, zbus::OwnedVariant>>,
+>;
+
+#[zbus::interface(name = "org.freedesktop.DBus.ObjectManager")]
+impl FakeModemList {
+    fn get_managed_objects(&self) -> ManagedObjects {
+        let interfaces = std::collections::HashMap::from([(
+            "org.freedesktop.ModemManager1.Modem.Modem3gpp".to_owned(),
+            std::collections::HashMap::new(),
+        )]);
+        ManagedObjects::from([(
+            zbus::OwnedObjectPath::try_from(MODEM_PATH).unwrap(),
+            interfaces,
+        )])
+    }
+}
+
 const NM_PATH: &str = "/org/freedesktop/NetworkManager";
+const MODEM_PATH: &str = "/org/freedesktop/ModemManager1/Modem/0";
 const POWER_PATH: &str = "/org/freedesktop/UPower/PowerProfiles";
 
 /// The fake services, and ways to change them as the real ones would.
@@ -68,6 +105,9 @@ impl FakeSystem {
         let connection = zbus::connection::Builder::address(address)
             .name("org.freedesktop.NetworkManager")
             .name("org.freedesktop.UPower.PowerProfiles")
+            .name("org.freedesktop.ModemManager1")
+            .serve_at("/org/freedesktop/ModemManager1", FakeModemList)
+            .serve_at(MODEM_PATH, FakeModem { registration: 1 })
             .serve_at(
                 NM_PATH,
                 FakeNetworkManager {
@@ -101,6 +141,22 @@ impl FakeSystem {
         nm.state_changed(emitter).await.unwrap();
         nm.connectivity_changed(emitter).await.unwrap();
         nm.metered_changed(emitter).await.unwrap();
+    }
+
+    async fn modem_registration(&self, registration: u32) {
+        let iface = self
+            .connection
+            .object_server()
+            .interface::<_, FakeModem>(MODEM_PATH)
+            .await
+            .unwrap();
+        iface.get_mut().await.registration = registration;
+        iface
+            .get()
+            .await
+            .registration_state_changed(iface.signal_emitter())
+            .await
+            .unwrap();
     }
 
     async fn power_profile(&self, profile: &str) {
@@ -157,7 +213,7 @@ fn assert_file(shown: &Value, body: &[u8]) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn network_manager_and_the_power_profile_pause_and_resume_transfers() {
+async fn network_manager_modem_manager_and_power_profiles_pause_and_resume_transfers() {
     if !found("dbus-daemon") {
         println!("skipped: dbus-daemon is not installed (apt-get install dbus-daemon)");
         return;
@@ -288,6 +344,31 @@ async fn network_manager_and_the_power_profile_pause_and_resume_transfers() {
     let wait = ferry.run(&["wait", &saver]).await;
     assert!(wait.status.success(), "{}", text(&wait.stderr));
     assert_file(&show(&ferry, &saver).await, &saver_body);
+
+    // Roaming on a metered network: `default` waits too (the seed's fourth row).
+    system.power_profile("balanced").await;
+    system.network_manager(|nm| nm.metered = 1).await;
+    system.modem_registration(5).await;
+    within(30, async {
+        loop {
+            let status = ferry.json(&["status", "--json"]).await;
+            let network = &status["network"];
+            if network["roaming"] == true && network["power_saver"] == false {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await;
+    let roaming_body = data(MIB, 35);
+    server.put("/roaming", Resource::new(roaming_body.clone()));
+    let roaming = get_detached(&ferry, &server.url("/roaming"), &[]).await;
+    wait_for(&ferry, &roaming, "PausedCostedNetwork").await;
+    // Home network again, still metered: `default` may run.
+    system.modem_registration(1).await;
+    let wait = ferry.run(&["wait", &roaming]).await;
+    assert!(wait.status.success(), "{}", text(&wait.stderr));
+    assert_file(&show(&ferry, &roaming).await, &roaming_body);
     drop(agent);
 }
 
