@@ -313,7 +313,7 @@ async fn answer(engine: &Engine, request: Request) -> Result<Response, EngineErr
     };
     Ok(match request {
         Request::Create { request } => Response::Snapshot {
-            snapshot: Box::new(engine.create(request).await?),
+            snapshot: Box::new(engine.create(*request).await?),
         },
         Request::List => Response::Snapshots {
             snapshots: engine.list(),

@@ -4,6 +4,7 @@
 //! unreachable.
 
 mod connect;
+mod cookies;
 mod follow;
 pub mod format;
 mod groups;
@@ -179,6 +180,92 @@ follows it is the program's arguments.")]
     },
 }
 
+/// Credentials, proxy and cookies of a new transfer. Passwords never appear on the
+/// command line: they come from an environment variable or a prompt.
+#[derive(Debug, Args)]
+pub struct AccessArgs {
+    /// The server's user name; the password comes from --password-env or a prompt.
+    #[arg(long, value_name = "NAME")]
+    pub user: Option<String>,
+    /// The environment variable that holds the password.
+    #[arg(long, value_name = "VAR", requires = "user")]
+    pub password_env: Option<String>,
+    /// A proxy for this transfer: http://, https:// or socks5://HOST:PORT, with
+    /// USER:PASSWORD@ before the host if it needs them.
+    #[arg(long, value_name = "URL")]
+    pub proxy: Option<String>,
+    /// A cookie, `name=value`; repeat for more.
+    #[arg(long = "cookie", value_name = "NAME=VALUE")]
+    pub cookies: Vec<String>,
+    /// Cookies from a cookies.txt file (Netscape format, as browsers' exporters,
+    /// curl and wget write it); those the URL would get are sent.
+    #[arg(long = "cookies", value_name = "FILE")]
+    pub cookie_file: Option<PathBuf>,
+}
+
+impl AccessArgs {
+    /// Fill in the request's credentials, proxy and cookies.
+    fn apply(&self, mut request: engine::Request) -> Result<engine::Request, Exit> {
+        let invalid = |message: String| {
+            eprintln!("ferry: {message}");
+            Exit::Invalid
+        };
+        if let Some(user) = &self.user {
+            let password = match &self.password_env {
+                Some(var) => std::env::var(var).map_err(|_| {
+                    invalid(format!("the environment variable {var} holds no password"))
+                })?,
+                None => prompt_password(user).map_err(invalid)?,
+            };
+            request = request.auth(user.clone(), password);
+        }
+        request.proxy.clone_from(&self.proxy);
+        request.cookies.extend(self.cookies.iter().cloned());
+        if let Some(file) = &self.cookie_file {
+            let absolute = absolute(file).map_err(|e| invalid(e.to_string()))?;
+            request
+                .cookies
+                .extend(cookies::from_file(&absolute, &request.url).map_err(invalid)?);
+        }
+        Ok(request)
+    }
+}
+
+/// Ask for a password on the terminal, without echo.
+fn prompt_password(user: &str) -> Result<String, String> {
+    use std::io::{BufRead as _, IsTerminal as _, Write as _};
+    let no_terminal =
+        || "give the password with --password-env VAR (no terminal to ask on)".to_owned();
+    let tty = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/tty")
+        .map_err(|_| no_terminal())?;
+    if !tty.is_terminal() {
+        return Err(no_terminal());
+    }
+    let stty = |arg: &str| {
+        std::process::Command::new("stty")
+            .arg(arg)
+            .stdin(
+                tty.try_clone()
+                    .map(std::process::Stdio::from)
+                    .unwrap_or(std::process::Stdio::null()),
+            )
+            .status()
+    };
+    let mut out = &tty;
+    let _ = write!(out, "Password for {user}: ");
+    let _ = out.flush();
+    let _ = stty("-echo");
+    let mut line = String::new();
+    let read = std::io::BufReader::new(&tty).read_line(&mut line);
+    let _ = stty("echo");
+    let _ = writeln!(out);
+    read.map_err(|e| e.to_string())?;
+    Ok(line.trim_end_matches(['\n', '\r']).to_owned())
+}
+
 /// Where a new transfer goes in the queue.
 #[derive(Debug, Args)]
 pub struct QueueArgs {
@@ -207,6 +294,8 @@ pub struct GetArgs {
     pub overwrite: bool,
     #[command(flatten)]
     pub queue: QueueArgs,
+    #[command(flatten)]
+    pub access: AccessArgs,
     /// Print the operation id and return at once.
     #[arg(long)]
     pub detach: bool,
@@ -241,6 +330,8 @@ pub struct UploadArgs {
     pub headers: Vec<String>,
     #[command(flatten)]
     pub queue: QueueArgs,
+    #[command(flatten)]
+    pub access: AccessArgs,
     /// Print the operation ids and return at once.
     #[arg(long)]
     pub detach: bool,
@@ -426,14 +517,24 @@ async fn get(args: GetArgs, endpoint: &Endpoint) -> Exit {
     let request = engine::Request::download(args.url, destination)
         .policy(args.policy.into())
         .overwrite(args.overwrite);
-    let mut request = args.queue.apply(request);
+    let mut request = match args.access.apply(args.queue.apply(request)) {
+        Ok(request) => request,
+        Err(exit) => return exit,
+    };
     request.headers = headers;
 
     let mut client = match endpoint.connect().await {
         Ok(client) => client,
         Err(exit) => return exit,
     };
-    let snapshot = match call(&mut client, &Request::Create { request }).await {
+    let snapshot = match call(
+        &mut client,
+        &Request::Create {
+            request: Box::new(request),
+        },
+    )
+    .await
+    {
         Ok(Response::Snapshot { snapshot }) => snapshot,
         Ok(other) => return report(&other),
         Err(exit) => return exit,
@@ -456,7 +557,14 @@ async fn upload(args: UploadArgs, endpoint: &Endpoint) -> Exit {
     };
     let mut created = Vec::new();
     for request in requests {
-        match call(&mut client, &Request::Create { request }).await {
+        match call(
+            &mut client,
+            &Request::Create {
+                request: Box::new(request),
+            },
+        )
+        .await
+        {
             Ok(Response::Snapshot { snapshot }) => created.push(*snapshot),
             Ok(other) => return report(&other),
             Err(exit) => return exit,
@@ -500,6 +608,10 @@ fn upload_requests(args: &UploadArgs) -> Result<Vec<engine::Request>, Exit> {
         MethodArg::Post => engine::Method::Post,
         MethodArg::Put => engine::Method::Put,
     };
+    // Asked once (a password prompt), shared by every file's operation.
+    let access = args
+        .access
+        .apply(engine::Request::upload(args.url.clone(), Vec::new()))?;
     let request = |url: String, sources: Vec<PathBuf>, mode: engine::UploadMode| {
         let mut request = engine::Request::upload(url, sources)
             .method(method)
@@ -507,6 +619,9 @@ fn upload_requests(args: &UploadArgs) -> Result<Vec<engine::Request>, Exit> {
             .policy(args.policy.into());
         request = args.queue.apply(request);
         request.headers = headers.clone();
+        request.auth.clone_from(&access.auth);
+        request.proxy.clone_from(&access.proxy);
+        request.cookies.clone_from(&access.cookies);
         request
     };
     if args.multipart {

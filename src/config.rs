@@ -34,6 +34,13 @@ pub struct Config {
     pub theme: Theme,
     /// Start the agent (tray, no window) at login: an XDG autostart entry.
     pub autostart: bool,
+    /// A proxy for every transfer that names none (`http://`, `https://`, `socks5://`,
+    /// credentials inside if needed); unset: `HTTP_PROXY`/`HTTPS_PROXY`/`NO_PROXY`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proxy: Option<String>,
+    /// Where passwords and cookies are kept: the system keyring when there is one
+    /// (`auto`), or a file readable by you only (`file`).
+    pub secret_store: engine::secrets::Backend,
     /// MiB a month that may be moved on metered networks (0: no budget). Ferry counts
     /// its own traffic: at 90 % `Default` transfers wait, at 100 % all do.
     pub data_budget_mib: u64,
@@ -153,6 +160,8 @@ impl Default for Config {
             language: Language::System,
             theme: Theme::System,
             autostart: false,
+            proxy: None,
+            secret_store: engine::secrets::Backend::Auto,
             data_budget_mib: 0,
             timeouts: Timeouts::default(),
             retries: Retries::default(),
@@ -185,7 +194,7 @@ impl Default for Retries {
 }
 
 /// Keys whose default is "absent", so the serialized defaults do not show them.
-const OPTIONAL_KEYS: &[&str] = &["download_dir"];
+const OPTIONAL_KEYS: &[&str] = &["download_dir", "proxy"];
 
 /// A loaded config and what was wrong with the file.
 #[derive(Clone, Debug, Default)]
@@ -337,6 +346,10 @@ impl Config {
             "retries.max_retry_after" => seconds(self.retries.max_retry_after).is_none(),
             "completion.retry_delay" => seconds(self.completion.retry_delay).is_none(),
             "download_dir" => self.download_dir.as_ref().is_some_and(|d| !d.is_absolute()),
+            "proxy" => self
+                .proxy
+                .as_deref()
+                .is_some_and(|p| engine::validate_proxy(p).is_err()),
             _ => false,
         };
         bad.then(|| format!("`{key}` is out of range"))
@@ -356,6 +369,8 @@ impl Config {
         options.extra_root_certificates = self.ca_certificates.clone();
         options.checkpoint_interval = secs(self.checkpoint_interval, defaults.checkpoint_interval);
         options.data_budget = (self.data_budget_mib > 0).then_some(self.data_budget_mib << 20);
+        options.proxy.clone_from(&self.proxy);
+        options.secret_backend = self.secret_store;
         options.timeouts = engine::Timeouts {
             connect: secs(self.timeouts.connect, defaults.timeouts.connect),
             response: secs(self.timeouts.response, defaults.timeouts.response),

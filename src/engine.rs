@@ -28,6 +28,7 @@ pub mod progress;
 mod recovery;
 pub mod run;
 mod scheduler;
+pub mod secrets;
 pub mod store;
 mod validate;
 
@@ -48,6 +49,11 @@ pub use operation::{
 };
 pub use options::{Options, RetryPolicy, Timeouts, default_download_dir};
 pub use policy::{Conditions, DataLimit, FixedConditions, NetworkMonitor, NetworkState};
+
+/// Check a proxy URL as `create` would.
+pub fn validate_proxy(proxy: &str) -> Result<(), InvalidRequest> {
+    validate::proxy(proxy).map(|_| ())
+}
 
 /// Check a URL as `create` would, to flag it in a form before submitting.
 pub fn check_url(url: &str) -> Result<(), InvalidRequest> {
@@ -85,6 +91,10 @@ struct Inner {
     network: network::Network,
     /// Check now for the network of operations that lost it.
     wake_prober: Notify,
+    /// Passwords, credential headers and cookies, out of the database.
+    secrets: secrets::SecretStore,
+    /// Clients with a proxy of their own, by proxy (URL and credentials).
+    proxy_clients: Mutex<HashMap<String, reqwest::Client>>,
 }
 
 #[derive(Debug, Default)]
@@ -178,9 +188,15 @@ impl Engine {
                 )
             })
             .collect();
-        let (client, tls_warnings) = http::build_client(&options).map_err(EngineError::Client)?;
+        let (client, tls_warnings) =
+            http::build_client(&options, None).map_err(EngineError::Client)?;
         for warning in &tls_warnings {
             tracing::warn!("{warning}");
+        }
+        let (secrets, secrets_notice) =
+            secrets::SecretStore::open(&options.data_dir, options.secret_backend).await;
+        if let Some(notice) = &secrets_notice {
+            tracing::warn!("{notice}");
         }
         let (events, _) = broadcast::channel(4096);
         let max_running = options.max_running.max(1);
@@ -204,12 +220,15 @@ impl Engine {
                 .iter()
                 .map(ToString::to_string)
                 .chain(tls_warnings)
+                .chain(secrets_notice)
                 .collect(),
             shutting_down: watch::Sender::new(false),
             tasks: Mutex::new(Vec::new()),
             max_running: std::sync::atomic::AtomicUsize::new(max_running),
             network,
             wake_prober: Notify::new(),
+            secrets,
+            proxy_clients: Mutex::new(HashMap::new()),
         });
         // Operations may have ended while the agent was away from a group's action.
         for name in group_names {
@@ -320,10 +339,11 @@ impl Engine {
     }
 
     /// Validate and persist a new operation; it runs when a slot is free.
-    pub async fn create(&self, request: Request) -> Result<Snapshot, EngineError> {
+    pub async fn create(&self, mut request: Request) -> Result<Snapshot, EngineError> {
         self.inner.refuse_if_shutting_down()?;
-        let url = validate::url(&request.url)?;
+        let mut url = validate::url(&request.url)?;
         validate::headers(&request)?;
+        let (secrets, summary, proxy) = validate::secrets(&mut request, &mut url)?;
         if let Some(name) = &request.group {
             let state = self.inner.lock();
             let group = state
@@ -358,8 +378,13 @@ impl Engine {
             }
             snapshot.total = upload.as_ref().map(UploadState::total);
             snapshot.upload = upload;
+            snapshot.secrets = summary;
+            snapshot.proxy = proxy;
             snapshot
         };
+        if !secrets.is_empty() {
+            self.inner.secrets.put(snapshot.id, &secrets).await?;
+        }
         self.inner.store.put(&snapshot).await?;
         self.inner.lock().ops.insert(
             snapshot.id,
@@ -569,6 +594,13 @@ impl Engine {
         let _transition = self.inner.transitions.lock().await;
         self.inner.store.delete(id).await?;
         let removed = self.inner.lock().ops.remove(&id);
+        if removed
+            .as_ref()
+            .is_some_and(|e| !e.snapshot.secrets.is_empty())
+            && let Err(e) = self.inner.secrets.delete(id).await
+        {
+            tracing::warn!(%id, error = %e, "cannot forget the operation's secrets");
+        }
         self.inner.announce(Event::Removed { id });
         if let Some(name) = removed.and_then(|e| e.snapshot.group) {
             self.inner.check_group(&name).await?;
@@ -759,6 +791,52 @@ impl Inner {
             self.commit_group(group).await?;
         }
         Ok(())
+    }
+
+    /// The client for an operation's requests, and the proxy it goes through (its
+    /// own, else the global setting, else the shared client with the environment's).
+    fn client_for(
+        &self,
+        snapshot: &Snapshot,
+        secrets: &secrets::Secrets,
+    ) -> Result<(reqwest::Client, Option<String>), TransferError> {
+        let (url, user, password) = match (&snapshot.proxy, &self.options.proxy) {
+            (Some(url), _) => (
+                url.clone(),
+                snapshot.secrets.proxy_user.clone(),
+                secrets.proxy_password.clone(),
+            ),
+            (None, Some(global)) => validate::proxy(global).map_err(|e| {
+                TransferError::new(ErrorStatus::ProxyAuthenticationRequired, e.to_string())
+            })?,
+            (None, None) => return Ok((self.client.clone(), None)),
+        };
+        let key = format!(
+            "{url}\n{}\n{}",
+            user.as_deref().unwrap_or(""),
+            password.as_deref().unwrap_or("")
+        );
+        if let Some(client) = self.lock_clients().get(&key) {
+            return Ok((client.clone(), Some(url)));
+        }
+        let (client, _) = http::build_client(
+            &self.options,
+            Some((&url, user.as_deref(), password.as_deref())),
+        )
+        .map_err(|e| {
+            TransferError::new(
+                ErrorStatus::CannotConnect,
+                format!("cannot use the proxy {}: {e}", redact_url(&url)),
+            )
+        })?;
+        self.lock_clients().insert(key, client.clone());
+        Ok((client, Some(url)))
+    }
+
+    fn lock_clients(&self) -> MutexGuard<'_, HashMap<String, reqwest::Client>> {
+        self.proxy_clients
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Tell subscribers, the scheduler and the prober that the conditions changed.

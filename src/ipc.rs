@@ -23,7 +23,7 @@ pub enum Request {
         protocol: u32,
     },
     Create {
-        request: engine::Request,
+        request: Box<engine::Request>,
     },
     List,
     Show {
@@ -162,7 +162,9 @@ impl From<&EngineError> for Response {
             EngineError::Ambiguous(_) => ErrorCode::Ambiguous,
             EngineError::InvalidState { .. } => ErrorCode::InvalidState,
             EngineError::ShuttingDown => ErrorCode::ShuttingDown,
-            EngineError::Store(_) | EngineError::Client(_) => ErrorCode::Internal,
+            EngineError::Store(_) | EngineError::Client(_) | EngineError::Secrets(_) => {
+                ErrorCode::Internal
+            }
         };
         Self::error(code, error.to_string())
     }

@@ -192,3 +192,13 @@ network-power-saver = Battery saver
 settings-data-budget = Monthly data budget on metered networks
 settings-data-budget-none = No budget
 settings-data-used = { $size } used this month
+
+# Credentials, proxy and cookies
+download-proxy = Proxy
+download-proxy-hint = http://host:3128 or socks5://user:password@host:1080
+download-cookies = Cookies
+download-cookies-hint = name=value; other=value
+details-user = User
+details-proxy = Proxy
+details-secret = (kept secret)
+details-cookies = Cookies

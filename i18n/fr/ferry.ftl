@@ -192,3 +192,13 @@ network-power-saver = Économie d’énergie
 settings-data-budget = Forfait mensuel sur les réseaux limités
 settings-data-budget-none = Aucun
 settings-data-used = { $size } utilisés ce mois-ci
+
+# Credentials, proxy and cookies
+download-proxy = Proxy
+download-proxy-hint = http://hôte:3128 ou socks5://utilisateur:motdepasse@hôte:1080
+download-cookies = Cookies
+download-cookies-hint = nom=valeur; autre=valeur
+details-user = Utilisateur
+details-proxy = Proxy
+details-secret = (gardé secret)
+details-cookies = Cookies

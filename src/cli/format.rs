@@ -167,8 +167,29 @@ pub fn details(s: &Snapshot) -> String {
     if let Some(modified) = &s.validators.last_modified {
         line("modified", modified.clone());
     }
+    if let Some(user) = &s.secrets.user {
+        line("user", format!("{user} (password kept secret)"));
+    }
+    if let Some(proxy) = &s.proxy {
+        let user = s
+            .secrets
+            .proxy_user
+            .as_ref()
+            .map(|u| format!(" as {u}"))
+            .unwrap_or_default();
+        line(
+            "proxy",
+            format!("{}{user}", crate::engine::redact_url(proxy)),
+        );
+    }
     for header in &s.headers {
         line("header", format!("{}: …", header.name));
+    }
+    for name in &s.secrets.headers {
+        line("header", format!("{name}: (secret)"));
+    }
+    if s.secrets.cookies > 0 {
+        line("cookies", format!("{} (kept secret)", s.secrets.cookies));
     }
     if let Some(response) = &s.response {
         line("response", response.status.to_string());

@@ -316,6 +316,12 @@ pub enum InvalidRequest {
     GroupExists(String),
     #[error("the completion action needs a program to run")]
     EmptyAction,
+    #[error("a user name cannot contain ':' or control characters")]
+    InvalidUser,
+    #[error("invalid cookie {0:?}: expected name=value")]
+    InvalidCookie(String),
+    #[error("invalid proxy {proxy}: {reason}")]
+    InvalidProxy { proxy: String, reason: String },
 }
 
 /// Why an engine call failed.
@@ -339,6 +345,8 @@ pub enum EngineError {
     Store(#[from] super::store::StoreError),
     #[error("cannot set up the HTTP client: {0}")]
     Client(#[source] reqwest::Error),
+    #[error(transparent)]
+    Secrets(#[from] super::secrets::SecretError),
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! rules, extra roots), what every request of a run needs (custom headers, the
 //! response timeout, honouring a stop), and the choice of transfer for a run.
 
+pub mod access;
 mod body;
 mod download;
 mod response;
@@ -22,7 +23,13 @@ use super::{Options, redact_url};
 
 /// Also returns what went wrong with the extra root certificates (unreadable
 /// files are skipped, so one bad path does not stop every download).
-pub fn build_client(options: &Options) -> reqwest::Result<(reqwest::Client, Vec<String>)> {
+///
+/// `proxy`: (URL, user, password) of a proxy for every request; `None` leaves the
+/// environment's (`HTTP_PROXY`, `HTTPS_PROXY`, `NO_PROXY`).
+pub fn build_client(
+    options: &Options,
+    proxy: Option<(&str, Option<&str>, Option<&str>)>,
+) -> reqwest::Result<(reqwest::Client, Vec<String>)> {
     let max_redirects = options.max_redirects;
     let allow_downgrade = options.allow_https_downgrade;
     let policy = reqwest::redirect::Policy::custom(move |attempt| {
@@ -38,14 +45,21 @@ pub fn build_client(options: &Options) -> reqwest::Result<(reqwest::Client, Vec<
         attempt.follow()
     });
     let (roots, warnings) = extra_roots(&options.extra_root_certificates);
-    let client = reqwest::Client::builder()
+    let mut builder = reqwest::Client::builder()
         .user_agent(concat!("Ferry/", env!("CARGO_PKG_VERSION")))
         .connect_timeout(options.timeouts.connect)
         .connector_layer(connect_watch::Layer)
         .redirect(policy)
-        .tls_certs_merge(roots)
-        .build()?;
-    Ok((client, warnings))
+        .cookie_provider(std::sync::Arc::new(access::OperationCookies))
+        .tls_certs_merge(roots);
+    if let Some((url, user, password)) = proxy {
+        let mut proxy = reqwest::Proxy::all(url)?;
+        if let Some(user) = user {
+            proxy = proxy.basic_auth(user, password.unwrap_or(""));
+        }
+        builder = builder.proxy(proxy);
+    }
+    Ok((builder.build()?, warnings))
 }
 
 /// Certificates (PEM bundles) trusted besides the system's.
@@ -114,7 +128,13 @@ fn custom_headers(headers: &[Header]) -> HeaderMap {
 async fn send(context: &mut RunContext, request: RequestBuilder) -> Result<Response, Interrupt> {
     let timeout = context.options().timeouts.response;
     let live = context.live_handle();
-    let send = connect_watch::with_response_timeout(request.send(), timeout, move || live.bytes());
+    let access = context.access();
+    let request = access.apply(request);
+    let send = access.with_cookies(connect_watch::with_response_timeout(
+        async move { request.send().await },
+        timeout,
+        move || live.bytes(),
+    ));
     let response = tokio::select! {
         stop = context.stopped() => return Err(Interrupt::Stop(stop)),
         sent = send => sent,

@@ -169,6 +169,22 @@ impl Priority {
     }
 }
 
+/// A user name and password for the server.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Auth {
+    pub user: String,
+    pub password: String,
+}
+
+impl fmt::Debug for Auth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Auth")
+            .field("user", &self.user)
+            .field("password", &"…")
+            .finish()
+    }
+}
+
 /// One custom request header, sent on every request of the operation.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Header {
@@ -193,6 +209,18 @@ pub struct Request {
     pub group: Option<String>,
     #[serde(default)]
     pub priority: Priority,
+    /// The server's user name and password (also taken from the URL).
+    #[serde(default)]
+    pub auth: Option<Auth>,
+    /// A proxy for this operation (`http://`, `https://`, `socks5://`, `socks5h://`),
+    /// with its credentials in the URL if it needs them. `None`: the global setting,
+    /// else the environment (`HTTP_PROXY`, `HTTPS_PROXY`, `NO_PROXY`).
+    #[serde(default)]
+    pub proxy: Option<String>,
+    /// Cookies sent with the operation's requests, in `Set-Cookie` syntax
+    /// (`name=value`, optionally `; Domain=…; Path=…; Secure`).
+    #[serde(default)]
+    pub cookies: Vec<String>,
     /// Replace an existing file at the destination instead of choosing a free name.
     #[serde(default)]
     pub overwrite: bool,
@@ -211,6 +239,9 @@ impl Request {
             policy: CostPolicy::Default,
             group: None,
             priority: Priority::Normal,
+            auth: None,
+            proxy: None,
+            cookies: Vec::new(),
             overwrite: false,
             upload: None,
         }
@@ -226,6 +257,9 @@ impl Request {
             policy: CostPolicy::Default,
             group: None,
             priority: Priority::Normal,
+            auth: None,
+            proxy: None,
+            cookies: Vec::new(),
             overwrite: false,
             upload: Some(UploadSpec {
                 sources,
@@ -269,6 +303,24 @@ impl Request {
 
     pub fn priority(mut self, priority: Priority) -> Self {
         self.priority = priority;
+        self
+    }
+
+    pub fn auth(mut self, user: impl Into<String>, password: impl Into<String>) -> Self {
+        self.auth = Some(Auth {
+            user: user.into(),
+            password: password.into(),
+        });
+        self
+    }
+
+    pub fn proxy(mut self, proxy: impl Into<String>) -> Self {
+        self.proxy = Some(proxy.into());
+        self
+    }
+
+    pub fn cookie(mut self, cookie: impl Into<String>) -> Self {
+        self.cookies.push(cookie.into());
         self
     }
 
@@ -337,6 +389,31 @@ impl Status {
 impl fmt::Display for Status {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+/// The secrets an operation has, by name only.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecretSummary {
+    /// The server's user name (its password is secret).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proxy_user: Option<String>,
+    /// Names of headers whose values are secret.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub headers: Vec<String>,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub cookies: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+impl SecretSummary {
+    pub fn is_empty(&self) -> bool {
+        self == &Self::default()
     }
 }
 
@@ -467,6 +544,13 @@ pub struct Snapshot {
     pub group: Option<String>,
     #[serde(default)]
     pub priority: Priority,
+    /// What is kept secret for this operation, named but not shown (the values are
+    /// in the keyring or the secrets file).
+    #[serde(default)]
+    pub secrets: SecretSummary,
+    /// The operation's own proxy, without its credentials.
+    #[serde(default)]
+    pub proxy: Option<String>,
     pub overwrite: bool,
     pub validators: Validators,
     /// Automatic retries used since the last success or manual resume.
@@ -507,6 +591,8 @@ impl Snapshot {
             policy: request.policy,
             group: request.group.clone(),
             priority: request.priority,
+            secrets: SecretSummary::default(),
+            proxy: None,
             overwrite: request.overwrite,
             validators: Validators::default(),
             attempts: 0,

@@ -82,6 +82,11 @@ pub struct Options {
     pub extra_root_certificates: Vec<PathBuf>,
     /// Bytes a month that may be moved on metered networks (`None`: no budget).
     pub data_budget: Option<u64>,
+    /// Where passwords and cookies are kept.
+    pub secret_backend: super::secrets::Backend,
+    /// A proxy for operations that name none (URL, credentials inside if needed);
+    /// `None`: the environment's.
+    pub proxy: Option<String>,
     /// How soon an operation that lost its network first checks whether it is back;
     /// the wait doubles after every failed check, up to [`MAX_PROBE_INTERVAL`].
     pub probe_interval: Duration,
@@ -104,6 +109,8 @@ impl Options {
             allow_https_downgrade: false,
             extra_root_certificates: Vec::new(),
             data_budget: None,
+            secret_backend: super::secrets::Backend::Auto,
+            proxy: None,
             probe_interval: Duration::from_secs(1),
         }
     }

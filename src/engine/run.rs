@@ -63,6 +63,9 @@ pub struct RunContext {
     pub(super) id: OperationId,
     pub(super) live: Arc<Live>,
     pub(super) stop: watch::Receiver<Stop>,
+    /// The client for this operation (its own proxy, or the shared one).
+    pub(super) client: reqwest::Client,
+    pub(super) access: Arc<super::http::access::Access>,
 }
 
 impl RunContext {
@@ -75,7 +78,12 @@ impl RunContext {
     }
 
     pub fn client(&self) -> &reqwest::Client {
-        &self.inner.client
+        &self.client
+    }
+
+    /// The operation's credentials and cookies.
+    pub fn access(&self) -> Arc<super::http::access::Access> {
+        Arc::clone(&self.access)
     }
 
     pub fn live(&self) -> &Live {

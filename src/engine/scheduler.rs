@@ -228,6 +228,8 @@ async fn start(inner: &Arc<Inner>, mut snapshot: Snapshot) {
         id,
         live,
         stop: stop_rx,
+        client: inner.client.clone(),
+        access: Arc::default(),
     };
     tokio::spawn(drive(Arc::clone(inner), snapshot, context, done_tx));
 }
@@ -240,8 +242,34 @@ async fn drive(
     done: watch::Sender<bool>,
 ) {
     let id = snapshot.id;
-    let url = snapshot.url.clone();
-    let end = http::run(&mut context, snapshot).await;
+    let secrets = if snapshot.secrets.is_empty() {
+        super::secrets::Secrets::default()
+    } else {
+        inner.secrets.get(id).await
+    };
+    let access = Arc::new(http::access::Access::new(&snapshot, &secrets));
+    context.access = Arc::clone(&access);
+    let (client, proxy) = match inner.client_for(&snapshot, &secrets) {
+        Ok(found) => found,
+        Err(error) => {
+            let stop = context.stop_requested();
+            drop(context);
+            return conclude(inner, id, RunEnd::Failed(error), stop, false, done).await;
+        }
+    };
+    context.client = client;
+    // Through a proxy, the proxy is what must answer for the network to be there.
+    let url = proxy.unwrap_or_else(|| snapshot.url.clone());
+    let mut end = http::run(&mut context, snapshot).await;
+    if let RunEnd::Failed(error) = &mut end
+        && error.status == ErrorStatus::Unauthorized
+        && !access.has_credentials()
+    {
+        error.message = format!(
+            "{}: the server needs a user name and password",
+            error.message
+        );
+    }
     let stop = context.stop_requested();
     drop(context);
     // A failure that looks like the network may be the network: ask before
@@ -253,6 +281,18 @@ async fn drive(
         }
         _ => false,
     };
+    conclude(inner, id, end, stop, network_lost, done).await;
+}
+
+/// Record how a run ended and let the scheduler start what comes next.
+async fn conclude(
+    inner: Arc<Inner>,
+    id: OperationId,
+    end: RunEnd,
+    stop: Stop,
+    network_lost: bool,
+    done: watch::Sender<bool>,
+) {
     {
         let _transition = inner.transitions.lock().await;
         let current = inner.lock().ops.get_mut(&id).map(|entry| {

@@ -6,7 +6,10 @@ use std::path::{Path, PathBuf};
 use std::os::unix::fs::MetadataExt as _;
 
 use super::error::InvalidRequest;
-use super::operation::{Request, Source, Target, UploadMode, UploadSpec, UploadState};
+use super::operation::{
+    Header, Request, SecretSummary, Source, Target, UploadMode, UploadSpec, UploadState,
+};
+use super::secrets::{Secrets, is_sensitive_header};
 
 /// Schemes this build can transfer.
 const SCHEMES: &[&str] = &["http", "https"];
@@ -41,6 +44,86 @@ pub fn headers(request: &Request) -> Result<(), InvalidRequest> {
             .map_err(|_| invalid("the value has characters a header cannot carry"))?;
     }
     Ok(())
+}
+
+/// What a request keeps secret, taken out of it: the password (given, or in the
+/// URL, which is stored without it), credential headers, cookies and the proxy's
+/// password. Returns the secrets, their summary and the proxy without credentials.
+pub fn secrets(
+    request: &mut Request,
+    url: &mut reqwest::Url,
+) -> Result<(Secrets, SecretSummary, Option<String>), InvalidRequest> {
+    let mut secrets = Secrets::default();
+    let mut summary = SecretSummary::default();
+    if !url.username().is_empty() || url.password().is_some() {
+        let user = decode(url.username());
+        let password = url.password().map(decode).unwrap_or_default();
+        let _ = url.set_username("");
+        let _ = url.set_password(None);
+        if request.auth.is_none() {
+            request.auth = Some(super::operation::Auth { user, password });
+        }
+    }
+    if let Some(auth) = request.auth.take() {
+        if auth.user.contains(':') || auth.user.chars().any(char::is_control) {
+            return Err(InvalidRequest::InvalidUser);
+        }
+        summary.user = Some(auth.user);
+        secrets.password = Some(auth.password);
+    }
+    let (sensitive, plain): (Vec<Header>, Vec<Header>) = std::mem::take(&mut request.headers)
+        .into_iter()
+        .partition(|h| is_sensitive_header(&h.name));
+    request.headers = plain;
+    summary.headers = sensitive.iter().map(|h| h.name.clone()).collect();
+    secrets.headers = sensitive;
+    for cookie in &request.cookies {
+        let pair = cookie.split(';').next().unwrap_or("");
+        let valid = pair.split_once('=').is_some_and(|(name, _)| {
+            !name.trim().is_empty() && !name.contains(|c: char| c.is_control() || c == ' ')
+        });
+        if !valid || cookie.chars().any(char::is_control) {
+            return Err(InvalidRequest::InvalidCookie(pair.to_owned()));
+        }
+    }
+    summary.cookies = request.cookies.len();
+    secrets.cookies = std::mem::take(&mut request.cookies);
+    let proxy = match request.proxy.take() {
+        None => None,
+        Some(text) => {
+            let (clean, user, password) = proxy(&text)?;
+            summary.proxy_user = user;
+            secrets.proxy_password = password;
+            Some(clean)
+        }
+    };
+    Ok((secrets, summary, proxy))
+}
+
+/// A proxy URL: its scheme is one Ferry speaks; credentials are taken out.
+pub fn proxy(text: &str) -> Result<(String, Option<String>, Option<String>), InvalidRequest> {
+    let invalid = |reason: &str| InvalidRequest::InvalidProxy {
+        proxy: super::redact_url(text),
+        reason: reason.to_owned(),
+    };
+    let mut url = reqwest::Url::parse(text.trim()).map_err(|e| invalid(&e.to_string()))?;
+    if !["http", "https", "socks5", "socks5h"].contains(&url.scheme()) {
+        return Err(invalid("the scheme must be http, https, socks5 or socks5h"));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(invalid("it has no host"));
+    }
+    let user = (!url.username().is_empty()).then(|| decode(url.username()));
+    let password = url.password().map(decode);
+    let _ = url.set_username("");
+    let _ = url.set_password(None);
+    Ok((url.to_string(), user, password))
+}
+
+fn decode(text: &str) -> String {
+    percent_encoding::percent_decode_str(text)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 /// Decide where the bytes go: the destination as given (a folder when it names an

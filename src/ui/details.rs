@@ -56,6 +56,34 @@ pub fn view<'a>(tr: &Tr, s: &'a Snapshot) -> Element<'a, Message> {
     if let Some(group) = &s.group {
         lines = lines.push(field(tr!(tr, "details-group"), group.clone()));
     }
+    let secret = tr!(tr, "details-secret");
+    if let Some(user) = &s.secrets.user {
+        lines = lines.push(field(
+            tr!(tr, "details-user"),
+            format!("{user} · ●●●●●● {secret}"),
+        ));
+    }
+    if let Some(proxy) = &s.proxy {
+        let user = s
+            .secrets
+            .proxy_user
+            .as_ref()
+            .map(|u| format!(" · {u} · ●●●●●●"))
+            .unwrap_or_default();
+        lines = lines.push(field(
+            tr!(tr, "details-proxy"),
+            format!("{}{user}", ferry::engine::redact_url(proxy)),
+        ));
+    }
+    for name in &s.secrets.headers {
+        lines = lines.push(field(name.clone(), format!("●●●●●● {secret}")));
+    }
+    if s.secrets.cookies > 0 {
+        lines = lines.push(field(
+            tr!(tr, "details-cookies"),
+            format!("{} {secret}", s.secrets.cookies),
+        ));
+    }
     if !s.status.is_finished() {
         let choices = super::new_download::policy_choices(tr);
         let current = ferry::config::Policy::from(s.policy);

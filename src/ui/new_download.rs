@@ -23,6 +23,10 @@ pub struct State {
     headers: text_editor::Content,
     user: String,
     password: String,
+    /// A proxy for these downloads (empty: the settings' or the environment's).
+    proxy: String,
+    /// Cookies, `name=value; name2=value2`.
+    cookies: String,
     pub folder: PathBuf,
     /// A file chosen with "Save as…" (single address only).
     save_as: Option<PathBuf>,
@@ -44,6 +48,8 @@ pub enum Message {
     /// The user name for the server (basic authentication).
     UserChanged(String),
     PasswordChanged(String),
+    ProxyChanged(String),
+    CookiesChanged(String),
     /// Open the folder picker.
     ChooseFolder,
     /// The folder picker answered (`None`: dismissed).
@@ -109,6 +115,8 @@ impl State {
             headers: text_editor::Content::new(),
             user: String::new(),
             password: String::new(),
+            proxy: String::new(),
+            cookies: String::new(),
             folder,
             save_as: None,
             policy,
@@ -130,6 +138,8 @@ impl State {
             Message::HeadersEdited(action) => self.headers.perform(action),
             Message::UserChanged(user) => self.user = user,
             Message::PasswordChanged(password) => self.password = password,
+            Message::ProxyChanged(proxy) => self.proxy = proxy,
+            Message::CookiesChanged(cookies) => self.cookies = cookies,
             Message::ChooseFolder => {
                 let dialog = rfd::AsyncFileDialog::new()
                     .set_directory(&self.folder)
@@ -207,6 +217,19 @@ impl State {
             self.problems.push(tr!(tr, "download-nothing"));
         }
         let headers = self.parsed_headers(tr);
+        let proxy = self.proxy.trim().to_owned();
+        if !proxy.is_empty()
+            && let Err(e) = engine::validate_proxy(&proxy)
+        {
+            self.problems.push(e.to_string());
+        }
+        let cookies: Vec<String> = self
+            .cookies
+            .split(';')
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(str::to_owned)
+            .collect();
         if !self.problems.is_empty() {
             return Action::None;
         }
@@ -221,6 +244,11 @@ impl State {
                 let mut request =
                     Request::download(url, Some(destination.clone())).policy(self.policy.into());
                 request.headers = headers.clone();
+                if !self.user.is_empty() {
+                    request = request.auth(self.user.clone(), self.password.clone());
+                }
+                request.proxy = (!proxy.is_empty()).then(|| proxy.clone());
+                request.cookies.clone_from(&cookies);
                 request
             })
             .collect();
@@ -249,17 +277,6 @@ impl State {
                     ));
                 }
             }
-        }
-        if !self.user.is_empty() {
-            // Basic authentication, as the server will ask for it. (Stored with the
-            // operation like any header until the keyring takes credentials.)
-            use base64::Engine as _;
-            let token = base64::engine::general_purpose::STANDARD
-                .encode(format!("{}:{}", self.user, self.password));
-            headers.push(Header {
-                name: "Authorization".into(),
-                value: format!("Basic {token}"),
-            });
         }
         headers
     }
@@ -342,6 +359,24 @@ impl State {
                         text_input("", &self.password)
                             .secure(true)
                             .on_input(Message::PasswordChanged),
+                    ]
+                    .spacing(8)
+                    .align_y(iced::Alignment::Center),
+                )
+                .push(
+                    row![
+                        text(tr!(tr, "download-proxy")).size(14),
+                        text_input(&tr!(tr, "download-proxy-hint"), &self.proxy)
+                            .on_input(Message::ProxyChanged),
+                    ]
+                    .spacing(8)
+                    .align_y(iced::Alignment::Center),
+                )
+                .push(
+                    row![
+                        text(tr!(tr, "download-cookies")).size(14),
+                        text_input(&tr!(tr, "download-cookies-hint"), &self.cookies)
+                            .on_input(Message::CookiesChanged),
                     ]
                     .spacing(8)
                     .align_y(iced::Alignment::Center),

@@ -49,6 +49,7 @@ impl Harness {
             .unwrap();
         let mut options = Options::new(dir.path().join("data"));
         options.download_dir = dir.path().join("downloads");
+        options.secret_backend = ferry::engine::secrets::Backend::File;
         std::fs::create_dir_all(&options.download_dir).unwrap();
         let engine = runtime.block_on(Engine::open(options)).unwrap();
         let network = ferry::engine::FixedConditions::new(ferry::engine::Conditions::default());
@@ -540,6 +541,7 @@ fn credentials_in_the_advanced_part_reach_the_server() {
         Form::ToggleAdvanced(true),
         Form::UserChanged("alice".into()),
         Form::PasswordChanged("s3cret".into()),
+        Form::CookiesChanged("session=abc; theme=dark".into()),
     ] {
         let _ = h.app.update(Message::NewDownload(message));
     }
@@ -556,6 +558,15 @@ fn credentials_in_the_advanced_part_reach_the_server() {
         seen[0].header("authorization"),
         Some("Basic YWxpY2U6czNjcmV0")
     );
+    let mut cookies: Vec<&str> = seen[0].header("cookie").unwrap_or("").split("; ").collect();
+    cookies.sort_unstable();
+    assert_eq!(cookies, ["session=abc", "theme=dark"]);
+    // Details name the user and the cookies, never the password.
+    h.click("data.csv");
+    assert!(h.shows("alice · ●●●●●● (kept secret)"));
+    assert!(h.shows("2 (kept secret)"));
+    let page = format!("{:?}", h.app.transfers().rows()[0]);
+    assert!(!page.contains("s3cret"), "the snapshot holds no password");
 }
 
 #[test]

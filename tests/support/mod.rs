@@ -4,6 +4,7 @@
 
 pub mod bus;
 pub mod program;
+pub mod proxy;
 pub mod server;
 pub mod uploads;
 
@@ -47,6 +48,8 @@ pub fn options(dir: &Path) -> Options {
     options.timeouts.response = Duration::from_secs(5);
     options.timeouts.stall = Duration::from_secs(5);
     options.progress_interval = Duration::from_millis(50);
+    // Never the developer's own keyring.
+    options.secret_backend = ferry::engine::secrets::Backend::File;
     options
 }
 

@@ -26,7 +26,7 @@ impl Ferry {
         let downloads = dir.path().join("downloads");
         std::fs::create_dir(&downloads).unwrap();
         let mut config: toml::Table = toml::from_str(&format!(
-            "download_dir = {downloads:?}\n[retries]\nbase_delay = 0.05\nmax_delay = 0.2\n[timeouts]\nstall = 5\nresponse = 5\n"
+            "download_dir = {downloads:?}\nsecret_store = \"file\"\n[retries]\nbase_delay = 0.05\nmax_delay = 0.2\n[timeouts]\nstall = 5\nresponse = 5\n"
         ))
         .unwrap();
         merge(

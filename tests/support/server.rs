@@ -42,6 +42,8 @@ pub struct Resource {
     pub rate: Option<u64>,
     /// A redirect to this location instead of a body.
     pub redirect: Option<String>,
+    /// The `Authorization` value required (else 401 with a basic challenge).
+    pub authorization: Option<String>,
     pub faults: VecDeque<Fault>,
 }
 
@@ -57,8 +59,17 @@ impl Resource {
             chunked: false,
             rate: None,
             redirect: None,
+            authorization: None,
             faults: VecDeque::new(),
         }
+    }
+
+    /// Require basic authentication with this user and password.
+    pub fn basic_auth(mut self, user: &str, password: &str) -> Self {
+        use base64::Engine as _;
+        let token = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+        self.authorization = Some(format!("Basic {token}"));
+        self
     }
 
     pub fn redirect(to: &str) -> Self {
@@ -325,6 +336,16 @@ async fn serve<S: AsyncRead + AsyncWrite + Unpin>(state: Arc<State>, mut stream:
         .await;
         return;
     };
+    if let Some(wanted) = &resource.authorization
+        && seen.header("authorization") != Some(wanted.as_str())
+    {
+        let headers = vec![
+            ("WWW-Authenticate".into(), "Basic realm=\"test\"".into()),
+            ("Content-Length".into(), "0".into()),
+        ];
+        let _ = write_head(&mut stream, 401, "Unauthorized", &headers).await;
+        return;
+    }
     if let Some(Fault::Silent) = &fault {
         tokio::time::sleep(Duration::from_secs(3600)).await;
         return;
