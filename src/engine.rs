@@ -29,6 +29,7 @@ mod recovery;
 pub mod run;
 mod scheduler;
 pub mod secrets;
+mod sink;
 pub mod store;
 mod validate;
 
