@@ -16,6 +16,7 @@
 mod connect_watch;
 pub mod error;
 pub mod filename;
+mod ftp;
 pub mod group;
 pub mod http;
 mod network;
@@ -345,6 +346,9 @@ impl Engine {
         let mut url = validate::url(&request.url)?;
         validate::headers(&request)?;
         let (secrets, summary, proxy) = validate::secrets(&mut request, &mut url)?;
+        if validate::is_ftp(&url) && request.kind == Kind::Upload {
+            return Err(InvalidRequest::FtpUpload.into());
+        }
         if let Some(name) = &request.group {
             let state = self.inner.lock();
             let group = state

@@ -88,6 +88,7 @@ error-source-changed = the file changed during the upload
 error-source-missing = the file to upload is missing
 error-payload-too-large = the file is too large for the server
 error-protocol-not-supported = the server does not support this protocol
+error-is-a-directory = the address is a folder, not a file
 
 ## New download
 download-title = New download

@@ -88,6 +88,7 @@ error-source-changed = le fichier a changé pendant l’envoi
 error-source-missing = le fichier à envoyer est introuvable
 error-payload-too-large = le fichier est trop gros pour le serveur
 error-protocol-not-supported = le serveur ne prend pas en charge ce protocole
+error-is-a-directory = l’adresse désigne un dossier, pas un fichier
 
 ## Nouveau téléchargement
 download-title = Nouveau téléchargement

@@ -51,6 +51,8 @@ pub enum ErrorStatus {
     PayloadTooLarge,
     /// The server does not speak the protocol asked for (a tus version it lacks…).
     ProtocolNotSupported,
+    /// The address names a folder where a file was expected (an FTP directory).
+    IsADirectory,
 }
 
 impl ErrorStatus {
@@ -278,8 +280,10 @@ impl From<&TransferError> for ErrorInfo {
 pub enum InvalidRequest {
     #[error("not a valid URL: {input:?} ({reason})")]
     NotAUrl { input: String, reason: String },
-    #[error("unsupported URL scheme {scheme:?}: Ferry transfers over http and https")]
+    #[error("unsupported URL scheme {scheme:?}: Ferry transfers over http, https, ftp and ftps")]
     UnsupportedScheme { scheme: String },
+    #[error("uploads over FTP are not supported yet; use http or https")]
+    FtpUpload,
     #[error("the URL has no host: {0:?}")]
     NoHost(String),
     #[error("the destination folder {0} does not exist")]

@@ -260,7 +260,12 @@ async fn drive(
     context.client = client;
     // Through a proxy, the proxy is what must answer for the network to be there.
     let url = proxy.unwrap_or_else(|| snapshot.url.clone());
-    let mut end = http::run(&mut context, snapshot).await;
+    let ftp = snapshot.url.starts_with("ftp://") || snapshot.url.starts_with("ftps://");
+    let mut end = if ftp {
+        super::ftp::run(&mut context, snapshot, &secrets).await
+    } else {
+        http::run(&mut context, snapshot).await
+    };
     if let RunEnd::Failed(error) = &mut end
         && error.status == ErrorStatus::Unauthorized
         && !access.has_credentials()

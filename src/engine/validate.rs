@@ -12,7 +12,12 @@ use super::operation::{
 use super::secrets::{Secrets, is_sensitive_header};
 
 /// Schemes this build can transfer.
-const SCHEMES: &[&str] = &["http", "https"];
+const SCHEMES: &[&str] = &["http", "https", "ftp", "ftps"];
+
+/// Whether a URL is FTP(S), not HTTP(S).
+pub fn is_ftp(url: &reqwest::Url) -> bool {
+    matches!(url.scheme(), "ftp" | "ftps")
+}
 
 /// Parse and check the URL.
 pub fn url(input: &str) -> Result<reqwest::Url, InvalidRequest> {

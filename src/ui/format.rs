@@ -120,6 +120,7 @@ pub fn error(tr: &Tr, status: ErrorStatus) -> String {
         ErrorStatus::SourceMissing => tr!(tr, "error-source-missing"),
         ErrorStatus::PayloadTooLarge => tr!(tr, "error-payload-too-large"),
         ErrorStatus::ProtocolNotSupported => tr!(tr, "error-protocol-not-supported"),
+        ErrorStatus::IsADirectory => tr!(tr, "error-is-a-directory"),
     }
 }
 
