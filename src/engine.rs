@@ -346,9 +346,6 @@ impl Engine {
         let mut url = validate::url(&request.url)?;
         validate::headers(&request)?;
         let (secrets, summary, proxy) = validate::secrets(&mut request, &mut url)?;
-        if validate::is_ftp(&url) && request.kind == Kind::Upload {
-            return Err(InvalidRequest::FtpUpload.into());
-        }
         if let Some(name) = &request.group {
             let state = self.inner.lock();
             let group = state
@@ -369,7 +366,13 @@ impl Engine {
                 let target = validate::target(request.destination.as_deref(), default_folder)?;
                 (Some(target), None)
             }
-            Kind::Upload => (None, Some(validate::upload(request.upload.as_ref())?)),
+            Kind::Upload => {
+                let upload = validate::upload(request.upload.as_ref())?;
+                if validate::is_ftp(&url) {
+                    validate::ftp_upload(&mut url, &upload)?;
+                }
+                (None, Some(upload))
+            }
         };
 
         let _transition = self.inner.transitions.lock().await;
@@ -870,7 +873,7 @@ impl Inner {
 
     /// Pause, cancel or restart an operation that is not running.
     async fn apply_stop_to_idle(
-        &self,
+        self: &Arc<Self>,
         mut snapshot: Snapshot,
         stop: Stop,
     ) -> Result<(), EngineError> {
@@ -894,9 +897,10 @@ impl Inner {
     }
 
     /// Canceled: partial data deleted, a tus upload terminated on the server.
-    fn cancel_in_place(&self, snapshot: &mut Snapshot) {
+    fn cancel_in_place(self: &Arc<Self>, snapshot: &mut Snapshot) {
         remove_part(snapshot);
         self.terminate_tus_upload(snapshot);
+        self.abandon_ftp_upload(snapshot);
         snapshot.status = Status::Canceled;
         snapshot.retry_at = None;
         snapshot.finished_at = Some(operation::now_millis());
@@ -913,6 +917,24 @@ impl Inner {
             url,
             snapshot.headers.clone(),
         ));
+    }
+
+    /// Delete a canceled FTP upload's partial file on the server, in the background.
+    fn abandon_ftp_upload(self: &Arc<Self>, snapshot: &Snapshot) {
+        let started = snapshot.upload.as_ref().is_some_and(|u| u.ftp_started);
+        if !started || snapshot.status == Status::Completed {
+            return;
+        }
+        let inner = Arc::clone(self);
+        let snapshot = snapshot.clone();
+        tokio::spawn(async move {
+            let secrets = if snapshot.secrets.is_empty() {
+                secrets::Secrets::default()
+            } else {
+                inner.secrets.get(snapshot.id).await
+            };
+            ftp::abandon_upload(inner.options.clone(), snapshot, secrets).await;
+        });
     }
 
     fn reset_for_restart(&self, snapshot: &mut Snapshot) {

@@ -3,6 +3,7 @@
 //! messages and view. Engine commands go through [`backend::Backend`], whose
 //! answers and the engine's events come back as messages.
 
+pub mod advanced;
 pub mod backend;
 pub mod details;
 pub mod format;

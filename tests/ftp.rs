@@ -1,12 +1,14 @@
-//! FTP and FTPS downloads against libunftp started by the tests: anonymous and with
-//! a user, resumed with `REST` after a pause, the failures a user meets (missing
-//! file, wrong password, a folder), and explicit TLS.
+//! FTP and FTPS against libunftp started by the tests. Downloads: anonymous and
+//! with a user, resumed with `REST` after a pause, a file changed across a restart,
+//! the failures a user meets (missing file, wrong password, a folder), explicit
+//! TLS. Uploads: `STOR` into a folder, resumed with `APPE` after a pause, the
+//! partial file deleted on cancel.
 
 mod support;
 
 use std::time::Duration;
 
-use ferry::engine::{ErrorStatus, Request, Status};
+use ferry::engine::{ErrorStatus, Request, Status, UploadMode};
 use support::ftp::TestFtp;
 use support::server::TestServer;
 use support::*;
@@ -162,19 +164,6 @@ async fn ftps_with_explicit_tls_checks_the_certificate() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_ftp_upload_is_refused_with_a_clear_reason() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("up.txt");
-    std::fs::write(&file, b"hello").unwrap();
-    let engine = open(options(dir.path())).await;
-    let refused = engine
-        .create(Request::upload("ftp://127.0.0.1:1/up.txt", vec![file]))
-        .await
-        .unwrap_err();
-    assert!(refused.to_string().contains("FTP"), "{refused}");
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_file_changed_on_the_server_across_a_restart_is_fetched_again_whole() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("served");
@@ -217,4 +206,109 @@ async fn a_file_changed_on_the_server_across_a_restart_is_fetched_again_whole() 
     // The whole new version was sent, from byte zero.
     let (_, last) = ftp.sent().last().cloned().expect("a completed RETR");
     assert_eq!(last, new.len() as u64);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upload_into_a_folder_lands_whole_under_its_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("served");
+    std::fs::create_dir_all(root.join("incoming")).unwrap();
+    let body = data(5 * MIB + 3, 96);
+    let file = dir.path().join("report 2026.pdf");
+    std::fs::write(&file, &body).unwrap();
+    let ftp = TestFtp::start(&root, Some(("erin", "up-pass")), false).await;
+    let engine = open(options(dir.path())).await;
+    let mut events = engine.subscribe();
+
+    let done = run_to_end(
+        &engine,
+        &mut events,
+        Request::upload(ftp.url("/incoming/"), vec![file.clone()]).auth("erin", "up-pass"),
+    )
+    .await;
+    assert_eq!(done.status, Status::Completed, "{:?}", done.error);
+    assert_eq!(done.bytes, body.len() as u64);
+    let stored = root.join("incoming/report 2026.pdf");
+    assert_eq!(sha256_file(&stored), sha256(&body));
+
+    // Multipart and tus are HTTP's: refused before anything is created.
+    let refused = engine
+        .create(Request::upload(ftp.url("/incoming/"), vec![file.clone()]).mode(UploadMode::Tus))
+        .await
+        .unwrap_err();
+    assert!(refused.to_string().contains("FTP"), "{refused}");
+    // A folder the server does not have: a clear failure.
+    let done = run_to_end(
+        &engine,
+        &mut events,
+        Request::upload(ftp.url("/nowhere/"), vec![file]).auth("erin", "up-pass"),
+    )
+    .await;
+    assert_eq!(done.status, Status::Error);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_paused_upload_sends_only_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("served");
+    std::fs::create_dir_all(&root).unwrap();
+    let body = data(96 * MIB, 97);
+    let file = dir.path().join("big.bin");
+    std::fs::write(&file, &body).unwrap();
+    let ftp = TestFtp::start(&root, None, false).await;
+    let engine = open(options(dir.path())).await;
+    let mut events = engine.subscribe();
+    let id = engine
+        .create(Request::upload(ftp.url("/big.bin"), vec![file]))
+        .await
+        .unwrap()
+        .id;
+    wait_bytes(&engine, &mut events, id, MIB as u64).await;
+    engine.pause(id).await.unwrap();
+    assert_eq!(engine.get(id).unwrap().status, Status::PausedByApplication);
+    // Let the server write down what it got before the connection closed.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let held = std::fs::metadata(root.join("big.bin")).unwrap().len();
+    assert!(
+        held > 0 && held < body.len() as u64,
+        "the server holds {held}"
+    );
+
+    engine.resume(id).await.unwrap();
+    let done = wait_finished(&engine, &mut events, id).await;
+    assert_eq!(done.status, Status::Completed, "{:?}", done.error);
+    assert_eq!(sha256_file(&root.join("big.bin")), sha256(&body));
+    let (_, last) = ftp.received().last().cloned().expect("a completed upload");
+    assert!(
+        last <= body.len() as u64 - held,
+        "the resumed upload sent {last} bytes; the server held {held} of {}",
+        body.len()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_canceled_upload_leaves_nothing_on_the_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("served");
+    std::fs::create_dir_all(&root).unwrap();
+    let file = dir.path().join("abandoned.bin");
+    std::fs::write(&file, data(96 * MIB, 98)).unwrap();
+    let ftp = TestFtp::start(&root, None, false).await;
+    let engine = open(options(dir.path())).await;
+    let mut events = engine.subscribe();
+    let id = engine
+        .create(Request::upload(ftp.url("/abandoned.bin"), vec![file]))
+        .await
+        .unwrap()
+        .id;
+    wait_bytes(&engine, &mut events, id, MIB as u64).await;
+    engine.cancel(id).await.unwrap();
+    assert_eq!(engine.get(id).unwrap().status, Status::Canceled);
+    let partial = root.join("abandoned.bin");
+    within(20, async {
+        while partial.exists() {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await;
 }

@@ -296,7 +296,7 @@ async fn invalid_uploads_are_refused_at_creation() {
         Request::upload(url, vec![dir.path().join("missing.txt")]),
         Request::upload(url, vec![dir.path().to_owned()]),
         Request::upload(url, vec![]),
-        Request::upload("ftp://127.0.0.1/up", vec![file.clone()]),
+        Request::upload("ftp://127.0.0.1/up", vec![file.clone()]).mode(UploadMode::Tus),
         Request::upload(url, vec![file.clone(), file.clone()]),
         Request::upload(url, vec![file.clone()]).mode(UploadMode::Multipart {
             field: Some("bad\"name".into()),

@@ -103,11 +103,11 @@ download-policy = On metered networks
 policy-unrestricted-only = Never
 policy-default = When within the data plan
 policy-always = Always
-download-advanced = Advanced
-download-headers = Request headers
-download-user = User name
-download-password = Password
-download-headers-hint = Name: value, one per line
+request-advanced = Advanced
+request-headers = Request headers
+request-user = User name
+request-password = Password
+request-headers-hint = Name: value, one per line
 download-submit = Download
 download-invalid-line = Line { $line }: { $reason }
 download-nothing = Enter at least one address.
@@ -195,10 +195,10 @@ settings-data-budget-none = No budget
 settings-data-used = { $size } used this month
 
 # Credentials, proxy and cookies
-download-proxy = Proxy
-download-proxy-hint = http://host:3128 or socks5://user:password@host:1080
-download-cookies = Cookies
-download-cookies-hint = name=value; other=value
+request-proxy = Proxy
+request-proxy-hint = http://host:3128 or socks5://user:password@host:1080
+request-cookies = Cookies
+request-cookies-hint = name=value; other=value
 details-user = User
 details-proxy = Proxy
 details-secret = (kept secret)

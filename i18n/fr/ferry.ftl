@@ -103,11 +103,11 @@ download-policy = Sur les réseaux limités
 policy-unrestricted-only = Jamais
 policy-default = Dans les limites du forfait
 policy-always = Toujours
-download-advanced = Avancé
-download-headers = En-têtes de requête
-download-user = Nom d’utilisateur
-download-password = Mot de passe
-download-headers-hint = Nom: valeur, un par ligne
+request-advanced = Avancé
+request-headers = En-têtes de requête
+request-user = Nom d’utilisateur
+request-password = Mot de passe
+request-headers-hint = Nom: valeur, un par ligne
 download-submit = Télécharger
 download-invalid-line = Ligne { $line } : { $reason }
 download-nothing = Saisissez au moins une adresse.
@@ -195,10 +195,10 @@ settings-data-budget-none = Aucun
 settings-data-used = { $size } utilisés ce mois-ci
 
 # Credentials, proxy and cookies
-download-proxy = Proxy
-download-proxy-hint = http://hôte:3128 ou socks5://utilisateur:motdepasse@hôte:1080
-download-cookies = Cookies
-download-cookies-hint = nom=valeur; autre=valeur
+request-proxy = Proxy
+request-proxy-hint = http://hôte:3128 ou socks5://utilisateur:motdepasse@hôte:1080
+request-cookies = Cookies
+request-cookies-hint = nom=valeur; autre=valeur
 details-user = Utilisateur
 details-proxy = Proxy
 details-secret = (gardé secret)

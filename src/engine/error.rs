@@ -282,8 +282,8 @@ pub enum InvalidRequest {
     NotAUrl { input: String, reason: String },
     #[error("unsupported URL scheme {scheme:?}: Ferry transfers over http, https, ftp and ftps")]
     UnsupportedScheme { scheme: String },
-    #[error("uploads over FTP are not supported yet; use http or https")]
-    FtpUpload,
+    #[error("an FTP upload sends one file as it is: multipart and tus need http or https")]
+    FtpUploadMode,
     #[error("the URL has no host: {0:?}")]
     NoHost(String),
     #[error("the destination folder {0} does not exist")]

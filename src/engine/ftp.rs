@@ -1,10 +1,10 @@
-//! FTP and FTPS (explicit TLS, `AUTH TLS`) downloads with suppaftp: passive mode
-//! (EPSV, falling back to PASV), binary type, `SIZE` and `MDTM` as the version of
-//! the file, `REST` to resume. The bytes go through the same checkpointing sink as
-//! HTTP, under the same timeouts, retries and persistence.
-//!
-//! Resuming never splices two versions: a size or modification time that changed
-//! since the last run starts the file again from zero.
+//! FTP and FTPS (explicit TLS, `AUTH TLS`) with suppaftp: the session (connect,
+//! TLS, login, binary type), passive data connections (EPSV, falling back to PASV),
+//! and FTP replies mapped to stable statuses. Downloads and uploads live in their
+//! own modules; both run under the same timeouts, retries and persistence as HTTP.
+
+mod download;
+mod upload;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,14 +12,22 @@ use std::time::Duration;
 use suppaftp::tokio::{AsyncRustlsConnector, AsyncRustlsFtpStream};
 use suppaftp::types::FileType;
 use suppaftp::{FtpError, Mode};
-use tokio::io::AsyncReadExt as _;
 
 use super::error::{ErrorStatus, TransferError};
-use super::filename;
-use super::operation::{Snapshot, Validators, part_path};
+use super::operation::{Kind, Snapshot};
+use super::options::Options;
 use super::run::{RunContext, RunEnd, Stop};
 use super::secrets::Secrets;
-use super::sink::Sink;
+
+pub use upload::abandon as abandon_upload;
+
+/// Run one attempt of an FTP(S) download or upload.
+pub async fn run(context: &mut RunContext, snapshot: Snapshot, secrets: &Secrets) -> RunEnd {
+    match snapshot.kind {
+        Kind::Download => download::run(context, snapshot, secrets).await,
+        Kind::Upload => upload::run(context, snapshot, secrets).await,
+    }
+}
 
 /// Why a run ends early.
 enum Interrupt {
@@ -33,145 +41,154 @@ impl From<TransferError> for Interrupt {
     }
 }
 
-/// Run one attempt of an FTP(S) download.
-pub async fn run(context: &mut RunContext, snapshot: Snapshot, secrets: &Secrets) -> RunEnd {
-    let mut sink = Sink::new(&snapshot);
-    let result = download(context, &snapshot, secrets, &mut sink).await;
-    match result {
-        Ok(bytes) => RunEnd::Completed { bytes },
-        Err(Interrupt::Stop(stop)) => {
-            if stop.keeps_progress() {
-                sink.final_checkpoint(context).await;
-            }
-            RunEnd::Stopped
-        }
-        Err(Interrupt::Fail(error)) => {
-            sink.final_checkpoint(context).await;
-            RunEnd::Failed(error)
-        }
-    }
-}
+type Transfer = suppaftp::tokio::TransferStream<suppaftp::tokio::AsyncRustlsStream>;
 
-async fn download(
-    context: &mut RunContext,
-    snapshot: &Snapshot,
-    secrets: &Secrets,
-    sink: &mut Sink,
-) -> Result<u64, Interrupt> {
+/// The stored URL and the file's path on the server (percent-decoded).
+fn remote_path(snapshot: &Snapshot) -> Result<(reqwest::Url, String), TransferError> {
     let url = reqwest::Url::parse(&snapshot.url).map_err(|e| {
         TransferError::new(ErrorStatus::Unknown, format!("stored URL is invalid: {e}"))
     })?;
     let path = percent_encoding::percent_decode_str(url.path())
         .decode_utf8_lossy()
         .into_owned();
-    if path.ends_with('/') || path.is_empty() {
-        return Err(not_a_file(&path).into());
-    }
-    let mut ftp = connect(context, &url, snapshot, secrets).await?;
-
-    // Some servers answer SIZE for a folder too: a CWD that succeeds is the only
-    // reliable sign, and costs one round trip per attempt.
-    if step(context, ftp.cwd(&path)).await?.is_ok() {
-        return Err(not_a_file(&path).into());
-    }
-    let size = step(context, ftp.size(&path))
-        .await?
-        .map_err(|e| ftp_error(e, "asking the size of the file"))? as u64;
-    let modified = step(context, ftp.mdtm(&path))
-        .await?
-        .ok()
-        .map(|time| time.to_string());
-
-    let destination = match &snapshot.destination {
-        Some(destination) => destination.clone(),
-        None => {
-            let name = filename::choose(None, &url);
-            context.claim_destination(&name).await?
-        }
-    };
-    let mut offset = sink.open(&part_path(&destination), snapshot.bytes).await?;
-    let same_version = sink.total == Some(size) && sink.validators.last_modified == modified;
-    if offset > 0 && !same_version {
-        tracing::warn!(id = %context.id(), "the file changed on the server; restarting from zero");
-        sink.truncate_to_zero(context).await?;
-        offset = 0;
-    }
-    sink.total = Some(size);
-    sink.validators = Validators {
-        etag: None,
-        last_modified: modified,
-    };
-    context.live().set_total(Some(size));
-    context.live().set_bytes(offset);
-    sink.record(context).await?;
-    if offset >= size {
-        return Ok(sink.finish(offset).await?);
-    }
-
-    let mut stream = retrieve(context, &mut ftp, &path, offset).await?;
-    let stall = context.options().timeouts.stall;
-    let mut buffer = vec![0u8; 256 * 1024];
-    loop {
-        let read = tokio::select! {
-            biased;
-            stop = context.stopped() => return Err(Interrupt::Stop(stop)),
-            read = tokio::time::timeout(stall, stream.read(&mut buffer)) => read,
-        };
-        let n = match read {
-            Err(_) => {
-                return Err(TransferError::new(
-                    ErrorStatus::Timeout,
-                    format!("no data received for {} s", stall.as_secs_f64()),
-                )
-                .into());
-            }
-            Ok(Err(e)) => return Err(connection_error(&e, "receiving the file").into()),
-            Ok(Ok(0)) => break,
-            Ok(Ok(n)) => n,
-        };
-        if sink.position() + n as u64 > size {
-            return Err(TransferError::new(
-                ErrorStatus::InvalidResponse,
-                format!("the server sent more than the {size} bytes it announced"),
-            )
-            .into());
-        }
-        sink.write(context, &buffer[..n]).await?;
-    }
-    step(context, stream.finish())
-        .await?
-        .map_err(|e| ftp_error(e, "finishing the transfer"))?;
-    let end = sink.flush().await?;
-    if end != size {
-        return Err(TransferError::new(
-            ErrorStatus::InvalidResponse,
-            format!("the server ended the file after {end} of {size} bytes"),
-        )
-        .into());
-    }
-    let _ = tokio::time::timeout(Duration::from_secs(2), ftp.quit()).await;
-    Ok(sink.finish(end).await?)
+    Ok((url, path))
 }
 
-type Transfer = suppaftp::tokio::TransferStream<suppaftp::tokio::AsyncRustlsStream>;
+/// Connect (TLS first for `ftps://`), log in (anonymously unless the operation has
+/// a user) and switch to binary; given up at once on a stop.
+async fn connect(
+    context: &mut RunContext,
+    url: &reqwest::Url,
+    snapshot: &Snapshot,
+    secrets: &Secrets,
+) -> Result<AsyncRustlsFtpStream, Interrupt> {
+    let options = context.options().clone();
+    let user = snapshot.secrets.user.as_deref();
+    tokio::select! {
+        stop = context.stopped() => Err(Interrupt::Stop(stop)),
+        session = open_session(url, user, secrets.password.as_deref(), &options) => Ok(session?),
+    }
+}
 
-/// `REST` (when resuming) and `RETR` over an extended passive connection, or a
-/// plain passive one where the server does not know EPSV.
-async fn retrieve(
+/// A logged-in session in binary mode, each step under the configured timeouts.
+async fn open_session(
+    url: &reqwest::Url,
+    user: Option<&str>,
+    password: Option<&str>,
+    options: &Options,
+) -> Result<AsyncRustlsFtpStream, TransferError> {
+    let host = url
+        .host_str()
+        .unwrap_or("")
+        .trim_matches(['[', ']'])
+        .to_owned();
+    let port = url.port().unwrap_or(21);
+    let timeout = options.timeouts.connect;
+    let lookup = tokio::net::lookup_host((host.as_str(), port));
+    let address = match tokio::time::timeout(timeout, lookup).await {
+        Err(_) => {
+            return Err(TransferError::new(
+                ErrorStatus::Timeout,
+                "resolving the host timed out",
+            ));
+        }
+        Ok(Err(e)) => {
+            return Err(TransferError::new(
+                ErrorStatus::HostNameNotResolved,
+                format!("cannot resolve {host}: {e}"),
+            ));
+        }
+        Ok(Ok(mut addresses)) => addresses.next().ok_or_else(|| {
+            TransferError::new(
+                ErrorStatus::HostNameNotResolved,
+                format!("{host} has no address"),
+            )
+        })?,
+    };
+    let mut ftp = AsyncRustlsFtpStream::connect_timeout(address, timeout)
+        .await
+        .map_err(|e| ftp_error(e, "connecting"))?;
+    if url.scheme() == "ftps" {
+        let connector = tls_connector(&options.extra_root_certificates)?;
+        ftp = within(options, ftp.into_secure(connector, &host))
+            .await?
+            .map_err(|e| ftp_error(e, "starting TLS"))?;
+    }
+    let user = user.unwrap_or("anonymous");
+    let password = password.unwrap_or("anonymous@");
+    within(options, ftp.login(user, password))
+        .await?
+        .map_err(|e| ftp_error(e, "logging in"))?;
+    within(options, ftp.transfer_type(FileType::Binary))
+        .await?
+        .map_err(|e| ftp_error(e, "switching to binary"))?;
+    Ok(ftp)
+}
+
+/// A control command under the response timeout.
+async fn within<T>(
+    options: &Options,
+    command: impl Future<Output = suppaftp::FtpResult<T>>,
+) -> Result<suppaftp::FtpResult<T>, TransferError> {
+    let timeout = options.timeouts.response;
+    tokio::time::timeout(timeout, command).await.map_err(|_| {
+        TransferError::new(
+            ErrorStatus::Timeout,
+            format!(
+                "no answer from the FTP server within {} s",
+                timeout.as_secs_f64()
+            ),
+        )
+    })
+}
+
+/// A control command under the response timeout, given up at once on a stop.
+async fn step<T>(
+    context: &mut RunContext,
+    command: impl Future<Output = suppaftp::FtpResult<T>>,
+) -> Result<suppaftp::FtpResult<T>, Interrupt> {
+    let options = context.options().clone();
+    tokio::select! {
+        stop = context.stopped() => Err(Interrupt::Stop(stop)),
+        answered = within(&options, command) => Ok(answered?),
+    }
+}
+
+/// The commands that open a data connection.
+#[derive(Clone, Copy)]
+enum DataCommand<'p> {
+    Retrieve(&'p str),
+    Store(&'p str),
+    Append(&'p str),
+}
+
+/// Open a data connection for `command` in extended passive mode, or plain
+/// passive where the server does not know EPSV. When the transfer starts at an
+/// offset, `REST` goes first.
+async fn open_data(
     context: &mut RunContext,
     ftp: &mut AsyncRustlsFtpStream,
-    path: &str,
-    offset: u64,
+    rest: Option<u64>,
+    command: DataCommand<'_>,
 ) -> Result<Transfer, Interrupt> {
-    let offset = usize::try_from(offset).unwrap_or(usize::MAX);
+    let what = match command {
+        DataCommand::Retrieve(_) => "starting the download",
+        DataCommand::Store(_) | DataCommand::Append(_) => "starting the upload",
+    };
     for mode in [Mode::ExtendedPassive, Mode::Passive] {
         ftp.set_mode(mode);
-        if offset > 0 {
+        if let Some(offset) = rest {
+            let offset = usize::try_from(offset).unwrap_or(usize::MAX);
             step(context, ftp.resume_transfer(offset))
                 .await?
                 .map_err(|e| ftp_error(e, "resuming"))?;
         }
-        match step(context, ftp.retr_as_stream(path)).await? {
+        let opened = match command {
+            DataCommand::Retrieve(path) => step(context, ftp.retr_as_stream(path)).await?,
+            DataCommand::Store(path) => step(context, ftp.put_with_stream(path)).await?,
+            DataCommand::Append(path) => step(context, ftp.append_with_stream(path)).await?,
+        };
+        match opened {
             Ok(stream) => return Ok(stream),
             Err(FtpError::UnexpectedResponse(response))
                 if mode == Mode::ExtendedPassive
@@ -179,7 +196,7 @@ async fn retrieve(
             {
                 tracing::debug!(id = %context.id(), "no EPSV; trying PASV");
             }
-            Err(error) => return Err(ftp_error(error, "starting the download").into()),
+            Err(error) => return Err(ftp_error(error, what).into()),
         }
     }
     Err(TransferError::new(
@@ -189,89 +206,9 @@ async fn retrieve(
     .into())
 }
 
-/// Connect (TLS first for `ftps://`), log in (anonymously unless told otherwise)
-/// and switch to binary.
-async fn connect(
-    context: &mut RunContext,
-    url: &reqwest::Url,
-    snapshot: &Snapshot,
-    secrets: &Secrets,
-) -> Result<AsyncRustlsFtpStream, Interrupt> {
-    let host = url
-        .host_str()
-        .unwrap_or("")
-        .trim_matches(['[', ']'])
-        .to_owned();
-    let port = url.port().unwrap_or(21);
-    let timeout = context.options().timeouts.connect;
-    let address = tokio::select! {
-        stop = context.stopped() => return Err(Interrupt::Stop(stop)),
-        found = tokio::time::timeout(timeout, tokio::net::lookup_host((host.as_str(), port))) => found,
-    };
-    let address = match address {
-        Err(_) => {
-            return Err(
-                TransferError::new(ErrorStatus::Timeout, "resolving the host timed out").into(),
-            );
-        }
-        Ok(Err(e)) => {
-            return Err(TransferError::new(
-                ErrorStatus::HostNameNotResolved,
-                format!("cannot resolve {host}: {e}"),
-            )
-            .into());
-        }
-        Ok(Ok(mut addresses)) => addresses.next().ok_or_else(|| {
-            TransferError::new(
-                ErrorStatus::HostNameNotResolved,
-                format!("{host} has no address"),
-            )
-        })?,
-    };
-    let connected = tokio::select! {
-        stop = context.stopped() => return Err(Interrupt::Stop(stop)),
-        connected = AsyncRustlsFtpStream::connect_timeout(address, timeout) => connected,
-    };
-    let mut ftp = connected.map_err(|e| ftp_error(e, "connecting"))?;
-    if url.scheme() == "ftps" {
-        let connector = tls_connector(&context.options().extra_root_certificates)?;
-        ftp = step(context, ftp.into_secure(connector, &host))
-            .await?
-            .map_err(|e| ftp_error(e, "starting TLS"))?;
-    }
-    let user = snapshot
-        .secrets
-        .user
-        .clone()
-        .unwrap_or_else(|| "anonymous".into());
-    let password = secrets
-        .password
-        .clone()
-        .unwrap_or_else(|| "anonymous@".into());
-    step(context, ftp.login(user.as_str(), password.as_str()))
-        .await?
-        .map_err(|e| ftp_error(e, "logging in"))?;
-    step(context, ftp.transfer_type(FileType::Binary))
-        .await?
-        .map_err(|e| ftp_error(e, "switching to binary"))?;
-    Ok(ftp)
-}
-
-/// A control command under the response timeout, given up at once on a stop.
-async fn step<T>(
-    context: &mut RunContext,
-    command: impl Future<Output = suppaftp::FtpResult<T>>,
-) -> Result<suppaftp::FtpResult<T>, Interrupt> {
-    let timeout = context.options().timeouts.response;
-    tokio::select! {
-        stop = context.stopped() => Err(Interrupt::Stop(stop)),
-        answered = tokio::time::timeout(timeout, command) => answered.map_err(|_| {
-            Interrupt::Fail(TransferError::new(
-                ErrorStatus::Timeout,
-                format!("no answer from the FTP server within {} s", timeout.as_secs_f64()),
-            ))
-        }),
-    }
+/// Say goodbye politely, without waiting long for it.
+async fn quit(ftp: &mut AsyncRustlsFtpStream) {
+    let _ = tokio::time::timeout(Duration::from_secs(2), ftp.quit()).await;
 }
 
 /// The system's certificate authorities and the configured extra ones.
@@ -300,15 +237,8 @@ fn tls_connector(extra: &[std::path::PathBuf]) -> Result<AsyncRustlsConnector, T
     ))))
 }
 
-fn not_a_file(path: &str) -> TransferError {
-    TransferError::new(
-        ErrorStatus::IsADirectory,
-        format!("{path} is a folder on the server, not a file: give the address of a file"),
-    )
-}
-
-/// An FTP failure as a stable status: 530 is a refused login, 550 a missing file,
-/// 4xx replies are temporary (retried).
+/// An FTP failure as a stable status: 530 is a refused login, 550 a missing file
+/// (or one we may not touch), 4xx replies are temporary (retried).
 fn ftp_error(error: FtpError, what: &str) -> TransferError {
     match error {
         FtpError::ConnectionError(e) => connection_error(&e, what),

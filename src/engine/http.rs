@@ -95,6 +95,7 @@ pub async fn run(context: &mut RunContext, snapshot: Snapshot) -> RunEnd {
     }
 }
 
+pub(crate) use body::check_unchanged as check_source_unchanged;
 pub use tus::terminate as terminate_tus_upload;
 
 /// Why a run ends early.

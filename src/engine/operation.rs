@@ -458,6 +458,10 @@ pub struct UploadState {
     /// tus: the upload's own URL, from the creation response.
     #[serde(default)]
     pub tus_url: Option<String>,
+    /// FTP: a `STOR` of ours has begun, so a partial file on the server is ours to
+    /// continue (a file that was there before is replaced, never appended to).
+    #[serde(default)]
+    pub ftp_started: bool,
 }
 
 impl UploadState {
@@ -648,6 +652,7 @@ impl Snapshot {
         }
         if let Some(upload) = &mut self.upload {
             upload.tus_url = None;
+            upload.ftp_started = false;
             self.total = Some(upload.total());
         }
     }

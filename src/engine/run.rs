@@ -113,6 +113,17 @@ impl RunContext {
             .await
     }
 
+    /// FTP: remember that the file on the server is ours, before sending any byte.
+    pub async fn record_ftp_started(&self) -> Result<(), TransferError> {
+        self.inner
+            .update_record(self.id, |s| {
+                if let Some(upload) = &mut s.upload {
+                    upload.ftp_started = true;
+                }
+            })
+            .await
+    }
+
     /// The stop request so far (`Stop::None` while none).
     pub fn stop_requested(&self) -> Stop {
         *self.stop.borrow()

@@ -329,7 +329,7 @@ fn may_be_network(status: ErrorStatus) -> bool {
 }
 
 async fn finish(
-    inner: &Inner,
+    inner: &Arc<Inner>,
     mut snapshot: Snapshot,
     end: RunEnd,
     stop: Stop,

@@ -19,6 +19,26 @@ pub fn is_ftp(url: &reqwest::Url) -> bool {
     matches!(url.scheme(), "ftp" | "ftps")
 }
 
+/// An FTP upload is one file by `STOR` (no method, multipart or tus); a URL that
+/// ends in `/` names the folder, and the file keeps its name in it.
+pub fn ftp_upload(url: &mut reqwest::Url, upload: &UploadState) -> Result<(), InvalidRequest> {
+    if upload.mode != UploadMode::Single {
+        return Err(InvalidRequest::FtpUploadMode);
+    }
+    if url.path().ends_with('/') {
+        let name = upload.sources[0]
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .ok_or(InvalidRequest::FtpUploadMode)?;
+        url.path_segments_mut()
+            .map_err(|()| InvalidRequest::FtpUploadMode)?
+            .pop_if_empty()
+            .push(&name);
+    }
+    Ok(())
+}
+
 /// Parse and check the URL.
 pub fn url(input: &str) -> Result<reqwest::Url, InvalidRequest> {
     let trimmed = input.trim();
@@ -184,6 +204,7 @@ pub fn upload(spec: Option<&UploadSpec>) -> Result<UploadState, InvalidRequest> 
         mode: spec.mode.clone(),
         sources,
         tus_url: None,
+        ftp_started: false,
     })
 }
 

@@ -1,17 +1,17 @@
 //! The new-download form: addresses (one per line, each a download), the folder or
-//! a "Save as…" file, the cost policy, and an advanced part for request headers.
+//! a "Save as…" file, the cost policy, and the advanced part (headers, credentials,
+//! proxy, cookies).
 //! Addresses are checked as the engine checks them before anything is submitted.
 
 use std::path::PathBuf;
 
-use iced::widget::{
-    Space, button, checkbox, column, container, pick_list, row, text, text_editor, text_input,
-};
+use iced::widget::{Space, button, column, container, pick_list, row, text, text_editor};
 use iced::{Element, Fill, Task};
 
 use ferry::config::Policy;
-use ferry::engine::{self, Header, Request};
+use ferry::engine::{self, Request};
 
+use super::advanced::{self, Advanced, Parts};
 use crate::i18n::{Tr, tr};
 
 /// The addresses box (for tests and focus).
@@ -20,18 +20,11 @@ pub const URLS: &str = "download-urls";
 #[derive(Debug)]
 pub struct State {
     urls: text_editor::Content,
-    headers: text_editor::Content,
-    user: String,
-    password: String,
-    /// A proxy for these downloads (empty: the settings' or the environment's).
-    proxy: String,
-    /// Cookies, `name=value; name2=value2`.
-    cookies: String,
+    advanced: Advanced,
     pub folder: PathBuf,
     /// A file chosen with "Save as…" (single address only).
     save_as: Option<PathBuf>,
     policy: Policy,
-    advanced: bool,
     /// An address found in the clipboard, offered with one click.
     clipboard: Option<String>,
     /// Problems to show, one line each.
@@ -43,13 +36,8 @@ pub struct State {
 pub enum Message {
     /// The addresses box was edited.
     UrlsEdited(text_editor::Action),
-    /// The headers box was edited.
-    HeadersEdited(text_editor::Action),
-    /// The user name for the server (basic authentication).
-    UserChanged(String),
-    PasswordChanged(String),
-    ProxyChanged(String),
-    CookiesChanged(String),
+    /// Headers, credentials, proxy, cookies.
+    Advanced(advanced::Message),
     /// Open the folder picker.
     ChooseFolder,
     /// The folder picker answered (`None`: dismissed).
@@ -59,8 +47,6 @@ pub enum Message {
     /// The save dialog answered.
     SaveAsChosen(Option<PathBuf>),
     PolicyPicked(PolicyChoice),
-    /// Show or hide the advanced part.
-    ToggleAdvanced(bool),
     /// The clipboard was read (at open).
     ClipboardRead(Option<String>),
     /// Put the clipboard's address in the box.
@@ -112,15 +98,10 @@ impl State {
     pub fn new(folder: PathBuf, policy: Policy) -> (Self, Task<Message>) {
         let state = Self {
             urls: text_editor::Content::new(),
-            headers: text_editor::Content::new(),
-            user: String::new(),
-            password: String::new(),
-            proxy: String::new(),
-            cookies: String::new(),
+            advanced: Advanced::default(),
             folder,
             save_as: None,
             policy,
-            advanced: false,
             clipboard: None,
             problems: Vec::new(),
             submitting: false,
@@ -135,11 +116,7 @@ impl State {
                 self.urls.perform(action);
                 self.problems.clear();
             }
-            Message::HeadersEdited(action) => self.headers.perform(action),
-            Message::UserChanged(user) => self.user = user,
-            Message::PasswordChanged(password) => self.password = password,
-            Message::ProxyChanged(proxy) => self.proxy = proxy,
-            Message::CookiesChanged(cookies) => self.cookies = cookies,
+            Message::Advanced(message) => self.advanced.update(message),
             Message::ChooseFolder => {
                 let dialog = rfd::AsyncFileDialog::new()
                     .set_directory(&self.folder)
@@ -168,7 +145,6 @@ impl State {
             Message::SaveAsChosen(Some(path)) => self.save_as = Some(path),
             Message::FolderChosen(None) | Message::SaveAsChosen(None) => {}
             Message::PolicyPicked(choice) => self.policy = choice.policy,
-            Message::ToggleAdvanced(on) => self.advanced = on,
             Message::ClipboardRead(text) => {
                 self.clipboard = text
                     .map(|t| t.trim().to_owned())
@@ -216,20 +192,10 @@ impl State {
         if urls.is_empty() {
             self.problems.push(tr!(tr, "download-nothing"));
         }
-        let headers = self.parsed_headers(tr);
-        let proxy = self.proxy.trim().to_owned();
-        if !proxy.is_empty()
-            && let Err(e) = engine::validate_proxy(&proxy)
-        {
-            self.problems.push(e.to_string());
-        }
-        let cookies: Vec<String> = self
-            .cookies
-            .split(';')
-            .map(str::trim)
-            .filter(|c| !c.is_empty())
-            .map(str::to_owned)
-            .collect();
+        let parts = self.advanced.parts(tr).unwrap_or_else(|problems| {
+            self.problems.extend(problems);
+            Parts::default()
+        });
         if !self.problems.is_empty() {
             return Action::None;
         }
@@ -241,44 +207,12 @@ impl State {
         let requests = urls
             .into_iter()
             .map(|url| {
-                let mut request =
-                    Request::download(url, Some(destination.clone())).policy(self.policy.into());
-                request.headers = headers.clone();
-                if !self.user.is_empty() {
-                    request = request.auth(self.user.clone(), self.password.clone());
-                }
-                request.proxy = (!proxy.is_empty()).then(|| proxy.clone());
-                request.cookies.clone_from(&cookies);
-                request
+                parts.apply(
+                    Request::download(url, Some(destination.clone())).policy(self.policy.into()),
+                )
             })
             .collect();
         Action::Submit(requests)
-    }
-
-    fn parsed_headers(&mut self, tr: &Tr) -> Vec<Header> {
-        let mut headers = Vec::new();
-        for (i, line) in self.headers.text().lines().enumerate() {
-            if line.trim().is_empty() {
-                continue;
-            }
-            match line.split_once(':') {
-                Some((name, value)) if !name.trim().is_empty() => headers.push(Header {
-                    name: name.trim().to_owned(),
-                    value: value.trim().to_owned(),
-                }),
-                _ => {
-                    let line: usize = i + 1;
-                    let reason = tr!(tr, "download-headers-hint");
-                    self.problems.push(tr!(
-                        tr,
-                        "download-invalid-line",
-                        line = line,
-                        reason = reason
-                    ));
-                }
-            }
-        }
-        headers
     }
 
     /// The engine refused a request after all (a folder that vanished…).
@@ -337,51 +271,7 @@ impl State {
             .spacing(8)
             .align_y(iced::Alignment::Center),
         );
-        form = form.push(
-            checkbox(self.advanced)
-                .label(tr!(tr, "download-advanced"))
-                .on_toggle(Message::ToggleAdvanced),
-        );
-        if self.advanced {
-            form = form
-                .push(text(tr!(tr, "download-headers")).size(14))
-                .push(
-                    text_editor(&self.headers)
-                        .placeholder(tr!(tr, "download-headers-hint"))
-                        .on_action(Message::HeadersEdited)
-                        .height(80),
-                )
-                .push(
-                    row![
-                        text(tr!(tr, "download-user")).size(14),
-                        text_input("", &self.user).on_input(Message::UserChanged),
-                        text(tr!(tr, "download-password")).size(14),
-                        text_input("", &self.password)
-                            .secure(true)
-                            .on_input(Message::PasswordChanged),
-                    ]
-                    .spacing(8)
-                    .align_y(iced::Alignment::Center),
-                )
-                .push(
-                    row![
-                        text(tr!(tr, "download-proxy")).size(14),
-                        text_input(&tr!(tr, "download-proxy-hint"), &self.proxy)
-                            .on_input(Message::ProxyChanged),
-                    ]
-                    .spacing(8)
-                    .align_y(iced::Alignment::Center),
-                )
-                .push(
-                    row![
-                        text(tr!(tr, "download-cookies")).size(14),
-                        text_input(&tr!(tr, "download-cookies-hint"), &self.cookies)
-                            .on_input(Message::CookiesChanged),
-                    ]
-                    .spacing(8)
-                    .align_y(iced::Alignment::Center),
-                );
-        }
+        form = form.push(self.advanced.view(tr).map(Message::Advanced));
         for problem in &self.problems {
             form = form.push(text(problem.clone()).size(13).style(text::danger));
         }

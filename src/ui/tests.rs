@@ -178,7 +178,7 @@ fn an_invalid_address_is_flagged_in_the_form_with_the_reason() {
     });
     h.click("Download");
     assert!(
-        h.shows("Line 1: unsupported URL scheme \"gopher\": Ferry transfers over http and https"),
+        h.shows("Line 1: unsupported URL scheme \"gopher\": Ferry transfers over http, https, ftp and ftps"),
         "the form says what is wrong"
     );
     assert!(h.app.transfers().rows().is_empty(), "nothing was created");
@@ -526,6 +526,7 @@ fn engine_events_reach_the_window_at_most_ten_times_a_second() {
 
 #[test]
 fn credentials_in_the_advanced_part_reach_the_server() {
+    use super::advanced::Message as Advanced;
     use super::new_download::Message as Form;
     let mut h = Harness::new(Language::English);
     let server = h.runtime.block_on(TestServer::start());
@@ -538,12 +539,12 @@ fn credentials_in_the_advanced_part_reach_the_server() {
         ui.typewrite(&url);
     });
     for message in [
-        Form::ToggleAdvanced(true),
-        Form::UserChanged("alice".into()),
-        Form::PasswordChanged("s3cret".into()),
-        Form::CookiesChanged("session=abc; theme=dark".into()),
+        Advanced::Toggle(true),
+        Advanced::UserChanged("alice".into()),
+        Advanced::PasswordChanged("s3cret".into()),
+        Advanced::CookiesChanged("session=abc; theme=dark".into()),
     ] {
-        let _ = h.app.update(Message::NewDownload(message));
+        let _ = h.app.update(Message::NewDownload(Form::Advanced(message)));
     }
     assert!(h.shows("User name") && h.shows("Password"));
     h.click("Download");
@@ -567,6 +568,79 @@ fn credentials_in_the_advanced_part_reach_the_server() {
     assert!(h.shows("2 (kept secret)"));
     let page = format!("{:?}", h.app.transfers().rows()[0]);
     assert!(!page.contains("s3cret"), "the snapshot holds no password");
+}
+
+#[test]
+fn the_upload_form_sends_credentials_and_cookies_from_its_advanced_part() {
+    use super::advanced::Message as Advanced;
+    let mut h = Harness::new(Language::English);
+    let server = h.runtime.block_on(TestServer::start());
+    server.sink("/inbox", uploads::Sink::ok("stored"));
+    let file = h.dir().join("notes.txt");
+    std::fs::write(&file, b"private notes").unwrap();
+    h.click("New upload");
+    let _ = h
+        .app
+        .update(Message::Upload(super::upload::Message::FilesPicked(vec![
+            file,
+        ])));
+    let url = server.url("/inbox");
+    h.interact(|ui| {
+        ui.click(widget::Id::from(super::upload::URL))
+            .expect("the address field");
+        ui.typewrite(&url);
+    });
+    h.click("Advanced");
+    assert!(h.shows("User name") && h.shows("Proxy") && h.shows("Cookies"));
+    for message in [
+        Advanced::UserChanged("bob".into()),
+        Advanced::PasswordChanged("hunter2".into()),
+        Advanced::CookiesChanged("upload_session=42".into()),
+    ] {
+        let _ = h
+            .app
+            .update(Message::Upload(super::upload::Message::Advanced(message)));
+    }
+    h.click("Upload");
+    h.pump_until("the upload to complete", |app| {
+        app.transfers()
+            .rows()
+            .first()
+            .is_some_and(|s| s.status == Status::Completed)
+    });
+    let received = server.received("/inbox");
+    assert_eq!(
+        received[0].header("authorization"),
+        Some("Basic Ym9iOmh1bnRlcjI=")
+    );
+    assert_eq!(received[0].header("cookie"), Some("upload_session=42"));
+
+    // A proxy the engine cannot use is flagged in the form, and nothing is created.
+    h.click("New upload");
+    let _ = h
+        .app
+        .update(Message::Upload(super::upload::Message::FilesPicked(vec![
+            h.dir().join("notes.txt"),
+        ])));
+    h.interact(|ui| {
+        ui.click(widget::Id::from(super::upload::URL))
+            .expect("the address field");
+        ui.typewrite(&url);
+    });
+    h.click("Advanced");
+    let _ = h
+        .app
+        .update(Message::Upload(super::upload::Message::Advanced(
+            Advanced::ProxyChanged("gopher://proxy:70".into()),
+        )));
+    h.click("Upload");
+    assert!(
+        h.shows(
+            "invalid proxy gopher://proxy:70: the scheme must be http, https, socks5 or socks5h"
+        ),
+        "the form says what is wrong with the proxy"
+    );
+    assert_eq!(h.app.transfers().rows().len(), 1, "nothing new was created");
 }
 
 #[test]

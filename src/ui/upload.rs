@@ -1,6 +1,7 @@
 //! The new-upload form: target address, method, files picked (several at once) or
 //! dropped on the window, each shown with its size and a remove button, and how
-//! they are sent: one multipart request, one upload per file, or resumable tus.
+//! they are sent: one multipart request, one upload per file, or resumable tus; and
+//! the advanced part (headers, credentials, proxy, cookies).
 
 use std::path::PathBuf;
 
@@ -12,6 +13,7 @@ use iced::{Alignment, Element, Fill, Task};
 use ferry::config::Policy;
 use ferry::engine::{self, Method, Request, UploadMode};
 
+use super::advanced::{self, Advanced, Parts};
 use super::format;
 use crate::i18n::{Tr, tr};
 
@@ -33,6 +35,7 @@ pub struct State {
     /// Picked files and their sizes.
     pub files: Vec<(PathBuf, u64)>,
     policy: Policy,
+    advanced: Advanced,
     pub problems: Vec<String>,
     pub submitting: bool,
 }
@@ -47,6 +50,8 @@ pub enum Message {
     /// Files were picked or dropped on the window.
     FilesPicked(Vec<PathBuf>),
     RemoveFile(usize),
+    /// Headers, credentials, proxy, cookies.
+    Advanced(advanced::Message),
     Submit,
     Close,
 }
@@ -110,6 +115,7 @@ impl State {
             mode: Mode::Multipart,
             files: Vec::new(),
             policy,
+            advanced: Advanced::default(),
             problems: Vec::new(),
             submitting: false,
         }
@@ -141,6 +147,7 @@ impl State {
                     self.files.remove(index);
                 }
             }
+            Message::Advanced(message) => self.advanced.update(message),
             Message::Submit => return self.submit(tr),
             Message::Close => return Action::Close,
         }
@@ -169,15 +176,21 @@ impl State {
         if self.files.is_empty() {
             self.problems.push(tr!(tr, "upload-no-files"));
         }
+        let parts = self.advanced.parts(tr).unwrap_or_else(|problems| {
+            self.problems.extend(problems);
+            Parts::default()
+        });
         if !self.problems.is_empty() {
             return Action::None;
         }
         let paths: Vec<PathBuf> = self.files.iter().map(|(p, _)| p.clone()).collect();
         let request = |sources: Vec<PathBuf>, mode: UploadMode| {
-            Request::upload(url.clone(), sources)
-                .method(self.method)
-                .mode(mode)
-                .policy(self.policy.into())
+            parts.apply(
+                Request::upload(url.clone(), sources)
+                    .method(self.method)
+                    .mode(mode)
+                    .policy(self.policy.into()),
+            )
         };
         let requests = match self.mode {
             Mode::Multipart => vec![request(
@@ -268,6 +281,7 @@ impl State {
             .size(13),
         ]
         .spacing(10);
+        form = form.push(self.advanced.view(tr).map(Message::Advanced));
         for problem in &self.problems {
             form = form.push(text(problem.clone()).size(13).style(text::danger));
         }

@@ -1,6 +1,6 @@
 //! An FTP(S) server for tests: libunftp over a folder, anonymous or with one user,
 //! optionally with explicit TLS (the `localhost` certificate of `tls/`), recording
-//! the files it sent and how many bytes each time.
+//! the files it sent and received and how many bytes each time.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -11,6 +11,7 @@ use unftp_core::auth::{AuthenticationError, Authenticator, Credentials, Principa
 pub struct TestFtp {
     pub port: u16,
     sent: Arc<Mutex<Vec<(String, u64)>>>,
+    received: Arc<Mutex<Vec<(String, u64)>>>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -45,14 +46,20 @@ impl Authenticator for OneUser {
     }
 }
 
+/// Completed transfers: `RETR`s (sent) and `STOR`/`APPE`s (received).
 #[derive(Debug)]
-struct Sent(Arc<Mutex<Vec<(String, u64)>>>);
+struct Transfers {
+    sent: Arc<Mutex<Vec<(String, u64)>>>,
+    received: Arc<Mutex<Vec<(String, u64)>>>,
+}
 
 #[async_trait::async_trait]
-impl DataListener for Sent {
+impl DataListener for Transfers {
     async fn receive_data_event(&self, event: DataEvent, _meta: EventMeta) {
-        if let DataEvent::Got { path, bytes } = event {
-            self.0.lock().unwrap().push((path, bytes));
+        match event {
+            DataEvent::Got { path, bytes } => self.sent.lock().unwrap().push((path, bytes)),
+            DataEvent::Put { path, bytes } => self.received.lock().unwrap().push((path, bytes)),
+            _ => {}
         }
     }
 }
@@ -63,6 +70,7 @@ impl TestFtp {
     pub async fn start(root: &Path, user: Option<(&str, &str)>, tls: bool) -> Self {
         let root: PathBuf = root.to_owned();
         let sent = Arc::new(Mutex::new(Vec::new()));
+        let received = Arc::new(Mutex::new(Vec::new()));
         let storage = Box::new(move || unftp_sbe_fs::Filesystem::new(root.clone()).unwrap());
         let mut builder = match user {
             Some((user, password)) => libunftp::ServerBuilder::with_authenticator(
@@ -74,7 +82,10 @@ impl TestFtp {
             ),
             None => libunftp::ServerBuilder::new(storage),
         }
-        .notify_data(Sent(Arc::clone(&sent)))
+        .notify_data(Transfers {
+            sent: Arc::clone(&sent),
+            received: Arc::clone(&received),
+        })
         .passive_ports(40000..=44999);
         if tls {
             let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/tls");
@@ -97,7 +108,12 @@ impl TestFtp {
             }
             tokio::time::sleep(std::time::Duration::from_millis(10)).await;
         }
-        Self { port, sent, task }
+        Self {
+            port,
+            sent,
+            received,
+            task,
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -107,5 +123,10 @@ impl TestFtp {
     /// Every completed `RETR`: the path and the bytes sent.
     pub fn sent(&self) -> Vec<(String, u64)> {
         self.sent.lock().unwrap().clone()
+    }
+
+    /// Every completed `STOR` or `APPE`: the path and the bytes received.
+    pub fn received(&self) -> Vec<(String, u64)> {
+        self.received.lock().unwrap().clone()
     }
 }
