@@ -10,6 +10,9 @@
 //! followed by `sync --data` on the file, the same guarantee. `FERRY_BENCH_CONFIG`
 //! is TOML given to the agent (e.g. `checkpoint_interval = 0.25`).
 
+#[path = "../tests/support/digest.rs"]
+#[allow(dead_code)]
+mod digest;
 #[path = "../tests/support/server.rs"]
 #[allow(dead_code)]
 mod server;

@@ -292,6 +292,12 @@ pub struct GetArgs {
     /// Replace an existing file instead of choosing a free name.
     #[arg(long)]
     pub overwrite: bool,
+    /// The file's SHA-256, checked before it gets its name.
+    #[arg(long, value_name = "HEX", conflicts_with = "sha512")]
+    pub sha256: Option<String>,
+    /// The file's SHA-512, checked before it gets its name.
+    #[arg(long, value_name = "HEX")]
+    pub sha512: Option<String>,
     #[command(flatten)]
     pub queue: QueueArgs,
     #[command(flatten)]
@@ -514,9 +520,28 @@ async fn get(args: GetArgs, endpoint: &Endpoint) -> Exit {
         }
         None => None,
     };
-    let request = engine::Request::download(args.url, destination)
+    let mut request = engine::Request::download(args.url, destination)
         .policy(args.policy.into())
         .overwrite(args.overwrite);
+    let checksum = match (&args.sha256, &args.sha512) {
+        (Some(hex), _) => Some(engine::Checksum::parse(
+            engine::ChecksumAlgorithm::Sha256,
+            hex,
+        )),
+        (None, Some(hex)) => Some(engine::Checksum::parse(
+            engine::ChecksumAlgorithm::Sha512,
+            hex,
+        )),
+        (None, None) => None,
+    };
+    match checksum {
+        Some(Ok(checksum)) => request = request.checksum(checksum),
+        Some(Err(e)) => {
+            eprintln!("ferry: {e}");
+            return Exit::Invalid;
+        }
+        None => {}
+    }
     let mut request = match args.access.apply(args.queue.apply(request)) {
         Ok(request) => request,
         Err(exit) => return exit,

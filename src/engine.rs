@@ -19,9 +19,11 @@ pub mod filename;
 mod ftp;
 pub mod group;
 pub mod http;
+pub mod integrity;
 mod network;
 pub mod operation;
 mod options;
+pub mod pace;
 pub mod part_file;
 pub mod policy;
 pub mod probe;
@@ -43,6 +45,7 @@ use tokio::sync::{Notify, broadcast, watch};
 
 pub use error::{EngineError, ErrorInfo, ErrorStatus, InvalidRequest, TransferError};
 pub use group::{Action, ActionRun, ActionState, Behavior, Group, Results};
+pub use integrity::{Algorithm as ChecksumAlgorithm, Checksum};
 pub use network::DataUsage;
 pub use operation::{
     CostPolicy, Event, FormField, Header, Kind, Method, OperationId, Priority, Request,
@@ -91,6 +94,8 @@ struct Inner {
     max_running: std::sync::atomic::AtomicUsize,
     /// The conditions operations run under, and the month's metered traffic.
     network: network::Network,
+    /// The bandwidth limit for all transfers together.
+    global_limit: Arc<pace::Bucket>,
     /// Check now for the network of operations that lost it.
     wake_prober: Notify,
     /// Passwords, credential headers and cookies, out of the database.
@@ -118,6 +123,8 @@ struct RunHandle {
     stop: watch::Sender<Stop>,
     live: Arc<Live>,
     done: watch::Receiver<bool>,
+    /// The operation's own bandwidth limit, changed live.
+    limit: Arc<pace::Bucket>,
 }
 
 impl Entry {
@@ -202,6 +209,7 @@ impl Engine {
         }
         let (events, _) = broadcast::channel(4096);
         let max_running = options.max_running.max(1);
+        let limit = options.limit;
         let network =
             network::Network::new(opened.metered, options.data_budget, operation::now_millis());
         let group_names: Vec<String> = groups.keys().cloned().collect();
@@ -228,6 +236,7 @@ impl Engine {
             tasks: Mutex::new(Vec::new()),
             max_running: std::sync::atomic::AtomicUsize::new(max_running),
             network,
+            global_limit: Arc::new(pace::Bucket::new(limit)),
             wake_prober: Notify::new(),
             secrets,
             proxy_clients: Mutex::new(HashMap::new()),
@@ -293,6 +302,30 @@ impl Engine {
         self.inner.network.usage()
     }
 
+    /// Bytes per second for all transfers together (`None`: unlimited).
+    pub fn limit(&self) -> Option<u64> {
+        self.inner.global_limit.rate()
+    }
+
+    /// Change the limit for all transfers together, at once.
+    pub fn set_limit(&self, limit: Option<u64>) {
+        self.inner.global_limit.set_rate(limit);
+    }
+
+    /// Change one operation's own limit: at once if it runs, and for its later runs.
+    pub async fn set_operation_limit(
+        &self,
+        id: OperationId,
+        limit: Option<u64>,
+    ) -> Result<(), EngineError> {
+        let limit = limit.filter(|l| *l > 0);
+        self.change(id, |s| s.limit = limit).await?;
+        if let Some(run) = self.inner.lock().ops.get(&id).and_then(|e| e.run.as_ref()) {
+            run.limit.set_rate(limit);
+        }
+        Ok(())
+    }
+
     /// Change the monthly budget for metered networks (`None`: no budget).
     pub fn set_data_budget(&self, budget: Option<u64>) {
         if let Some(state) = self.inner.network.set_budget(budget) {
@@ -345,6 +378,9 @@ impl Engine {
         self.inner.refuse_if_shutting_down()?;
         let mut url = validate::url(&request.url)?;
         validate::headers(&request)?;
+        if let Some(checksum) = &mut request.checksum {
+            *checksum = Checksum::parse(checksum.algorithm, &checksum.hex)?;
+        }
         let (secrets, summary, proxy) = validate::secrets(&mut request, &mut url)?;
         if let Some(name) = &request.group {
             let state = self.inner.lock();

@@ -251,7 +251,10 @@ async fn headers_survive_a_pause_and_credentials_do_not_follow_a_redirect_elsewh
     let target = elsewhere
         .url("/landing.bin")
         .replace("127.0.0.1", "localhost");
-    server.put("/moved", Resource::redirect(&target));
+    server.put(
+        "/moved",
+        Resource::redirect(&target).basic_auth("alice", PASSWORD),
+    );
     let id = get(
         &ferry,
         &[
@@ -269,11 +272,91 @@ async fn headers_survive_a_pause_and_credentials_do_not_follow_a_redirect_elsewh
     .await;
     let done = wait(&ferry, &id).await;
     assert_eq!(done["status"], "Completed", "{done}");
-    let first = &server.seen("/moved")[0];
+    // Plain http: the credentials went once the server asked for them.
+    let moved = server.seen("/moved");
+    assert_eq!(moved[0].header("authorization"), None);
+    let first = moved.last().unwrap();
     assert!(first.header("authorization").is_some());
     assert_eq!(first.header("cookie"), Some("session=abc"));
     let landed = &elsewhere.seen("/landing.bin")[0];
     assert_eq!(landed.header("authorization"), None);
     assert_eq!(landed.header("cookie"), None);
     assert_eq!(landed.header("x-client"), Some("ferry-test"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn digest_authentication_answers_the_challenge_without_sending_the_password() {
+    use ferry::engine::{ErrorStatus, Method, Request, Status};
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start().await;
+    let body = data(2 * 1024 * 1024, 82);
+    server.put(
+        "/vault/film.mkv",
+        Resource::new(body.clone()).digest_auth("dora", PASSWORD),
+    );
+    let engine = open(options(dir.path())).await;
+    let mut events = engine.subscribe();
+    let target = "/vault/film.mkv?v=2";
+    let done = run_to_end(
+        &engine,
+        &mut events,
+        Request::download(server.url(target), None).auth("dora", PASSWORD),
+    )
+    .await;
+    assert_eq!(done.status, Status::Completed, "{:?}", done.error);
+    assert_eq!(
+        sha256_file(done.destination.as_ref().unwrap()),
+        sha256(&body)
+    );
+    let seen = server.seen(target);
+    assert_eq!(
+        seen[0].header("authorization"),
+        None,
+        "over plain http a GET waits for the server's challenge"
+    );
+    let answer = seen.last().unwrap().header("authorization").unwrap();
+    assert!(answer.starts_with("Digest "), "{answer}");
+    assert!(!answer.contains(PASSWORD));
+
+    // The wrong password: refused, as such.
+    let done = run_to_end(
+        &engine,
+        &mut events,
+        Request::download(server.url("/vault/film.mkv"), None).auth("dora", "wrong"),
+    )
+    .await;
+    assert_eq!(done.error.unwrap().status, ErrorStatus::Unauthorized);
+
+    // A streamed upload cannot wait for the challenge: Basic goes first, and once
+    // the server asks for Digest the files are read and sent again.
+    let mut sink = uploads::Sink::ok("stored");
+    sink.digest = Some(("dora".into(), PASSWORD.into()));
+    server.sink("/vault/inbox", sink);
+    let upload = data(300_000, 83);
+    let file = dir.path().join("notes.bin");
+    std::fs::write(&file, &upload).unwrap();
+    let done = run_to_end(
+        &engine,
+        &mut events,
+        Request::upload(server.url("/vault/inbox"), vec![file])
+            .method(Method::Put)
+            .auth("dora", PASSWORD),
+    )
+    .await;
+    assert_eq!(done.status, Status::Completed, "{:?}", done.error);
+    let received = server.received("/vault/inbox");
+    assert_eq!(received.len(), 2, "Basic first, then Digest");
+    assert!(
+        received[0]
+            .header("authorization")
+            .unwrap()
+            .starts_with("Basic ")
+    );
+    assert!(
+        received[1]
+            .header("authorization")
+            .unwrap()
+            .starts_with("Digest ")
+    );
+    assert_eq!(received[1].sha256, sha256(&upload));
 }

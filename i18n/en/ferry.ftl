@@ -89,6 +89,7 @@ error-source-missing = the file to upload is missing
 error-payload-too-large = the file is too large for the server
 error-protocol-not-supported = the server does not support this protocol
 error-is-a-directory = the address is a folder, not a file
+error-checksum-mismatch = the file does not match its checksum
 
 ## New download
 download-title = New download

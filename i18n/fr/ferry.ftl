@@ -89,6 +89,7 @@ error-source-missing = le fichier à envoyer est introuvable
 error-payload-too-large = le fichier est trop gros pour le serveur
 error-protocol-not-supported = le serveur ne prend pas en charge ce protocole
 error-is-a-directory = l’adresse désigne un dossier, pas un fichier
+error-checksum-mismatch = le fichier ne correspond pas à sa somme de contrôle
 
 ## Nouveau téléchargement
 download-title = Nouveau téléchargement

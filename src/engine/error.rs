@@ -53,6 +53,8 @@ pub enum ErrorStatus {
     ProtocolNotSupported,
     /// The address names a folder where a file was expected (an FTP directory).
     IsADirectory,
+    /// The finished file is not what its checksum (given or announced) says.
+    ChecksumMismatch,
 }
 
 impl ErrorStatus {
@@ -326,6 +328,11 @@ pub enum InvalidRequest {
     InvalidCookie(String),
     #[error("invalid proxy {proxy}: {reason}")]
     InvalidProxy { proxy: String, reason: String },
+    #[error("invalid {algorithm} checksum: expected {digits} hexadecimal digits")]
+    InvalidChecksum {
+        algorithm: &'static str,
+        digits: usize,
+    },
 }
 
 /// Why an engine call failed.

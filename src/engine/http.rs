@@ -127,12 +127,44 @@ fn custom_headers(headers: &[Header]) -> HeaderMap {
 /// within the response timeout after the request went out, and give up at once on
 /// a stop.
 async fn send(context: &mut RunContext, request: RequestBuilder) -> Result<Response, Interrupt> {
+    let access = context.access();
+    let (client, request) = access.apply(request).build_split();
+    let mut request = request.map_err(TransferError::from_reqwest)?;
+    let repeatable = request.try_clone().is_some();
+    access.authorize(&mut request, repeatable);
+    let answered = request
+        .headers()
+        .contains_key(reqwest::header::AUTHORIZATION);
+    let again = request.try_clone();
+    let response = execute(context, &client, request).await?;
+    if response.status() != reqwest::StatusCode::UNAUTHORIZED || !access.learn(&response, answered)
+    {
+        return Ok(response);
+    }
+    // The server said how it wants the credentials: once more, answering it.
+    match again {
+        Some(mut request) => {
+            access.authorize(&mut request, true);
+            execute(context, &client, request).await
+        }
+        None => Ok(response),
+    }
+}
+
+/// Send one request with the operation's cookies, under the response timeout.
+async fn execute(
+    context: &mut RunContext,
+    client: &reqwest::Client,
+    request: reqwest::Request,
+) -> Result<Response, Interrupt> {
     let timeout = context.options().timeouts.response;
     let live = context.live_handle();
     let access = context.access();
-    let request = access.apply(request);
+    let client = client.clone();
+    // `execute` reads the cookie store when called, not when polled: call it
+    // inside the future that runs with the operation's jar.
     let send = access.with_cookies(connect_watch::with_response_timeout(
-        async move { request.send().await },
+        async move { client.execute(request).await },
         timeout,
         move || live.bytes(),
     ));

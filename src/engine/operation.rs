@@ -8,6 +8,8 @@ use std::str::FromStr;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
+
+use super::integrity::Checksum;
 use uuid::Uuid;
 
 use super::error::ErrorInfo;
@@ -227,6 +229,12 @@ pub struct Request {
     /// For uploads: the files and how they are sent.
     #[serde(default)]
     pub upload: Option<UploadSpec>,
+    /// For downloads: the file's checksum, checked before it gets its name.
+    #[serde(default)]
+    pub checksum: Option<Checksum>,
+    /// This operation's own bandwidth limit, bytes per second.
+    #[serde(default)]
+    pub limit: Option<u64>,
 }
 
 impl Request {
@@ -244,6 +252,8 @@ impl Request {
             cookies: Vec::new(),
             overwrite: false,
             upload: None,
+            checksum: None,
+            limit: None,
         }
     }
 
@@ -261,6 +271,8 @@ impl Request {
             proxy: None,
             cookies: Vec::new(),
             overwrite: false,
+            checksum: None,
+            limit: None,
             upload: Some(UploadSpec {
                 sources,
                 method: Method::Post,
@@ -326,6 +338,17 @@ impl Request {
 
     pub fn overwrite(mut self, overwrite: bool) -> Self {
         self.overwrite = overwrite;
+        self
+    }
+
+    pub fn checksum(mut self, checksum: Checksum) -> Self {
+        self.checksum = Some(checksum);
+        self
+    }
+
+    /// Bytes per second for this operation (`None` or 0: no limit of its own).
+    pub fn limit(mut self, limit: Option<u64>) -> Self {
+        self.limit = limit.filter(|l| *l > 0);
         self
     }
 }
@@ -422,6 +445,9 @@ impl SecretSummary {
 pub struct Validators {
     pub etag: Option<String>,
     pub last_modified: Option<String>,
+    /// The digest of the whole file the server announced for this version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub digest: Option<Checksum>,
 }
 
 impl Validators {
@@ -556,6 +582,12 @@ pub struct Snapshot {
     #[serde(default)]
     pub proxy: Option<String>,
     pub overwrite: bool,
+    /// The checksum the user gave for the file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checksum: Option<Checksum>,
+    /// Its own bandwidth limit, bytes per second.
+    #[serde(default)]
+    pub limit: Option<u64>,
     pub validators: Validators,
     /// Automatic retries used since the last success or manual resume.
     pub attempts: u32,
@@ -598,6 +630,8 @@ impl Snapshot {
             secrets: SecretSummary::default(),
             proxy: None,
             overwrite: request.overwrite,
+            checksum: request.checksum.clone(),
+            limit: request.limit.filter(|l| *l > 0),
             validators: Validators::default(),
             attempts: 0,
             high_water: 0,
@@ -727,6 +761,7 @@ mod tests {
         let mut v = Validators {
             etag: Some("\"abc\"".into()),
             last_modified: Some("Mon, 01 Jan 2024 00:00:00 GMT".into()),
+            digest: None,
         };
         assert_eq!(v.if_range(), Some("\"abc\""));
         v.etag = Some("W/\"abc\"".into());

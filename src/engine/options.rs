@@ -82,6 +82,8 @@ pub struct Options {
     pub extra_root_certificates: Vec<PathBuf>,
     /// Bytes a month that may be moved on metered networks (`None`: no budget).
     pub data_budget: Option<u64>,
+    /// Bytes per second for all transfers together (`None`: unlimited).
+    pub limit: Option<u64>,
     /// Where passwords and cookies are kept.
     pub secret_backend: super::secrets::Backend,
     /// A proxy for operations that name none (URL, credentials inside if needed);
@@ -109,6 +111,7 @@ impl Options {
             allow_https_downgrade: false,
             extra_root_certificates: Vec::new(),
             data_budget: None,
+            limit: None,
             secret_backend: super::secrets::Backend::Auto,
             proxy: None,
             probe_interval: Duration::from_secs(1),

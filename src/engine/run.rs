@@ -66,6 +66,8 @@ pub struct RunContext {
     /// The client for this operation (its own proxy, or the shared one).
     pub(super) client: reqwest::Client,
     pub(super) access: Arc<super::http::access::Access>,
+    /// The bandwidth limits its bytes go through.
+    pub(super) pace: super::pace::Pace,
 }
 
 impl RunContext {
@@ -84,6 +86,11 @@ impl RunContext {
     /// The operation's credentials and cookies.
     pub fn access(&self) -> Arc<super::http::access::Access> {
         Arc::clone(&self.access)
+    }
+
+    /// The bandwidth limits (own and global), for a loop or a body stream.
+    pub fn pace(&self) -> super::pace::Pace {
+        self.pace.clone()
     }
 
     pub fn live(&self) -> &Live {

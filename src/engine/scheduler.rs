@@ -14,13 +14,14 @@ use tokio::sync::watch;
 
 use super::error::{ErrorInfo, ErrorStatus, TransferError};
 use super::group::Behavior;
-use super::operation::{self, Event, Millis, OperationId, Snapshot, Status};
+use super::operation::{self, Event, Kind, Millis, OperationId, Snapshot, Status, Validators};
 use super::options::MAX_PROBE_INTERVAL;
+use super::pace::{Bucket, Pace};
 use super::policy::{self, Gate, NetworkState};
 use super::probe::{self, Reach};
 use super::progress::{Live, Sampler};
-use super::run::{RunContext, RunEnd, Stop};
-use super::{Inner, RunHandle, State, http};
+use super::run::{Checkpoint, RunContext, RunEnd, Stop};
+use super::{Inner, RunHandle, State, http, integrity};
 
 /// Start the scheduler, the progress ticker and the network prober; all end at
 /// shutdown.
@@ -216,11 +217,13 @@ async fn start(inner: &Arc<Inner>, mut snapshot: Snapshot) {
     let live = Arc::new(Live::new(snapshot.bytes, snapshot.total));
     let (stop_tx, stop_rx) = watch::channel(Stop::None);
     let (done_tx, done_rx) = watch::channel(false);
+    let limit = Arc::new(Bucket::new(snapshot.limit));
     if let Some(entry) = inner.lock().ops.get_mut(&id) {
         entry.run = Some(RunHandle {
             stop: stop_tx,
             live: Arc::clone(&live),
             done: done_rx,
+            limit: Arc::clone(&limit),
         });
     }
     let context = RunContext {
@@ -230,6 +233,7 @@ async fn start(inner: &Arc<Inner>, mut snapshot: Snapshot) {
         stop: stop_rx,
         client: inner.client.clone(),
         access: Arc::default(),
+        pace: Pace::new(limit, Arc::clone(&inner.global_limit)),
     };
     tokio::spawn(drive(Arc::clone(inner), snapshot, context, done_tx));
 }
@@ -260,12 +264,19 @@ async fn drive(
     context.client = client;
     // Through a proxy, the proxy is what must answer for the network to be there.
     let url = proxy.unwrap_or_else(|| snapshot.url.clone());
+    let kind = snapshot.kind;
     let ftp = snapshot.url.starts_with("ftp://") || snapshot.url.starts_with("ftps://");
     let mut end = if ftp {
         super::ftp::run(&mut context, snapshot, &secrets).await
     } else {
         http::run(&mut context, snapshot).await
     };
+    if matches!(end, RunEnd::Completed { .. })
+        && kind == Kind::Download
+        && let Err(error) = check_integrity(&inner, &context).await
+    {
+        end = RunEnd::Failed(error);
+    }
     if let RunEnd::Failed(error) = &mut end
         && error.status == ErrorStatus::Unauthorized
         && !access.has_credentials()
@@ -287,6 +298,49 @@ async fn drive(
         _ => false,
     };
     conclude(inner, id, end, stop, network_lost, done).await;
+}
+
+/// A finished download is checked before it gets its name. One that fails its
+/// checksum is moved aside, and its next attempt starts from zero.
+async fn check_integrity(inner: &Inner, context: &RunContext) -> Result<(), TransferError> {
+    let Ok(snapshot) = inner.snapshot_of(context.id()) else {
+        return Ok(());
+    };
+    let mut wanted = Vec::new();
+    if let Some(checksum) = &snapshot.checksum {
+        wanted.push((checksum.clone(), "the checksum given"));
+    }
+    if let Some(digest) = &snapshot.validators.digest {
+        wanted.push((digest.clone(), "the server"));
+    }
+    let (Some(part), Some(destination)) = (snapshot.part_path(), snapshot.destination.clone())
+    else {
+        return Ok(());
+    };
+    let Err(mut error) = integrity::verify(part.clone(), wanted).await else {
+        return Ok(());
+    };
+    if error.status == ErrorStatus::ChecksumMismatch {
+        let aside = integrity::aside_path(&destination);
+        match tokio::fs::rename(&part, &aside).await {
+            Ok(()) => {
+                error.message =
+                    format!("{}; the file is kept as {}", error.message, aside.display());
+            }
+            Err(e) => {
+                tracing::warn!(id = %snapshot.id, error = %e, "cannot keep the mismatched file aside");
+            }
+        }
+        let from_zero = Checkpoint {
+            bytes: 0,
+            total: None,
+            validators: Validators::default(),
+        };
+        if let Err(e) = context.checkpoint(from_zero).await {
+            tracing::warn!(id = %snapshot.id, error = %e, "cannot record the restart from zero");
+        }
+    }
+    Err(error)
 }
 
 /// Record how a run ended and let the scheduler start what comes next.

@@ -121,6 +121,7 @@ pub fn error(tr: &Tr, status: ErrorStatus) -> String {
         ErrorStatus::PayloadTooLarge => tr!(tr, "error-payload-too-large"),
         ErrorStatus::ProtocolNotSupported => tr!(tr, "error-protocol-not-supported"),
         ErrorStatus::IsADirectory => tr!(tr, "error-is-a-directory"),
+        ErrorStatus::ChecksumMismatch => tr!(tr, "error-checksum-mismatch"),
     }
 }
 

@@ -3,6 +3,9 @@
 //! widgets; the messages they produce are fed to `App::update`, and engine
 //! replies are pumped from the same channel the app's subscription reads.
 
+#[path = "../../tests/support/digest.rs"]
+#[allow(dead_code)]
+mod digest;
 #[path = "../../tests/support/server.rs"]
 #[allow(dead_code)]
 mod server;
@@ -530,7 +533,10 @@ fn credentials_in_the_advanced_part_reach_the_server() {
     use super::new_download::Message as Form;
     let mut h = Harness::new(Language::English);
     let server = h.runtime.block_on(TestServer::start());
-    server.put("/private/data.csv", Resource::new(b"a,b\n".to_vec()));
+    server.put(
+        "/private/data.csv",
+        Resource::new(b"a,b\n".to_vec()).basic_auth("alice", "s3cret"),
+    );
     let url = server.url("/private/data.csv");
     h.click("New download");
     h.interact(|ui| {
@@ -556,10 +562,16 @@ fn credentials_in_the_advanced_part_reach_the_server() {
     });
     let seen = server.seen("/private/data.csv");
     assert_eq!(
-        seen[0].header("authorization"),
+        seen.last().unwrap().header("authorization"),
         Some("Basic YWxpY2U6czNjcmV0")
     );
-    let mut cookies: Vec<&str> = seen[0].header("cookie").unwrap_or("").split("; ").collect();
+    let mut cookies: Vec<&str> = seen
+        .last()
+        .unwrap()
+        .header("cookie")
+        .unwrap_or("")
+        .split("; ")
+        .collect();
     cookies.sort_unstable();
     assert_eq!(cookies, ["session=abc", "theme=dark"]);
     // Details name the user and the cookies, never the password.

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod bus;
+pub mod digest;
 pub mod ftp;
 pub mod program;
 pub mod proxy;

@@ -44,6 +44,10 @@ pub struct Resource {
     pub redirect: Option<String>,
     /// The `Authorization` value required (else 401 with a basic challenge).
     pub authorization: Option<String>,
+    /// Digest authentication required with this user and password.
+    pub digest: Option<(String, String)>,
+    /// More headers for answers that carry the whole body (200).
+    pub whole_headers: Vec<(String, String)>,
     pub faults: VecDeque<Fault>,
 }
 
@@ -60,6 +64,8 @@ impl Resource {
             rate: None,
             redirect: None,
             authorization: None,
+            digest: None,
+            whole_headers: Vec::new(),
             faults: VecDeque::new(),
         }
     }
@@ -69,6 +75,12 @@ impl Resource {
         use base64::Engine as _;
         let token = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
         self.authorization = Some(format!("Basic {token}"));
+        self
+    }
+
+    /// Require Digest authentication (SHA-256) with this user and password.
+    pub fn digest_auth(mut self, user: &str, password: &str) -> Self {
+        self.digest = Some((user.to_owned(), password.to_owned()));
         self
     }
 
@@ -346,6 +358,22 @@ async fn serve<S: AsyncRead + AsyncWrite + Unpin>(state: Arc<State>, mut stream:
         let _ = write_head(&mut stream, 401, "Unauthorized", &headers).await;
         return;
     }
+    if let Some((user, password)) = &resource.digest
+        && !super::digest::verifies(
+            seen.header("authorization"),
+            &seen.method,
+            &seen.path,
+            user,
+            password,
+        )
+    {
+        let headers = vec![
+            ("WWW-Authenticate".into(), super::digest::challenge()),
+            ("Content-Length".into(), "0".into()),
+        ];
+        let _ = write_head(&mut stream, 401, "Unauthorized", &headers).await;
+        return;
+    }
     if let Some(Fault::Silent) = &fault {
         tokio::time::sleep(Duration::from_secs(3600)).await;
         return;
@@ -404,6 +432,9 @@ async fn serve<S: AsyncRead + AsyncWrite + Unpin>(state: Arc<State>, mut stream:
                 format!("bytes {start}-{}/{len}", len - 1),
             ));
         }
+    }
+    if status.0 == 200 {
+        headers.extend(resource.whole_headers.iter().cloned());
     }
     if resource.chunked {
         headers.push(("Transfer-Encoding".into(), "chunked".into()));

@@ -25,6 +25,9 @@ pub struct Sink {
     pub keep: bool,
     /// For the next requests, one each: read this many body bytes, then hang up.
     pub cuts: std::collections::VecDeque<u64>,
+    /// Digest authentication required with this user and password (checked once
+    /// the body is read: a 401 then).
+    pub digest: Option<(String, String)>,
 }
 
 impl Sink {
@@ -35,6 +38,7 @@ impl Sink {
             read_rate: None,
             keep: true,
             cuts: std::collections::VecDeque::new(),
+            digest: None,
         }
     }
 }
@@ -195,6 +199,23 @@ pub async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
     };
     if let Some((_, list)) = uploads.sinks.lock().unwrap().get_mut(path) {
         list.push(received);
+    }
+    if complete
+        && let Some((user, password)) = &sink.digest
+        && !super::digest::verifies(
+            seen.header("authorization"),
+            &seen.method,
+            &seen.path,
+            user,
+            password,
+        )
+    {
+        let headers = vec![
+            ("WWW-Authenticate".into(), super::digest::challenge()),
+            ("Content-Length".into(), "0".into()),
+        ];
+        let _ = write_head(stream, 401, "Unauthorized", &headers).await;
+        return;
     }
     if complete {
         let headers = vec![

@@ -76,8 +76,8 @@ async fn download(
     }
     sink.total = Some(size);
     sink.validators = Validators {
-        etag: None,
         last_modified: modified,
+        ..Validators::default()
     };
     context.live().set_total(Some(size));
     context.live().set_bytes(offset);

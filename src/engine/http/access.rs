@@ -1,5 +1,11 @@
 //! What an operation's requests carry besides its plain headers: the server's
-//! credentials (basic authentication), credential headers, and its own cookie jar.
+//! credentials, credential headers, and its own cookie jar.
+//!
+//! Credentials follow the server's challenge (`WWW-Authenticate`), Basic or
+//! Digest, through `http-auth`. Over https, and for a body that cannot be sent
+//! twice (a streamed upload), Basic goes with the first request, as curl does with
+//! `-u`; over plain http a request that can be repeated waits for the challenge,
+//! so a Digest server never sees the password.
 //!
 //! The jar is per operation although the HTTP client is shared: the client's cookie
 //! store reads the jar of the operation whose request it is handling from a
@@ -8,11 +14,12 @@
 //! for no other. reqwest itself drops `Authorization`, `Cookie` and
 //! `Proxy-Authorization` when a redirect leaves the host.
 
-use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use reqwest::RequestBuilder;
 use reqwest::cookie::{CookieStore, Jar};
-use reqwest::header::{HeaderMap, HeaderValue};
+use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue, WWW_AUTHENTICATE};
 
 use super::custom_headers;
 use crate::engine::operation::Snapshot;
@@ -25,9 +32,15 @@ tokio::task_local! {
 /// The credentials and cookies of one operation, ready for its requests.
 #[derive(Debug, Default)]
 pub struct Access {
-    basic: Option<(String, Option<String>)>,
+    /// The server's user and password.
+    login: Option<(String, String)>,
     headers: HeaderMap,
     jar: Arc<Jar>,
+    /// The server's last challenge, answered on every later request of the run.
+    challenge: Mutex<Option<http_auth::PasswordClient>>,
+    /// How many challenges were learned (a caller that cannot repeat its request
+    /// itself sees whether repeating it would now be answered).
+    challenges: AtomicUsize,
 }
 
 impl Access {
@@ -39,31 +52,102 @@ impl Access {
             }
         }
         Self {
-            basic: snapshot
+            login: snapshot
                 .secrets
                 .user
                 .clone()
-                .map(|user| (user, secrets.password.clone())),
+                .map(|user| (user, secrets.password.clone().unwrap_or_default())),
             headers: custom_headers(&secrets.headers),
             jar: Arc::new(jar),
+            challenge: Mutex::default(),
+            challenges: AtomicUsize::new(0),
         }
     }
 
     /// Whether the requests carry any credentials for the server.
     pub fn has_credentials(&self) -> bool {
-        self.basic.is_some() || self.headers.contains_key(reqwest::header::AUTHORIZATION)
+        self.login.is_some() || self.headers.contains_key(AUTHORIZATION)
     }
 
-    /// Add the credentials to a request (an explicit `Authorization` header wins).
-    pub fn apply(&self, mut request: RequestBuilder) -> RequestBuilder {
-        request = request.headers(self.headers.clone());
-        if let (Some((user, password)), false) = (
-            &self.basic,
-            self.headers.contains_key(reqwest::header::AUTHORIZATION),
-        ) {
-            request = request.basic_auth(user, password.as_deref());
+    /// Add the operation's credential headers (an explicit `Authorization` wins
+    /// over the user and password).
+    pub fn apply(&self, request: RequestBuilder) -> RequestBuilder {
+        request.headers(self.headers.clone())
+    }
+
+    /// Answer the server's challenge, if one is known; else send Basic at once
+    /// where waiting for a challenge would cost too much or protect nothing.
+    pub fn authorize(&self, request: &mut reqwest::Request, repeatable: bool) {
+        let Some((user, password)) = &self.login else {
+            return;
+        };
+        if request.headers().contains_key(AUTHORIZATION) {
+            return;
         }
-        request
+        let mut challenge = self
+            .challenge
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let answer = match challenge.as_mut() {
+            Some(client) => {
+                let url = request.url();
+                let uri = match url.query() {
+                    Some(query) => format!("{}?{query}", url.path()),
+                    None => url.path().to_owned(),
+                };
+                let body = request.body().and_then(reqwest::Body::as_bytes);
+                let method = request.method().as_str().to_owned();
+                client
+                    .respond(&http_auth::PasswordParams {
+                        username: user,
+                        password,
+                        uri: &uri,
+                        method: &method,
+                        body: body.or(Some(&[])),
+                    })
+                    .map_err(|e| tracing::warn!(error = %e, "cannot answer the server's challenge"))
+                    .ok()
+            }
+            None if request.url().scheme() == "https" || !repeatable => {
+                Some(http_auth::basic::encode_credentials(user, password))
+            }
+            None => None,
+        };
+        if let Some(value) = answer.and_then(|a| HeaderValue::from_str(&a).ok()) {
+            let mut value = value;
+            value.set_sensitive(true);
+            request.headers_mut().insert(AUTHORIZATION, value);
+        }
+    }
+
+    /// Learn the challenge of a 401 answer to a request that carried credentials
+    /// (`answered`) or not; whether the request is worth repeating. A Basic
+    /// challenge to Basic credentials is a refusal: they are wrong.
+    pub fn learn(&self, response: &reqwest::Response, answered: bool) -> bool {
+        if self.login.is_none() || self.headers.contains_key(AUTHORIZATION) {
+            return false;
+        }
+        let challenges = response.headers().get_all(WWW_AUTHENTICATE);
+        match http_auth::PasswordClient::try_from(challenges) {
+            Ok(http_auth::PasswordClient::Basic(_)) if answered => false,
+            Ok(client) => {
+                *self
+                    .challenge
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner) = Some(client);
+                self.challenges.fetch_add(1, Ordering::Relaxed);
+                true
+            }
+            Err(e) => {
+                tracing::debug!(error = %e, "no challenge Ferry can answer");
+                false
+            }
+        }
+    }
+
+    /// How many challenges were learned so far.
+    pub fn challenges_learned(&self) -> usize {
+        self.challenges.load(Ordering::Relaxed)
     }
 
     /// Run `future` (a request being sent) with this operation's cookie jar.

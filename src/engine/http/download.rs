@@ -13,10 +13,10 @@ use reqwest::{Response, StatusCode, Url};
 use super::response::{changed, content_range, http_error, validators_of};
 use super::{Interrupt, seconds};
 use crate::engine::error::{ErrorStatus, TransferError};
-use crate::engine::filename;
 use crate::engine::operation::{Snapshot, Validators, part_path};
 use crate::engine::run::{RunContext, RunEnd};
 use crate::engine::sink::Sink;
+use crate::engine::{filename, integrity};
 
 /// Run one attempt of a download.
 pub async fn run(context: &mut RunContext, snapshot: Snapshot) -> RunEnd {
@@ -204,7 +204,12 @@ impl<'a> Download<'a> {
     /// Take the response's facts: validators, length, and for a folder target the
     /// file name; record them before writing any byte of this version.
     async fn accept(&mut self, response: &Response) -> Result<(), Interrupt> {
+        let partial = response.status() == StatusCode::PARTIAL_CONTENT;
+        let held = self.sink.validators.digest.take();
         self.sink.validators = validators_of(response);
+        // A 206 continues the version held: its digest, unless it says one itself.
+        self.sink.validators.digest = integrity::announced(response.headers(), !partial)
+            .or(if partial { held } else { None });
         self.sink.total = if response.status() == StatusCode::PARTIAL_CONTENT {
             content_range(response).and_then(|r| r.total)
         } else {

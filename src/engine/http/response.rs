@@ -17,6 +17,7 @@ pub(super) fn validators_of(response: &Response) -> Validators {
     Validators {
         etag: header_str(response, header::ETAG).map(str::to_owned),
         last_modified: header_str(response, header::LAST_MODIFIED).map(str::to_owned),
+        digest: None,
     }
 }
 
@@ -114,6 +115,7 @@ mod tests {
         let v = |e: Option<&str>, l: Option<&str>| Validators {
             etag: e.map(Into::into),
             last_modified: l.map(Into::into),
+            digest: None,
         };
         assert!(changed(&v(Some("\"a\""), None), &v(Some("\"b\""), None)));
         assert!(!changed(&v(Some("\"a\""), None), &v(None, Some("x"))));

@@ -32,8 +32,18 @@ async fn upload(context: &mut RunContext, snapshot: &Snapshot) -> Result<u64, In
     // Everything goes again from the first byte.
     context.live().set_bytes(0);
     context.live().set_total(Some(plan.total()));
+    let challenges = context.access().challenges_learned();
     let request = build_request(context, snapshot, plan)?;
-    let response = super::send(context, request).await?;
+    let mut response = super::send(context, request).await?;
+    if response.status() == reqwest::StatusCode::UNAUTHORIZED
+        && context.access().challenges_learned() > challenges
+    {
+        // The body was streamed and cannot be sent twice by `send`: the server
+        // asked for another kind of credentials (Digest), so read the files again.
+        context.live().set_bytes(0);
+        let request = build_request(context, snapshot, plan)?;
+        response = super::send(context, request).await?;
+    }
     let status = response.status();
     let error = (!status.is_success()).then(|| http_error(&response));
     let kept = capture_response(context, response).await;
