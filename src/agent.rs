@@ -362,6 +362,18 @@ async fn answer(engine: &Engine, request: Request) -> Result<Response, EngineErr
             engine.set_policy(id, policy).await?;
             snapshot_of(id)?
         }
+        Request::SetLimit { id: None, limit } => {
+            engine.set_limit(limit);
+            Response::Done
+        }
+        Request::SetLimit {
+            id: Some(id),
+            limit,
+        } => {
+            let id = engine.resolve(&id)?;
+            engine.set_operation_limit(id, limit).await?;
+            snapshot_of(id)?
+        }
         Request::SetPriority { id, priority } => {
             let id = engine.resolve(&id)?;
             engine.set_priority(id, priority).await?;

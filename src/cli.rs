@@ -118,6 +118,18 @@ pub enum Command {
     /// Change where a queued operation stands in the queue.
     #[command(after_help = "Example:\n  ferry priority 3f2a high")]
     Priority { id: String, priority: PriorityArg },
+    /// Limit the bandwidth of all transfers (until the agent stops; the settings
+    /// keep one for good), or of one.
+    #[command(
+        after_help = "Examples:\n  ferry limit 5M          # all transfers together\n  ferry limit 500K 3f2a   # one transfer\n  ferry limit off"
+    )]
+    Limit {
+        /// Bytes per second: 500K, 2M, 1.5M; `off` for none.
+        #[arg(value_parser = parse_rate)]
+        rate: Rate,
+        /// One operation's id (or a unique start of it).
+        id: Option<String>,
+    },
     /// Groups: run transfers one at a time, and run a program when all have ended.
     #[command(subcommand)]
     Group(GroupCommand),
@@ -275,6 +287,10 @@ pub struct QueueArgs {
     /// Start before (high) or after (low) other queued transfers.
     #[arg(long, value_enum, default_value_t = PriorityArg::Normal)]
     pub priority: PriorityArg,
+    /// A bandwidth limit of its own, bytes per second: 500K, 2M, 1.5M (K and M are
+    /// 1024 and 1024²).
+    #[arg(long, value_name = "RATE", value_parser = parse_rate)]
+    pub limit: Option<Rate>,
 }
 
 #[derive(Debug, Args)]
@@ -387,8 +403,42 @@ impl QueueArgs {
     fn apply(&self, mut request: engine::Request) -> engine::Request {
         request.group.clone_from(&self.group);
         request.priority = self.priority.into();
+        request.limit = self.limit.and_then(|r| r.0);
         request
     }
+}
+
+/// Bytes per second; `None`: no limit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rate(pub Option<u64>);
+
+/// `5M`, `500K`, `1.5MiB/s`, `2000000` (bytes); `0`, `off`, `none` for no limit.
+fn parse_rate(text: &str) -> Result<Rate, String> {
+    let lower = text.trim().to_ascii_lowercase();
+    if matches!(lower.as_str(), "0" | "off" | "none" | "unlimited") {
+        return Ok(Rate(None));
+    }
+    let unit_start = lower
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(lower.len());
+    let (number, unit) = lower.split_at(unit_start);
+    let unit = unit.trim().trim_end_matches("/s").trim_end_matches('b');
+    let unit = unit.trim_end_matches('i');
+    let scale: f64 = match unit {
+        "" => 1.0,
+        "k" => 1024.0,
+        "m" => 1024.0 * 1024.0,
+        "g" => 1024.0 * 1024.0 * 1024.0,
+        _ => return Err(format!("unknown unit in {text:?}: use K, M or G")),
+    };
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("{text:?} is not a rate such as 500K or 2M"))?;
+    let bytes = (value * scale).round();
+    if !bytes.is_finite() || bytes < 1.0 || bytes > u64::MAX as f64 {
+        return Err(format!("{text:?} is not a usable rate"));
+    }
+    Ok(Rate(Some(bytes as u64)))
 }
 
 #[derive(Debug, Args)]
@@ -446,6 +496,9 @@ pub async fn run(command: Command, endpoint: &Endpoint) -> Exit {
         Command::Priority { id, priority } => {
             let priority = priority.into();
             control(endpoint, Request::SetPriority { id, priority }).await
+        }
+        Command::Limit { rate, id } => {
+            control(endpoint, Request::SetLimit { id, limit: rate.0 }).await
         }
         Command::Group(command) => groups::run(command, endpoint).await,
         Command::Status { json } => groups::status(endpoint, json).await,
@@ -785,6 +838,19 @@ async fn quit(endpoint: &Endpoint) -> Exit {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn rates_read_like_curl_and_aria2() {
+        assert_eq!(parse_rate("5M"), Ok(Rate(Some(5 * 1024 * 1024))));
+        assert_eq!(parse_rate("500k"), Ok(Rate(Some(500 * 1024))));
+        assert_eq!(parse_rate("1.5MiB/s"), Ok(Rate(Some(1_572_864))));
+        assert_eq!(parse_rate("2000000"), Ok(Rate(Some(2_000_000))));
+        assert_eq!(parse_rate("off"), Ok(Rate(None)));
+        assert_eq!(parse_rate("0"), Ok(Rate(None)));
+        assert!(parse_rate("fast").is_err());
+        assert!(parse_rate("5X").is_err());
+        assert!(parse_rate("0.1").is_err());
+    }
+
     use super::*;
 
     #[test]

@@ -44,6 +44,8 @@ pub struct Config {
     /// MiB a month that may be moved on metered networks (0: no budget). Ferry counts
     /// its own traffic: at 90 % `Default` transfers wait, at 100 % all do.
     pub data_budget_mib: u64,
+    /// KiB per second for all transfers together (0: unlimited).
+    pub speed_limit_kib: u64,
     pub timeouts: Timeouts,
     pub retries: Retries,
     pub completion: Completion,
@@ -163,6 +165,7 @@ impl Default for Config {
             proxy: None,
             secret_store: engine::secrets::Backend::Auto,
             data_budget_mib: 0,
+            speed_limit_kib: 0,
             timeouts: Timeouts::default(),
             retries: Retries::default(),
             completion: Completion::default(),
@@ -332,6 +335,11 @@ fn seconds(value: f64) -> Option<Duration> {
 }
 
 impl Config {
+    /// The limit for all transfers together, bytes per second.
+    pub fn speed_limit(&self) -> Option<u64> {
+        (self.speed_limit_kib > 0).then(|| self.speed_limit_kib.saturating_mul(1024))
+    }
+
     /// A range problem with the setting `key`, if any (types are serde's job).
     fn check(&self, key: &str) -> Option<String> {
         let duration = |v: f64| seconds(v).is_none_or(|d| d.is_zero());
@@ -369,6 +377,7 @@ impl Config {
         options.extra_root_certificates = self.ca_certificates.clone();
         options.checkpoint_interval = secs(self.checkpoint_interval, defaults.checkpoint_interval);
         options.data_budget = (self.data_budget_mib > 0).then_some(self.data_budget_mib << 20);
+        options.limit = self.speed_limit();
         options.proxy.clone_from(&self.proxy);
         options.secret_backend = self.secret_store;
         options.timeouts = engine::Timeouts {

@@ -57,6 +57,13 @@ pub enum Request {
         id: String,
         priority: engine::Priority,
     },
+    /// A bandwidth limit in bytes per second (`None`: none), for one operation or,
+    /// without an id, for all transfers together until the agent stops.
+    SetLimit {
+        #[serde(default)]
+        id: Option<String>,
+        limit: Option<u64>,
+    },
     CreateGroup {
         name: String,
         behavior: engine::Behavior,

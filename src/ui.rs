@@ -545,6 +545,7 @@ impl App {
         self.backend
             .engine
             .set_data_budget((config.data_budget_mib > 0).then_some(config.data_budget_mib << 20));
+        self.backend.engine.set_limit(config.speed_limit());
         if config.autostart != self.config.autostart
             && let Err(e) = platform::autostart::set(config.autostart)
         {

@@ -192,6 +192,8 @@ network-near-budget = Metered: data budget nearly used
 network-over-budget = Metered: data budget used up
 network-power-saver = Battery saver
 settings-data-budget = Monthly data budget on metered networks
+settings-speed-limit = Speed limit for all transfers
+settings-speed-limit-none = No limit
 settings-data-budget-none = No budget
 settings-data-used = { $size } used this month
 

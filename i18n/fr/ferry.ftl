@@ -192,6 +192,8 @@ network-near-budget = Réseau limité : forfait presque épuisé
 network-over-budget = Réseau limité : forfait épuisé
 network-power-saver = Économie d’énergie
 settings-data-budget = Forfait mensuel sur les réseaux limités
+settings-speed-limit = Vitesse maximale de tous les transferts
+settings-speed-limit-none = Aucune limite
 settings-data-budget-none = Aucun
 settings-data-used = { $size } utilisés ce mois-ci
 

@@ -90,6 +90,19 @@ impl Pace {
         Self::new(Arc::new(Bucket::new(None)), Arc::new(Bucket::new(None)))
     }
 
+    /// How many bytes to pass on at a time, at most `max`: about a tenth of a
+    /// second's worth under a limit, so that slow transfers flow instead of lurching.
+    pub fn chunk(&self, max: usize) -> usize {
+        let rate = match (self.own.rate(), self.global.rate()) {
+            (Some(a), Some(b)) => a.min(b),
+            (Some(r), None) | (None, Some(r)) => r,
+            (None, None) => return max,
+        };
+        usize::try_from(rate / 10)
+            .unwrap_or(max)
+            .clamp(MIN_BURST_BYTES as usize, max.max(MIN_BURST_BYTES as usize))
+    }
+
     /// Wait until `bytes` may pass under both limits.
     pub async fn take(&self, bytes: u64) {
         let wait = self.own.debit(bytes).max(self.global.debit(bytes));

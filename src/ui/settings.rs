@@ -26,6 +26,7 @@ pub enum Message {
     FolderChosen(Option<PathBuf>),
     Policy(PolicyChoice),
     DataBudget(Labeled<u64>),
+    SpeedLimit(Labeled<u64>),
     Notifications(bool),
     Language(Labeled<Language>),
     Theme(Labeled<Theme>),
@@ -95,6 +96,29 @@ fn languages(tr: &Tr) -> Vec<Labeled<Language>> {
     ]
 }
 
+/// Speed limits offered, in KiB/s (0: none).
+const LIMITS_KIB: [u64; 9] = [0, 256, 512, 1024, 2048, 5120, 10_240, 20_480, 51_200];
+
+fn limits(tr: &Tr, current: u64) -> Vec<Labeled<u64>> {
+    let mut values = LIMITS_KIB.to_vec();
+    // A value set in the file (or by `ferry limit` at start) stays selectable.
+    if !values.contains(&current) {
+        values.push(current);
+        values.sort_unstable();
+    }
+    values
+        .into_iter()
+        .map(|kib| Labeled {
+            value: kib,
+            label: if kib == 0 {
+                tr!(tr, "settings-speed-limit-none")
+            } else {
+                super::format::speed(tr, (kib * 1024) as f64)
+            },
+        })
+        .collect()
+}
+
 /// Monthly budgets offered, in MiB (0: none).
 const BUDGETS_MIB: [u64; 8] = [0, 512, 1024, 2048, 5120, 10_240, 20_480, 51_200];
 
@@ -160,6 +184,7 @@ impl State {
             }
             Message::Policy(choice) => self.draft.default_policy = choice.policy,
             Message::DataBudget(choice) => self.draft.data_budget_mib = choice.value,
+            Message::SpeedLimit(choice) => self.draft.speed_limit_kib = choice.value,
             Message::Notifications(on) => self.draft.notifications = on,
             Message::Language(choice) => self.draft.language = choice.value,
             Message::Theme(choice) => self.draft.theme = choice.value,
@@ -194,6 +219,11 @@ impl State {
         let budget = budgets
             .iter()
             .find(|b| b.value == self.draft.data_budget_mib)
+            .cloned();
+        let limits = limits(tr, self.draft.speed_limit_kib);
+        let limit = limits
+            .iter()
+            .find(|l| l.value == self.draft.speed_limit_kib)
             .cloned();
         let line = |label: String, control: Element<'a, Message>| -> Element<'a, Message> {
             row![text(label).size(14).width(280), control]
@@ -232,6 +262,10 @@ impl State {
                 .spacing(8)
                 .align_y(Alignment::Center)
                 .into()
+            ),
+            line(
+                tr!(tr, "settings-speed-limit"),
+                pick_list(limits, limit, Message::SpeedLimit).into()
             ),
             line(
                 tr!(tr, "settings-notifications"),

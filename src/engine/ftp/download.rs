@@ -89,12 +89,14 @@ async fn download(
     let rest = (offset > 0).then_some(offset);
     let mut stream = open_data(context, &mut ftp, rest, DataCommand::Retrieve(&path)).await?;
     let stall = context.options().timeouts.stall;
+    let pace = context.pace();
     let mut buffer = vec![0u8; 256 * 1024];
     loop {
+        let want = pace.chunk(buffer.len());
         let read = tokio::select! {
             biased;
             stop = context.stopped() => return Err(Interrupt::Stop(stop)),
-            read = tokio::time::timeout(stall, stream.read(&mut buffer)) => read,
+            read = tokio::time::timeout(stall, stream.read(&mut buffer[..want])) => read,
         };
         let n = match read {
             Err(_) => {
@@ -114,6 +116,11 @@ async fn download(
                 format!("the server sent more than the {size} bytes it announced"),
             )
             .into());
+        }
+        tokio::select! {
+            biased;
+            stop = context.stopped() => return Err(Interrupt::Stop(stop)),
+            () = pace.take(n as u64) => {}
         }
         sink.write(context, &buffer[..n]).await?;
     }

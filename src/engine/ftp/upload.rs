@@ -188,10 +188,12 @@ async fn send(
     let mut last_checkpoint = Instant::now();
     let mut buffer = vec![0u8; CHUNK];
     let mut position = offset;
+    let pace = context.pace();
     while position < source.size {
+        let chunk = pace.chunk(CHUNK);
         let want = usize::try_from(source.size - position)
-            .unwrap_or(CHUNK)
-            .min(CHUNK);
+            .unwrap_or(chunk)
+            .min(chunk);
         let n = file.read(&mut buffer[..want]).await.map_err(unreadable)?;
         if n == 0 {
             return Err(TransferError::new(
@@ -202,6 +204,11 @@ async fn send(
                 ),
             )
             .into());
+        }
+        tokio::select! {
+            biased;
+            stop = context.stopped() => return Err(Interrupt::Stop(stop)),
+            () = pace.take(n as u64) => {}
         }
         let written = tokio::select! {
             biased;

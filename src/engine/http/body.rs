@@ -11,6 +11,7 @@ use tokio::io::{AsyncReadExt, AsyncSeekExt};
 
 use crate::engine::error::SourceProblem;
 use crate::engine::operation::Source;
+use crate::engine::pace::Pace;
 use crate::engine::progress::Live;
 use crate::engine::validate::modified_ns;
 
@@ -31,13 +32,20 @@ pub fn check_unchanged(source: &Source) -> Result<(), SourceProblem> {
 }
 
 /// `len` bytes of `source` from `offset`, as a request body.
-pub fn file_body(source: &Source, offset: u64, len: u64, live: Arc<Live>) -> reqwest::Body {
+pub fn file_body(
+    source: &Source,
+    offset: u64,
+    len: u64,
+    live: Arc<Live>,
+    pace: Pace,
+) -> reqwest::Body {
     let state = Reader {
         source: source.clone(),
         offset,
         remaining: len,
         file: None,
         live,
+        pace,
         done: false,
     };
     reqwest::Body::wrap_stream(futures_util::stream::unfold(
@@ -64,6 +72,7 @@ struct Reader {
     remaining: u64,
     file: Option<tokio::fs::File>,
     live: Arc<Live>,
+    pace: Pace,
     done: bool,
 }
 
@@ -98,7 +107,10 @@ impl Reader {
         if meta.len() != self.source.size || modified_ns(&meta) != self.source.modified_ns {
             return Err(SourceProblem::Changed(self.source.path.clone()));
         }
-        let want = CHUNK.min(usize::try_from(self.remaining).unwrap_or(CHUNK));
+        let chunk = self.pace.chunk(CHUNK);
+        let want = chunk.min(usize::try_from(self.remaining).unwrap_or(chunk));
+        // Under a bandwidth limit, wait before reading: what is read goes out next.
+        self.pace.take(want as u64).await;
         // Filled straight from the file: no zeroing, one allocation per chunk.
         let mut buffer = BytesMut::with_capacity(want);
         while buffer.len() < want {

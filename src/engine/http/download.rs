@@ -232,6 +232,7 @@ impl<'a> Download<'a> {
 
     async fn stream(&mut self, mut response: Response) -> Result<(), Interrupt> {
         let stall = self.context.options().timeouts.stall;
+        let pace = self.context.pace();
         loop {
             let next = tokio::select! {
                 biased;
@@ -259,6 +260,13 @@ impl<'a> Download<'a> {
                     format!("the server sent more than the {total} bytes it announced"),
                 )
                 .into());
+            }
+            // Under a bandwidth limit, wait before reading on: the socket's buffers
+            // fill and the server slows down.
+            tokio::select! {
+                biased;
+                stop = self.context.stopped() => return Err(Interrupt::Stop(stop)),
+                () = pace.take(chunk.len() as u64) => {}
             }
             self.sink.write(self.context, &chunk).await?;
         }

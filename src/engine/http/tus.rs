@@ -296,7 +296,13 @@ impl<'a> Upload<'a> {
 
     async fn patch(&mut self, url: &Url) -> Result<Response, Interrupt> {
         let len = CHUNK.min(self.source.size - self.offset);
-        let body = file_body(&self.source, self.offset, len, self.context.live_handle());
+        let body = file_body(
+            &self.source,
+            self.offset,
+            len,
+            self.context.live_handle(),
+            self.context.pace(),
+        );
         let request = self
             .context
             .client()

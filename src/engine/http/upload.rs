@@ -84,7 +84,13 @@ fn build_request(
             }
             for (index, source) in plan.sources.iter().enumerate() {
                 let name = field.clone().unwrap_or_else(|| format!("File{index}"));
-                let body = file_body(source, 0, source.size, context.live_handle());
+                let body = file_body(
+                    source,
+                    0,
+                    source.size,
+                    context.live_handle(),
+                    context.pace(),
+                );
                 let part = Part::stream_with_length(body, source.size)
                     .file_name(file_name(&source.path))
                     .mime_str(&content_type(&source.path))
@@ -97,7 +103,13 @@ fn build_request(
             let source: &Source = &plan.sources[0];
             let mut request = request
                 .header(header::CONTENT_LENGTH, source.size)
-                .body(file_body(source, 0, source.size, context.live_handle()));
+                .body(file_body(
+                    source,
+                    0,
+                    source.size,
+                    context.live_handle(),
+                    context.pace(),
+                ));
             if !headers.contains_key(header::CONTENT_TYPE) {
                 request = request.header(header::CONTENT_TYPE, content_type(&source.path));
             }
