@@ -269,6 +269,10 @@ async fn serve(shared: Arc<Shared>, stream: UnixStream) {
                 watch(&shared.engine, &ids, &mut reader, &mut write).await;
                 return;
             }
+            Request::Read { id, offset } => {
+                stream_download(&shared.engine, &id, offset, &mut write).await;
+                return;
+            }
             Request::ShowWindow => match &shared.desktop {
                 Some(desktop) => {
                     desktop.show_window();
@@ -398,9 +402,11 @@ async fn answer(engine: &Engine, request: Request) -> Result<Response, EngineErr
             network: engine.network_state(),
             usage: engine.data_usage(),
         },
-        Request::Hello { .. } | Request::Watch { .. } | Request::Quit | Request::ShowWindow => {
-            Response::error(ErrorCode::Protocol, "not valid here")
-        }
+        Request::Hello { .. }
+        | Request::Watch { .. }
+        | Request::Read { .. }
+        | Request::Quit
+        | Request::ShowWindow => Response::error(ErrorCode::Protocol, "not valid here"),
     })
 }
 
@@ -409,6 +415,55 @@ fn group_response(engine: &Engine, group: engine::Group) -> Response {
         members: engine.members(&group.name),
         group: Box::new(group),
     }
+}
+
+/// Send a download's bytes from `offset` on as they arrive, then hang up. A client
+/// that hangs up first ends it; whether the download completed, it asks apart.
+async fn stream_download<W: tokio::io::AsyncWrite + Unpin>(
+    engine: &Engine,
+    id: &str,
+    offset: u64,
+    write: &mut W,
+) {
+    use tokio::io::AsyncWriteExt as _;
+    let reader = engine
+        .resolve(id)
+        .map_err(engine::ReadError::from)
+        .and_then(|id| engine.read(id, offset));
+    let mut reader = match reader {
+        Ok(reader) => reader,
+        Err(engine::ReadError::Engine(e)) => {
+            let _ = ipc::write_line(write, &Response::from(&e)).await;
+            return;
+        }
+        Err(e) => {
+            let response = Response::error(ErrorCode::InvalidInput, e.to_string());
+            let _ = ipc::write_line(write, &response).await;
+            return;
+        }
+    };
+    let total = reader.total();
+    if ipc::write_line(write, &Response::Reading { total })
+        .await
+        .is_err()
+    {
+        return;
+    }
+    loop {
+        match reader.next().await {
+            Ok(Some(bytes)) => {
+                if write.write_all(&bytes).await.is_err() {
+                    return;
+                }
+            }
+            Ok(None) => break,
+            Err(e) => {
+                tracing::info!(id, error = %e, "reading stopped");
+                break;
+            }
+        }
+    }
+    let _ = write.shutdown().await;
 }
 
 /// Stream the snapshots of `ids` (all operations when empty), then their events,

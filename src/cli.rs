@@ -91,6 +91,18 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Write a download's bytes to standard output as they arrive, even while it
+    /// downloads; ends when the file is complete.
+    #[command(
+        after_help = "Examples:\n  ferry cat 3f2a | mpv -\n  ferry cat 3f2a --offset 1048576 > rest.bin"
+    )]
+    Cat {
+        /// The operation's id, or a unique start of it.
+        id: String,
+        /// Start this many bytes into the file.
+        #[arg(long, default_value_t = 0)]
+        offset: u64,
+    },
     /// Pause an operation (it keeps its progress).
     #[command(after_help = "Examples:\n  ferry pause 3f2a\n  ferry pause --all")]
     Pause(TargetArgs),
@@ -308,6 +320,9 @@ pub struct GetArgs {
     /// Replace an existing file instead of choosing a free name.
     #[arg(long)]
     pub overwrite: bool,
+    /// Download over up to N connections where the server serves parts (1–32).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=32))]
+    pub connections: Option<u8>,
     /// The file's SHA-256, checked before it gets its name.
     #[arg(long, value_name = "HEX", conflicts_with = "sha512")]
     pub sha256: Option<String>,
@@ -467,6 +482,7 @@ pub async fn run(command: Command, endpoint: &Endpoint) -> Exit {
         Command::Upload(args) => upload(args, endpoint).await,
         Command::List { json } => list(endpoint, json).await,
         Command::Show { id, json } => show(endpoint, id, json).await,
+        Command::Cat { id, offset } => cat(endpoint, id, offset).await,
         Command::Pause(target) => {
             control(
                 endpoint,
@@ -576,6 +592,7 @@ async fn get(args: GetArgs, endpoint: &Endpoint) -> Exit {
     let mut request = engine::Request::download(args.url, destination)
         .policy(args.policy.into())
         .overwrite(args.overwrite);
+    request.connections = args.connections;
     let checksum = match (&args.sha256, &args.sha512) {
         (Some(hex), _) => Some(engine::Checksum::parse(
             engine::ChecksumAlgorithm::Sha256,
@@ -765,6 +782,61 @@ async fn list(endpoint: &Endpoint, json: bool) -> Exit {
                 print!("{}", format::table(&snapshots));
             }
             Exit::Done
+        }
+        Ok(other) => report(&other),
+        Err(exit) => exit,
+    }
+}
+
+async fn cat(endpoint: &Endpoint, id: String, offset: u64) -> Exit {
+    let mut client = match endpoint.connect().await {
+        Ok(client) => client,
+        Err(exit) => return exit,
+    };
+    match call(
+        &mut client,
+        &Request::Read {
+            id: id.clone(),
+            offset,
+        },
+    )
+    .await
+    {
+        Ok(Response::Reading { .. }) => {}
+        Ok(other) => return report(&other),
+        Err(exit) => return exit,
+    }
+    let mut raw = client.into_raw();
+    let mut stdout = tokio::io::stdout();
+    let copied = tokio::io::copy(&mut raw, &mut stdout).await;
+    let _ = tokio::io::AsyncWriteExt::flush(&mut stdout).await;
+    let copied = match copied {
+        Ok(n) => n,
+        // The reader went away (`| head`): nothing to report.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Exit::Done,
+        Err(e) => {
+            eprintln!("ferry: {e}");
+            return Exit::Failed;
+        }
+    };
+    // The stream ends the same way whether the download completed or failed: ask.
+    let mut client = match endpoint.connect().await {
+        Ok(client) => client,
+        Err(exit) => return exit,
+    };
+    match call(&mut client, &Request::Show { id }).await {
+        Ok(Response::Snapshot { snapshot })
+            if snapshot.status == engine::Status::Completed
+                && snapshot.total == Some(offset + copied) =>
+        {
+            Exit::Done
+        }
+        Ok(Response::Snapshot { snapshot }) => {
+            eprintln!(
+                "ferry: the download did not complete ({}): {copied} bytes written",
+                format::status_line(&snapshot)
+            );
+            Exit::Failed
         }
         Ok(other) => report(&other),
         Err(exit) => exit,

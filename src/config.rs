@@ -46,6 +46,8 @@ pub struct Config {
     pub data_budget_mib: u64,
     /// KiB per second for all transfers together (0: unlimited).
     pub speed_limit_kib: u64,
+    /// Connections one download may use where the server serves parts (1–32).
+    pub connections: u8,
     pub timeouts: Timeouts,
     pub retries: Retries,
     pub completion: Completion,
@@ -166,6 +168,7 @@ impl Default for Config {
             secret_store: engine::secrets::Backend::Auto,
             data_budget_mib: 0,
             speed_limit_kib: 0,
+            connections: 1,
             timeouts: Timeouts::default(),
             retries: Retries::default(),
             completion: Completion::default(),
@@ -345,6 +348,7 @@ impl Config {
         let duration = |v: f64| seconds(v).is_none_or(|d| d.is_zero());
         let bad = match key {
             "max_running" => self.max_running == 0,
+            "connections" => !(1..=engine::MAX_CONNECTIONS).contains(&self.connections),
             "checkpoint_interval" => duration(self.checkpoint_interval),
             "timeouts.connect" => duration(self.timeouts.connect),
             "timeouts.response" => duration(self.timeouts.response),
@@ -378,6 +382,7 @@ impl Config {
         options.checkpoint_interval = secs(self.checkpoint_interval, defaults.checkpoint_interval);
         options.data_budget = (self.data_budget_mib > 0).then_some(self.data_budget_mib << 20);
         options.limit = self.speed_limit();
+        options.connections = self.connections.clamp(1, engine::MAX_CONNECTIONS);
         options.proxy.clone_from(&self.proxy);
         options.secret_backend = self.secret_store;
         options.timeouts = engine::Timeouts {

@@ -28,6 +28,7 @@ pub mod part_file;
 pub mod policy;
 pub mod probe;
 pub mod progress;
+pub mod reader;
 mod recovery;
 pub mod run;
 mod scheduler;
@@ -48,12 +49,13 @@ pub use group::{Action, ActionRun, ActionState, Behavior, Group, Results};
 pub use integrity::{Algorithm as ChecksumAlgorithm, Checksum};
 pub use network::DataUsage;
 pub use operation::{
-    CostPolicy, Event, FormField, Header, Kind, Method, OperationId, Priority, Request,
-    ServerResponse, Snapshot, Source, Status, Target, UploadMode, UploadSpec, UploadState,
-    Validators,
+    CostPolicy, Event, FormField, Header, Kind, MAX_CONNECTIONS, Method, OperationId, Priority,
+    Request, Segment, ServerResponse, Snapshot, Source, Status, Target, UploadMode, UploadSpec,
+    UploadState, Validators,
 };
 pub use options::{Options, RetryPolicy, Timeouts, default_download_dir};
 pub use policy::{Conditions, DataLimit, FixedConditions, NetworkMonitor, NetworkState};
+pub use reader::{PrefixReader, ReadError};
 
 /// Check a proxy URL as `create` would.
 pub fn validate_proxy(proxy: &str) -> Result<(), InvalidRequest> {
@@ -102,6 +104,9 @@ struct Inner {
     secrets: secrets::SecretStore,
     /// Clients with a proxy of their own, by proxy (URL and credentials).
     proxy_clients: Mutex<HashMap<String, reqwest::Client>>,
+    /// Connections a host turned away beyond (403/429/503 that came only with more
+    /// connections): segmented downloads to it use no more.
+    host_caps: Mutex<HashMap<String, usize>>,
 }
 
 #[derive(Debug, Default)]
@@ -240,6 +245,7 @@ impl Engine {
             wake_prober: Notify::new(),
             secrets,
             proxy_clients: Mutex::new(HashMap::new()),
+            host_caps: Mutex::new(HashMap::new()),
         });
         // Operations may have ended while the agent was away from a group's action.
         for name in group_names {

@@ -79,6 +79,13 @@ pub enum Request {
     },
     /// The network and power conditions the agent sees, and the metered traffic.
     Status,
+    /// A download's bytes from `offset` on, as they arrive: after a `Reading`
+    /// answer the connection carries raw bytes until the agent closes it.
+    Read {
+        id: String,
+        #[serde(default)]
+        offset: u64,
+    },
     /// Checkpoint everything and exit.
     Quit,
     /// Open the desktop window of the agent (or bring it forward).
@@ -105,6 +112,10 @@ pub enum Response {
     },
     Snapshot {
         snapshot: Box<Snapshot>,
+    },
+    /// Raw bytes follow, until the connection closes.
+    Reading {
+        total: Option<u64>,
     },
     Snapshots {
         snapshots: Vec<Snapshot>,
@@ -274,6 +285,11 @@ impl Client {
     pub async fn call(&mut self, request: &Request) -> Result<Response, IpcError> {
         write_line(&mut self.writer, request).await?;
         self.next().await?.ok_or(IpcError::Closed)
+    }
+
+    /// What is left of the connection, for the raw bytes after `Reading`.
+    pub fn into_raw(self) -> BufReader<OwnedReadHalf> {
+        self.reader
     }
 
     /// The next line from the agent (for `watch`); `None` when it hung up.

@@ -6,6 +6,7 @@ pub mod access;
 mod body;
 mod download;
 mod response;
+mod segmented;
 mod tus;
 mod upload;
 
@@ -127,62 +128,101 @@ fn custom_headers(headers: &[Header]) -> HeaderMap {
 /// within the response timeout after the request went out, and give up at once on
 /// a stop.
 async fn send(context: &mut RunContext, request: RequestBuilder) -> Result<Response, Interrupt> {
-    let access = context.access();
-    let (client, request) = access.apply(request).build_split();
-    let mut request = request.map_err(TransferError::from_reqwest)?;
-    let repeatable = request.try_clone().is_some();
-    access.authorize(&mut request, repeatable);
-    let answered = request
-        .headers()
-        .contains_key(reqwest::header::AUTHORIZATION);
-    let again = request.try_clone();
-    let response = execute(context, &client, request).await?;
-    if response.status() != reqwest::StatusCode::UNAUTHORIZED || !access.learn(&response, answered)
-    {
-        return Ok(response);
-    }
-    // The server said how it wants the credentials: once more, answering it.
-    match again {
-        Some(mut request) => {
-            access.authorize(&mut request, true);
-            execute(context, &client, request).await
+    context.requester().send(request).await
+}
+
+/// What sending a request of a run needs, apart from the run itself, so that the
+/// connections of a segmented download send at once.
+#[derive(Clone, Debug)]
+struct Requester {
+    access: std::sync::Arc<access::Access>,
+    timeout: Duration,
+    live: std::sync::Arc<crate::engine::progress::Live>,
+    stop: tokio::sync::watch::Receiver<Stop>,
+}
+
+impl RunContext {
+    fn requester(&self) -> Requester {
+        Requester {
+            access: self.access(),
+            timeout: self.options().timeouts.response,
+            live: self.live_handle(),
+            stop: self.stop.clone(),
         }
-        None => Ok(response),
     }
 }
 
-/// Send one request with the operation's cookies, under the response timeout.
-async fn execute(
-    context: &mut RunContext,
-    client: &reqwest::Client,
-    request: reqwest::Request,
-) -> Result<Response, Interrupt> {
-    let timeout = context.options().timeouts.response;
-    let live = context.live_handle();
-    let access = context.access();
-    let client = client.clone();
-    // `execute` reads the cookie store when called, not when polled: call it
-    // inside the future that runs with the operation's jar.
-    let send = access.with_cookies(connect_watch::with_response_timeout(
-        async move { client.execute(request).await },
-        timeout,
-        move || live.bytes(),
-    ));
-    let response = tokio::select! {
-        stop = context.stopped() => return Err(Interrupt::Stop(stop)),
-        sent = send => sent,
-    };
-    match response {
-        Err(()) => Err(TransferError::new(
-            ErrorStatus::Timeout,
-            format!(
-                "no response from the server within {} of sending the request",
-                seconds(timeout)
-            ),
-        )
-        .into()),
-        Ok(Err(error)) => Err(TransferError::from_reqwest(error).into()),
-        Ok(Ok(response)) => Ok(response),
+impl Requester {
+    /// Resolves when a stop is requested; never if the engine forgets the run.
+    async fn stopped(&mut self) -> Stop {
+        let stop = self.stop.wait_for(|s| *s != Stop::None).await.map(|s| *s);
+        match stop {
+            Ok(stop) => stop,
+            Err(_) => std::future::pending().await,
+        }
+    }
+
+    /// Send `request` with the operation's credentials and cookies: the answer's
+    /// head within the response timeout, given up at once on a stop.
+    async fn send(&mut self, request: RequestBuilder) -> Result<Response, Interrupt> {
+        let access = std::sync::Arc::clone(&self.access);
+        let (client, request) = access.apply(request).build_split();
+        let mut request = request.map_err(TransferError::from_reqwest)?;
+        let repeatable = request.try_clone().is_some();
+        access.authorize(&mut request, repeatable);
+        let answered = request
+            .headers()
+            .contains_key(reqwest::header::AUTHORIZATION);
+        let again = request.try_clone();
+        let response = self.execute(&client, request).await?;
+        if response.status() != reqwest::StatusCode::UNAUTHORIZED
+            || !access.learn(&response, answered)
+        {
+            return Ok(response);
+        }
+        // The server said how it wants the credentials: once more, answering it.
+        match again {
+            Some(mut request) => {
+                access.authorize(&mut request, true);
+                self.execute(&client, request).await
+            }
+            None => Ok(response),
+        }
+    }
+
+    /// Send one request with the operation's cookies, under the response timeout.
+    async fn execute(
+        &mut self,
+        client: &reqwest::Client,
+        request: reqwest::Request,
+    ) -> Result<Response, Interrupt> {
+        let timeout = self.timeout;
+        let live = std::sync::Arc::clone(&self.live);
+        let client = client.clone();
+        let access = std::sync::Arc::clone(&self.access);
+        // `execute` reads the cookie store when called, not when polled: call it
+        // inside the future that runs with the operation's jar.
+        let send = access.with_cookies(connect_watch::with_response_timeout(
+            async move { client.execute(request).await },
+            timeout,
+            move || live.bytes(),
+        ));
+        let response = tokio::select! {
+            stop = self.stopped() => return Err(Interrupt::Stop(stop)),
+            sent = send => sent,
+        };
+        match response {
+            Err(()) => Err(TransferError::new(
+                ErrorStatus::Timeout,
+                format!(
+                    "no response from the server within {} of sending the request",
+                    seconds(timeout)
+                ),
+            )
+            .into()),
+            Ok(Err(error)) => Err(TransferError::from_reqwest(error).into()),
+            Ok(Ok(response)) => Ok(response),
+        }
     }
 }
 

@@ -235,6 +235,9 @@ pub struct Request {
     /// This operation's own bandwidth limit, bytes per second.
     #[serde(default)]
     pub limit: Option<u64>,
+    /// Connections for one download (`None`: the setting's).
+    #[serde(default)]
+    pub connections: Option<u8>,
 }
 
 impl Request {
@@ -254,6 +257,7 @@ impl Request {
             upload: None,
             checksum: None,
             limit: None,
+            connections: None,
         }
     }
 
@@ -273,6 +277,7 @@ impl Request {
             overwrite: false,
             checksum: None,
             limit: None,
+            connections: None,
             upload: Some(UploadSpec {
                 sources,
                 method: Method::Post,
@@ -343,6 +348,12 @@ impl Request {
 
     pub fn checksum(mut self, checksum: Checksum) -> Self {
         self.checksum = Some(checksum);
+        self
+    }
+
+    /// Download over this many connections at most (1 to 32).
+    pub fn connections(mut self, connections: u8) -> Self {
+        self.connections = Some(connections.clamp(1, MAX_CONNECTIONS));
         self
     }
 
@@ -588,6 +599,13 @@ pub struct Snapshot {
     /// Its own bandwidth limit, bytes per second.
     #[serde(default)]
     pub limit: Option<u64>,
+    /// Connections it may use (`None`: the setting's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connections: Option<u8>,
+    /// A segmented download's parts and how much of each is safely on disk; empty
+    /// for a download written in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub segments: Vec<Segment>,
     pub validators: Validators,
     /// Automatic retries used since the last success or manual resume.
     pub attempts: u32,
@@ -632,6 +650,8 @@ impl Snapshot {
             overwrite: request.overwrite,
             checksum: request.checksum.clone(),
             limit: request.limit.filter(|l| *l > 0),
+            connections: request.connections.map(|c| c.clamp(1, MAX_CONNECTIONS)),
+            segments: Vec::new(),
             validators: Validators::default(),
             attempts: 0,
             high_water: 0,
@@ -681,6 +701,7 @@ impl Snapshot {
         self.validators = Validators::default();
         self.high_water = 0;
         self.response = None;
+        self.segments.clear();
         if matches!(self.target, Some(Target::Folder(_))) {
             self.destination = None;
         }
@@ -690,6 +711,18 @@ impl Snapshot {
             self.total = Some(upload.total());
         }
     }
+}
+
+/// The most connections one download may use.
+pub const MAX_CONNECTIONS: u8 = 32;
+
+/// One part of a segmented download: bytes `start..end` of the file, of which the
+/// first `done` are synced to disk.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Segment {
+    pub start: u64,
+    pub end: u64,
+    pub done: u64,
 }
 
 /// `<destination>.part`.

@@ -84,6 +84,8 @@ pub struct Options {
     pub data_budget: Option<u64>,
     /// Bytes per second for all transfers together (`None`: unlimited).
     pub limit: Option<u64>,
+    /// Connections one download may use, where the server serves ranges.
+    pub connections: u8,
     /// Where passwords and cookies are kept.
     pub secret_backend: super::secrets::Backend,
     /// A proxy for operations that name none (URL, credentials inside if needed);
@@ -112,6 +114,7 @@ impl Options {
             extra_root_certificates: Vec::new(),
             data_budget: None,
             limit: None,
+            connections: 1,
             secret_backend: super::secrets::Backend::Auto,
             proxy: None,
             probe_interval: Duration::from_secs(1),

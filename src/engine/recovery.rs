@@ -36,6 +36,9 @@ fn reconcile_part(record: &mut Snapshot) -> bool {
             true
         }
         Err(_) => false,
+        // A segmented download writes in place, its parts anywhere in the file:
+        // what counts is each segment's own checkpoint.
+        Ok(_) if !record.segments.is_empty() => false,
         Ok(meta) if meta.len() > record.bytes => {
             // Written after the last checkpoint: not covered by it, so not trusted.
             tracing::info!(

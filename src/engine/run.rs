@@ -8,7 +8,7 @@ use std::sync::Arc;
 use tokio::sync::watch;
 
 use super::error::{ErrorStatus, TransferError};
-use super::operation::{self, OperationId, ServerResponse, Snapshot, Target, Validators};
+use super::operation::{self, OperationId, Segment, ServerResponse, Snapshot, Target, Validators};
 use super::progress::Live;
 use super::{Inner, Options};
 
@@ -118,6 +118,48 @@ impl RunContext {
                 }
             })
             .await
+    }
+
+    /// A segmented download: its parts and the bytes synced of each (call only
+    /// with data already synced to disk).
+    pub async fn record_segments(
+        &self,
+        segments: Vec<Segment>,
+        total: u64,
+        validators: Validators,
+    ) -> Result<(), TransferError> {
+        let bytes = segments.iter().map(|s| s.done).sum();
+        self.inner
+            .update_record(self.id, |s| {
+                s.segments = segments;
+                s.bytes = bytes;
+                s.total = Some(total);
+                s.validators = validators;
+            })
+            .await
+    }
+
+    /// How many connections `host` accepts at once, if it refused more before.
+    pub fn host_cap(&self, host: &str) -> Option<usize> {
+        self.inner
+            .host_caps
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(host)
+            .copied()
+    }
+
+    /// Remember that `host` accepts no more than `cap` connections at once.
+    pub fn lower_host_cap(&self, host: &str, cap: usize) {
+        let mut caps = self
+            .inner
+            .host_caps
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let cap = cap.max(1);
+        let entry = caps.entry(host.to_owned()).or_insert(cap);
+        *entry = (*entry).min(cap);
+        tracing::info!(host, cap = *entry, "the host refuses more connections");
     }
 
     /// FTP: remember that the file on the server is ours, before sending any byte.

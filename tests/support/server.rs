@@ -24,6 +24,8 @@ pub enum Fault {
     Status(u16, Vec<(String, String)>),
     /// Read the request, then say nothing, forever.
     Silent,
+    /// Send this answer's body at this many bytes per second.
+    Rate(u64),
 }
 
 #[derive(Clone, Debug)]
@@ -48,6 +50,8 @@ pub struct Resource {
     pub digest: Option<(String, String)>,
     /// More headers for answers that carry the whole body (200).
     pub whole_headers: Vec<(String, String)>,
+    /// Bodies sent at once at most: one more is answered 429 (Retry-After: 1).
+    pub max_bodies: Option<u64>,
     pub faults: VecDeque<Fault>,
 }
 
@@ -66,6 +70,7 @@ impl Resource {
             authorization: None,
             digest: None,
             whole_headers: Vec::new(),
+            max_bodies: None,
             faults: VecDeque::new(),
         }
     }
@@ -143,6 +148,8 @@ struct State {
     /// Bodies being sent now, and the most ever sent at once.
     sending: AtomicU64,
     peak_sending: AtomicU64,
+    /// Requests answered 429 for too many bodies at once.
+    refused: AtomicU64,
 }
 
 pub struct TestServer {
@@ -307,6 +314,11 @@ impl TestServer {
         self.state.seen.lock().unwrap().clone()
     }
 
+    /// Requests turned away for too many bodies at once.
+    pub fn refused(&self) -> u64 {
+        self.state.refused.load(Ordering::Relaxed)
+    }
+
     /// The most response bodies that were ever being sent at the same time.
     pub fn peak_concurrent_bodies(&self) -> u64 {
         self.state.peak_sending.load(Ordering::Relaxed)
@@ -393,6 +405,31 @@ async fn serve<S: AsyncRead + AsyncWrite + Unpin>(state: Arc<State>, mut stream:
         return;
     }
 
+    // Admitted here, counted until its body is sent: a limit on bodies at once
+    // holds even when requests arrive together.
+    let now = state.sending.fetch_add(1, Ordering::SeqCst) + 1;
+    if resource.max_bodies.is_some_and(|max| now > max) {
+        state.sending.fetch_sub(1, Ordering::SeqCst);
+        state.refused.fetch_add(1, Ordering::SeqCst);
+        let headers = vec![
+            ("Retry-After".into(), "1".into()),
+            ("Content-Length".into(), "0".into()),
+        ];
+        let _ = write_head(&mut stream, 429, "Too Many Requests", &headers).await;
+        return;
+    }
+    state.peak_sending.fetch_max(now, Ordering::SeqCst);
+    serve_body(&state, stream, &seen, &resource, fault).await;
+    state.sending.fetch_sub(1, Ordering::SeqCst);
+}
+
+async fn serve_body<S: AsyncRead + AsyncWrite + Unpin>(
+    state: &State,
+    mut stream: S,
+    seen: &Seen,
+    resource: &Resource,
+    fault: Option<Fault>,
+) {
     let len = resource.body.len() as u64;
     let mut headers: Vec<(String, String)> =
         vec![("Content-Type".into(), "application/octet-stream".into())];
@@ -448,10 +485,7 @@ async fn serve<S: AsyncRead + AsyncWrite + Unpin>(state: Arc<State>, mut stream:
         return;
     }
     let body = &resource.body[start as usize..];
-    let now = state.sending.fetch_add(1, Ordering::SeqCst) + 1;
-    state.peak_sending.fetch_max(now, Ordering::SeqCst);
-    let _ = write_body(&state, &mut stream, body, &resource, fault).await;
-    state.sending.fetch_sub(1, Ordering::SeqCst);
+    let _ = write_body(state, &mut stream, body, resource, fault).await;
 }
 
 async fn write_body<S: AsyncWrite + Unpin>(
@@ -465,7 +499,11 @@ async fn write_body<S: AsyncWrite + Unpin>(
         Some(Fault::DropAfter(n)) | Some(Fault::StallAfter(n)) => Some(n as usize),
         _ => None,
     };
-    let chunk_size = match resource.rate {
+    let rate = match fault {
+        Some(Fault::Rate(rate)) => Some(rate),
+        _ => resource.rate,
+    };
+    let chunk_size = match rate {
         Some(rate) => (rate as usize / 20).clamp(1, 256 * 1024),
         None => 256 * 1024,
     };
@@ -493,7 +531,7 @@ async fn write_body<S: AsyncWrite + Unpin>(
             .body_bytes
             .fetch_add(piece.len() as u64, Ordering::Relaxed);
         sent = end;
-        if let Some(rate) = resource.rate {
+        if let Some(rate) = rate {
             let due = started + Duration::from_secs_f64(sent as f64 / rate as f64);
             tokio::time::sleep_until(due.into()).await;
         }

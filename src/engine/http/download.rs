@@ -11,7 +11,7 @@ use reqwest::header::{self, HeaderMap};
 use reqwest::{Response, StatusCode, Url};
 
 use super::response::{changed, content_range, http_error, validators_of};
-use super::{Interrupt, seconds};
+use super::{Interrupt, seconds, segmented};
 use crate::engine::error::{ErrorStatus, TransferError};
 use crate::engine::operation::{Snapshot, Validators, part_path};
 use crate::engine::run::{RunContext, RunEnd};
@@ -20,13 +20,23 @@ use crate::engine::{filename, integrity};
 
 /// Run one attempt of a download.
 pub async fn run(context: &mut RunContext, snapshot: Snapshot) -> RunEnd {
+    if !snapshot.segments.is_empty() {
+        return match resume_segmented(context, &snapshot) {
+            Ok(setup) => run_segmented(context, setup).await,
+            Err(error) => RunEnd::Failed(error),
+        };
+    }
     let mut download = match Download::new(context, &snapshot) {
         Ok(download) => download,
         Err(error) => return RunEnd::Failed(error),
     };
     let result = download.run(&snapshot).await;
     match result {
-        Ok(bytes) => RunEnd::Completed { bytes },
+        Ok(Outcome::Done(bytes)) => RunEnd::Completed { bytes },
+        Ok(Outcome::Segmented(setup)) => {
+            drop(download);
+            run_segmented(context, setup).await
+        }
         Err(Interrupt::Stop(stop)) => {
             if stop.keeps_progress() {
                 download.sink.final_checkpoint(download.context).await;
@@ -38,6 +48,64 @@ pub async fn run(context: &mut RunContext, snapshot: Snapshot) -> RunEnd {
             RunEnd::Failed(error)
         }
     }
+}
+
+/// How a run's first part ended.
+enum Outcome {
+    /// The whole body is synced: this many bytes.
+    Done(u64),
+    /// The server serves ranges of a file large enough: go on over several
+    /// connections.
+    Segmented(Box<segmented::Setup>),
+}
+
+async fn run_segmented(context: &mut RunContext, setup: Box<segmented::Setup>) -> RunEnd {
+    match segmented::run(context, *setup).await {
+        Ok(bytes) => RunEnd::Completed { bytes },
+        Err(Interrupt::Stop(_)) => RunEnd::Stopped,
+        Err(Interrupt::Fail(error)) => RunEnd::Failed(error),
+    }
+}
+
+/// The segments recorded by an earlier run, to be finished.
+fn resume_segmented(
+    context: &RunContext,
+    snapshot: &Snapshot,
+) -> Result<Box<segmented::Setup>, TransferError> {
+    let invalid = |what: &str| TransferError::new(ErrorStatus::Unknown, what.to_owned());
+    let url = Url::parse(&snapshot.url).map_err(|_| invalid("stored URL is invalid"))?;
+    let destination = snapshot
+        .destination
+        .as_deref()
+        .ok_or_else(|| invalid("a segmented download without a destination"))?;
+    let total = snapshot
+        .total
+        .ok_or_else(|| invalid("a segmented download without a size"))?;
+    Ok(Box::new(segmented::Setup {
+        url,
+        headers: super::custom_headers(&snapshot.headers),
+        part: part_path(destination),
+        total,
+        validators: snapshot.validators.clone(),
+        segments: snapshot.segments.clone(),
+        connections: connections(context, snapshot),
+        first: None,
+    }))
+}
+
+/// How many connections this download may use: what it asks, no more than its
+/// host was seen to accept.
+fn connections(context: &RunContext, snapshot: &Snapshot) -> usize {
+    let asked = usize::from(
+        snapshot
+            .connections
+            .unwrap_or(context.options().connections)
+            .max(1),
+    );
+    let cap = Url::parse(&snapshot.url)
+        .ok()
+        .and_then(|url| context.host_cap(&segmented::host_key(&url)));
+    asked.min(cap.unwrap_or(asked))
 }
 
 /// What the first response of a run means for the bytes already on disk.
@@ -58,6 +126,7 @@ struct Download<'a> {
     headers: HeaderMap,
     destination: Option<PathBuf>,
     sink: Sink,
+    connections: usize,
 }
 
 impl<'a> Download<'a> {
@@ -66,17 +135,20 @@ impl<'a> Download<'a> {
             TransferError::new(ErrorStatus::Unknown, format!("stored URL is invalid: {e}"))
         })?;
         let headers = super::custom_headers(&snapshot.headers);
+        let connections = connections(context, snapshot);
         Ok(Self {
             context,
             url,
             headers,
             destination: snapshot.destination.clone(),
             sink: Sink::new(snapshot),
+            connections,
         })
     }
 
-    /// Returns the number of bytes in the synced `.part` when the body is complete.
-    async fn run(&mut self, snapshot: &Snapshot) -> Result<u64, Interrupt> {
+    /// The number of bytes in the synced `.part` when the body is complete, or the
+    /// hand-over to a segmented run.
+    async fn run(&mut self, snapshot: &Snapshot) -> Result<Outcome, Interrupt> {
         let mut offset = 0;
         if let Some(destination) = &self.destination {
             offset = self
@@ -102,7 +174,7 @@ impl<'a> Download<'a> {
                     }
                     break response;
                 }
-                Plan::AlreadyComplete => return Ok(self.sink.finish(offset).await?),
+                Plan::AlreadyComplete => return Ok(Outcome::Done(self.sink.finish(offset).await?)),
                 Plan::AskAgainFromZero(why) => {
                     if asked_again {
                         return Err(TransferError::new(
@@ -119,6 +191,23 @@ impl<'a> Download<'a> {
             }
         };
         self.accept(&response).await?;
+        if offset == 0
+            && self.connections > 1
+            && response.status() == StatusCode::PARTIAL_CONTENT
+            && let Some(total) = self.sink.total.filter(|t| *t >= segmented::MIN_SIZE)
+            && let Some(destination) = &self.destination
+        {
+            return Ok(Outcome::Segmented(Box::new(segmented::Setup {
+                url: self.url.clone(),
+                headers: self.headers.clone(),
+                part: part_path(destination),
+                total,
+                validators: self.sink.validators.clone(),
+                segments: segmented::split(total, self.connections),
+                connections: self.connections,
+                first: Some(response),
+            })));
+        }
         self.stream(response).await?;
         let end = self.sink.flush().await?;
         if let Some(total) = self.sink.total.filter(|t| *t != end) {
@@ -128,7 +217,7 @@ impl<'a> Download<'a> {
             )
             .into());
         }
-        Ok(self.sink.finish(end).await?)
+        Ok(Outcome::Done(self.sink.finish(end).await?))
     }
 
     /// Send the request for everything from `offset` on.
@@ -138,7 +227,8 @@ impl<'a> Download<'a> {
             .client()
             .get(self.url.clone())
             .headers(self.headers.clone());
-        if offset > 0 {
+        // Asking for a range from the start tells whether the server serves parts.
+        if offset > 0 || self.connections > 1 {
             request = request.header(header::RANGE, format!("bytes={offset}-"));
             if let Some(validator) = self.sink.validators.if_range() {
                 request = request.header(header::IF_RANGE, validator);

@@ -1,0 +1,243 @@
+//! Segmented downloads: one file over several connections, written in place, each
+//! segment checkpointed on its own, so that a killed agent resumes every segment.
+
+mod support;
+
+use std::path::Path;
+use std::time::Duration;
+
+use ferry::engine::{Request, Status};
+use support::program::{Ferry, text};
+use support::server::{Fault, Resource, Seen, TestServer};
+use support::*;
+
+const MIB: usize = 1024 * 1024;
+
+/// `Range: bytes=a-b` (b inclusive; open-ended: the end of the file).
+fn range(seen: &Seen, len: u64) -> Option<(u64, u64)> {
+    let spec = seen.header("range")?.strip_prefix("bytes=")?;
+    let (from, to) = spec.split_once('-')?;
+    let to = if to.is_empty() {
+        len
+    } else {
+        to.parse::<u64>().ok()? + 1
+    };
+    Some((from.parse().ok()?, to))
+}
+
+/// The ranges asked for cover the whole file.
+fn covered(ranges: &[(u64, u64)], len: u64) -> bool {
+    let mut sorted = ranges.to_vec();
+    sorted.sort_unstable();
+    let mut reach = 0;
+    for (from, to) in sorted {
+        if from > reach {
+            return false;
+        }
+        reach = reach.max(to);
+    }
+    reach >= len
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_comes_whole_over_four_connections() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start().await;
+    let body = data(64 * MIB, 51);
+    // Each connection is held to 24 MiB/s, so the four run side by side.
+    server.put(
+        "/disk.img",
+        Resource::new(body.clone()).rate(24 * MIB as u64),
+    );
+    let engine = open(options(dir.path())).await;
+    let mut events = engine.subscribe();
+    let done = run_to_end(
+        &engine,
+        &mut events,
+        Request::download(server.url("/disk.img"), None).connections(4),
+    )
+    .await;
+    assert_eq!(done.status, Status::Completed, "{:?}", done.error);
+    assert_eq!(
+        sha256_file(done.destination.as_ref().unwrap()),
+        sha256(&body)
+    );
+
+    let len = body.len() as u64;
+    let seen = server.seen("/disk.img");
+    let ranges: Vec<(u64, u64)> = seen.iter().filter_map(|s| range(s, len)).collect();
+    assert_eq!(ranges.len(), seen.len(), "every request asked for a range");
+    assert_eq!(ranges[0], (0, len), "the first asks from byte 0 on");
+    assert!(ranges.len() >= 4, "{ranges:?}");
+    assert!(covered(&ranges, len), "{ranges:?}");
+    let mut starts: Vec<u64> = ranges.iter().map(|r| r.0).collect();
+    starts.sort_unstable();
+    starts.dedup();
+    assert_eq!(
+        starts.len(),
+        ranges.len(),
+        "no part asked twice: {ranges:?}"
+    );
+    assert!(
+        server.peak_concurrent_bodies() >= 3,
+        "connections ran side by side: {}",
+        server.peak_concurrent_bodies()
+    );
+    // What was sent beyond the file: parts cut short when another connection
+    // took over their end.
+    let extra = server.body_bytes_sent().saturating_sub(len);
+    println!(
+        "segmented: {} requests, {extra} bytes sent beyond the file",
+        ranges.len()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_agent_resumes_every_segment() {
+    let ferry = Ferry::new();
+    let server = TestServer::start().await;
+    let body = data(32 * MIB, 52);
+    server.put("/big.iso", Resource::new(body.clone()).rate(2 * MIB as u64));
+    let dest = ferry.downloads().join("big.iso");
+    let out = ferry
+        .run(&[
+            "get",
+            &server.url("/big.iso"),
+            "-o",
+            dest.to_str().unwrap(),
+            "--connections",
+            "4",
+            "--detach",
+        ])
+        .await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let id = text(&out.stdout).trim().to_owned();
+    let pid = ferry.agent_pid().expect("an agent was started");
+
+    within(60, async {
+        loop {
+            let shown = ferry.json(&["show", &id, "--json"]).await;
+            if shown["bytes"].as_u64().unwrap() >= 8 * MIB as u64 {
+                assert!(
+                    shown["segments"].as_array().is_some_and(|s| s.len() >= 4),
+                    "{shown}"
+                );
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    })
+    .await;
+    let before = server.seen("/big.iso").len();
+    let killed = std::process::Command::new("kill")
+        .args(["-9", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    within(10, async {
+        while Path::new(&format!("/proc/{pid}")).exists() && !is_zombie(pid) {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+
+    let out = ferry.run(&["wait", &id]).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(sha256_file(&dest), sha256(&body));
+    let len = body.len() as u64;
+    let resumed: Vec<(u64, u64)> = server.seen("/big.iso")[before..]
+        .iter()
+        .filter_map(|s| range(s, len))
+        .collect();
+    assert!(resumed.len() >= 4, "each segment resumed: {resumed:?}");
+    assert!(
+        resumed.iter().all(|r| r.0 > 0),
+        "none from zero: {resumed:?}"
+    );
+    let sent_twice = server.body_bytes_sent().saturating_sub(len);
+    println!("segmented kill -9: {sent_twice} bytes sent twice");
+    // One checkpoint interval (1 s at 2 MiB/s) and one write buffer per connection.
+    assert!(
+        sent_twice <= 4 * 3 * MIB as u64,
+        "{sent_twice} bytes sent twice"
+    );
+}
+
+fn is_zombie(pid: i32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| s.contains(") Z "))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fast_connections_take_over_from_a_slow_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start().await;
+    let body = data(32 * MIB, 53);
+    let mut resource = Resource::new(body.clone()).rate(32 * MIB as u64);
+    // The first connection (the first segment) crawls.
+    resource.faults.push_back(Fault::Rate(MIB as u64 / 2));
+    server.put("/uneven.bin", resource);
+    let engine = open(options(dir.path())).await;
+    let mut events = engine.subscribe();
+    let done = run_to_end(
+        &engine,
+        &mut events,
+        Request::download(server.url("/uneven.bin"), None).connections(4),
+    )
+    .await;
+    assert_eq!(done.status, Status::Completed, "{:?}", done.error);
+    assert_eq!(
+        sha256_file(done.destination.as_ref().unwrap()),
+        sha256(&body)
+    );
+    let len = body.len() as u64;
+    let ranges: Vec<(u64, u64)> = server
+        .seen("/uneven.bin")
+        .iter()
+        .filter_map(|s| range(s, len))
+        .collect();
+    // The slow first segment (0–8 MiB) was split: parts of it asked by others.
+    let first_end = 8 * MIB as u64;
+    assert!(
+        ranges.iter().any(|r| r.0 > 0 && r.0 < first_end),
+        "{ranges:?}"
+    );
+    assert!(covered(&ranges, len), "{ranges:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_host_that_refuses_a_third_connection_gets_two_and_is_remembered() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start().await;
+    let body = data(24 * MIB, 54);
+    let mut resource = Resource::new(body.clone()).rate(16 * MIB as u64);
+    resource.max_bodies = Some(2);
+    server.put("/first.bin", resource.clone());
+    server.put("/second.bin", resource);
+    let engine = open(options(dir.path())).await;
+    let mut events = engine.subscribe();
+
+    let done = run_to_end(
+        &engine,
+        &mut events,
+        Request::download(server.url("/first.bin"), None).connections(4),
+    )
+    .await;
+    assert_eq!(done.status, Status::Completed, "{:?}", done.error);
+    assert_eq!(
+        sha256_file(done.destination.as_ref().unwrap()),
+        sha256(&body)
+    );
+    assert!(server.refused() >= 1, "the server turned connections away");
+    assert!(server.peak_concurrent_bodies() <= 2);
+
+    // The host's limit is remembered: the next download asks no more of it.
+    let refused = server.refused();
+    let done = run_to_end(
+        &engine,
+        &mut events,
+        Request::download(server.url("/second.bin"), None).connections(4),
+    )
+    .await;
+    assert_eq!(done.status, Status::Completed, "{:?}", done.error);
+    assert_eq!(server.refused(), refused, "nothing refused the second time");
+}
