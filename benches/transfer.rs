@@ -1,8 +1,11 @@
-//! Download and upload speed next to curl (and aria2c when installed), on the same
-//! machine, in the same run, against the same local server: wall time, throughput
-//! and CPU seconds, median of N runs. Run with `cargo bench --bench transfer`;
+//! Download and upload speed next to curl, wget (and aria2c, -x1 and -x16, when
+//! installed), on the same machine, in the same run, against the same local server:
+//! wall time, throughput and CPU seconds, median of N runs, the sha256 of every
+//! downloaded file checked. Run with `cargo bench --bench transfer`;
 //! `FERRY_BENCH_MIB` sets the file size (default 1024) and `FERRY_BENCH_RUNS` the
-//! runs (default 3).
+//! runs (default 3). A second table downloads from a server that holds each
+//! connection to `FERRY_BENCH_CAP_MIB` MiB/s (default 20), a file of
+//! `FERRY_BENCH_CAPPED_MIB` MiB (default 256): there, several connections pay.
 //!
 //! Ferry's CPU is the client's plus the agent's (which does the transfer). Ferry
 //! also does what curl does not: it syncs the data to disk as it goes and before
@@ -43,18 +46,48 @@ fn main() {
     let dir = tempfile::tempdir().expect("temp dir");
     let source = dir.path().join("source.bin");
     std::fs::write(&source, &body).expect("source file");
+    let digest = sha256_hex(&body);
+    let capped_mib: u64 = env_or("FERRY_BENCH_CAPPED_MIB", 256);
+    let cap_mib: u64 = env_or("FERRY_BENCH_CAP_MIB", 20);
+    let capped_body = pseudo_random(capped_mib * MIB);
+    let capped_digest = sha256_hex(&capped_body);
+    server.put(
+        "/capped.bin",
+        Resource::new(capped_body).rate(cap_mib * MIB),
+    );
     server.put("/big.bin", Resource::new(body));
     let mut sink = uploads::Sink::ok("stored");
     sink.keep = false;
     server.sink("/upload", sink);
     let agent = Agent::start(dir.path());
 
-    let downloads = download_table(&agent, &server.url("/big.bin"), dir.path(), mib, runs);
+    let downloads = download_table(
+        &agent,
+        &server.url("/big.bin"),
+        dir.path(),
+        (mib, &digest),
+        runs,
+    );
     print_table(
         &format!("{mib} MiB download over HTTP from 127.0.0.1"),
         runs,
         mib,
         &downloads,
+    );
+    let capped = download_table(
+        &agent,
+        &server.url("/capped.bin"),
+        dir.path(),
+        (capped_mib, &capped_digest),
+        runs,
+    );
+    print_table(
+        &format!(
+            "{capped_mib} MiB download from 127.0.0.1, each connection held to {cap_mib} MiB/s"
+        ),
+        runs,
+        capped_mib,
+        &capped,
     );
     let uploads = upload_table(&agent, &server, &source, mib, runs);
     print_table(
@@ -68,21 +101,61 @@ fn main() {
 
 type Table = Vec<(&'static str, Vec<Figures>)>;
 
-fn download_table(agent: &Agent, url: &str, dir: &Path, mib: u64, runs: usize) -> Table {
+fn download_table(
+    agent: &Agent,
+    url: &str,
+    dir: &Path,
+    (mib, digest): (u64, &str),
+    runs: usize,
+) -> Table {
     let out = dir.join("out.bin");
     let mut table: Table = vec![
         ("ferry", Vec::new()),
         ("curl", Vec::new()),
         ("curl+sync", Vec::new()),
+        ("ferry -x8", Vec::new()),
     ];
+    if which("wget") {
+        table.push(("wget", Vec::new()));
+    }
     if which("aria2c") {
         table.push(("aria2c", Vec::new()));
+        table.push(("aria2c -x16", Vec::new()));
     }
     for run in 0..runs {
         for (tool, figures) in &mut table {
             let _ = std::fs::remove_file(&out);
             let measured = match *tool {
                 "ferry" => agent.run(&["get", url, "--overwrite", "-o", out.to_str().unwrap()]),
+                "ferry -x8" => agent.run(&[
+                    "get",
+                    url,
+                    "--overwrite",
+                    "--connections",
+                    "8",
+                    "-o",
+                    out.to_str().unwrap(),
+                ]),
+                "wget" => timed(
+                    Command::new("wget").args(["-q", "-O"]).arg(&out).arg(url),
+                    None,
+                ),
+                "aria2c -x16" => timed(
+                    Command::new("aria2c")
+                        .args([
+                            "-q",
+                            "-x16",
+                            "-s16",
+                            "--allow-overwrite=true",
+                            "--file-allocation=none",
+                            "-d",
+                        ])
+                        .arg(dir)
+                        .arg("-o")
+                        .arg("out.bin")
+                        .arg(url),
+                    None,
+                ),
                 "curl" => timed(
                     Command::new("curl").args(["-sS", "-o"]).arg(&out).arg(url),
                     None,
@@ -112,6 +185,10 @@ fn download_table(agent: &Agent, url: &str, dir: &Path, mib: u64, runs: usize) -
             };
             let size = std::fs::metadata(&out).map(|m| m.len()).unwrap_or(0);
             assert_eq!(size, mib * MIB, "{tool} wrote {size} bytes on run {run}");
+            let written = std::fs::read(&out)
+                .map(|b| sha256_hex(&b))
+                .unwrap_or_default();
+            assert_eq!(written, digest, "{tool} wrote other bytes on run {run}");
             figures.push(measured);
         }
     }
@@ -151,14 +228,14 @@ fn print_table(title: &str, runs: usize, mib: u64, table: &Table) {
     println!();
     println!("{title}, median of {runs} runs");
     println!(
-        "{:<10} {:>8} {:>10} {:>8} {:>10} {:>10}",
+        "{:<12} {:>8} {:>10} {:>8} {:>10} {:>10}",
         "tool", "wall s", "MiB/s", "CPU s", "wall/curl", "CPU/curl"
     );
     let curl = median(&table[1].1);
     for (tool, figures) in table {
         let m = median(figures);
         println!(
-            "{:<10} {:>8.2} {:>10.0} {:>8.2} {:>10.2} {:>10.2}",
+            "{:<12} {:>8.2} {:>10.0} {:>8.2} {:>10.2} {:>10.2}",
             tool,
             m.wall,
             mib as f64 / m.wall,
@@ -167,6 +244,11 @@ fn print_table(title: &str, runs: usize, mib: u64, table: &Table) {
             m.cpu / curl.cpu
         );
     }
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    format!("{:x}", sha2::Sha256::digest(bytes))
 }
 
 fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {

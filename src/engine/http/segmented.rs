@@ -160,6 +160,19 @@ pub async fn run(context: &mut RunContext, mut setup: Setup) -> Result<u64, Inte
     let recorded = checkpoint(context, &shared).await;
     result?;
     recorded?;
+    // Every connection has stopped: the parts must meet, or the file has holes.
+    let missing: u64 = shared
+        .lock()
+        .iter()
+        .map(|s| (s.end - s.start).saturating_sub(s.written))
+        .sum();
+    if missing > 0 {
+        return Err(TransferError::new(
+            ErrorStatus::InvalidResponse,
+            format!("{missing} bytes of the file are still missing"),
+        )
+        .into());
+    }
     Ok(setup.total)
 }
 
