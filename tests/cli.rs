@@ -187,10 +187,6 @@ async fn a_download_survives_the_agent_being_killed() {
     );
 }
 
-fn is_zombie(pid: i32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| s.contains(") Z "))
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_damaged_database_is_moved_aside_and_the_user_is_told() {
     let ferry = Ferry::new();

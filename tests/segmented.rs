@@ -163,10 +163,6 @@ async fn a_killed_agent_resumes_every_segment() {
     );
 }
 
-fn is_zombie(pid: i32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| s.contains(") Z "))
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fast_connections_take_over_from_a_slow_one() {
     let dir = tempfile::tempdir().unwrap();

@@ -16,7 +16,7 @@ use suppaftp::{FtpError, Mode};
 use super::error::{ErrorStatus, TransferError};
 use super::operation::{Kind, Snapshot};
 use super::options::Options;
-use super::run::{RunContext, RunEnd, Stop};
+use super::run::{Interrupt, RunContext, RunEnd};
 use super::secrets::Secrets;
 
 pub use upload::abandon as abandon_upload;
@@ -26,18 +26,6 @@ pub async fn run(context: &mut RunContext, snapshot: Snapshot, secrets: &Secrets
     match snapshot.kind {
         Kind::Download => download::run(context, snapshot, secrets).await,
         Kind::Upload => upload::run(context, snapshot, secrets).await,
-    }
-}
-
-/// Why a run ends early.
-enum Interrupt {
-    Stop(Stop),
-    Fail(TransferError),
-}
-
-impl From<TransferError> for Interrupt {
-    fn from(error: TransferError) -> Self {
-        Self::Fail(error)
     }
 }
 

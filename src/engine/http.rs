@@ -19,7 +19,7 @@ use reqwest::{RequestBuilder, Response};
 use super::connect_watch;
 use super::error::{ErrorStatus, RedirectRefused, TransferError};
 use super::operation::{Header, Kind, ServerResponse, Snapshot, UploadMode};
-use super::run::{RunContext, RunEnd, Stop};
+use super::run::{Interrupt, RunContext, RunEnd, Stop};
 use super::{Options, redact_url};
 
 /// Also returns what went wrong with the extra root certificates (unreadable
@@ -98,18 +98,6 @@ pub async fn run(context: &mut RunContext, snapshot: Snapshot) -> RunEnd {
 
 pub(crate) use body::check_unchanged as check_source_unchanged;
 pub use tus::terminate as terminate_tus_upload;
-
-/// Why a run ends early.
-enum Interrupt {
-    Stop(Stop),
-    Fail(TransferError),
-}
-
-impl From<TransferError> for Interrupt {
-    fn from(error: TransferError) -> Self {
-        Self::Fail(error)
-    }
-}
 
 /// The operation's own headers (validated at creation; anything unusable skipped).
 fn custom_headers(headers: &[Header]) -> HeaderMap {

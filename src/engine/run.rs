@@ -56,6 +56,19 @@ pub struct Checkpoint {
     pub validators: Validators,
 }
 
+/// Why a run ends early: a stop asked for, or a failure.
+#[derive(Debug)]
+pub(super) enum Interrupt {
+    Stop(Stop),
+    Fail(TransferError),
+}
+
+impl From<TransferError> for Interrupt {
+    fn from(error: TransferError) -> Self {
+        Self::Fail(error)
+    }
+}
+
 /// The engine, as one running transfer sees it.
 #[derive(Debug)]
 pub struct RunContext {

@@ -8,6 +8,15 @@ use sha2::{Digest as _, Sha256};
 const REALM: &str = "ferry-test";
 const NONCE: &str = "7ypf-xlj9XXwfDPEoM4URrv-xwf94BcCAzFZH4GiTo0v";
 
+/// The head of a 401 that asks for Digest credentials.
+pub async fn refuse<S: tokio::io::AsyncWrite + Unpin>(stream: &mut S) {
+    let headers = vec![
+        ("WWW-Authenticate".into(), challenge()),
+        ("Content-Length".into(), "0".into()),
+    ];
+    let _ = super::server::write_head(stream, 401, "Unauthorized", &headers).await;
+}
+
 /// The `WWW-Authenticate` value of a 401.
 pub fn challenge() -> String {
     format!("Digest realm=\"{REALM}\", qop=\"auth\", algorithm=SHA-256, nonce=\"{NONCE}\"")

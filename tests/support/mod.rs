@@ -159,3 +159,8 @@ pub fn files_in(dir: &Path) -> Vec<String> {
 pub fn path_in(dir: &Path, name: &str) -> PathBuf {
     dir.join(name)
 }
+
+/// Whether process `pid` has exited and waits to be reaped.
+pub fn is_zombie(pid: i32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| s.contains(") Z "))
+}

@@ -379,11 +379,7 @@ async fn serve<S: AsyncRead + AsyncWrite + Unpin>(state: Arc<State>, mut stream:
             password,
         )
     {
-        let headers = vec![
-            ("WWW-Authenticate".into(), super::digest::challenge()),
-            ("Content-Length".into(), "0".into()),
-        ];
-        let _ = write_head(&mut stream, 401, "Unauthorized", &headers).await;
+        super::digest::refuse(&mut stream).await;
         return;
     }
     if let Some(Fault::Silent) = &fault {

@@ -210,11 +210,7 @@ pub async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
             password,
         )
     {
-        let headers = vec![
-            ("WWW-Authenticate".into(), super::digest::challenge()),
-            ("Content-Length".into(), "0".into()),
-        ];
-        let _ = write_head(stream, 401, "Unauthorized", &headers).await;
+        super::digest::refuse(stream).await;
         return;
     }
     if complete {
