@@ -245,7 +245,13 @@ impl Engine {
             wake_prober: Notify::new(),
             secrets,
             proxy_clients: Mutex::new(HashMap::new()),
-            host_caps: Mutex::new(HashMap::new()),
+            host_caps: Mutex::new(
+                opened
+                    .host_caps
+                    .iter()
+                    .map(|(host, cap)| (host.clone(), usize::try_from(*cap).unwrap_or(1)))
+                    .collect(),
+            ),
         });
         // Operations may have ended while the agent was away from a group's action.
         for name in group_names {

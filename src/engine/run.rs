@@ -163,16 +163,22 @@ impl RunContext {
     }
 
     /// Remember that `host` accepts no more than `cap` connections at once.
-    pub fn lower_host_cap(&self, host: &str, cap: usize) {
-        let mut caps = self
-            .inner
-            .host_caps
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let cap = cap.max(1);
-        let entry = caps.entry(host.to_owned()).or_insert(cap);
-        *entry = (*entry).min(cap);
-        tracing::info!(host, cap = *entry, "the host refuses more connections");
+    pub async fn lower_host_cap(&self, host: &str, cap: usize) {
+        let cap = {
+            let mut caps = self
+                .inner
+                .host_caps
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let entry = caps.entry(host.to_owned()).or_insert(cap.max(1));
+            *entry = (*entry).min(cap.max(1));
+            *entry
+        };
+        tracing::info!(host, cap, "the host refuses more connections");
+        // Remembered across restarts too (best effort: losing it costs one refusal).
+        if let Err(e) = self.inner.store.put_host_cap(host, cap as u64).await {
+            tracing::warn!(host, error = %e, "cannot record the host's connection cap");
+        }
     }
 
     /// FTP: remember that the file on the server is ours, before sending any byte.

@@ -15,6 +15,8 @@ use super::group::Group;
 use super::operation::{OperationId, Snapshot, now_millis};
 
 const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
+/// META keys `host-cap:HOST:PORT`: connections the host accepts at most.
+const HOST_CAP_PREFIX: &str = "host-cap:";
 const OPERATIONS: TableDefinition<u128, &[u8]> = TableDefinition::new("operations");
 /// Groups by name, JSON like operations.
 const GROUPS: TableDefinition<&str, &[u8]> = TableDefinition::new("groups");
@@ -105,6 +107,8 @@ pub struct Opened {
     pub groups: Vec<Group>,
     /// The metered traffic counted so far: (`yyyymm`, bytes).
     pub metered: Option<(u64, u64)>,
+    /// Connections hosts accept at most (`host:port`, count).
+    pub host_caps: Vec<(String, u64)>,
     pub notices: Vec<StoreNotice>,
 }
 
@@ -123,6 +127,7 @@ impl Store {
                 records: read.records,
                 groups: read.groups,
                 metered: read.metered,
+                host_caps: read.host_caps,
                 notices: skipped_notice(read.skipped),
             }),
             Err(OpenFailure::Fatal(error)) => Err(error),
@@ -148,6 +153,7 @@ impl Store {
                     records: read.records,
                     groups: read.groups,
                     metered: read.metered,
+                    host_caps: read.host_caps,
                     notices,
                 })
             }
@@ -211,6 +217,18 @@ impl Store {
                 meta.insert(METERED_MONTH_KEY, month)?;
                 meta.insert(METERED_BYTES_KEY, bytes)?;
             }
+            txn.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Remember how many connections `host` accepts at most.
+    pub async fn put_host_cap(&self, host: &str, cap: u64) -> Result<(), StoreError> {
+        let key = format!("{HOST_CAP_PREFIX}{host}");
+        self.write(move |db| {
+            let txn = db.begin_write()?;
+            txn.open_table(META)?.insert(key.as_str(), cap)?;
             txn.commit()?;
             Ok(())
         })
@@ -281,6 +299,7 @@ struct Contents {
     records: Vec<Snapshot>,
     groups: Vec<Group>,
     metered: Option<(u64, u64)>,
+    host_caps: Vec<(String, u64)>,
     /// Records that could not be decoded.
     skipped: usize,
 }
@@ -353,10 +372,18 @@ fn init_and_read(path: &Path, db: &Database) -> Result<Contents, OpenFailure> {
             .map(|v| v.value()))
     };
     let metered = get(METERED_MONTH_KEY)?.zip(get(METERED_BYTES_KEY)?);
+    let mut host_caps = Vec::new();
+    for entry in meta.iter().map_err(|e| fail(e.into()))? {
+        let (key, value) = entry.map_err(|e| fail(e.into()))?;
+        if let Some(host) = key.value().strip_prefix(HOST_CAP_PREFIX) {
+            host_caps.push((host.to_owned(), value.value()));
+        }
+    }
     Ok(Contents {
         records,
         groups,
         metered,
+        host_caps,
         skipped,
     })
 }

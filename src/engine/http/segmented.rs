@@ -147,7 +147,9 @@ pub async fn run(context: &mut RunContext, mut setup: Setup) -> Result<u64, Inte
     drop(workers);
     let refused_beyond = shared.refused_beyond.load(Ordering::Relaxed);
     if refused_beyond > 0 {
-        context.lower_host_cap(&host_key(&setup.url), refused_beyond);
+        context
+            .lower_host_cap(&host_key(&setup.url), refused_beyond)
+            .await;
     }
     if shared.changed.load(Ordering::Relaxed) {
         // The next attempt starts again from zero, in one piece.
