@@ -46,8 +46,11 @@ pub struct Config {
     pub data_budget_mib: u64,
     /// KiB per second for all transfers together (0: unlimited).
     pub speed_limit_kib: u64,
-    /// Connections one download may use where the server serves parts (1–32).
-    pub connections: u8,
+    /// Connections one download uses where the server serves parts: `"auto"`
+    /// (found by measuring) or a number (1–32).
+    pub connections: Connections,
+    /// Connections that "auto" downloads open to one host, all together (1–32).
+    pub connections_per_host: u8,
     pub timeouts: Timeouts,
     pub retries: Retries,
     pub completion: Completion,
@@ -75,6 +78,41 @@ impl Default for Completion {
 impl Completion {
     pub fn retry_delay(&self) -> Duration {
         seconds(self.retry_delay).unwrap_or(Duration::from_secs(30))
+    }
+}
+
+/// How many connections a download uses where the server serves parts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Connections {
+    /// Found by measuring: more while throughput rises with them.
+    #[default]
+    Auto,
+    Fixed(u8),
+}
+
+impl Serialize for Connections {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Auto => serializer.serialize_str("auto"),
+            Self::Fixed(count) => serializer.serialize_u8(*count),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Connections {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Spelled {
+            Word(String),
+            Number(i64),
+        }
+        let wrong = || serde::de::Error::custom("expected \"auto\" or a number of connections");
+        match Spelled::deserialize(deserializer)? {
+            Spelled::Word(word) if word == "auto" => Ok(Self::Auto),
+            Spelled::Word(_) => Err(wrong()),
+            Spelled::Number(n) => u8::try_from(n).map(Self::Fixed).map_err(|_| wrong()),
+        }
     }
 }
 
@@ -168,7 +206,8 @@ impl Default for Config {
             secret_store: engine::secrets::Backend::Auto,
             data_budget_mib: 0,
             speed_limit_kib: 0,
-            connections: 1,
+            connections: Connections::Auto,
+            connections_per_host: options.connections_per_host,
             timeouts: Timeouts::default(),
             retries: Retries::default(),
             completion: Completion::default(),
@@ -348,7 +387,13 @@ impl Config {
         let duration = |v: f64| seconds(v).is_none_or(|d| d.is_zero());
         let bad = match key {
             "max_running" => self.max_running == 0,
-            "connections" => !(1..=engine::MAX_CONNECTIONS).contains(&self.connections),
+            "connections" => match self.connections {
+                Connections::Auto => false,
+                Connections::Fixed(n) => !(1..=engine::MAX_CONNECTIONS).contains(&n),
+            },
+            "connections_per_host" => {
+                !(1..=engine::MAX_CONNECTIONS).contains(&self.connections_per_host)
+            }
             "checkpoint_interval" => duration(self.checkpoint_interval),
             "timeouts.connect" => duration(self.timeouts.connect),
             "timeouts.response" => duration(self.timeouts.response),
@@ -382,7 +427,11 @@ impl Config {
         options.checkpoint_interval = secs(self.checkpoint_interval, defaults.checkpoint_interval);
         options.data_budget = (self.data_budget_mib > 0).then_some(self.data_budget_mib << 20);
         options.limit = self.speed_limit();
-        options.connections = self.connections.clamp(1, engine::MAX_CONNECTIONS);
+        options.connections = match self.connections {
+            Connections::Auto => None,
+            Connections::Fixed(n) => Some(n.clamp(1, engine::MAX_CONNECTIONS)),
+        };
+        options.connections_per_host = self.connections_per_host.clamp(1, engine::MAX_CONNECTIONS);
         options.proxy.clone_from(&self.proxy);
         options.secret_backend = self.secret_store;
         options.timeouts = engine::Timeouts {
@@ -465,6 +514,44 @@ mod tests {
         assert_eq!(loaded.config, config);
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(text.contains("language = \"fr\""), "{text}");
+    }
+
+    #[test]
+    fn connections_are_auto_or_a_number() {
+        let defaults = Config::default().engine_options("/d".into());
+        assert_eq!(defaults.connections, None, "auto by default");
+        assert_eq!(defaults.connections_per_host, 8);
+        let loaded = parse_str("connections = 4\nconnections_per_host = 16\n");
+        assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
+        let options = loaded.config.engine_options("/d".into());
+        assert_eq!(options.connections, Some(4));
+        assert_eq!(options.connections_per_host, 16);
+        let loaded = parse_str("connections = \"auto\"\n");
+        assert_eq!(loaded.config.connections, Connections::Auto);
+        assert!(loaded.warnings.is_empty());
+        for bad in [
+            "connections = 0",
+            "connections = 33",
+            "connections = \"many\"",
+            "connections = 300",
+            "connections_per_host = 0",
+        ] {
+            let loaded = parse_str(bad);
+            assert_eq!(loaded.warnings.len(), 1, "{bad}: {:?}", loaded.warnings);
+            assert_eq!(loaded.config, Config::default(), "{bad}");
+        }
+        // Written back as it is spelled.
+        let text = toml::to_string(&Config {
+            connections: Connections::Fixed(6),
+            ..Config::default()
+        })
+        .unwrap();
+        assert!(text.contains("connections = 6"), "{text}");
+        assert!(
+            toml::to_string(&Config::default())
+                .unwrap()
+                .contains("connections = \"auto\"")
+        );
     }
 
     #[test]

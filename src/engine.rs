@@ -18,6 +18,7 @@ pub mod error;
 pub mod filename;
 mod ftp;
 pub mod group;
+pub mod hosts;
 pub mod http;
 pub mod integrity;
 mod network;
@@ -53,7 +54,9 @@ pub use operation::{
     Request, Segment, ServerResponse, Snapshot, Source, Status, Target, UploadMode, UploadSpec,
     UploadState, Validators,
 };
-pub use options::{Options, RetryPolicy, Timeouts, default_download_dir};
+pub use options::{
+    DEFAULT_CONNECTIONS_PER_HOST, Options, RetryPolicy, Timeouts, default_download_dir,
+};
 pub use policy::{Conditions, DataLimit, FixedConditions, NetworkMonitor, NetworkState};
 pub use reader::{PrefixReader, ReadError};
 
@@ -86,7 +89,7 @@ struct Inner {
     transitions: tokio::sync::Mutex<()>,
     events: broadcast::Sender<Event>,
     wake_scheduler: Notify,
-    client: reqwest::Client,
+    clients: http::Clients,
     /// For the user: a damaged database moved aside, unusable certificates…
     notices: Vec<String>,
     shutting_down: watch::Sender<bool>,
@@ -103,10 +106,9 @@ struct Inner {
     /// Passwords, credential headers and cookies, out of the database.
     secrets: secrets::SecretStore,
     /// Clients with a proxy of their own, by proxy (URL and credentials).
-    proxy_clients: Mutex<HashMap<String, reqwest::Client>>,
-    /// Connections a host turned away beyond (403/429/503 that came only with more
-    /// connections): segmented downloads to it use no more.
-    host_caps: Mutex<HashMap<String, usize>>,
+    proxy_clients: Mutex<HashMap<String, http::Clients>>,
+    /// Connections open to each host, and how many hosts were seen to accept.
+    hosts: hosts::Hosts,
 }
 
 #[derive(Debug, Default)]
@@ -202,8 +204,8 @@ impl Engine {
                 )
             })
             .collect();
-        let (client, tls_warnings) =
-            http::build_client(&options, None).map_err(EngineError::Client)?;
+        let (clients, tls_warnings) =
+            http::build_clients(&options, None).map_err(EngineError::Client)?;
         for warning in &tls_warnings {
             tracing::warn!("{warning}");
         }
@@ -229,7 +231,7 @@ impl Engine {
             transitions: tokio::sync::Mutex::new(()),
             events,
             wake_scheduler: Notify::new(),
-            client,
+            clients,
             notices: opened
                 .notices
                 .iter()
@@ -245,13 +247,7 @@ impl Engine {
             wake_prober: Notify::new(),
             secrets,
             proxy_clients: Mutex::new(HashMap::new()),
-            host_caps: Mutex::new(
-                opened
-                    .host_caps
-                    .iter()
-                    .map(|(host, cap)| (host.clone(), usize::try_from(*cap).unwrap_or(1)))
-                    .collect(),
-            ),
+            hosts: hosts::Hosts::new(opened.host_caps),
         });
         // Operations may have ended while the agent was away from a group's action.
         for name in group_names {
@@ -855,7 +851,7 @@ impl Inner {
         &self,
         snapshot: &Snapshot,
         secrets: &secrets::Secrets,
-    ) -> Result<(reqwest::Client, Option<String>), TransferError> {
+    ) -> Result<(http::Clients, Option<String>), TransferError> {
         let (url, user, password) = match (&snapshot.proxy, &self.options.proxy) {
             (Some(url), _) => (
                 url.clone(),
@@ -865,7 +861,7 @@ impl Inner {
             (None, Some(global)) => validate::proxy(global).map_err(|e| {
                 TransferError::new(ErrorStatus::ProxyAuthenticationRequired, e.to_string())
             })?,
-            (None, None) => return Ok((self.client.clone(), None)),
+            (None, None) => return Ok((self.clients.clone(), None)),
         };
         let key = format!(
             "{url}\n{}\n{}",
@@ -875,7 +871,7 @@ impl Inner {
         if let Some(client) = self.lock_clients().get(&key) {
             return Ok((client.clone(), Some(url)));
         }
-        let (client, _) = http::build_client(
+        let (client, _) = http::build_clients(
             &self.options,
             Some((&url, user.as_deref(), password.as_deref())),
         )
@@ -889,7 +885,7 @@ impl Inner {
         Ok((client, Some(url)))
     }
 
-    fn lock_clients(&self) -> MutexGuard<'_, HashMap<String, reqwest::Client>> {
+    fn lock_clients(&self) -> MutexGuard<'_, HashMap<String, http::Clients>> {
         self.proxy_clients
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -961,7 +957,7 @@ impl Inner {
             return;
         };
         tokio::spawn(http::terminate_tus_upload(
-            self.client.clone(),
+            self.clients.whole.clone(),
             url,
             snapshot.headers.clone(),
         ));

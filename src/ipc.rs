@@ -13,8 +13,11 @@ use crate::engine::{self, EngineError, Event, Snapshot};
 
 /// Bumped on any incompatible change of the types below.
 pub const PROTOCOL: u32 = 1;
-/// Longest line either side accepts; a longer one is a protocol error.
+/// Longest request line the agent accepts; a longer one is a protocol error.
 pub const MAX_LINE: usize = 1 << 20;
+/// Longest answer line a client accepts: `list` with tens of thousands of
+/// operations is one line of many MiB.
+pub const MAX_ANSWER_LINE: usize = 1 << 30;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
@@ -204,17 +207,24 @@ pub enum IpcError {
     Unexpected(Box<Response>),
 }
 
-/// Read one line of at most [`MAX_LINE`] bytes; `None` at end of stream.
+/// Read one request line of at most [`MAX_LINE`] bytes; `None` at end of stream.
 pub async fn read_line<R: AsyncBufRead + Unpin>(reader: &mut R) -> std::io::Result<Option<String>> {
+    read_line_of_at_most(reader, MAX_LINE).await
+}
+
+async fn read_line_of_at_most<R: AsyncBufRead + Unpin>(
+    reader: &mut R,
+    max: usize,
+) -> std::io::Result<Option<String>> {
     let mut buf = Vec::new();
     let n = reader
-        .take(MAX_LINE as u64 + 1)
+        .take(max as u64 + 1)
         .read_until(b'\n', &mut buf)
         .await?;
     if n == 0 {
         return Ok(None);
     }
-    if buf.last() != Some(&b'\n') && buf.len() > MAX_LINE {
+    if buf.last() != Some(&b'\n') && buf.len() > max {
         return Err(std::io::Error::new(
             std::io::ErrorKind::InvalidData,
             "line too long",
@@ -294,7 +304,7 @@ impl Client {
 
     /// The next line from the agent (for `watch`); `None` when it hung up.
     pub async fn next(&mut self) -> Result<Option<Response>, IpcError> {
-        match read_line(&mut self.reader).await? {
+        match read_line_of_at_most(&mut self.reader, MAX_ANSWER_LINE).await? {
             Some(line) => Ok(Some(serde_json::from_str(&line)?)),
             None => Ok(None),
         }

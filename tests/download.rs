@@ -736,6 +736,43 @@ impl Drop for SmallDisk {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_larger_than_the_disk_is_refused_before_a_byte_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(disk) = SmallDisk::mount(dir.path(), "3m") else {
+        return;
+    };
+    let server = TestServer::start().await;
+    let body = data(6 * MIB, 17);
+    server.put("/f", Resource::new(body.clone()));
+    let engine = open(options(dir.path())).await;
+    let mut events = engine.subscribe();
+    let dest = disk.path.join("f.bin");
+    let failed = run_to_end(
+        &engine,
+        &mut events,
+        Request::download(server.url("/f"), Some(dest.clone())),
+    )
+    .await;
+    assert_eq!(failed.status, Status::Error);
+    let error = failed.error.clone().unwrap();
+    assert_eq!(error.status, ErrorStatus::DiskFull, "{}", error.message);
+    assert!(
+        error.message.contains("reserving space"),
+        "{}",
+        error.message
+    );
+    assert_eq!(failed.bytes, 0, "the size was known: nothing was written");
+    assert!(!dest.exists(), "nothing under the final name");
+
+    disk.resize("16m");
+    engine.resume(failed.id).await.unwrap();
+    let done = wait_finished(&engine, &mut events, failed.id).await;
+    assert_eq!(done.status, Status::Completed, "{:?}", done.error);
+    assert_eq!(sha256_file(&dest), sha256(&body));
+    engine.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_disk_stops_with_disk_full_and_resumes_once_there_is_room() {
     let dir = tempfile::tempdir().unwrap();
     let Some(disk) = SmallDisk::mount(dir.path(), "3m") else {
@@ -743,7 +780,10 @@ async fn a_full_disk_stops_with_disk_full_and_resumes_once_there_is_room() {
     };
     let server = TestServer::start().await;
     let body = data(6 * MIB, 16);
-    server.put("/f", Resource::new(body.clone()));
+    // No length announced: no space can be reserved, the disk fills mid-way.
+    let mut resource = Resource::new(body.clone());
+    resource.chunked = true;
+    server.put("/f", resource);
     let engine = open(options(dir.path())).await;
     let mut events = engine.subscribe();
     let dest = disk.path.join("f.bin");

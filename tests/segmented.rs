@@ -202,22 +202,30 @@ async fn fast_connections_take_over_from_a_slow_one() {
     assert!(covered(&ranges, len), "{ranges:?}");
 }
 
+/// Options that let the download find its connection count.
+fn adaptive(dir: &Path) -> ferry::engine::Options {
+    let mut options = options(dir);
+    options.connections = None;
+    options
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_host_that_refuses_a_third_connection_gets_two_and_is_remembered() {
     let dir = tempfile::tempdir().unwrap();
     let server = TestServer::start().await;
     let body = data(24 * MIB, 54);
-    let mut resource = Resource::new(body.clone()).rate(16 * MIB as u64);
+    let mut resource = Resource::new(body.clone()).rate(4 * MIB as u64);
     resource.max_bodies = Some(2);
     server.put("/first.bin", resource.clone());
     server.put("/second.bin", resource);
-    let engine = open(options(dir.path())).await;
+    let engine = open(adaptive(dir.path())).await;
     let mut events = engine.subscribe();
 
+    // Finding its count, it goes 1, 2, 4: the 3rd and 4th are turned away.
     let done = run_to_end(
         &engine,
         &mut events,
-        Request::download(server.url("/first.bin"), None).connections(4),
+        Request::download(server.url("/first.bin"), None),
     )
     .await;
     assert_eq!(done.status, Status::Completed, "{:?}", done.error);
@@ -228,11 +236,11 @@ async fn a_host_that_refuses_a_third_connection_gets_two_and_is_remembered() {
     assert!(server.refused() >= 1, "the server turned connections away");
     assert!(server.peak_concurrent_bodies() <= 2);
 
-    // The host's limit is remembered, across a restart too: the next download asks
-    // no more of it.
+    // The host's limit is remembered, across a restart too: the next download,
+    // though it asks for 4, asks no more of it.
     let refused = server.refused();
     engine.shutdown().await;
-    let engine = open(options(dir.path())).await;
+    let engine = open(adaptive(dir.path())).await;
     let mut events = engine.subscribe();
     let done = run_to_end(
         &engine,
@@ -242,4 +250,166 @@ async fn a_host_that_refuses_a_third_connection_gets_two_and_is_remembered() {
     .await;
     assert_eq!(done.status, Status::Completed, "{:?}", done.error);
     assert_eq!(server.refused(), refused, "nothing refused the second time");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_count_grows_against_a_server_that_holds_each_connection() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start().await;
+    let body = data(48 * MIB, 55);
+    server.put(
+        "/held.bin",
+        Resource::new(body.clone()).rate(4 * MIB as u64),
+    );
+    let engine = open(adaptive(dir.path())).await;
+    let mut events = engine.subscribe();
+    let done = run_to_end(
+        &engine,
+        &mut events,
+        Request::download(server.url("/held.bin"), None),
+    )
+    .await;
+    assert_eq!(done.status, Status::Completed, "{:?}", done.error);
+    assert_eq!(
+        sha256_file(done.destination.as_ref().unwrap()),
+        sha256(&body)
+    );
+    let peak = server.peak_concurrent_bodies();
+    println!("adaptive, 4 MiB/s per connection: up to {peak} connections");
+    // Each doubling brought twice the throughput: it went on to the cap (8).
+    assert!((4..=8).contains(&peak), "{peak} connections at once");
+    let len = body.len() as u64;
+    let ranges: Vec<(u64, u64)> = server
+        .seen("/held.bin")
+        .iter()
+        .filter_map(|s| range(s, len))
+        .collect();
+    assert!(covered(&ranges, len), "{ranges:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_count_stays_at_one_where_more_bring_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start().await;
+    let body = data(24 * MIB, 56);
+    // The server's link is the limit: 8 MiB/s whatever the connections.
+    server.put(
+        "/link.bin",
+        Resource::new(body.clone()).shared_rate(8 * MIB as u64),
+    );
+    let engine = open(adaptive(dir.path())).await;
+    let mut events = engine.subscribe();
+    let done = run_to_end(
+        &engine,
+        &mut events,
+        Request::download(server.url("/link.bin"), None),
+    )
+    .await;
+    assert_eq!(done.status, Status::Completed, "{:?}", done.error);
+    assert_eq!(
+        sha256_file(done.destination.as_ref().unwrap()),
+        sha256(&body)
+    );
+    let peak = server.peak_concurrent_bodies();
+    // It tried a second, saw no gain and went back: never four.
+    assert!(peak <= 2, "{peak} connections at once");
+    let requests = server.seen("/link.bin").len();
+    assert!(requests <= 3, "{requests} requests");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn downloads_to_one_host_share_its_connections() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start().await;
+    let first = data(32 * MIB, 57);
+    let second = data(32 * MIB, 58);
+    server.put("/a.bin", Resource::new(first.clone()).rate(3 * MIB as u64));
+    server.put("/b.bin", Resource::new(second.clone()).rate(3 * MIB as u64));
+    let mut options = adaptive(dir.path());
+    options.connections_per_host = 4;
+    let engine = open(options).await;
+    let mut events = engine.subscribe();
+    let a = engine
+        .create(Request::download(server.url("/a.bin"), None))
+        .await
+        .unwrap()
+        .id;
+    let b = engine
+        .create(Request::download(server.url("/b.bin"), None))
+        .await
+        .unwrap()
+        .id;
+    let done_a = wait_finished(&engine, &mut events, a).await;
+    let done_b = wait_finished(&engine, &mut events, b).await;
+    for (done, body) in [(done_a, &first), (done_b, &second)] {
+        assert_eq!(done.status, Status::Completed, "{:?}", done.error);
+        assert_eq!(
+            sha256_file(done.destination.as_ref().unwrap()),
+            sha256(body)
+        );
+    }
+    let peak = server.peak_concurrent_bodies();
+    println!("two downloads, 4 connections per host: up to {peak} at once");
+    assert!((3..=4).contains(&peak), "{peak} connections at once");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reader_far_ahead_gets_a_connection_of_its_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start().await;
+    let body = data(16 * MIB, 59);
+    server.put("/film.mkv", Resource::new(body.clone()).rate(MIB as u64));
+    let engine = open(options(dir.path())).await;
+    let mut events = engine.subscribe();
+    let id = engine
+        .create(Request::download(server.url("/film.mkv"), None).connections(2))
+        .await
+        .unwrap()
+        .id;
+    // Two parts, 0–8 and 8–16 MiB; the reader starts at 14 MiB, far from both.
+    within(30, async {
+        while engine.get(id).unwrap().segments.len() < 2 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+    let offset = 14 * MIB as u64;
+    let mut reader = engine.read(id, offset).unwrap();
+    let mut read = Vec::new();
+    within(60, async {
+        while read.len() < body.len() - offset as usize {
+            match reader.next().await.unwrap() {
+                Some(bytes) => read.extend_from_slice(&bytes),
+                None => break,
+            }
+        }
+    })
+    .await;
+    let still = engine.get(id).unwrap().status;
+    assert!(
+        read == body[offset as usize..],
+        "the reader got the file's bytes"
+    );
+    // Its part came first: it was there long before the whole file.
+    assert_ne!(
+        still,
+        Status::Completed,
+        "the reader waited for the whole file"
+    );
+    drop(reader);
+    let done = wait_finished(&engine, &mut events, id).await;
+    assert_eq!(done.status, Status::Completed, "{:?}", done.error);
+    assert_eq!(
+        sha256_file(done.destination.as_ref().unwrap()),
+        sha256(&body)
+    );
+    let starts: Vec<u64> = server
+        .seen("/film.mkv")
+        .iter()
+        .filter_map(Seen::range_start)
+        .collect();
+    assert!(
+        starts.contains(&offset),
+        "a request from the reader's offset: {starts:?}"
+    );
 }

@@ -22,14 +22,35 @@ use super::operation::{Header, Kind, ServerResponse, Snapshot, UploadMode};
 use super::run::{Interrupt, RunContext, RunEnd, Stop};
 use super::{Options, redact_url};
 
+/// The clients of one configuration (proxy and settings): each keeps its own
+/// connection pool.
+#[derive(Clone, Debug)]
+pub struct Clients {
+    /// For every request but the extra parts of a segmented download.
+    pub whole: reqwest::Client,
+    /// HTTP/1.1 only: the parts of a segmented download each get a TCP
+    /// connection of their own, where HTTP/2 would make them streams of one.
+    pub parts: reqwest::Client,
+}
+
 /// Also returns what went wrong with the extra root certificates (unreadable
 /// files are skipped, so one bad path does not stop every download).
 ///
 /// `proxy`: (URL, user, password) of a proxy for every request; `None` leaves the
 /// environment's (`HTTP_PROXY`, `HTTPS_PROXY`, `NO_PROXY`).
-pub fn build_client(
+pub fn build_clients(
     options: &Options,
     proxy: Option<(&str, Option<&str>, Option<&str>)>,
+) -> reqwest::Result<(Clients, Vec<String>)> {
+    let (whole, warnings) = build_client(options, proxy, false)?;
+    let (parts, _) = build_client(options, proxy, true)?;
+    Ok((Clients { whole, parts }, warnings))
+}
+
+fn build_client(
+    options: &Options,
+    proxy: Option<(&str, Option<&str>, Option<&str>)>,
+    http1_only: bool,
 ) -> reqwest::Result<(reqwest::Client, Vec<String>)> {
     let max_redirects = options.max_redirects;
     let allow_downgrade = options.allow_https_downgrade;
@@ -53,6 +74,9 @@ pub fn build_client(
         .redirect(policy)
         .cookie_provider(std::sync::Arc::new(access::OperationCookies))
         .tls_certs_merge(roots);
+    if http1_only {
+        builder = builder.http1_only();
+    }
     if let Some((url, user, password)) = proxy {
         let mut proxy = reqwest::Proxy::all(url)?;
         if let Some(user) = user {

@@ -84,8 +84,13 @@ pub struct Options {
     pub data_budget: Option<u64>,
     /// Bytes per second for all transfers together (`None`: unlimited).
     pub limit: Option<u64>,
-    /// Connections one download may use, where the server serves ranges.
-    pub connections: u8,
+    /// Connections one download uses where the server serves ranges: `None`
+    /// finds the count by measuring throughput (up to `connections_per_host`),
+    /// `Some(n)` uses `n`. An operation may fix its own.
+    pub connections: Option<u8>,
+    /// Connections that downloads finding their count may open to one host, all
+    /// of them together.
+    pub connections_per_host: u8,
     /// Where passwords and cookies are kept.
     pub secret_backend: super::secrets::Backend,
     /// A proxy for operations that name none (URL, credentials inside if needed);
@@ -95,6 +100,9 @@ pub struct Options {
     /// the wait doubles after every failed check, up to [`MAX_PROBE_INTERVAL`].
     pub probe_interval: Duration,
 }
+
+/// Connections to one host for downloads that find their count.
+pub const DEFAULT_CONNECTIONS_PER_HOST: u8 = 8;
 
 /// The longest wait between two checks for a lost network.
 pub const MAX_PROBE_INTERVAL: Duration = Duration::from_secs(30);
@@ -114,7 +122,8 @@ impl Options {
             extra_root_certificates: Vec::new(),
             data_budget: None,
             limit: None,
-            connections: 1,
+            connections: None,
+            connections_per_host: DEFAULT_CONNECTIONS_PER_HOST,
             secret_backend: super::secrets::Backend::Auto,
             proxy: None,
             probe_interval: Duration::from_secs(1),

@@ -122,6 +122,16 @@ impl PartFile {
         Ok(written)
     }
 
+    /// Reserve the disk blocks of a file of `total` bytes, without changing its
+    /// length, where the file system can: it fragments less, and a disk too full
+    /// for the file says so now rather than near the end.
+    pub async fn reserve(&self, total: u64) -> io::Result<()> {
+        let file = Arc::clone(&self.file);
+        tokio::task::spawn_blocking(move || preallocate(&file, total, true))
+            .await
+            .map_err(io::Error::other)?
+    }
+
     /// A handle to make the written data durable from another task while writing goes on.
     pub fn sync_handle(&self) -> Arc<File> {
         Arc::clone(&self.file)
@@ -172,6 +182,25 @@ impl PartFile {
     }
 }
 
+/// Reserve the blocks of the first `len` bytes of `file` (`keep_size`: without
+/// making it longer). File systems that cannot are left as they are.
+pub fn preallocate(file: &File, len: u64, keep_size: bool) -> io::Result<()> {
+    use rustix::fs::FallocateFlags;
+    use rustix::io::Errno;
+    if len == 0 {
+        return Ok(());
+    }
+    let flags = if keep_size {
+        FallocateFlags::KEEP_SIZE
+    } else {
+        FallocateFlags::empty()
+    };
+    match rustix::fs::fallocate(file, flags, 0, len) {
+        Err(Errno::OPNOTSUPP | Errno::NOSYS) => Ok(()),
+        result => result.map_err(io::Error::from),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -188,6 +217,22 @@ mod tests {
         assert_eq!(part.sync().await.unwrap(), 3003);
         let bytes = std::fs::read(&path).unwrap();
         assert_eq!(&bytes[2999..], &[7, 1, 2, 3]);
+    }
+
+    #[tokio::test]
+    async fn reserving_keeps_the_length_and_allocates_the_blocks() {
+        use std::os::unix::fs::MetadataExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.part");
+        let (mut part, _) = PartFile::open(&path, 0).await.unwrap();
+        part.write(&[1; 100]).await.unwrap();
+        part.flush().await.unwrap();
+        part.reserve(8 << 20).await.unwrap();
+        let meta = std::fs::metadata(&path).unwrap();
+        assert_eq!(meta.len(), 100, "the length is what was written");
+        // 512-byte blocks; a file system that cannot reserve leaves one block.
+        println!("blocks after reserving 8 MiB: {}", meta.blocks());
+        assert_eq!(std::fs::read(&path).unwrap(), vec![1; 100]);
     }
 
     #[tokio::test]

@@ -18,6 +18,8 @@ pub struct Live {
     bytes: AtomicU64,
     total: AtomicU64,
     speed_bits: AtomicU64,
+    /// Where a reader waits for bytes (`UNKNOWN`: none waits).
+    wanted: AtomicU64,
 }
 
 impl Live {
@@ -26,6 +28,7 @@ impl Live {
             bytes: AtomicU64::new(bytes),
             total: AtomicU64::new(total.unwrap_or(UNKNOWN)),
             speed_bits: AtomicU64::new(0f64.to_bits()),
+            wanted: AtomicU64::new(UNKNOWN),
         }
     }
 
@@ -51,6 +54,20 @@ impl Live {
     pub fn set_total(&self, total: Option<u64>) {
         self.total
             .store(total.unwrap_or(UNKNOWN), Ordering::Relaxed);
+    }
+
+    /// A reader waits for the bytes at this offset (`None`: it no longer waits).
+    pub fn set_wanted(&self, offset: Option<u64>) {
+        self.wanted
+            .store(offset.unwrap_or(UNKNOWN), Ordering::Relaxed);
+    }
+
+    /// Where a reader waits, if one does.
+    pub fn wanted(&self) -> Option<u64> {
+        match self.wanted.load(Ordering::Relaxed) {
+            UNKNOWN => None,
+            offset => Some(offset),
+        }
     }
 
     /// Bytes per second, as the ticker last measured it.

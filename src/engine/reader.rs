@@ -4,8 +4,10 @@
 //! it.
 //!
 //! What counts as arrived: for a download written in order, the bytes written so
-//! far; for a segmented one, the unbroken run of checkpointed segments from the
-//! start (later parts may exist already, but holes read as zeros).
+//! far; for a segmented one, the unbroken run of checkpointed bytes from the
+//! reader's position (other parts may exist already, but holes read as zeros). A
+//! reader waiting where no connection will soon be says so, and the download
+//! sends a connection there (see `http/segmented.rs`).
 
 use std::io::SeekFrom;
 use std::path::PathBuf;
@@ -90,7 +92,7 @@ impl PrefixReader {
                         .map_or_else(|| "it failed".to_owned(), |e| e.message.clone());
                     return Err(ReadError::Ended(why));
                 }
-                _ => arrived(&snapshot),
+                _ => arrived(&snapshot, self.position),
             };
             // A new version on the server starts the file again from zero; what
             // was read belongs to the old one. (A count that drops for a moment,
@@ -116,6 +118,7 @@ impl PrefixReader {
             } else if snapshot.status == Status::Completed {
                 return Ok(None);
             }
+            self.engine.want(self.id, Some(self.position));
             tokio::time::sleep(POLL).await;
         }
     }
@@ -137,6 +140,21 @@ impl PrefixReader {
     }
 }
 
+impl Drop for PrefixReader {
+    fn drop(&mut self) {
+        self.engine.want(self.id, None);
+    }
+}
+
+impl Engine {
+    /// A reader waits at `offset` of download `id` (`None`: it stopped waiting).
+    fn want(&self, id: OperationId, offset: Option<u64>) {
+        if let Some(run) = self.inner.lock().ops.get(&id).and_then(|e| e.run.as_ref()) {
+            run.live.set_wanted(offset);
+        }
+    }
+}
+
 /// Where the bytes are now: the final file once complete, else the `.part`.
 fn path_of(snapshot: &Snapshot) -> Option<PathBuf> {
     let destination = snapshot.destination.as_deref()?;
@@ -147,27 +165,29 @@ fn path_of(snapshot: &Snapshot) -> Option<PathBuf> {
     })
 }
 
-/// Bytes from the start that are certainly the file's.
-fn arrived(snapshot: &Snapshot) -> u64 {
+/// Where the bytes that are certainly the file's end, reading from `position`.
+fn arrived(snapshot: &Snapshot, position: u64) -> u64 {
     if snapshot.segments.is_empty() {
         return snapshot.bytes;
     }
-    contiguous(&snapshot.segments)
+    contiguous(&snapshot.segments, position)
 }
 
-/// The unbroken run of done bytes from offset 0.
-fn contiguous(segments: &[Segment]) -> u64 {
+/// The end of the unbroken run of done bytes from `from` on (`from` itself if
+/// the byte there is not done).
+fn contiguous(segments: &[Segment], from: u64) -> u64 {
     let mut sorted = segments.to_vec();
     sorted.sort_unstable_by_key(|s| s.start);
-    let mut reach = 0;
+    let mut reach = from;
     for segment in sorted {
+        let done_end = segment.start + segment.done;
         if segment.start > reach {
             break;
         }
-        if segment.start + segment.done >= reach {
-            reach = segment.start + segment.done;
+        if done_end > reach {
+            reach = done_end;
         }
-        if segment.start + segment.done < segment.end {
+        if done_end < segment.end && done_end >= from {
             break;
         }
     }
@@ -181,9 +201,15 @@ mod tests {
     #[test]
     fn only_the_unbroken_start_of_segments_counts() {
         let s = |start, end, done| Segment { start, end, done };
-        assert_eq!(contiguous(&[s(0, 10, 10), s(10, 20, 4), s(20, 30, 10)]), 14);
-        assert_eq!(contiguous(&[s(10, 20, 10), s(0, 10, 10)]), 20);
-        assert_eq!(contiguous(&[s(0, 10, 3), s(10, 20, 10)]), 3);
-        assert_eq!(contiguous(&[]), 0);
+        let parts = [s(0, 10, 10), s(10, 20, 4), s(20, 30, 10)];
+        assert_eq!(contiguous(&parts, 0), 14);
+        assert_eq!(contiguous(&[s(10, 20, 10), s(0, 10, 10)], 0), 20);
+        assert_eq!(contiguous(&[s(0, 10, 3), s(10, 20, 10)], 0), 3);
+        assert_eq!(contiguous(&[], 0), 0);
+        // From further in: the run that starts at the reader's position.
+        assert_eq!(contiguous(&parts, 12), 14);
+        assert_eq!(contiguous(&parts, 16), 16, "not there yet");
+        assert_eq!(contiguous(&parts, 22), 30);
+        assert_eq!(contiguous(&[s(0, 10, 3), s(10, 20, 10)], 12), 20);
     }
 }

@@ -78,6 +78,8 @@ pub struct RunContext {
     pub(super) stop: watch::Receiver<Stop>,
     /// The client for this operation (its own proxy, or the shared one).
     pub(super) client: reqwest::Client,
+    /// The same, HTTP/1.1 only, for the parts of a segmented download.
+    pub(super) parts_client: reqwest::Client,
     pub(super) access: Arc<super::http::access::Access>,
     /// The bandwidth limits its bytes go through.
     pub(super) pace: super::pace::Pace,
@@ -152,31 +154,30 @@ impl RunContext {
             .await
     }
 
-    /// How many connections `host` accepts at once, if it refused more before.
-    pub fn host_cap(&self, host: &str) -> Option<usize> {
-        self.inner
-            .host_caps
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .get(host)
-            .copied()
+    /// The connections open to each host, and what hosts were seen to accept.
+    pub fn hosts(&self) -> &super::hosts::Hosts {
+        &self.inner.hosts
     }
 
-    /// Remember that `host` accepts no more than `cap` connections at once.
-    pub async fn lower_host_cap(&self, host: &str, cap: usize) {
-        let cap = {
-            let mut caps = self
-                .inner
-                .host_caps
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            let entry = caps.entry(host.to_owned()).or_insert(cap.max(1));
-            *entry = (*entry).min(cap.max(1));
-            *entry
-        };
-        tracing::info!(host, cap, "the host refuses more connections");
+    /// The client for the extra connections of a segmented download: HTTP/1.1
+    /// only, so that each is a connection of its own rather than a stream
+    /// sharing one HTTP/2 connection.
+    pub fn parts_client(&self) -> &reqwest::Client {
+        &self.parts_client
+    }
+
+    /// Remember that `host` accepts no more than `cap` connections at once (for a
+    /// day, or as long as its `Retry-After` said if longer).
+    pub async fn lower_host_cap(
+        &self,
+        host: &str,
+        cap: usize,
+        retry_after: Option<std::time::Duration>,
+    ) {
+        let learned = self.inner.hosts.lower(host, cap, retry_after);
+        tracing::info!(host, cap = learned.cap, "the host refuses more connections");
         // Remembered across restarts too (best effort: losing it costs one refusal).
-        if let Err(e) = self.inner.store.put_host_cap(host, cap as u64).await {
+        if let Err(e) = self.inner.store.put_host_cap(host, learned).await {
             tracing::warn!(host, error = %e, "cannot record the host's connection cap");
         }
     }

@@ -231,7 +231,8 @@ async fn start(inner: &Arc<Inner>, mut snapshot: Snapshot) {
         id,
         live,
         stop: stop_rx,
-        client: inner.client.clone(),
+        client: inner.clients.whole.clone(),
+        parts_client: inner.clients.parts.clone(),
         access: Arc::default(),
         pace: Pace::new(limit, Arc::clone(&inner.global_limit)),
     };
@@ -261,7 +262,8 @@ async fn drive(
             return conclude(inner, id, RunEnd::Failed(error), stop, false, done).await;
         }
     };
-    context.client = client;
+    context.client = client.whole;
+    context.parts_client = client.parts;
     // Through a proxy, the proxy is what must answer for the network to be there.
     let url = proxy.unwrap_or_else(|| snapshot.url.clone());
     let kind = snapshot.kind;

@@ -84,6 +84,11 @@ impl Sink {
             context.checkpoint(checkpoint.clone()).await?;
             self.recorded = checkpoint;
         }
+        if let (Some(total), Some(part)) = (self.total, &self.part) {
+            part.reserve(total)
+                .await
+                .map_err(|e| TransferError::io("reserving space for the file", &e))?;
+        }
         Ok(())
     }
 

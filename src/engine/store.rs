@@ -12,11 +12,14 @@ use std::sync::Arc;
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 
 use super::group::Group;
+use super::hosts::LearnedCap;
 use super::operation::{OperationId, Snapshot, now_millis};
 
 const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
-/// META keys `host-cap:HOST:PORT`: connections the host accepts at most.
+/// META keys `host-cap:HOST:PORT`: connections the host accepts at most, and
+/// `host-cap-until:HOST:PORT`: until when (ms since the epoch) that holds.
 const HOST_CAP_PREFIX: &str = "host-cap:";
+const HOST_CAP_UNTIL_PREFIX: &str = "host-cap-until:";
 const OPERATIONS: TableDefinition<u128, &[u8]> = TableDefinition::new("operations");
 /// Groups by name, JSON like operations.
 const GROUPS: TableDefinition<&str, &[u8]> = TableDefinition::new("groups");
@@ -108,7 +111,7 @@ pub struct Opened {
     /// The metered traffic counted so far: (`yyyymm`, bytes).
     pub metered: Option<(u64, u64)>,
     /// Connections hosts accept at most (`host:port`, count).
-    pub host_caps: Vec<(String, u64)>,
+    pub host_caps: Vec<(String, LearnedCap)>,
     pub notices: Vec<StoreNotice>,
 }
 
@@ -223,12 +226,17 @@ impl Store {
         .await
     }
 
-    /// Remember how many connections `host` accepts at most.
-    pub async fn put_host_cap(&self, host: &str, cap: u64) -> Result<(), StoreError> {
-        let key = format!("{HOST_CAP_PREFIX}{host}");
+    /// Remember how many connections `host` accepts at most, and until when.
+    pub async fn put_host_cap(&self, host: &str, learned: LearnedCap) -> Result<(), StoreError> {
+        let cap_key = format!("{HOST_CAP_PREFIX}{host}");
+        let until_key = format!("{HOST_CAP_UNTIL_PREFIX}{host}");
         self.write(move |db| {
             let txn = db.begin_write()?;
-            txn.open_table(META)?.insert(key.as_str(), cap)?;
+            {
+                let mut meta = txn.open_table(META)?;
+                meta.insert(cap_key.as_str(), learned.cap as u64)?;
+                meta.insert(until_key.as_str(), learned.until)?;
+            }
             txn.commit()?;
             Ok(())
         })
@@ -299,7 +307,7 @@ struct Contents {
     records: Vec<Snapshot>,
     groups: Vec<Group>,
     metered: Option<(u64, u64)>,
-    host_caps: Vec<(String, u64)>,
+    host_caps: Vec<(String, LearnedCap)>,
     /// Records that could not be decoded.
     skipped: usize,
 }
@@ -372,13 +380,29 @@ fn init_and_read(path: &Path, db: &Database) -> Result<Contents, OpenFailure> {
             .map(|v| v.value()))
     };
     let metered = get(METERED_MONTH_KEY)?.zip(get(METERED_BYTES_KEY)?);
-    let mut host_caps = Vec::new();
+    let mut caps = std::collections::HashMap::new();
+    let mut untils = std::collections::HashMap::new();
     for entry in meta.iter().map_err(|e| fail(e.into()))? {
         let (key, value) = entry.map_err(|e| fail(e.into()))?;
-        if let Some(host) = key.value().strip_prefix(HOST_CAP_PREFIX) {
-            host_caps.push((host.to_owned(), value.value()));
+        if let Some(host) = key.value().strip_prefix(HOST_CAP_UNTIL_PREFIX) {
+            untils.insert(host.to_owned(), value.value());
+        } else if let Some(host) = key.value().strip_prefix(HOST_CAP_PREFIX) {
+            caps.insert(host.to_owned(), value.value());
         }
     }
+    // A cap from before caps expired holds for a day from now.
+    let default_until = now_millis() + super::hosts::CAP_MEMORY.as_millis() as u64;
+    let host_caps = caps
+        .into_iter()
+        .map(|(host, cap)| {
+            let until = untils.get(&host).copied().unwrap_or(default_until);
+            let cap = LearnedCap {
+                cap: usize::try_from(cap).unwrap_or(1).max(1),
+                until,
+            };
+            (host, cap)
+        })
+        .collect();
     Ok(Contents {
         records,
         groups,

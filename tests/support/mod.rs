@@ -52,6 +52,9 @@ pub fn options(dir: &Path) -> Options {
     options.progress_interval = Duration::from_millis(50);
     // Never the developer's own keyring.
     options.secret_backend = ferry::engine::secrets::Backend::File;
+    // One connection, so a test of a download's requests sees them in order; the
+    // count found by measuring is tested in segmented.rs.
+    options.connections = Some(1);
     options
 }
 

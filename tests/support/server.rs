@@ -52,6 +52,9 @@ pub struct Resource {
     pub whole_headers: Vec<(String, String)>,
     /// Bodies sent at once at most: one more is answered 429 (Retry-After: 1).
     pub max_bodies: Option<u64>,
+    /// Body bytes per second for all its answers together (a server whose link,
+    /// not its connections, is the limit).
+    pub shared_rate: Option<Arc<SharedRate>>,
     pub faults: VecDeque<Fault>,
 }
 
@@ -71,6 +74,7 @@ impl Resource {
             digest: None,
             whole_headers: Vec::new(),
             max_bodies: None,
+            shared_rate: None,
             faults: VecDeque::new(),
         }
     }
@@ -100,6 +104,15 @@ impl Resource {
         self
     }
 
+    /// All answers together at this many bytes per second.
+    pub fn shared_rate(mut self, bytes_per_sec: u64) -> Self {
+        self.shared_rate = Some(Arc::new(SharedRate {
+            rate: bytes_per_sec,
+            next: Mutex::new(Instant::now()),
+        }));
+        self
+    }
+
     pub fn fault(mut self, fault: Fault) -> Self {
         self.faults.push_back(fault);
         self
@@ -108,6 +121,24 @@ impl Resource {
     pub fn disposition(mut self, value: &str) -> Self {
         self.content_disposition = Some(value.to_owned());
         self
+    }
+}
+
+/// A rate shared by several answers: each piece sent books the next free time
+/// on one clock.
+#[derive(Debug)]
+pub struct SharedRate {
+    rate: u64,
+    next: Mutex<Instant>,
+}
+
+impl SharedRate {
+    /// When a piece of `len` bytes may go.
+    fn book(&self, len: usize) -> Instant {
+        let mut next = self.next.lock().unwrap();
+        let start = (*next).max(Instant::now());
+        *next = start + Duration::from_secs_f64(len as f64 / self.rate as f64);
+        start
     }
 }
 
@@ -481,7 +512,17 @@ async fn serve_body<S: AsyncRead + AsyncWrite + Unpin>(
         return;
     }
     let body = &resource.body[start as usize..];
-    let _ = write_body(state, &mut stream, body, resource, fault).await;
+    // A client that hangs up is noticed at once, not at the next write: the
+    // count of bodies being sent stays true between paced pieces.
+    let (mut reader, mut writer) = tokio::io::split(stream);
+    let hung_up = async move {
+        let mut byte = [0u8; 1];
+        while matches!(reader.read(&mut byte).await, Ok(n) if n > 0) {}
+    };
+    tokio::select! {
+        _ = write_body(state, &mut writer, body, resource, fault) => {}
+        () = hung_up => {}
+    }
 }
 
 async fn write_body<S: AsyncWrite + Unpin>(
@@ -499,7 +540,7 @@ async fn write_body<S: AsyncWrite + Unpin>(
         Some(Fault::Rate(rate)) => Some(rate),
         _ => resource.rate,
     };
-    let chunk_size = match rate {
+    let chunk_size = match rate.or(resource.shared_rate.as_ref().map(|s| s.rate)) {
         Some(rate) => (rate as usize / 20).clamp(1, 256 * 1024),
         None => 256 * 1024,
     };
@@ -514,6 +555,9 @@ async fn write_body<S: AsyncWrite + Unpin>(
             end = end.min(limit);
         }
         let piece = &body[sent..end];
+        if let Some(shared) = &resource.shared_rate {
+            tokio::time::sleep_until(shared.book(piece.len()).into()).await;
+        }
         if resource.chunked {
             stream
                 .write_all(format!("{:x}\r\n", piece.len()).as_bytes())

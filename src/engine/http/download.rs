@@ -11,9 +11,11 @@ use reqwest::header::{self, HeaderMap};
 use reqwest::{Response, StatusCode, Url};
 
 use super::response::{changed, content_range, http_error, validators_of};
+use super::segmented::count::Mode;
 use super::{Interrupt, seconds, segmented};
 use crate::engine::error::{ErrorStatus, TransferError};
-use crate::engine::operation::{Snapshot, Validators, part_path};
+use crate::engine::hosts;
+use crate::engine::operation::{Segment, Snapshot, Validators, part_path};
 use crate::engine::run::{RunContext, RunEnd};
 use crate::engine::sink::Sink;
 use crate::engine::{filename, integrity};
@@ -88,24 +90,34 @@ fn resume_segmented(
         total,
         validators: snapshot.validators.clone(),
         segments: snapshot.segments.clone(),
-        connections: connections(context, snapshot),
+        mode: mode(context, snapshot),
         first: None,
     }))
 }
 
-/// How many connections this download may use: what it asks, no more than its
-/// host was seen to accept.
-fn connections(context: &RunContext, snapshot: &Snapshot) -> usize {
-    let asked = usize::from(
-        snapshot
-            .connections
-            .unwrap_or(context.options().connections)
-            .max(1),
-    );
+/// How many connections this download uses: the count it asks (or the
+/// settings'), else found by measuring up to the per-host setting; never more
+/// than its host was seen to accept.
+fn mode(context: &RunContext, snapshot: &Snapshot) -> Mode {
     let cap = Url::parse(&snapshot.url)
         .ok()
-        .and_then(|url| context.host_cap(&segmented::host_key(&url)));
-    asked.min(cap.unwrap_or(asked))
+        .and_then(|url| context.hosts().learned(&hosts::key(&url)))
+        .unwrap_or(usize::MAX);
+    let options = context.options();
+    match snapshot.connections.or(options.connections) {
+        Some(asked) => Mode::Fixed(usize::from(asked.max(1)).min(cap)),
+        None => Mode::Adaptive {
+            ceiling: usize::from(options.connections_per_host.max(1)).min(cap),
+        },
+    }
+}
+
+/// The most connections `mode` may use.
+fn most(mode: Mode) -> usize {
+    match mode {
+        Mode::Fixed(count) => count,
+        Mode::Adaptive { ceiling } => ceiling,
+    }
 }
 
 /// What the first response of a run means for the bytes already on disk.
@@ -126,7 +138,7 @@ struct Download<'a> {
     headers: HeaderMap,
     destination: Option<PathBuf>,
     sink: Sink,
-    connections: usize,
+    mode: Mode,
 }
 
 impl<'a> Download<'a> {
@@ -135,14 +147,14 @@ impl<'a> Download<'a> {
             TransferError::new(ErrorStatus::Unknown, format!("stored URL is invalid: {e}"))
         })?;
         let headers = super::custom_headers(&snapshot.headers);
-        let connections = connections(context, snapshot);
+        let mode = mode(context, snapshot);
         Ok(Self {
             context,
             url,
             headers,
             destination: snapshot.destination.clone(),
             sink: Sink::new(snapshot),
-            connections,
+            mode,
         })
     }
 
@@ -192,7 +204,7 @@ impl<'a> Download<'a> {
         };
         self.accept(&response).await?;
         if offset == 0
-            && self.connections > 1
+            && most(self.mode) > 1
             && response.status() == StatusCode::PARTIAL_CONTENT
             && let Some(total) = self.sink.total.filter(|t| *t >= segmented::MIN_SIZE)
             && let Some(destination) = &self.destination
@@ -203,8 +215,8 @@ impl<'a> Download<'a> {
                 part: part_path(destination),
                 total,
                 validators: self.sink.validators.clone(),
-                segments: segmented::split(total, self.connections),
-                connections: self.connections,
+                segments: self.first_segments(total),
+                mode: self.mode,
                 first: Some(response),
             })));
         }
@@ -220,6 +232,16 @@ impl<'a> Download<'a> {
         Ok(Outcome::Done(self.sink.finish(end).await?))
     }
 
+    /// The parts a fresh segmented download starts with: as many as a fixed
+    /// count asks; one (the whole file) when the count is found by measuring, as
+    /// more connections split the running parts.
+    fn first_segments(&self, total: u64) -> Vec<Segment> {
+        match self.mode {
+            Mode::Fixed(count) => segmented::split(total, count),
+            Mode::Adaptive { .. } => segmented::split(total, 1),
+        }
+    }
+
     /// Send the request for everything from `offset` on.
     async fn request(&mut self, offset: u64) -> Result<Response, Interrupt> {
         let mut request = self
@@ -228,7 +250,7 @@ impl<'a> Download<'a> {
             .get(self.url.clone())
             .headers(self.headers.clone());
         // Asking for a range from the start tells whether the server serves parts.
-        if offset > 0 || self.connections > 1 {
+        if offset > 0 || most(self.mode) > 1 {
             request = request.header(header::RANGE, format!("bytes={offset}-"));
             if let Some(validator) = self.sink.validators.if_range() {
                 request = request.header(header::IF_RANGE, validator);
