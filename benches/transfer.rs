@@ -221,7 +221,7 @@ fn download_table(
             let aria2 = |connections: &str| {
                 let mut command = target.command("aria2c");
                 command
-                    .args(["-q", "-x", connections, "-s", connections])
+                    .args(["-q", "-x", connections, "-s", connections, "-k", "1M"])
                     .args(["--allow-overwrite=true", "--file-allocation=none", "-d"])
                     .arg(dir)
                     .args(["-o", "out.bin", url]);

@@ -214,6 +214,14 @@ impl Sink {
         Ok(())
     }
 
+    /// Another writer takes over the file: every byte so far is synced (the new
+    /// writer may record it at once) and no background checkpoint is left
+    /// running. The offset reached.
+    pub async fn hand_over(&mut self) -> Result<u64, TransferError> {
+        self.settle().await?;
+        self.part_mut().sync().await.map_err(write_error)
+    }
+
     /// The body is complete: make it durable and report its size.
     pub async fn finish(&mut self, bytes: u64) -> Result<u64, TransferError> {
         self.settle().await?;

@@ -6,12 +6,13 @@
 //! start the file again from zero.
 
 use std::path::PathBuf;
+use std::time::Instant;
 
 use reqwest::header::{self, HeaderMap};
 use reqwest::{Response, StatusCode, Url};
 
 use super::response::{changed, content_range, http_error, validators_of};
-use super::segmented::count::Mode;
+use super::segmented::count::{Count, Mode};
 use super::{Interrupt, seconds, segmented};
 use crate::engine::error::{ErrorStatus, TransferError};
 use crate::engine::hosts;
@@ -83,6 +84,7 @@ fn resume_segmented(
     let total = snapshot
         .total
         .ok_or_else(|| invalid("a segmented download without a size"))?;
+    let mode = mode(context, snapshot);
     Ok(Box::new(segmented::Setup {
         url,
         headers: super::custom_headers(&snapshot.headers),
@@ -90,7 +92,9 @@ fn resume_segmented(
         total,
         validators: snapshot.validators.clone(),
         segments: snapshot.segments.clone(),
-        mode: mode(context, snapshot),
+        mode,
+        // A resumed download starts again with two.
+        count: Count::new(mode, 2),
         first: None,
     }))
 }
@@ -203,24 +207,34 @@ impl<'a> Download<'a> {
             }
         };
         self.accept(&response).await?;
-        if offset == 0
-            && most(self.mode) > 1
+        let splittable = offset == 0
             && response.status() == StatusCode::PARTIAL_CONTENT
-            && let Some(total) = self.sink.total.filter(|t| *t >= segmented::MIN_SIZE)
-            && let Some(destination) = &self.destination
-        {
-            return Ok(Outcome::Segmented(Box::new(segmented::Setup {
-                url: self.url.clone(),
-                headers: self.headers.clone(),
-                part: part_path(destination),
-                total,
-                validators: self.sink.validators.clone(),
-                segments: self.first_segments(total),
-                mode: self.mode,
-                first: Some(response),
-            })));
+            && self.sink.total.is_some_and(|t| t >= segmented::MIN_SIZE)
+            && self.destination.is_some();
+        // A fixed count splits at once; a count to be found starts as one plain
+        // stream (the fastest way for one connection) and splits when measuring
+        // says a second connection may pay.
+        let mut count = match self.mode {
+            Mode::Fixed(n) if splittable && n > 1 => {
+                let setup = self.split_setup(vec![], Count::new(self.mode, 1), response);
+                return Ok(Outcome::Segmented(setup));
+            }
+            Mode::Adaptive { ceiling } if splittable && ceiling > 1 => {
+                Some(Count::new(self.mode, 1))
+            }
+            _ => None,
+        };
+        if let Some(response) = self.stream(response, count.as_mut()).await? {
+            let position = self.sink.hand_over().await?;
+            let total = self.sink.total.unwrap_or(position);
+            let parts = vec![Segment {
+                start: 0,
+                end: total,
+                done: position,
+            }];
+            let count = count.expect("only a count hands over");
+            return Ok(Outcome::Segmented(self.split_setup(parts, count, response)));
         }
-        self.stream(response).await?;
         let end = self.sink.flush().await?;
         if let Some(total) = self.sink.total.filter(|t| *t != end) {
             return Err(TransferError::new(
@@ -232,14 +246,31 @@ impl<'a> Download<'a> {
         Ok(Outcome::Done(self.sink.finish(end).await?))
     }
 
-    /// The parts a fresh segmented download starts with: as many as a fixed
-    /// count asks; one (the whole file) when the count is found by measuring, as
-    /// more connections split the running parts.
-    fn first_segments(&self, total: u64) -> Vec<Segment> {
-        match self.mode {
-            Mode::Fixed(count) => segmented::split(total, count),
-            Mode::Adaptive { .. } => segmented::split(total, 1),
-        }
+    /// Go on over several connections: `parts` so far (none: split the file for
+    /// a fixed count), `response` running for the first part.
+    fn split_setup(
+        &self,
+        parts: Vec<Segment>,
+        count: Count,
+        response: Response,
+    ) -> Box<segmented::Setup> {
+        let total = self.sink.total.unwrap_or(0);
+        let segments = match (parts.is_empty(), self.mode) {
+            (true, Mode::Fixed(n)) => segmented::split(total, n),
+            (true, Mode::Adaptive { .. }) => segmented::split(total, 1),
+            (false, _) => parts,
+        };
+        Box::new(segmented::Setup {
+            url: self.url.clone(),
+            headers: self.headers.clone(),
+            part: part_path(self.destination.as_ref().expect("splittable")),
+            total,
+            validators: self.sink.validators.clone(),
+            segments,
+            mode: self.mode,
+            count,
+            first: Some(response),
+        })
     }
 
     /// Send the request for everything from `offset` on.
@@ -342,7 +373,13 @@ impl<'a> Download<'a> {
         Ok(())
     }
 
-    async fn stream(&mut self, mut response: Response) -> Result<(), Interrupt> {
+    /// Write the body to the end; or, when `count` asks for more connections,
+    /// stop between two chunks and give the rest of the answer back.
+    async fn stream(
+        &mut self,
+        mut response: Response,
+        mut count: Option<&mut Count>,
+    ) -> Result<Option<Response>, Interrupt> {
         let stall = self.context.options().timeouts.stall;
         let pace = self.context.pace();
         loop {
@@ -360,7 +397,7 @@ impl<'a> Download<'a> {
                     .into());
                 }
                 Ok(Err(error)) => return Err(TransferError::from_reqwest(error).into()),
-                Ok(Ok(None)) => return Ok(()),
+                Ok(Ok(None)) => return Ok(None),
                 Ok(Ok(Some(chunk))) => chunk,
             };
             let position = self.sink.position();
@@ -381,6 +418,13 @@ impl<'a> Download<'a> {
                 () = pace.take(chunk.len() as u64) => {}
             }
             self.sink.write(self.context, &chunk).await?;
+            if let Some(count) = count.as_deref_mut()
+                && count
+                    .observe(Instant::now(), self.context.live().bytes(), 1)
+                    .is_some()
+            {
+                return Ok(Some(response));
+            }
         }
     }
 }

@@ -52,35 +52,41 @@ pub struct Setup {
     pub validators: Validators,
     pub segments: Vec<Segment>,
     pub mode: Mode,
-    /// An answer already running from byte 0 (the first request of a fresh
-    /// download); it serves the first part.
+    /// The connection count, as measured so far.
+    pub count: Count,
+    /// An answer already running for the first part, from where that part
+    /// resumes (a fresh download's first request, or a stream handed over).
     pub first: Option<Response>,
 }
 
 /// Download the rest of every part; the file's size when all are synced.
-pub async fn run(context: &mut RunContext, mut setup: Setup) -> Result<u64, Interrupt> {
-    let file = open(&setup.part, setup.total).await?;
+pub async fn run(context: &mut RunContext, setup: Setup) -> Result<u64, Interrupt> {
+    let Setup {
+        url,
+        headers,
+        part,
+        total,
+        validators,
+        segments,
+        mode,
+        mut count,
+        first,
+    } = setup;
+    let file = open(&part, total).await?;
     context
-        .record_segments(
-            setup.segments.clone(),
-            setup.total,
-            setup.validators.clone(),
-        )
+        .record_segments(segments.clone(), total, validators.clone())
         .await?;
-    let first = setup.first.take();
-    // A fresh download starts with the answer it has; a resumed one with two.
-    let mut count = Count::new(setup.mode, if first.is_some() { 1 } else { 2 });
     let shared = Arc::new(Shared {
         table: Mutex::new(Table {
-            slots: Slots::new(&setup.segments),
+            slots: Slots::new(&segments),
             working: 0,
             leaving: 0,
         }),
         file,
-        url: setup.url.clone(),
-        headers: setup.headers.clone(),
-        total: setup.total,
-        validators: setup.validators.clone(),
+        url: url.clone(),
+        headers,
+        total,
+        validators,
         live: context.live_handle(),
         pace: context.pace(),
         stall: context.options().timeouts.stall,
@@ -90,12 +96,12 @@ pub async fn run(context: &mut RunContext, mut setup: Setup) -> Result<u64, Inte
         allowed: AtomicUsize::new(count.target()),
         refusal: Mutex::new(None),
     });
-    let done: u64 = setup.segments.iter().map(|s| s.done).sum();
-    context.live().set_total(Some(setup.total));
+    let done: u64 = segments.iter().map(|s| s.done).sum();
+    context.live().set_total(Some(total));
     context.live().set_bytes(done);
 
-    let host = hosts::key(&setup.url);
-    let per_host = match setup.mode {
+    let host = hosts::key(&url);
+    let per_host = match mode {
         Mode::Adaptive { ceiling } => ceiling,
         Mode::Fixed(_) => usize::MAX,
     };
@@ -166,9 +172,9 @@ pub async fn run(context: &mut RunContext, mut setup: Setup) -> Result<u64, Inte
         // The next attempt starts again from zero, in one piece.
         tracing::warn!(id = %context.id(), "the file changed on the server; starting again");
         context
-            .record_segments(Vec::new(), setup.total, Validators::default())
+            .record_segments(Vec::new(), total, Validators::default())
             .await?;
-        return result.map(|()| setup.total);
+        return result.map(|()| total);
     }
     let recorded = checkpoint(context, &shared).await;
     result?;
@@ -182,7 +188,7 @@ pub async fn run(context: &mut RunContext, mut setup: Setup) -> Result<u64, Inte
         )
         .into());
     }
-    Ok(setup.total)
+    Ok(total)
 }
 
 /// Open connections until `target` work, as far as the host gives them; how many

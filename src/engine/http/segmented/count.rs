@@ -1,7 +1,8 @@
 //! How many connections a segmented download uses. A fixed count is what the user
 //! asked. Otherwise the count is found by measuring: start with one, double while
-//! the total throughput rises with it, and go back to the last count that paid as
-//! soon as a step brings too little — on loopback one connection is fastest, a
+//! the total throughput rises with it (quadruple while it rises nearly in
+//! proportion), and when a step brings too little, try halfway back once, then
+//! keep the last count that paid — on loopback one connection is fastest, a
 //! server that holds each connection to a rate wants many.
 //!
 //! The count only changes between measurements taken with every connection
@@ -15,10 +16,10 @@
 use std::time::{Duration, Instant};
 
 /// Time given to new connections before measuring.
-const SETTLE: Duration = Duration::from_millis(200);
+const SETTLE: Duration = Duration::from_millis(150);
 /// A measurement lasts at least this long and until it saw `WINDOW_BYTES`, or
 /// at most `MAX_WINDOW`.
-const MIN_WINDOW: Duration = Duration::from_millis(500);
+const MIN_WINDOW: Duration = Duration::from_millis(250);
 const WINDOW_BYTES: u64 = 4 << 20;
 const MAX_WINDOW: Duration = Duration::from_secs(3);
 /// After going back for lack of gain, try more again this much later.
@@ -26,6 +27,9 @@ const REPROBE: Duration = Duration::from_secs(30);
 /// The share of the ideal gain a step must bring to be kept: doubling the
 /// connections must bring 1.25 times the throughput.
 const MIN_GAIN_SHARE: f64 = 0.25;
+/// A step that brought this share of the ideal gain or more is followed by a
+/// bigger one.
+const FAST_GAIN_SHARE: f64 = 0.75;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -46,6 +50,8 @@ pub struct Count {
     /// A step that could not be taken (the host had no connection to spare):
     /// try it again after the next measurement rather than judge it.
     blocked: bool,
+    /// Trying halfway back after a step too far: whatever it shows is final.
+    narrowing: bool,
     window: Option<Window>,
     /// When to try more connections again after a step that did not pay.
     reprobe_at: Option<Instant>,
@@ -68,6 +74,7 @@ impl Count {
                 settled: true,
                 before: None,
                 blocked: false,
+                narrowing: false,
                 window: None,
                 reprobe_at: None,
             },
@@ -77,6 +84,7 @@ impl Count {
                 settled: ceiling <= 1,
                 before: None,
                 blocked: false,
+                narrowing: false,
                 window: None,
                 reprobe_at: None,
             },
@@ -95,6 +103,7 @@ impl Count {
             self.reprobe_at = None;
             self.settled = false;
             self.before = None;
+            self.narrowing = false;
         }
         if self.settled {
             return None;
@@ -131,34 +140,56 @@ impl Count {
     fn judge(&mut self, now: Instant, speed: f64) -> Option<usize> {
         if self.blocked {
             self.blocked = false;
-            return self.grow();
+            return self.grow(false);
         }
-        if let Some((count, before)) = self.before {
-            let ideal = self.target as f64 / count as f64 - 1.0;
-            if speed < before * (1.0 + MIN_GAIN_SHARE * ideal) {
-                tracing::debug!(
-                    from = self.target,
-                    to = count,
-                    speed,
-                    before,
-                    "more connections brought too little"
-                );
-                self.target = count;
-                self.settled = true;
-                self.reprobe_at = Some(now + REPROBE);
-                return Some(count);
+        let Some((count, before)) = self.before else {
+            self.before = Some((self.target, speed));
+            return self.grow(false);
+        };
+        let ideal = self.target as f64 / count as f64 - 1.0;
+        let pays = speed >= before * (1.0 + MIN_GAIN_SHARE * ideal);
+        if self.narrowing {
+            self.narrowing = false;
+            let keep = if pays { self.target } else { count };
+            return self.settle(now, keep);
+        }
+        if !pays {
+            tracing::debug!(
+                from = count,
+                to = self.target,
+                speed,
+                before,
+                "more connections brought too little"
+            );
+            let halfway = (count + self.target) / 2;
+            if halfway > count {
+                self.narrowing = true;
+                self.target = halfway;
+                return Some(halfway);
             }
+            return self.settle(now, count);
         }
+        let fast = speed >= before * (1.0 + FAST_GAIN_SHARE * ideal);
         self.before = Some((self.target, speed));
-        self.grow()
+        self.grow(fast)
     }
 
-    fn grow(&mut self) -> Option<usize> {
+    /// Stay at `count`; try more again some time later.
+    fn settle(&mut self, now: Instant, count: usize) -> Option<usize> {
+        self.settled = true;
+        self.reprobe_at = Some(now + REPROBE);
+        let changed = count != self.target;
+        self.target = count;
+        changed.then_some(count)
+    }
+
+    fn grow(&mut self, fast: bool) -> Option<usize> {
         if self.target >= self.ceiling {
             self.settled = true;
             return None;
         }
-        self.target = (self.target * 2).min(self.ceiling);
+        let factor = if fast { 4 } else { 2 };
+        self.target = (self.target * factor).min(self.ceiling);
         Some(self.target)
     }
 
@@ -215,7 +246,8 @@ mod tests {
     fn a_server_that_holds_each_connection_gets_the_ceiling() {
         let mut count = Count::new(Mode::Adaptive { ceiling: 8 }, 1);
         let seen = settle(&mut count, |n| n as f64 * 20.0 * MIB);
-        assert_eq!(seen, vec![1, 2, 4, 8]);
+        // Twice the speed with two: the next step is bigger.
+        assert_eq!(seen, vec![1, 2, 8]);
         assert!(count.settled);
     }
 
@@ -232,8 +264,19 @@ mod tests {
         // The server serves 3 connections' worth at most.
         let mut count = Count::new(Mode::Adaptive { ceiling: 16 }, 1);
         let seen = settle(&mut count, |n| n.min(3) as f64 * 10.0 * MIB);
-        // 1 → 2 doubles, 2 → 4 brings 1.5×: kept; 4 → 8 brings nothing: back to 4.
-        assert_eq!(seen, vec![1, 2, 4, 8, 4]);
+        // 1 → 2 doubles, so 2 → 8; that brings 1.5× for 4× the connections: too
+        // little, halfway back (5) keeps the 1.5×.
+        assert_eq!(seen, vec![1, 2, 8, 5]);
+        assert_eq!(count.target(), 5);
+        // A server with room for 4 only at 2.5× of one, at 8 no better.
+        let mut count = Count::new(Mode::Adaptive { ceiling: 8 }, 1);
+        let seen = settle(&mut count, |n| match n {
+            1 => 10.0,
+            2 => 14.0,
+            _ => 15.0,
+        } * MIB);
+        // 2 brings 1.4× (pays, not fast): 4 brings 1.07×: too little; halfway is 3.
+        assert_eq!(seen, vec![1, 2, 4, 3, 2]);
     }
 
     #[test]
@@ -252,7 +295,7 @@ mod tests {
             bytes += (count.target() as u64) * MIB as u64 / 2;
             grown.extend(count.observe(now, bytes, count.target()));
         }
-        assert_eq!(grown, vec![2, 4, 8]);
+        assert_eq!(grown, vec![2, 8]);
     }
 
     #[test]
