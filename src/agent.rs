@@ -35,12 +35,62 @@ pub fn default_data_dir() -> PathBuf {
         .join("ferry")
 }
 
-/// Create the data directory, private to the user.
+/// Create the data directory, private to the user; one that exists already is
+/// made private (it holds the socket that controls every transfer, and the
+/// database).
 pub fn ensure_data_dir(data_dir: &Path) -> std::io::Result<()> {
     std::fs::DirBuilder::new()
         .recursive(true)
         .mode(0o700)
-        .create(data_dir)
+        .create(data_dir)?;
+    let mode = std::fs::metadata(data_dir)?.permissions().mode();
+    if mode & 0o077 != 0 {
+        tracing::warn!(
+            dir = %data_dir.display(),
+            mode = format!("{:o}", mode & 0o777),
+            "the data directory was open to others; it is now private (0700)"
+        );
+        std::fs::set_permissions(data_dir, std::fs::Permissions::from_mode(0o700))?;
+    }
+    Ok(())
+}
+
+/// Whether the process at the other end of `stream` runs as this user. The
+/// socket is private already; this holds even if its folder's mode is changed.
+fn is_own_user(stream: &UnixStream) -> bool {
+    let own = rustix::process::getuid().as_raw();
+    match stream.peer_cred() {
+        Ok(peer) if peer.uid() == own => true,
+        Ok(peer) => {
+            tracing::warn!(
+                uid = peer.uid(),
+                pid = peer.pid(),
+                "refused a connection from another user"
+            );
+            false
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "refused a connection whose user is unknown");
+            false
+        }
+    }
+}
+
+/// Tell a client of another user why it is refused (once it said hello, so it
+/// is listening), and hang up.
+async fn refuse(stream: UnixStream) {
+    let (read, mut write) = stream.into_split();
+    let mut reader = BufReader::new(read);
+    let _ = tokio::time::timeout(
+        std::time::Duration::from_secs(2),
+        ipc::read_line(&mut reader),
+    )
+    .await;
+    let response = Response::error(
+        ErrorCode::Forbidden,
+        "this agent belongs to another user; connections from other users are refused",
+    );
+    let _ = ipc::write_line(&mut write, &response).await;
 }
 
 /// Held for the agent's lifetime; the OS releases it however the process ends.
@@ -194,8 +244,11 @@ impl Agent {
         loop {
             tokio::select! {
                 accepted = self.listener.accept() => match accepted {
-                    Ok((stream, _)) => {
+                    Ok((stream, _)) if is_own_user(&stream) => {
                         tokio::spawn(serve(Arc::clone(&shared), stream));
+                    }
+                    Ok((stream, _)) => {
+                        tokio::spawn(refuse(stream));
                     }
                     Err(e) => tracing::warn!(error = %e, "accept failed"),
                 },

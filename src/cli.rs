@@ -534,9 +534,10 @@ fn report(response: &Response) -> Exit {
                 | ErrorCode::Ambiguous
                 | ErrorCode::InvalidState => Exit::Invalid,
                 ErrorCode::NoDisplay => Exit::Failed,
-                ErrorCode::ShuttingDown | ErrorCode::Protocol | ErrorCode::Internal => {
-                    Exit::Unreachable
-                }
+                ErrorCode::ShuttingDown
+                | ErrorCode::Protocol
+                | ErrorCode::Internal
+                | ErrorCode::Forbidden => Exit::Unreachable,
             }
         }
         other => {

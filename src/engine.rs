@@ -35,6 +35,7 @@ pub mod run;
 mod scheduler;
 pub mod secrets;
 mod sink;
+mod stall;
 pub mod store;
 mod validate;
 
@@ -120,7 +121,9 @@ struct State {
 
 #[derive(Debug)]
 struct Entry {
-    snapshot: Snapshot,
+    /// Boxed: the table holds tens of thousands of entries, and a small bucket
+    /// keeps its spare capacity small.
+    snapshot: Box<Snapshot>,
     run: Option<RunHandle>,
 }
 
@@ -137,7 +140,7 @@ struct RunHandle {
 impl Entry {
     /// The snapshot with live figures filled in.
     fn view(&self) -> Snapshot {
-        let mut snapshot = self.snapshot.clone();
+        let mut snapshot = (*self.snapshot).clone();
         if let Some(run) = &self.run {
             snapshot.bytes = run.live.bytes();
             snapshot.total = run.live.total().or(snapshot.total);
@@ -384,6 +387,7 @@ impl Engine {
     /// Validate and persist a new operation; it runs when a slot is free.
     pub async fn create(&self, mut request: Request) -> Result<Snapshot, EngineError> {
         self.inner.refuse_if_shutting_down()?;
+        validate::sizes(&request)?;
         let mut url = validate::url(&request.url)?;
         validate::headers(&request)?;
         if let Some(checksum) = &mut request.checksum {
@@ -441,7 +445,7 @@ impl Engine {
         self.inner.lock().ops.insert(
             snapshot.id,
             Entry {
-                snapshot: snapshot.clone(),
+                snapshot: Box::new(snapshot.clone()),
                 run: None,
             },
         );
@@ -482,7 +486,7 @@ impl Engine {
             .lock()
             .ops
             .get(&id)
-            .map(|e| e.snapshot.clone())
+            .map(|e| Snapshot::clone(&e.snapshot))
             .ok_or_else(|| EngineError::NotFound(id.to_string()))?;
         edit(&mut snapshot);
         self.inner.commit(snapshot).await?;
@@ -790,7 +794,7 @@ impl Inner {
         snapshot.eta_secs = None;
         self.store.put(&snapshot).await?;
         if let Some(entry) = self.lock().ops.get_mut(&snapshot.id) {
-            entry.snapshot = snapshot.clone();
+            *entry.snapshot = snapshot.clone();
         }
         tracing::info!(id = %snapshot.id, status = %snapshot.status, "status changed");
         if snapshot.status == Status::PausedNoNetwork {
@@ -830,7 +834,7 @@ impl Inner {
             let members: Vec<&Snapshot> = state
                 .ops
                 .values()
-                .map(|e| &e.snapshot)
+                .map(|e| &*e.snapshot)
                 .filter(|s| s.group.as_deref() == Some(name))
                 .collect();
             group.action_becomes_due(&members).then(|| group.clone())
@@ -902,7 +906,11 @@ impl Inner {
     /// with its retries untouched.
     async fn network_is_back(&self, id: OperationId) {
         let _transition = self.transitions.lock().await;
-        let snapshot = self.lock().ops.get(&id).map(|e| e.snapshot.clone());
+        let snapshot = self
+            .lock()
+            .ops
+            .get(&id)
+            .map(|e| Snapshot::clone(&e.snapshot));
         let Some(mut snapshot) = snapshot.filter(|s| s.status == Status::PausedNoNetwork) else {
             return;
         };

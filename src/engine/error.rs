@@ -153,6 +153,14 @@ impl TransferError {
         if let Some(source) = find_source::<SourceProblem>(error) {
             return source.to_transfer_error();
         }
+        if let Some(malformed) = find_source::<hyper::Error>(error).filter(|e| e.is_parse()) {
+            // hyper refused what the server sent: a malformed status line or
+            // header, too many headers, a head that never ends.
+            return Self::new(
+                ErrorStatus::InvalidResponse,
+                format!("the server's answer is not valid HTTP: {malformed}"),
+            );
+        }
         let detail = chain(error);
         let status = if error.is_timeout() {
             ErrorStatus::Timeout
@@ -160,8 +168,7 @@ impl TransferError {
             ErrorStatus::HostNameNotResolved
         } else if error.is_redirect() {
             ErrorStatus::TooManyRedirects
-        } else if detail.contains("invalid HTTP") || detail.contains("parse") {
-            // hyper refused what the server sent (a malformed status line or header).
+        } else if detail.contains("invalid HTTP") {
             ErrorStatus::InvalidResponse
         } else if let Some(io) = find_source::<io::Error>(error) {
             match io.kind() {
@@ -332,6 +339,18 @@ pub enum InvalidRequest {
     InvalidChecksum {
         algorithm: &'static str,
         digits: usize,
+    },
+    #[error("too many {what}: {count} (at most {max})")]
+    TooMany {
+        what: &'static str,
+        count: usize,
+        max: usize,
+    },
+    #[error("{what} is too long: {len} bytes (at most {max})")]
+    TooLong {
+        what: &'static str,
+        len: usize,
+        max: usize,
     },
 }
 

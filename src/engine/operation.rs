@@ -454,11 +454,16 @@ impl SecretSummary {
 /// What the server said about the resource, used to resume only the same version.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Validators {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub etag: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_modified: Option<String>,
     /// The digest of the whole file the server announced for this version.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub digest: Option<Checksum>,
+    /// The media type the server gave it (`text/html`…), lower case.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_type: Option<String>,
 }
 
 impl Validators {
@@ -473,6 +478,14 @@ impl Validators {
 
     pub fn is_empty(&self) -> bool {
         self.etag.is_none() && self.last_modified.is_none()
+    }
+
+    /// Whether the server said this is a web page.
+    pub fn is_web_page(&self) -> bool {
+        matches!(
+            self.content_type.as_deref(),
+            Some("text/html" | "application/xhtml+xml")
+        )
     }
 }
 
@@ -522,6 +535,18 @@ pub struct ServerResponse {
 /// Milliseconds since the Unix epoch: what the store and the JSON output carry.
 pub type Millis = u64;
 
+// Defaults left out of records and answers: with tens of thousands of operations
+// the JSON is most of what the agent reads at start and sends for `list`.
+#[allow(clippy::trivially_copy_pass_by_ref)] // shaped for `skip_serializing_if`
+fn is_false(value: &bool) -> bool {
+    !*value
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)]
+fn is_nothing(value: &u64) -> bool {
+    *value == 0
+}
+
 pub fn now_millis() -> Millis {
     to_millis(SystemTime::now())
 }
@@ -565,10 +590,10 @@ pub struct Snapshot {
     /// Downloads: where the bytes go.
     pub target: Option<Target>,
     /// Uploads: what is sent and how.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub upload: Option<UploadState>,
     /// Uploads: the server's answer, once there is one.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub response: Option<ServerResponse>,
     /// The file the bytes end up in, once known (a folder target learns it from the
     /// first response).
@@ -578,8 +603,9 @@ pub struct Snapshot {
     pub total: Option<u64>,
     #[serde(default)]
     pub speed: f64,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub eta_secs: Option<u64>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub headers: Vec<Header>,
     pub policy: CostPolicy,
     pub group: Option<String>,
@@ -587,17 +613,18 @@ pub struct Snapshot {
     pub priority: Priority,
     /// What is kept secret for this operation, named but not shown (the values are
     /// in the keyring or the secrets file).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "SecretSummary::is_empty")]
     pub secrets: SecretSummary,
     /// The operation's own proxy, without its credentials.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub proxy: Option<String>,
+    #[serde(default, skip_serializing_if = "is_false")]
     pub overwrite: bool,
     /// The checksum the user gave for the file.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub checksum: Option<Checksum>,
     /// Its own bandwidth limit, bytes per second.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<u64>,
     /// Connections it may use (`None`: the setting's).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -610,9 +637,10 @@ pub struct Snapshot {
     /// Automatic retries used since the last success or manual resume.
     pub attempts: u32,
     /// The furthest offset any attempt reached: retries only reset when it grows.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_nothing")]
     pub high_water: u64,
     /// While `Idle` after a failure: when the next attempt may start.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry_at: Option<Millis>,
     pub error: Option<ErrorInfo>,
     pub created_at: Millis,
@@ -794,7 +822,7 @@ mod tests {
         let mut v = Validators {
             etag: Some("\"abc\"".into()),
             last_modified: Some("Mon, 01 Jan 2024 00:00:00 GMT".into()),
-            digest: None,
+            ..Validators::default()
         };
         assert_eq!(v.if_range(), Some("\"abc\""));
         v.etag = Some("W/\"abc\"".into());

@@ -4,7 +4,7 @@
 
 use std::fs::{File, OpenOptions};
 use std::io;
-use std::os::unix::fs::FileExt;
+use std::os::unix::fs::{FileExt, OpenOptionsExt as _, PermissionsExt as _};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -13,6 +13,36 @@ use tokio::task::JoinHandle;
 /// Bytes gathered before one write system call. Large writes keep the syscall and
 /// task-spawn cost per byte low; two buffers per running download bound memory.
 const BUFFER_BYTES: usize = 1 << 20;
+
+/// A `.part` is the user's alone while it is written: a half-downloaded file
+/// may be a private document, and nobody else should read it or write into it.
+const PART_MODE: u32 = 0o600;
+
+/// Options that open (or create) a `.part` readable and writable by the user only.
+pub fn part_options() -> OpenOptions {
+    let mut options = OpenOptions::new();
+    options.mode(PART_MODE);
+    options
+}
+
+/// A finished download gets the mode any new file of the user gets: 0666 less
+/// the process's umask.
+pub fn publish(path: &Path) -> io::Result<()> {
+    let mode = 0o666 & !umask();
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+}
+
+/// The umask, read from `/proc` (setting it to read it would race with other
+/// threads creating files); 022 where it cannot be read.
+fn umask() -> u32 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            let line = status.lines().find_map(|l| l.strip_prefix("Umask:"))?;
+            u32::from_str_radix(line.trim(), 8).ok()
+        })
+        .unwrap_or(0o022)
+}
 
 #[derive(Debug)]
 pub struct PartFile {
@@ -37,7 +67,7 @@ impl PartFile {
     pub async fn open(path: &Path, offset: u64) -> io::Result<(Self, u64)> {
         let owned = path.to_owned();
         let (file, resume_at) = tokio::task::spawn_blocking(move || {
-            let file = OpenOptions::new()
+            let file = part_options()
                 .create(true)
                 .truncate(false)
                 .read(true)
@@ -233,6 +263,20 @@ mod tests {
         // 512-byte blocks; a file system that cannot reserve leaves one block.
         println!("blocks after reserving 8 MiB: {}", meta.blocks());
         assert_eq!(std::fs::read(&path).unwrap(), vec![1; 100]);
+    }
+
+    #[tokio::test]
+    async fn a_part_is_private_and_the_finished_file_gets_the_usual_mode() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.part");
+        let (mut part, _) = PartFile::open(&path, 0).await.unwrap();
+        part.write(b"secret").await.unwrap();
+        part.sync().await.unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&path), 0o600);
+        publish(&path).unwrap();
+        assert_eq!(mode(&path), 0o666 & !umask());
+        assert_ne!(umask(), 0o7777, "read from /proc");
     }
 
     #[tokio::test]

@@ -80,7 +80,9 @@ fn finish_interrupted_rename(record: &Snapshot) {
         return;
     };
     if !destination.exists() && part.exists() {
-        match std::fs::rename(&part, destination) {
+        let renamed =
+            super::part_file::publish(&part).and_then(|()| std::fs::rename(&part, destination));
+        match renamed {
             Ok(()) => {
                 tracing::info!(id = %record.id, path = %destination.display(), "finished an interrupted completion");
             }

@@ -257,7 +257,12 @@ impl Inner {
         change: impl FnOnce(&mut Snapshot),
     ) -> Result<(), TransferError> {
         let _transition = self.transitions.lock().await;
-        let Some(mut snapshot) = self.lock().ops.get(&id).map(|e| e.snapshot.clone()) else {
+        let Some(mut snapshot) = self
+            .lock()
+            .ops
+            .get(&id)
+            .map(|e| Snapshot::clone(&e.snapshot))
+        else {
             return Ok(());
         };
         change(&mut snapshot);
@@ -267,7 +272,7 @@ impl Inner {
             .await
             .map_err(|e| TransferError::new(ErrorStatus::FileSystemError, e.to_string()))?;
         if let Some(entry) = self.lock().ops.get_mut(&id) {
-            entry.snapshot = snapshot;
+            *entry.snapshot = snapshot;
         }
         Ok(())
     }
@@ -282,7 +287,7 @@ impl Inner {
             .lock()
             .ops
             .get(&id)
-            .map(|e| e.snapshot.clone())
+            .map(|e| Snapshot::clone(&e.snapshot))
             .ok_or_else(|| TransferError::new(ErrorStatus::Unknown, "operation vanished"))?;
         let Some(Target::Folder(folder)) = &snapshot.target else {
             return snapshot
@@ -294,7 +299,7 @@ impl Inner {
         let path = loop {
             let candidate = self.lock().free_destination(&wanted, id);
             let part = operation::part_path(&candidate);
-            match std::fs::OpenOptions::new()
+            match super::part_file::part_options()
                 .write(true)
                 .create_new(true)
                 .open(&part)
@@ -316,7 +321,7 @@ impl Inner {
             .await
             .map_err(|e| TransferError::new(ErrorStatus::FileSystemError, e.to_string()))?;
         if let Some(entry) = self.lock().ops.get_mut(&id) {
-            entry.snapshot = snapshot;
+            *entry.snapshot = snapshot;
         }
         Ok(path)
     }

@@ -87,7 +87,7 @@ async fn enforce_conditions(inner: &Inner) {
         let state = inner.lock();
         let mut moves = Vec::new();
         for entry in state.ops.values() {
-            let snapshot = &entry.snapshot;
+            let snapshot: &Snapshot = &entry.snapshot;
             let gate = policy::decide(snapshot.policy, &network);
             if let Some(run) = &entry.run {
                 if let Gate::Wait(status) = gate
@@ -358,7 +358,7 @@ async fn conclude(
         let _transition = inner.transitions.lock().await;
         let current = inner.lock().ops.get_mut(&id).map(|entry| {
             entry.run = None;
-            entry.snapshot.clone()
+            Snapshot::clone(&entry.snapshot)
         });
         if let Some(current) = current
             && let Err(e) = finish(&inner, current, end, stop, network_lost).await
@@ -416,11 +416,16 @@ async fn finish(
     inner.commit(snapshot).await
 }
 
+/// Progress past the furthest point reached before that gives a failing
+/// operation its retries back.
+const FRESH_PROGRESS: u64 = 64 * 1024;
+
 /// Queue a retry after a backoff, or fail for good.
 fn after_failure(inner: &Inner, snapshot: &mut Snapshot, error: &TransferError) {
     let policy = &inner.options.retry;
-    if snapshot.bytes > snapshot.high_water {
-        // Got further than ever before: this is not the same failure repeating.
+    if snapshot.bytes >= snapshot.high_water.saturating_add(FRESH_PROGRESS) {
+        // Got well further than ever before: this is not the same failure
+        // repeating (a few bytes more each time, a trickle, would be).
         snapshot.high_water = snapshot.bytes;
         snapshot.attempts = 0;
     }
@@ -481,7 +486,7 @@ async fn complete(
         Ok(()) => {
             tracing::info!(id = %snapshot.id, bytes, "download completed");
             if let Some(entry) = inner.lock().ops.get_mut(&snapshot.id) {
-                entry.snapshot = snapshot.clone();
+                *entry.snapshot = snapshot.clone();
             }
             let group = snapshot.group.clone();
             inner.announce(Event::StatusChanged {
@@ -502,6 +507,7 @@ async fn complete(
 }
 
 fn rename_durably(from: &std::path::Path, to: &std::path::Path) -> std::io::Result<()> {
+    super::part_file::publish(from)?;
     std::fs::rename(from, to)?;
     if let Some(parent) = to.parent() {
         // The rename itself must survive a power cut, not only the data.

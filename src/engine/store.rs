@@ -9,7 +9,7 @@ use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
+use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition};
 
 use super::group::Group;
 use super::hosts::LearnedCap;
@@ -27,6 +27,9 @@ const GROUPS: TableDefinition<&str, &[u8]> = TableDefinition::new("groups");
 const METERED_MONTH_KEY: &str = "metered_month";
 const METERED_BYTES_KEY: &str = "metered_bytes";
 const SCHEMA_KEY: &str = "schema_version";
+
+/// redb's page cache.
+const CACHE_BYTES: usize = 4 << 20;
 
 /// The layout this build writes. Raise it with a migration in [`Store::open`].
 pub const SCHEMA_VERSION: u64 = 1;
@@ -106,7 +109,9 @@ impl std::fmt::Debug for Store {
 #[derive(Debug)]
 pub struct Opened {
     pub store: Store,
-    pub records: Vec<Snapshot>,
+    /// Boxed as they were decoded: the engine keeps each box as it is.
+    #[allow(clippy::vec_box)]
+    pub records: Vec<Box<Snapshot>>,
     pub groups: Vec<Group>,
     /// The metered traffic counted so far: (`yyyymm`, bytes).
     pub metered: Option<(u64, u64)>,
@@ -167,7 +172,12 @@ impl Store {
         // redb checks some invariants with debug assertions; a damaged file must not
         // bring the agent down, whatever the build.
         let opened = std::panic::catch_unwind(AssertUnwindSafe(|| {
-            let db = Database::create(path).map_err(|e| classify(path, e.into()))?;
+            // A small cache: every record is read once at start and kept in
+            // memory by the engine; the store only writes after that.
+            let db = redb::Builder::new()
+                .set_cache_size(CACHE_BYTES)
+                .create(path)
+                .map_err(|e| classify(path, e.into()))?;
             let contents = init_and_read(path, &db)?;
             Ok((db, contents))
         }));
@@ -304,7 +314,8 @@ fn skipped_notice(skipped: usize) -> Vec<StoreNotice> {
 
 /// Everything read at opening.
 struct Contents {
-    records: Vec<Snapshot>,
+    #[allow(clippy::vec_box)]
+    records: Vec<Box<Snapshot>>,
     groups: Vec<Group>,
     metered: Option<(u64, u64)>,
     host_caps: Vec<(String, LearnedCap)>,
@@ -344,19 +355,7 @@ fn init_and_read(path: &Path, db: &Database) -> Result<Contents, OpenFailure> {
     txn.commit().map_err(|e| fail(e.into()))?;
 
     let read = db.begin_read().map_err(|e| fail(e.into()))?;
-    let table = read.open_table(OPERATIONS).map_err(|e| fail(e.into()))?;
-    let mut records = Vec::new();
-    let mut skipped = 0;
-    for entry in table.iter().map_err(|e| fail(e.into()))? {
-        let (key, value) = entry.map_err(|e| fail(e.into()))?;
-        match serde_json::from_slice::<Snapshot>(value.value()) {
-            Ok(record) if record.id.as_u128() == key.value() => records.push(record),
-            Ok(_) | Err(_) => {
-                tracing::warn!(key = %OperationId::from_u128(key.value()), "skipping an unreadable operation record");
-                skipped += 1;
-            }
-        }
-    }
+    let (mut records, mut skipped) = read_records(&read).map_err(fail)?;
     records.sort_by_key(|r| r.seq);
 
     let table = read.open_table(GROUPS).map_err(|e| fail(e.into()))?;
@@ -410,6 +409,70 @@ fn init_and_read(path: &Path, db: &Database) -> Result<Contents, OpenFailure> {
         host_caps,
         skipped,
     })
+}
+
+/// Every operation record, decoded on every core (ids are random, so slices of
+/// the key space hold about as many each): with tens of thousands of records
+/// the JSON is most of the agent's start. Also returns how many were unreadable.
+#[allow(clippy::vec_box)]
+fn read_records(read: &redb::ReadTransaction) -> Result<(Vec<Box<Snapshot>>, usize), redb::Error> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+    let len = read.open_table(OPERATIONS)?.len()?;
+    if threads < 2 || len < 1000 {
+        return read_slice(read, 0, u128::MAX);
+    }
+    let step = u128::MAX / threads as u128;
+    let parts = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads as u128)
+            .map(|i| {
+                let end = if i + 1 == threads as u128 {
+                    u128::MAX
+                } else {
+                    (i + 1) * step - 1
+                };
+                scope.spawn(move || read_slice(read, i * step, end))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect::<Vec<_>>()
+    });
+    let mut records = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
+    let mut skipped = 0;
+    for part in parts {
+        let (part, unreadable) = part?;
+        records.extend(part);
+        skipped += unreadable;
+    }
+    Ok((records, skipped))
+}
+
+/// The records with keys in `from..=to`.
+#[allow(clippy::vec_box)]
+fn read_slice(
+    read: &redb::ReadTransaction,
+    from: u128,
+    to: u128,
+) -> Result<(Vec<Box<Snapshot>>, usize), redb::Error> {
+    let table = read.open_table(OPERATIONS)?;
+    let mut records = Vec::new();
+    let mut skipped = 0;
+    for entry in table.range(from..=to)? {
+        let (key, value) = entry?;
+        // Boxed where it is decoded: the engine keeps the boxes.
+        match serde_json::from_slice::<Box<Snapshot>>(value.value()) {
+            Ok(record) if record.id.as_u128() == key.value() => records.push(record),
+            Ok(_) | Err(_) => {
+                tracing::warn!(key = %OperationId::from_u128(key.value()), "skipping an unreadable operation record");
+                skipped += 1;
+            }
+        }
+    }
+    Ok((records, skipped))
 }
 
 /// Damage means "move it aside"; anything else (permissions, a full disk, a lock)
@@ -469,10 +532,13 @@ mod tests {
             opened.store.put(&b).await.unwrap();
         }
         let opened = Store::open(&path).unwrap();
-        assert_eq!(opened.records, vec![b.clone(), a.clone()]);
+        assert_eq!(
+            opened.records,
+            vec![Box::new(b.clone()), Box::new(a.clone())]
+        );
         opened.store.delete(b.id).await.unwrap();
         drop(opened);
-        assert_eq!(Store::open(&path).unwrap().records, vec![a]);
+        assert_eq!(Store::open(&path).unwrap().records, vec![Box::new(a)]);
     }
 
     #[test]
@@ -545,7 +611,7 @@ mod tests {
             txn.commit().unwrap();
         }
         let opened = Store::open(&path).unwrap();
-        assert_eq!(opened.records, vec![good]);
+        assert_eq!(opened.records, vec![Box::new(good)]);
         assert_eq!(
             opened.notices,
             vec![StoreNotice::UnreadableRecords { count: 1 }]

@@ -11,6 +11,75 @@ use super::operation::{
 };
 use super::secrets::{Secrets, is_sensitive_header};
 
+/// Bounds on what one request may carry. Whoever talks to the agent's socket
+/// gets an answer in proportion: no request makes it hold or store without end.
+pub mod limits {
+    pub const URL_BYTES: usize = 16 * 1024;
+    pub const HEADERS: usize = 100;
+    pub const HEADER_BYTES: usize = 16 * 1024;
+    pub const COOKIES: usize = 300;
+    pub const COOKIE_BYTES: usize = 8 * 1024;
+    pub const SOURCES: usize = 10_000;
+    pub const FORM_FIELDS: usize = 1_000;
+    pub const FORM_FIELD_BYTES: usize = 64 * 1024;
+    pub const NAME_BYTES: usize = 1024;
+}
+
+/// The sizes and counts of a request, against [`limits`].
+pub fn sizes(request: &Request) -> Result<(), InvalidRequest> {
+    use limits::*;
+    let count = |what, count: usize, max: usize| {
+        if count > max {
+            Err(InvalidRequest::TooMany { what, count, max })
+        } else {
+            Ok(())
+        }
+    };
+    let long = |what, len: usize, max: usize| {
+        if len > max {
+            Err(InvalidRequest::TooLong { what, len, max })
+        } else {
+            Ok(())
+        }
+    };
+    long("the URL", request.url.len(), URL_BYTES)?;
+    count("headers", request.headers.len(), HEADERS)?;
+    for header in &request.headers {
+        long(
+            "a header",
+            header.name.len() + header.value.len(),
+            HEADER_BYTES,
+        )?;
+    }
+    count("cookies", request.cookies.len(), COOKIES)?;
+    for cookie in &request.cookies {
+        long("a cookie", cookie.len(), COOKIE_BYTES)?;
+    }
+    if let Some(group) = &request.group {
+        long("the group name", group.len(), NAME_BYTES)?;
+    }
+    if let Some(proxy) = &request.proxy {
+        long("the proxy", proxy.len(), URL_BYTES)?;
+    }
+    if let Some(spec) = &request.upload {
+        count("files to upload", spec.sources.len(), SOURCES)?;
+        if let UploadMode::Multipart { field, form } = &spec.mode {
+            count("form fields", form.len(), FORM_FIELDS)?;
+            for f in form {
+                long(
+                    "a form field",
+                    f.name.len() + f.value.len(),
+                    FORM_FIELD_BYTES,
+                )?;
+            }
+            if let Some(field) = field {
+                long("the field name", field.len(), NAME_BYTES)?;
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Schemes this build can transfer.
 const SCHEMES: &[&str] = &["http", "https", "ftp", "ftps"];
 
@@ -264,6 +333,35 @@ fn ensure_writable_folder(folder: &Path) -> Result<(), InvalidRequest> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn requests_beyond_the_limits_are_refused() {
+        let mut request = Request::download("https://example.org/a", None);
+        assert!(sizes(&request).is_ok());
+        request.headers = (0..=limits::HEADERS)
+            .map(|i| Header {
+                name: format!("X-{i}"),
+                value: "v".into(),
+            })
+            .collect();
+        assert!(matches!(
+            sizes(&request),
+            Err(InvalidRequest::TooMany {
+                what: "headers",
+                ..
+            })
+        ));
+        request.headers.truncate(1);
+        request.headers[0].value = "v".repeat(limits::HEADER_BYTES);
+        assert!(matches!(
+            sizes(&request),
+            Err(InvalidRequest::TooLong { .. })
+        ));
+        let mut request = Request::download("https://example.org/a", None);
+        request.url.push_str(&"a".repeat(limits::URL_BYTES));
+        let refused = sizes(&request).unwrap_err().to_string();
+        assert!(refused.contains("the URL is too long"), "{refused}");
+    }
 
     #[test]
     fn urls_are_checked_for_scheme_and_host() {

@@ -72,6 +72,23 @@ impl Ferry {
             .unwrap_or_else(|e| panic!("{args:?} printed no JSON ({e}): {}", text(&out.stdout)))
     }
 
+    /// SIGKILL the running agent and wait until it is gone; its pid.
+    pub async fn kill_agent(&self) -> i32 {
+        let pid = self.agent_pid().expect("an agent runs");
+        let killed = std::process::Command::new("kill")
+            .args(["-9", &pid.to_string()])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        within(10, async {
+            while std::path::Path::new(&format!("/proc/{pid}")).exists() && !super::is_zombie(pid) {
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+        })
+        .await;
+        pid
+    }
+
     pub fn agent_pid(&self) -> Option<i32> {
         std::fs::read_to_string(self.data_dir().join("agent.lock"))
             .ok()?

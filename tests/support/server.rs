@@ -26,6 +26,16 @@ pub enum Fault {
     Silent,
     /// Send this answer's body at this many bytes per second.
     Rate(u64),
+    /// Answer 200 with this many extra headers.
+    ManyHeaders(usize),
+    /// Start a header and never finish it.
+    EndlessHeader,
+    /// Send the body one byte a second.
+    Trickle,
+    /// Send this many bytes more than the range asked for (and announce them).
+    LongerThanRange(u64),
+    /// Answer 200 with a small web page, whatever was asked.
+    WebPage,
 }
 
 #[derive(Clone, Debug)]
@@ -165,6 +175,17 @@ impl Seen {
             .strip_prefix("bytes=")?
             .split('-')
             .next()?
+            .parse()
+            .ok()
+    }
+
+    /// The last byte of a `Range: bytes=N-M` header (`None`: to the end).
+    pub fn range_end(&self) -> Option<u64> {
+        self.header("range")?
+            .strip_prefix("bytes=")?
+            .split_once('-')?
+            .1
+            .trim()
             .parse()
             .ok()
     }
@@ -336,6 +357,10 @@ impl TestServer {
     }
 
     /// The bytes a tus server assembled for each upload it knows.
+    pub fn tus_conflicts(&self) -> u64 {
+        self.state.uploads.tus_conflicts()
+    }
+
     pub fn tus_uploads(&self) -> Vec<uploads::TusUpload> {
         self.state.uploads.tus_uploads()
     }
@@ -417,6 +442,10 @@ async fn serve<S: AsyncRead + AsyncWrite + Unpin>(state: Arc<State>, mut stream:
         tokio::time::sleep(Duration::from_secs(3600)).await;
         return;
     }
+    if let Some(fault @ (Fault::ManyHeaders(_) | Fault::EndlessHeader | Fault::WebPage)) = &fault {
+        let _ = misbehave(&mut stream, fault).await;
+        return;
+    }
     if let Some(Fault::Status(code, headers)) = &fault {
         let mut headers = headers.clone();
         headers.push(("Content-Length".into(), "0".into()));
@@ -473,6 +502,7 @@ async fn serve_body<S: AsyncRead + AsyncWrite + Unpin>(
         headers.push(("Accept-Ranges".into(), "bytes".into()));
     }
     let mut start = 0;
+    let mut end = len;
     let mut status = (200, "OK");
     if let (true, Some(wanted)) = (resource.ranges, seen.range_start()) {
         let if_range_ok = match seen.header("if-range") {
@@ -490,20 +520,27 @@ async fn serve_body<S: AsyncRead + AsyncWrite + Unpin>(
                 return;
             }
             start = wanted;
+            end = seen
+                .range_end()
+                .map_or(len, |last| (last + 1).clamp(start + 1, len));
             status = (206, "Partial Content");
             headers.push((
                 "Content-Range".into(),
-                format!("bytes {start}-{}/{len}", len - 1),
+                format!("bytes {start}-{}/{len}", end - 1),
             ));
         }
     }
     if status.0 == 200 {
         headers.extend(resource.whole_headers.iter().cloned());
     }
+    let extra = match (&fault, status.0) {
+        (Some(Fault::LongerThanRange(n)), 206) => *n,
+        _ => 0,
+    };
     if resource.chunked {
         headers.push(("Transfer-Encoding".into(), "chunked".into()));
     } else {
-        headers.push(("Content-Length".into(), (len - start).to_string()));
+        headers.push(("Content-Length".into(), (end - start + extra).to_string()));
     }
     if write_head(&mut stream, status.0, status.1, &headers)
         .await
@@ -511,7 +548,13 @@ async fn serve_body<S: AsyncRead + AsyncWrite + Unpin>(
     {
         return;
     }
-    let body = &resource.body[start as usize..];
+    let mut longer;
+    let mut body = &resource.body[start as usize..end as usize];
+    if extra > 0 {
+        longer = body.to_vec();
+        longer.resize(body.len() + extra as usize, b'#');
+        body = &longer;
+    }
     // A client that hangs up is noticed at once, not at the next write: the
     // count of bodies being sent stays true between paced pieces.
     let (mut reader, mut writer) = tokio::io::split(stream);
@@ -538,6 +581,7 @@ async fn write_body<S: AsyncWrite + Unpin>(
     };
     let rate = match fault {
         Some(Fault::Rate(rate)) => Some(rate),
+        Some(Fault::Trickle) => Some(1),
         _ => resource.rate,
     };
     let chunk_size = match rate.or(resource.shared_rate.as_ref().map(|s| s.rate)) {
@@ -593,6 +637,38 @@ async fn write_body<S: AsyncWrite + Unpin>(
         }
     }
     Ok(())
+}
+
+/// Answers that break the rules of HTTP, or pretend an error page is the file.
+async fn misbehave<S: AsyncWrite + Unpin>(stream: &mut S, fault: &Fault) -> std::io::Result<()> {
+    match fault {
+        Fault::ManyHeaders(count) => {
+            let mut headers: Vec<(String, String)> = (0..*count)
+                .map(|i| (format!("X-Header-{i}"), "x".to_owned()))
+                .collect();
+            headers.push(("Content-Length".into(), "0".into()));
+            write_head(stream, 200, "OK", &headers).await
+        }
+        Fault::EndlessHeader => {
+            stream.write_all(b"HTTP/1.1 200 OK\r\nX-Endless: ").await?;
+            let piece = [b'a'; 4096];
+            loop {
+                stream.write_all(&piece).await?;
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+        }
+        Fault::WebPage => {
+            let page = b"<html><body><h1>503 Service busy</h1></body></html>";
+            let headers = vec![
+                ("Content-Type".into(), "text/html; charset=utf-8".into()),
+                ("Content-Length".into(), page.len().to_string()),
+            ];
+            write_head(stream, 200, "OK", &headers).await?;
+            stream.write_all(page).await?;
+            stream.shutdown().await
+        }
+        _ => Ok(()),
+    }
 }
 
 pub(super) async fn write_head<S: AsyncWrite + Unpin>(

@@ -89,6 +89,8 @@ pub struct Uploads {
     sinks: Mutex<HashMap<String, (Sink, Vec<Received>)>>,
     tus: Mutex<Option<(String, Tus)>>,
     tus_uploads: Mutex<Vec<TusUpload>>,
+    /// PATCH requests refused for an offset the server did not hold.
+    tus_conflicts: std::sync::atomic::AtomicU64,
 }
 
 impl Uploads {
@@ -126,6 +128,11 @@ impl Uploads {
 
     pub fn tus_uploads(&self) -> Vec<TusUpload> {
         self.tus_uploads.lock().unwrap().clone()
+    }
+
+    pub fn tus_conflicts(&self) -> u64 {
+        self.tus_conflicts
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     fn tus_prefix(&self) -> Option<(String, Tus)> {
@@ -328,6 +335,9 @@ async fn serve_tus<S: AsyncRead + AsyncWrite + Unpin>(
             let current = uploads.tus_uploads.lock().unwrap()[index].data.len();
             if offset != Some(current) {
                 drop(unlock);
+                uploads
+                    .tus_conflicts
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 return write_head(stream, 409, "Conflict", &[resumable, empty]).await;
             }
             // Bytes are kept as they arrive: an interrupted PATCH still counts.

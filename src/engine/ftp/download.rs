@@ -16,6 +16,7 @@ use crate::engine::operation::{Snapshot, Validators, part_path};
 use crate::engine::run::{RunContext, RunEnd};
 use crate::engine::secrets::Secrets;
 use crate::engine::sink::Sink;
+use crate::engine::stall::StallWatch;
 
 pub async fn run(context: &mut RunContext, snapshot: Snapshot, secrets: &Secrets) -> RunEnd {
     let mut sink = Sink::new(&snapshot);
@@ -88,7 +89,7 @@ async fn download(
 
     let rest = (offset > 0).then_some(offset);
     let mut stream = open_data(context, &mut ftp, rest, DataCommand::Retrieve(&path)).await?;
-    let stall = context.options().timeouts.stall;
+    let mut stall = StallWatch::new(context.options().timeouts.stall);
     let pace = context.pace();
     let mut buffer = vec![0u8; 256 * 1024];
     loop {
@@ -96,20 +97,15 @@ async fn download(
         let read = tokio::select! {
             biased;
             stop = context.stopped() => return Err(Interrupt::Stop(stop)),
-            read = tokio::time::timeout(stall, stream.read(&mut buffer[..want])) => read,
+            read = tokio::time::timeout(stall.remaining(), stream.read(&mut buffer[..want])) => read,
         };
         let n = match read {
-            Err(_) => {
-                return Err(TransferError::new(
-                    ErrorStatus::Timeout,
-                    format!("no data received for {} s", stall.as_secs_f64()),
-                )
-                .into());
-            }
+            Err(_) => return Err(stall.error().into()),
             Ok(Err(e)) => return Err(connection_error(&e, "receiving the file").into()),
             Ok(Ok(0)) => break,
             Ok(Ok(n)) => n,
         };
+        stall.saw(n);
         if sink.position() + n as u64 > size {
             return Err(TransferError::new(
                 ErrorStatus::InvalidResponse,

@@ -11,14 +11,15 @@ use std::time::Instant;
 use reqwest::header::{self, HeaderMap};
 use reqwest::{Response, StatusCode, Url};
 
-use super::response::{changed, content_range, http_error, validators_of};
+use super::response::{changed, content_range, error_page_instead_of, http_error, validators_of};
 use super::segmented::count::{Count, Mode};
-use super::{Interrupt, seconds, segmented};
+use super::{Interrupt, segmented};
 use crate::engine::error::{ErrorStatus, TransferError};
 use crate::engine::hosts;
 use crate::engine::operation::{Segment, Snapshot, Validators, part_path};
 use crate::engine::run::{RunContext, RunEnd};
 use crate::engine::sink::Sink;
+use crate::engine::stall::StallWatch;
 use crate::engine::{filename, integrity};
 
 /// Run one attempt of a download.
@@ -330,6 +331,11 @@ impl<'a> Download<'a> {
             return Ok(Plan::Continue(response));
         }
         if status.is_success() {
+            if offset > 0
+                && let Some(error) = error_page_instead_of(&self.sink.validators, &validators)
+            {
+                return Err(error);
+            }
             return Ok(Plan::FromZero(response));
         }
         if status == StatusCode::RANGE_NOT_SATISFIABLE && offset > 0 {
@@ -348,11 +354,15 @@ impl<'a> Download<'a> {
     /// file name; record them before writing any byte of this version.
     async fn accept(&mut self, response: &Response) -> Result<(), Interrupt> {
         let partial = response.status() == StatusCode::PARTIAL_CONTENT;
-        let held = self.sink.validators.digest.take();
+        let held = std::mem::take(&mut self.sink.validators);
         self.sink.validators = validators_of(response);
-        // A 206 continues the version held: its digest, unless it says one itself.
+        // A 206 continues the version held: its digest, unless it says one itself,
+        // and its media type.
         self.sink.validators.digest = integrity::announced(response.headers(), !partial)
-            .or(if partial { held } else { None });
+            .or(if partial { held.digest } else { None });
+        if partial && held.content_type.is_some() {
+            self.sink.validators.content_type = held.content_type;
+        }
         self.sink.total = if response.status() == StatusCode::PARTIAL_CONTENT {
             content_range(response).and_then(|r| r.total)
         } else {
@@ -380,26 +390,21 @@ impl<'a> Download<'a> {
         mut response: Response,
         mut count: Option<&mut Count>,
     ) -> Result<Option<Response>, Interrupt> {
-        let stall = self.context.options().timeouts.stall;
+        let mut stall = StallWatch::new(self.context.options().timeouts.stall);
         let pace = self.context.pace();
         loop {
             let next = tokio::select! {
                 biased;
                 stop = self.context.stopped() => return Err(Interrupt::Stop(stop)),
-                next = tokio::time::timeout(stall, response.chunk()) => next,
+                next = tokio::time::timeout(stall.remaining(), response.chunk()) => next,
             };
             let chunk = match next {
-                Err(_) => {
-                    return Err(TransferError::new(
-                        ErrorStatus::Timeout,
-                        format!("no data received for {}", seconds(stall)),
-                    )
-                    .into());
-                }
+                Err(_) => return Err(stall.error().into()),
                 Ok(Err(error)) => return Err(TransferError::from_reqwest(error).into()),
                 Ok(Ok(None)) => return Ok(None),
                 Ok(Ok(Some(chunk))) => chunk,
             };
+            stall.saw(chunk.len());
             let position = self.sink.position();
             if let Some(total) = self.sink.total
                 && position + chunk.len() as u64 > total

@@ -18,7 +18,27 @@ pub(super) fn validators_of(response: &Response) -> Validators {
         etag: header_str(response, header::ETAG).map(str::to_owned),
         last_modified: header_str(response, header::LAST_MODIFIED).map(str::to_owned),
         digest: None,
+        content_type: header_str(response, header::CONTENT_TYPE).and_then(media_type),
     }
+}
+
+/// `text/html; charset=utf-8` → `text/html`.
+fn media_type(value: &str) -> Option<String> {
+    let essence = value.split(';').next()?.trim().to_ascii_lowercase();
+    (!essence.is_empty()).then_some(essence)
+}
+
+/// A web page where the rest of a file that is not one was asked for: the error
+/// page of a server that answers range requests with it (the classic way an
+/// archive ends up with HTML inside). Not another version of the file: the part
+/// kept stays, and the request is tried again later.
+pub(super) fn error_page_instead_of(held: &Validators, now: &Validators) -> Option<TransferError> {
+    (now.is_web_page() && !held.is_web_page()).then(|| {
+        TransferError::new(
+            ErrorStatus::ServerError,
+            "the server answered with a web page instead of the rest of the file",
+        )
+    })
 }
 
 /// Whether the server's validators say another version than the one we hold.
@@ -115,7 +135,7 @@ mod tests {
         let v = |e: Option<&str>, l: Option<&str>| Validators {
             etag: e.map(Into::into),
             last_modified: l.map(Into::into),
-            digest: None,
+            ..Validators::default()
         };
         assert!(changed(&v(Some("\"a\""), None), &v(Some("\"b\""), None)));
         assert!(!changed(&v(Some("\"a\""), None), &v(None, Some("x"))));

@@ -240,7 +240,7 @@ async fn take_refusal(context: &RunContext, shared: &Shared, host: &str, count: 
 async fn open(part: &std::path::Path, total: u64) -> Result<Arc<std::fs::File>, TransferError> {
     let part = part.to_owned();
     tokio::task::spawn_blocking(move || {
-        let file = std::fs::OpenOptions::new()
+        let file = part_file::part_options()
             .write(true)
             .create(true)
             .truncate(false)

@@ -14,11 +14,14 @@ use reqwest::{Response, StatusCode, Url};
 use super::slots::Slots;
 use crate::engine::error::{ErrorStatus, TransferError};
 use crate::engine::hosts::HostConnection;
-use crate::engine::http::response::{changed, content_range, http_error, validators_of};
-use crate::engine::http::{Interrupt, Requester, seconds};
+use crate::engine::http::response::{
+    changed, content_range, error_page_instead_of, http_error, validators_of,
+};
+use crate::engine::http::{Interrupt, Requester};
 use crate::engine::operation::Validators;
 use crate::engine::pace::Pace;
 use crate::engine::progress::Live;
+use crate::engine::stall::StallWatch;
 
 /// Bytes a connection gathers before one positioned write.
 const WRITE_BYTES: usize = 1 << 20;
@@ -184,20 +187,15 @@ impl Shared {
     ) -> Leave {
         let mut gathered: Vec<u8> = Vec::with_capacity(WRITE_BYTES);
         let mut at = from;
+        let mut stall = StallWatch::new(self.stall);
         loop {
             let next = tokio::select! {
                 biased;
                 stop = requester.stopped() => return Interrupt::Stop(stop).into(),
-                next = tokio::time::timeout(self.stall, response.chunk()) => next,
+                next = tokio::time::timeout(stall.remaining(), response.chunk()) => next,
             };
             let chunk = match next {
-                Err(_) => {
-                    return TransferError::new(
-                        ErrorStatus::Timeout,
-                        format!("no data received for {}", seconds(self.stall)),
-                    )
-                    .into();
-                }
+                Err(_) => return stall.error().into(),
                 Ok(Err(error)) => return TransferError::from_reqwest(error).into(),
                 Ok(Ok(None)) => {
                     return TransferError::new(
@@ -208,6 +206,7 @@ impl Shared {
                 }
                 Ok(Ok(Some(chunk))) => chunk,
             };
+            stall.saw(chunk.len());
             // The end may have moved: another connection took over the rest.
             let (take, end, leave) = {
                 let mut table = self.lock();
@@ -295,6 +294,9 @@ impl Shared {
                 table.working -= 1;
                 return Err(Leave::Stop);
             }
+            return Err(error.into());
+        }
+        if let Some(error) = error_page_instead_of(&self.validators, &validators_of(&response)) {
             return Err(error.into());
         }
         let range = content_range(&response);
