@@ -204,6 +204,9 @@ follows it is the program's arguments.")]
     },
 }
 
+/// Printed for `--insecure`: what turning certificate checks off means.
+pub const INSECURE_WARNING: &str = "ferry: warning: TLS certificates are not checked for this transfer (--insecure): anyone between you and the server can read and change what it sends";
+
 /// Credentials, proxy and cookies of a new transfer. Passwords never appear on the
 /// command line: they come from an environment variable or a prompt.
 #[derive(Debug, Args)]
@@ -225,6 +228,11 @@ pub struct AccessArgs {
     /// curl and wget write it); those the URL would get are sent.
     #[arg(long = "cookies", value_name = "FILE")]
     pub cookie_file: Option<PathBuf>,
+    /// Accept any TLS certificate for this transfer (a device with a self-signed
+    /// one). Anyone between you and the server could then read and change the
+    /// bytes: Ferry warns now and marks the transfer wherever it is shown.
+    #[arg(long, short = 'k')]
+    pub insecure: bool,
 }
 
 impl AccessArgs {
@@ -244,6 +252,10 @@ impl AccessArgs {
             request = request.auth(user.clone(), password);
         }
         request.proxy.clone_from(&self.proxy);
+        if self.insecure {
+            eprintln!("{}", INSECURE_WARNING);
+            request.insecure = true;
+        }
         request.cookies.extend(self.cookies.iter().cloned());
         if let Some(file) = &self.cookie_file {
             let absolute = absolute(file).map_err(|e| invalid(e.to_string()))?;

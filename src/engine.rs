@@ -37,7 +37,7 @@ pub mod secrets;
 mod sink;
 mod stall;
 pub mod store;
-mod validate;
+pub mod validate;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -208,7 +208,7 @@ impl Engine {
             })
             .collect();
         let (clients, tls_warnings) =
-            http::build_clients(&options, None).map_err(EngineError::Client)?;
+            http::build_clients(&options, None, false).map_err(EngineError::Client)?;
         for warning in &tls_warnings {
             tracing::warn!("{warning}");
         }
@@ -390,6 +390,9 @@ impl Engine {
         validate::sizes(&request)?;
         let mut url = validate::url(&request.url)?;
         validate::headers(&request)?;
+        if request.insecure && validate::is_ftp(&url) {
+            return Err(InvalidRequest::InsecureFtp.into());
+        }
         if let Some(checksum) = &mut request.checksum {
             *checksum = Checksum::parse(checksum.algorithm, &checksum.hex)?;
         }
@@ -442,6 +445,9 @@ impl Engine {
             self.inner.secrets.put(snapshot.id, &secrets).await?;
         }
         self.inner.store.put(&snapshot).await?;
+        if snapshot.insecure {
+            tracing::warn!(id = %snapshot.id, url = %redact_url(&snapshot.url), "TLS certificate checks are off for this operation (--insecure)");
+        }
         self.inner.lock().ops.insert(
             snapshot.id,
             Entry {
@@ -856,37 +862,52 @@ impl Inner {
         snapshot: &Snapshot,
         secrets: &secrets::Secrets,
     ) -> Result<(http::Clients, Option<String>), TransferError> {
-        let (url, user, password) = match (&snapshot.proxy, &self.options.proxy) {
-            (Some(url), _) => (
+        let proxy = match (&snapshot.proxy, &self.options.proxy) {
+            (Some(url), _) => Some((
                 url.clone(),
                 snapshot.secrets.proxy_user.clone(),
                 secrets.proxy_password.clone(),
-            ),
-            (None, Some(global)) => validate::proxy(global).map_err(|e| {
+            )),
+            (None, Some(global)) => Some(validate::proxy(global).map_err(|e| {
                 TransferError::new(ErrorStatus::ProxyAuthenticationRequired, e.to_string())
-            })?,
-            (None, None) => return Ok((self.clients.clone(), None)),
+            })?),
+            (None, None) => None,
         };
-        let key = format!(
-            "{url}\n{}\n{}",
-            user.as_deref().unwrap_or(""),
-            password.as_deref().unwrap_or("")
-        );
+        if proxy.is_none() && !snapshot.insecure {
+            return Ok((self.clients.clone(), None));
+        }
+        let key = match &proxy {
+            Some((url, user, password)) => format!(
+                "{url}\n{}\n{}\n{}",
+                user.as_deref().unwrap_or(""),
+                password.as_deref().unwrap_or(""),
+                snapshot.insecure
+            ),
+            None => "insecure".to_owned(),
+        };
+        let url = proxy.as_ref().map(|(url, _, _)| url.clone());
         if let Some(client) = self.lock_clients().get(&key) {
-            return Ok((client.clone(), Some(url)));
+            return Ok((client.clone(), url));
         }
         let (client, _) = http::build_clients(
             &self.options,
-            Some((&url, user.as_deref(), password.as_deref())),
+            proxy
+                .as_ref()
+                .map(|(url, user, password)| (url.as_str(), user.as_deref(), password.as_deref())),
+            snapshot.insecure,
         )
         .map_err(|e| {
+            let through = url
+                .as_deref()
+                .map(|u| format!(" through the proxy {}", redact_url(u)))
+                .unwrap_or_default();
             TransferError::new(
                 ErrorStatus::CannotConnect,
-                format!("cannot use the proxy {}: {e}", redact_url(&url)),
+                format!("cannot make a client{through}: {e}"),
             )
         })?;
         self.lock_clients().insert(key, client.clone());
-        Ok((client, Some(url)))
+        Ok((client, url))
     }
 
     fn lock_clients(&self) -> MutexGuard<'_, HashMap<String, http::Clients>> {

@@ -319,7 +319,7 @@ impl Client {
 /// An answer line. `list` answers can be many MiB, and serde decodes a tagged
 /// enum by first copying it into a generic tree; the agent writes the tag first,
 /// so that answer is decoded straight into its type.
-fn decode_answer(line: &str) -> serde_json::Result<Response> {
+pub fn decode_answer(line: &str) -> serde_json::Result<Response> {
     #[derive(Deserialize)]
     struct SnapshotsAnswer {
         snapshots: Vec<Snapshot>,

@@ -126,6 +126,9 @@ async fn basic_authentication_works_and_the_password_is_kept_out_of_sight() {
         assert!(ferry.run(&["remove", id]).await.status.success());
     }
     assert!(!contains(&std::fs::read(&secrets).unwrap(), PASSWORD));
+    println!(
+        "reliability: a password in a request (Basic auth) | 1 | absent from redb, the log, show and list --json; kept in a 0600 file, forgotten on remove"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -185,6 +185,9 @@ async fn a_download_survives_the_agent_being_killed() {
         sent_twice <= 8 * MIB as u64,
         "{sent_twice} bytes sent twice"
     );
+    println!(
+        "reliability: agent SIGKILLed mid-download (CLI) | 1 | a new agent resumed with Range, byte-exact"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -210,6 +213,9 @@ async fn a_damaged_database_is_moved_aside_and_the_user_is_told() {
     assert!(text(&out.stdout).contains("No transfers"));
     // Told once: the next command is quiet.
     assert!(!text(&ferry.run(&["list"]).await.stderr).contains("damaged"));
+    println!(
+        "reliability: database file overwritten with garbage | 1 | moved aside whole, the user told, a fresh database"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -421,6 +427,9 @@ async fn secrets_never_reach_the_logs() {
         seen[0].header("authorization"),
         Some("Bearer tok-SECRET"),
         "the header was sent"
+    );
+    println!(
+        "reliability: passwords, tokens and cookies of failing requests | 1 | absent from the log and the agent's stderr"
     );
 }
 

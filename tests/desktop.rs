@@ -363,6 +363,38 @@ async fn notifications_and_the_tray_on_a_private_session_bus() {
         "one for the first, one for the three"
     );
 
+    // A failure is announced with its reason, never with the URL's password.
+    let with_password = server
+        .url("/files/missing.bin")
+        .replace("http://", "http://alice:Sekr1t-pw@");
+    let out = ferry(&["get", &with_password]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let failed = within(30, async {
+        loop {
+            if let Some(n) = shown
+                .lock()
+                .unwrap()
+                .iter()
+                .find(|n| n.body.contains("missing.bin"))
+                .cloned()
+            {
+                return n;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await;
+    assert_eq!(failed.summary, "Transfer failed");
+    for n in shown.lock().unwrap().iter() {
+        assert!(
+            !n.body.contains("Sekr1t") && !n.summary.contains("Sekr1t"),
+            "{n:?}"
+        );
+    }
+    println!(
+        "reliability: a password in the URL of a failing download | 1 | the failure notification names the file and reason, never the password"
+    );
+
     // Quit from the tray's menu: the agent checkpoints and exits.
     menu.call::<_, _, ()>(
         "Event",

@@ -620,6 +620,9 @@ async fn a_cut_link_pauses_without_spending_retries_and_the_download_completes()
     assert_eq!(done["attempts"], 0, "no retry was spent: {done}");
     assert_file(&done, &data(BODY_LEN, BODY_SEED));
     drop(agent);
+    println!(
+        "reliability: network link cut (namespace) mid-download | 1 | waited without spending retries, completed byte-exact once back"
+    );
 }
 
 /// Prints a log file when the test fails.

@@ -250,6 +250,9 @@ async fn a_host_that_refuses_a_third_connection_gets_two_and_is_remembered() {
     .await;
     assert_eq!(done.status, Status::Completed, "{:?}", done.error);
     assert_eq!(server.refused(), refused, "nothing refused the second time");
+    println!(
+        "reliability: server answers 429 beyond 2 connections | 1 | completed byte-exact with 2; the cap remembered for the host"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

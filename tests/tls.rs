@@ -125,6 +125,9 @@ async fn a_certificate_for_another_name_or_an_unknown_authority_fails_without_re
         error.message
     );
     assert!(server.seen("/f").is_empty(), "no request went out");
+    println!(
+        "reliability: TLS certificate for another host / unknown authority | 1 | CertificateInvalid at once, no retry, no file"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -136,4 +139,70 @@ async fn an_unreadable_certificate_file_is_reported_not_fatal() {
     let notices = engine.notices();
     assert_eq!(notices.len(), 1);
     assert!(notices[0].contains("missing.pem"), "{notices:?}");
+}
+
+/// Certificate checks go off for one transfer only, with a warning everywhere it
+/// is shown; no setting turns them off for all.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn certificate_checks_go_off_per_transfer_only_and_say_so() {
+    use support::program::{Ferry, text};
+    // A setting by that name is not one: it is ignored.
+    let ferry = Ferry::with_config("insecure = true\n");
+    let server = TestServer::start_tls().await;
+    let body = data(300_000, 35);
+    server.put("/device.bin", Resource::new(body.clone()));
+    let url = server.url("/device.bin");
+
+    let checked = ferry.downloads().join("checked.bin");
+    let out = ferry
+        .run(&["get", &url, "-o", checked.to_str().unwrap()])
+        .await;
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(!checked.exists());
+    let refused = ferry.json(&["list", "--json"]).await[0].clone();
+    assert_eq!(
+        refused["error"]["status"], "CertificateInvalid",
+        "{refused}"
+    );
+    assert!(refused.get("insecure").is_none(), "{refused}");
+
+    let unchecked = ferry.downloads().join("unchecked.bin");
+    let out = ferry
+        .run(&["get", &url, "-o", unchecked.to_str().unwrap(), "--insecure"])
+        .await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let warning = text(&out.stderr);
+    assert!(
+        warning.contains("warning") && warning.contains("not checked"),
+        "{warning}"
+    );
+    assert_eq!(sha256_file(&unchecked), sha256(&body));
+    let listed = ferry.json(&["list", "--json"]).await;
+    let done = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["destination"] == unchecked.to_str().unwrap())
+        .unwrap()
+        .clone();
+    assert_eq!(done["insecure"], true, "{done}");
+    let id = done["id"].as_str().unwrap();
+    let shown = text(&ferry.run(&["show", id]).await.stdout);
+    assert!(shown.contains("NOT checked"), "{shown}");
+    let log = std::fs::read_to_string(ferry.data_dir().join("ferry.log")).unwrap();
+    assert!(log.contains("TLS certificate checks are off"), "{log}");
+
+    // FTPS keeps its checks: the flag is refused there, with the way to trust a server.
+    let out = ferry
+        .run(&["get", "ftps://127.0.0.1:1/a.bin", "--insecure"])
+        .await;
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("HTTPS only"),
+        "{}",
+        text(&out.stderr)
+    );
+    println!(
+        "reliability: TLS checks off by a setting / per transfer | 1 | the setting is ignored (CertificateInvalid); --insecure works for that transfer only, warned on stderr, in show and in the log"
+    );
 }

@@ -264,6 +264,9 @@ async fn a_source_changed_mid_upload_fails_with_source_changed() {
         server.received("/up").iter().all(|r| !r.complete),
         "the server never got a whole body"
     );
+    println!(
+        "reliability: upload source file changed mid-upload | 1 | SourceChanged, nothing claimed as sent"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -518,6 +521,7 @@ async fn a_connection_cut_mid_upload_is_retried_from_zero_and_cancel_stops_it() 
     let canceled = engine.get(id).unwrap();
     assert_eq!(canceled.status, Status::Canceled);
     assert!(canceled.response.is_none());
+    println!("reliability: connection cut mid-upload | 1 | sent again from zero, arrived whole");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -204,5 +204,7 @@ request-cookies = Cookies
 request-cookies-hint = name=value; other=value
 details-user = User
 details-proxy = Proxy
+details-tls = TLS
+details-tls-unchecked = ⚠ certificates not checked (--insecure): the bytes may have been read or changed on the way
 details-secret = (kept secret)
 details-cookies = Cookies

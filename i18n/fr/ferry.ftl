@@ -204,5 +204,7 @@ request-cookies = Cookies
 request-cookies-hint = nom=valeur; autre=valeur
 details-user = Utilisateur
 details-proxy = Proxy
+details-tls = TLS
+details-tls-unchecked = ⚠ certificats non vérifiés (--insecure) : les octets ont pu être lus ou modifiés en chemin
 details-secret = (gardé secret)
 details-cookies = Cookies

@@ -170,6 +170,12 @@ pub fn details(s: &Snapshot) -> String {
     if let Some(user) = &s.secrets.user {
         line("user", format!("{user} (password kept secret)"));
     }
+    if s.insecure {
+        line(
+            "tls",
+            "certificates NOT checked (--insecure): the bytes may have been read or changed on the way".to_owned(),
+        );
+    }
     if let Some(proxy) = &s.proxy {
         let user = s
             .secrets

@@ -293,6 +293,10 @@ pub enum InvalidRequest {
     UnsupportedScheme { scheme: String },
     #[error("an FTP upload sends one file as it is: multipart and tus need http or https")]
     FtpUploadMode,
+    #[error(
+        "certificate checks can be turned off for HTTPS only; FTPS keeps them (trust the server's certificate with extra_root_certificates)"
+    )]
+    InsecureFtp,
     #[error("the URL has no host: {0:?}")]
     NoHost(String),
     #[error("the destination folder {0} does not exist")]

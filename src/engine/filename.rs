@@ -23,7 +23,11 @@ pub fn choose(content_disposition: Option<&str>, url: &reqwest::Url) -> String {
 fn fallback_name(url: &reqwest::Url) -> String {
     url.host_str()
         .and_then(sanitize)
-        .map_or_else(|| "download".to_owned(), |host| format!("{host}.download"))
+        // A host name may be 253 bytes: the suffix must not push the name past the limit.
+        .map_or_else(
+            || "download".to_owned(),
+            |host| truncate_keeping_extension(&format!("{host}.download"), MAX_NAME_BYTES),
+        )
 }
 
 /// The `filename*` parameter if present and decodable, else `filename`.

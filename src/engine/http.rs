@@ -37,26 +37,30 @@ pub struct Clients {
 /// files are skipped, so one bad path does not stop every download).
 ///
 /// `proxy`: (URL, user, password) of a proxy for every request; `None` leaves the
-/// environment's (`HTTP_PROXY`, `HTTPS_PROXY`, `NO_PROXY`).
+/// environment's (`HTTP_PROXY`, `HTTPS_PROXY`, `NO_PROXY`). `insecure`: accept any
+/// certificate (one operation's `--insecure`, never the shared clients).
 pub fn build_clients(
     options: &Options,
     proxy: Option<(&str, Option<&str>, Option<&str>)>,
+    insecure: bool,
 ) -> reqwest::Result<(Clients, Vec<String>)> {
     // Each build reads the system's certificate authorities: side by side, they
     // cost the agent's start one read, not two.
+    let build = |http1_only| build_client(options, proxy, insecure, http1_only);
     let (whole, parts) = std::thread::scope(|scope| {
-        let parts = scope.spawn(|| build_client(options, proxy, true));
-        let whole = build_client(options, proxy, false);
+        let parts = scope.spawn(|| build(true));
+        let whole = build(false);
         (whole, parts.join())
     });
     let (whole, warnings) = whole?;
-    let (parts, _) = parts.unwrap_or_else(|_| build_client(options, proxy, true))?;
+    let (parts, _) = parts.unwrap_or_else(|_| build(true))?;
     Ok((Clients { whole, parts }, warnings))
 }
 
 fn build_client(
     options: &Options,
     proxy: Option<(&str, Option<&str>, Option<&str>)>,
+    insecure: bool,
     http1_only: bool,
 ) -> reqwest::Result<(reqwest::Client, Vec<String>)> {
     let max_redirects = options.max_redirects;
@@ -83,6 +87,9 @@ fn build_client(
         .tls_certs_merge(roots);
     if http1_only {
         builder = builder.http1_only();
+    }
+    if insecure {
+        builder = builder.tls_danger_accept_invalid_certs(true);
     }
     if let Some((url, user, password)) = proxy {
         let mut proxy = reqwest::Proxy::all(url)?;

@@ -226,6 +226,11 @@ pub struct Request {
     /// Replace an existing file at the destination instead of choosing a free name.
     #[serde(default)]
     pub overwrite: bool,
+    /// Accept any TLS certificate for this operation's HTTPS requests (a device or
+    /// test server with a self-signed one). Only ever per operation, never a
+    /// setting; the operation carries it where it is shown, as a warning.
+    #[serde(default)]
+    pub insecure: bool,
     /// For uploads: the files and how they are sent.
     #[serde(default)]
     pub upload: Option<UploadSpec>,
@@ -254,6 +259,7 @@ impl Request {
             proxy: None,
             cookies: Vec::new(),
             overwrite: false,
+            insecure: false,
             upload: None,
             checksum: None,
             limit: None,
@@ -275,6 +281,7 @@ impl Request {
             proxy: None,
             cookies: Vec::new(),
             overwrite: false,
+            insecure: false,
             checksum: None,
             limit: None,
             connections: None,
@@ -328,6 +335,12 @@ impl Request {
             user: user.into(),
             password: password.into(),
         });
+        self
+    }
+
+    /// Accept any TLS certificate for this operation (see [`Request::insecure`]).
+    pub fn insecure(mut self) -> Self {
+        self.insecure = true;
         self
     }
 
@@ -620,6 +633,9 @@ pub struct Snapshot {
     pub proxy: Option<String>,
     #[serde(default, skip_serializing_if = "is_false")]
     pub overwrite: bool,
+    /// TLS certificates are not checked for this operation (`--insecure`).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub insecure: bool,
     /// The checksum the user gave for the file.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub checksum: Option<Checksum>,
@@ -676,6 +692,7 @@ impl Snapshot {
             secrets: SecretSummary::default(),
             proxy: None,
             overwrite: request.overwrite,
+            insecure: request.insecure,
             checksum: request.checksum.clone(),
             limit: request.limit.filter(|l| *l > 0),
             connections: request.connections.map(|c| c.clamp(1, MAX_CONNECTIONS)),

@@ -63,6 +63,12 @@ pub fn view<'a>(tr: &Tr, s: &'a Snapshot) -> Element<'a, Message> {
             format!("{user} · ●●●●●● {secret}"),
         ));
     }
+    if s.insecure {
+        lines = lines.push(field(
+            tr!(tr, "details-tls"),
+            tr!(tr, "details-tls-unchecked"),
+        ));
+    }
     if let Some(proxy) = &s.proxy {
         let user = s
             .secrets

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Run every fuzz target in tests/fuzz.rs for a bounded time with many cases.
+#   tests/fuzz.sh            # 60 s per target
+#   FUZZ_SECONDS=600 tests/fuzz.sh records::   # only the targets matching a filter
+# Each round draws fresh random inputs; a failure is shrunk, saved in
+# tests/fuzz.proptest-regressions (commit it) and stops the script.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+seconds=${FUZZ_SECONDS:-60}
+filter=${1:-}
+# Built once; the rounds run the binary, so editing the sources meanwhile is harmless.
+binary=$(cargo test --release --test fuzz --no-run 2>&1 | grep -o 'target/release/deps/fuzz-[0-9a-f]*' | head -1)
+[ -x "$binary" ] || { echo "the fuzz targets do not build" >&2; exit 1; }
+targets=$("$binary" --list 2>/dev/null | sed -n 's/: test$//p' | grep -v '^found::' | grep -- "$filter" || true)
+
+for target in $targets; do
+  # Rounds of a few seconds each, so the time bound holds.
+  case $target in
+    records::*) chunk=200 ;;             # a database or an engine per case
+    destinations_*) chunk=2000 ;;        # a folder per case
+    *) chunk=20000 ;;
+  esac
+  start=$SECONDS rounds=0
+  while (( SECONDS - start < seconds )); do
+    PROPTEST_CASES=$chunk "$binary" --exact "$target" >/tmp/ferry-fuzz.log 2>&1 || {
+      echo "FAILED: $target (see tests/fuzz.proptest-regressions)"
+      grep -E "minimal failing input|Test failed" /tmp/ferry-fuzz.log | head -5
+      exit 1
+    }
+    rounds=$((rounds + 1))
+  done
+  printf '%-70s %9d cases in %3d s, no failure\n' "$target" $((rounds * chunk)) $((SECONDS - start))
+done
