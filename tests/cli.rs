@@ -155,17 +155,7 @@ async fn a_download_survives_the_agent_being_killed() {
         }
     })
     .await;
-    let kill = std::process::Command::new("kill")
-        .args(["-9", &pid.to_string()])
-        .status()
-        .unwrap();
-    assert!(kill.success());
-    within(10, async {
-        while Path::new(&format!("/proc/{pid}")).exists() && !is_zombie(pid) {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    })
-    .await;
+    ferry.kill_agent().await;
 
     // The next command starts a new agent, which resumes from the checkpoint.
     let out = ferry.run(&["wait", &id]).await;
@@ -552,17 +542,7 @@ async fn uploads_survive_the_agent_being_killed() {
         }
     })
     .await;
-    let pid = ferry.agent_pid().unwrap();
-    std::process::Command::new("kill")
-        .args(["-9", &pid.to_string()])
-        .status()
-        .unwrap();
-    within(10, async {
-        while Path::new(&format!("/proc/{pid}")).exists() && !is_zombie(pid) {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    })
-    .await;
+    ferry.kill_agent().await;
     server.update_sink_rate("/plain", None);
     server.set_tus_rate(None);
 

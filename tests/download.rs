@@ -845,6 +845,6 @@ async fn a_full_disk_stops_with_disk_full_and_resumes_once_there_is_room() {
     );
     engine.shutdown().await;
     println!(
-        "reliability: disk full mid-download (3 MiB tmpfs) | 1 | paused with DiskFull, nothing under the final name; completed byte-exact after space was freed and it was resumed"
+        "reliability: disk full mid-download (3 MiB tmpfs) | 1 | stopped with Error/DiskFull, the checked prefix kept, nothing under the final name; completed byte-exact after space was freed and it was resumed"
     );
 }

@@ -5,10 +5,11 @@
 #   FERRY_KILLS=50 tests/reliability.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-suites=(--test faults --test kill_loop --test many --test security --test download --test tls --test segmented)
+suites=(--test faults --test kill_loop --test many --test security --test download --test tls --test segmented --test cli --test upload --test access --test desktop --test network)
 out=$(cargo test "${suites[@]}" -- --nocapture --test-threads=2 2>&1) || {
-  printf '%s\n' "$out" | grep -E "panicked|FAILED" >&2
-  echo "a fault test failed; no table" >&2
+  printf '%s\n' "$out" >target/reliability.log
+  printf '%s\n' "$out" | grep -E -A3 "panicked|FAILED" >&2
+  echo "a fault test failed; no table (the whole output: target/reliability.log)" >&2
   exit 1
 }
 echo "| Fault tried | Runs | Outcome |"

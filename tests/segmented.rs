@@ -112,7 +112,6 @@ async fn a_killed_agent_resumes_every_segment() {
         .await;
     assert!(out.status.success(), "{}", text(&out.stderr));
     let id = text(&out.stdout).trim().to_owned();
-    let pid = ferry.agent_pid().expect("an agent was started");
 
     within(60, async {
         loop {
@@ -131,17 +130,7 @@ async fn a_killed_agent_resumes_every_segment() {
     })
     .await;
     let before = server.seen("/big.iso").len();
-    let killed = std::process::Command::new("kill")
-        .args(["-9", &pid.to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    within(10, async {
-        while Path::new(&format!("/proc/{pid}")).exists() && !is_zombie(pid) {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    })
-    .await;
+    ferry.kill_agent().await;
 
     let out = ferry.run(&["wait", &id]).await;
     assert!(out.status.success(), "{}", text(&out.stderr));
