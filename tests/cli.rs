@@ -424,15 +424,6 @@ async fn secrets_never_reach_the_logs() {
 }
 
 /// Peak resident memory of a live process, in KiB.
-fn peak_rss_kib(pid: i32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_200_mib_upload_keeps_the_agent_small_and_shows_the_answer() {
     use support::uploads::Sink;
@@ -467,7 +458,7 @@ async fn a_200_mib_upload_keeps_the_agent_small_and_shows_the_answer() {
     );
     let got = server.received("/up").pop().unwrap();
     assert_eq!(got.sha256, sha256(&body));
-    let peak_mib = peak_rss_kib(pid) / 1024;
+    let peak_mib = proc_status_kib(pid, "VmHWM:") / 1024;
     println!(
         "200 MiB upload: agent peak RSS {peak_mib} MiB, {:.0} MiB/s on loopback (debug build)",
         200.0 / elapsed.as_secs_f64()

@@ -56,6 +56,19 @@ struct Shown {
     actions: Vec<String>,
 }
 
+/// The first notification shown that `wanted` picks, waiting up to 30 s for it.
+async fn first_shown(shown: &Mutex<Vec<Shown>>, wanted: impl Fn(&Shown) -> bool) -> Shown {
+    within(30, async {
+        loop {
+            if let Some(n) = shown.lock().unwrap().iter().find(|n| wanted(n)).cloned() {
+                return n;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await
+}
+
 struct Notifications {
     shown: Arc<Mutex<Vec<Shown>>>,
 }
@@ -299,21 +312,7 @@ async fn notifications_and_the_tray_on_a_private_session_bus() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let notification = within(30, async {
-        loop {
-            if let Some(n) = shown
-                .lock()
-                .unwrap()
-                .iter()
-                .find(|n| n.body.contains("holiday.jpg"))
-                .cloned()
-            {
-                return n;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    })
-    .await;
+    let notification = first_shown(&shown, |n| n.body.contains("holiday.jpg")).await;
     assert_eq!(notification.summary, "Download finished");
     assert!(
         notification.actions.contains(&"open".to_owned()),
@@ -334,21 +333,7 @@ async fn notifications_and_the_tray_on_a_private_session_bus() {
     let mut wait = ferry(&["wait"]);
     wait.args(&ids);
     assert!(wait.output().unwrap().status.success());
-    let grouped = within(30, async {
-        loop {
-            if let Some(n) = shown
-                .lock()
-                .unwrap()
-                .iter()
-                .find(|n| n.summary.contains("transfers finished"))
-                .cloned()
-            {
-                return n;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    })
-    .await;
+    let grouped = first_shown(&shown, |n| n.summary.contains("transfers finished")).await;
     assert_eq!(grouped.summary, "3 transfers finished");
     for i in 0..3 {
         assert!(
@@ -369,21 +354,7 @@ async fn notifications_and_the_tray_on_a_private_session_bus() {
         .replace("http://", "http://alice:Sekr1t-pw@");
     let out = ferry(&["get", &with_password]).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
-    let failed = within(30, async {
-        loop {
-            if let Some(n) = shown
-                .lock()
-                .unwrap()
-                .iter()
-                .find(|n| n.body.contains("missing.bin"))
-                .cloned()
-            {
-                return n;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    })
-    .await;
+    let failed = first_shown(&shown, |n| n.body.contains("missing.bin")).await;
     assert_eq!(failed.summary, "Transfer failed");
     for n in shown.lock().unwrap().iter() {
         assert!(

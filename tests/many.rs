@@ -13,15 +13,6 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
 const COUNT: usize = 1000;
 
-fn rss_kib(pid: i32, field: &str) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .unwrap_or_default()
-        .lines()
-        .find_map(|l| l.strip_prefix(field))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_thousand_small_downloads_at_once_all_complete_and_the_agent_stays_small() {
     let ferry = Ferry::new();
@@ -33,7 +24,7 @@ async fn a_thousand_small_downloads_at_once_all_complete_and_the_agent_stays_sma
     let started = ferry.json(&["status", "--json"]).await;
     assert!(started.is_object(), "{started}");
     let pid = ferry.agent_pid().expect("an agent runs");
-    let idle_kib = rss_kib(pid, "VmRSS:");
+    let idle_kib = proc_status_kib(pid, "VmRSS:");
 
     // All at once: one connection, every request written before any answer is read.
     let socket = ferry.data_dir().join("agent.sock");
@@ -74,7 +65,7 @@ async fn a_thousand_small_downloads_at_once_all_complete_and_the_agent_stays_sma
             let asked = Instant::now();
             let listed = ferry.json(&["list", "--json"]).await;
             slowest_list = slowest_list.max(asked.elapsed());
-            peak_kib = peak_kib.max(rss_kib(pid, "VmRSS:"));
+            peak_kib = peak_kib.max(proc_status_kib(pid, "VmRSS:"));
             let all = listed.as_array().unwrap();
             assert_eq!(all.len(), COUNT, "every operation is listed");
             assert!(
@@ -94,7 +85,7 @@ async fn a_thousand_small_downloads_at_once_all_complete_and_the_agent_stays_sma
         let path = ferry.downloads().join(format!("f{i}.bin"));
         assert_eq!(sha256_file(&path), sha256(body), "{}", path.display());
     }
-    let done_kib = rss_kib(pid, "VmRSS:");
+    let done_kib = proc_status_kib(pid, "VmRSS:");
     println!(
         "{COUNT} downloads: agent RSS idle {idle_kib} KiB, peak {peak_kib} KiB, after {done_kib} KiB; slowest `ferry list` {slowest_list:?}"
     );
