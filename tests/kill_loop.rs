@@ -94,31 +94,38 @@ async fn wait_completed(ferry: &Ferry, id: &str) {
     );
 }
 
+/// Download `resource` over `connections`, killing the agent along the way; once it
+/// completed byte-exact: the `Ferry`, the kills made and the bytes sent twice.
+async fn download_killed(
+    moments: &mut Moments,
+    resource: Resource,
+    connections: &str,
+) -> (Ferry, u32, u64) {
+    let ferry = Ferry::new();
+    let server = TestServer::start().await;
+    let body = resource.body.clone();
+    server.put("/big.iso", resource);
+    let dest = ferry.downloads().join("big.iso");
+    let url = server.url("/big.iso");
+    let id = get_detached(&ferry, &url, &dest, &["--connections", connections]).await;
+    let made = kill_repeatedly(&ferry, &id, moments).await;
+    wait_completed(&ferry, &id).await;
+    assert_eq!(sha256_file(&dest), sha256(&body));
+    let sent_twice = server.body_bytes_sent() - body.len() as u64;
+    (ferry, made, sent_twice)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_download_killed_again_and_again_comes_whole() {
     let mut moments = Moments::new("single");
-    let ferry = Ferry::new();
-    let server = TestServer::start().await;
     let rate = 2 * MIB;
     let body = data(8 * MIB as usize + kills() as usize * MIB as usize, 301);
-    server.put("/big.iso", Resource::new(body.clone()).rate(rate));
-    let dest = ferry.downloads().join("big.iso");
-    let id = get_detached(
-        &ferry,
-        &server.url("/big.iso"),
-        &dest,
-        &["--connections", "1"],
-    )
-    .await;
-
-    let made = kill_repeatedly(&ferry, &id, &mut moments).await;
-    wait_completed(&ferry, &id).await;
-    assert_eq!(sha256_file(&dest), sha256(&body));
+    let (ferry, made, sent_twice) =
+        download_killed(&mut moments, Resource::new(body).rate(rate), "1").await;
     assert!(
         !ferry.downloads().join("big.iso.part").exists(),
         "no partial file left"
     );
-    let sent_twice = server.body_bytes_sent() - body.len() as u64;
     println!("single: {made} kills, {sent_twice} bytes sent twice");
     // One checkpoint interval (1 s) at the server's rate, plus a write buffer, per kill.
     assert!(
@@ -138,25 +145,11 @@ async fn a_download_killed_again_and_again_comes_whole() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_segmented_download_killed_again_and_again_comes_whole() {
     let mut moments = Moments::new("segmented");
-    let ferry = Ferry::new();
-    let server = TestServer::start().await;
     // The server shares its rate among the connections, as a link would.
     let rate = 4 * MIB;
     let body = data(16 * MIB as usize + 2 * kills() as usize * MIB as usize, 302);
-    server.put("/big.iso", Resource::new(body.clone()).shared_rate(rate));
-    let dest = ferry.downloads().join("big.iso");
-    let id = get_detached(
-        &ferry,
-        &server.url("/big.iso"),
-        &dest,
-        &["--connections", "4"],
-    )
-    .await;
-
-    let made = kill_repeatedly(&ferry, &id, &mut moments).await;
-    wait_completed(&ferry, &id).await;
-    assert_eq!(sha256_file(&dest), sha256(&body));
-    let sent_twice = server.body_bytes_sent() - body.len() as u64;
+    let (_ferry, made, sent_twice) =
+        download_killed(&mut moments, Resource::new(body).shared_rate(rate), "4").await;
     println!("segmented: {made} kills, {sent_twice} bytes sent twice");
     // One checkpoint interval at the link's rate, plus a write buffer per connection.
     assert!(
