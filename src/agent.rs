@@ -93,6 +93,9 @@ async fn refuse(stream: UnixStream) {
     let _ = ipc::write_line(&mut write, &response).await;
 }
 
+/// How an agent that finds the lock taken starts its message (clients look for it).
+pub const ALREADY_RUNNING: &str = "another Ferry agent";
+
 /// Held for the agent's lifetime; the OS releases it however the process ends.
 #[derive(Debug)]
 pub struct InstanceLock {
@@ -114,7 +117,7 @@ pub fn lock_instance(data_dir: &Path) -> anyhow::Result<InstanceLock> {
         Err(std::fs::TryLockError::WouldBlock) => {
             let pid = std::fs::read_to_string(&path).unwrap_or_default();
             anyhow::bail!(
-                "another Ferry agent (pid {}) is already running for {}",
+                "{ALREADY_RUNNING} (pid {}) is already running for {}",
                 pid.trim(),
                 data_dir.display()
             );
@@ -140,13 +143,67 @@ pub fn is_running(data_dir: &Path) -> bool {
     }
 }
 
+/// The pid of the agent holding the lock of `data_dir`, if one does and has
+/// written it.
+pub fn running_pid(data_dir: &Path) -> Option<u32> {
+    if !is_running(data_dir) {
+        return None;
+    }
+    std::fs::read_to_string(lock_path(data_dir))
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+}
+
 /// Run the agent without a window until `quit`, SIGTERM or SIGINT.
 pub async fn run(data_dir: PathBuf, config_path: PathBuf) -> anyhow::Result<()> {
-    Agent::start(data_dir, config_path)
-        .await?
-        .serve(None, Arc::new(Notify::new()))
-        .await;
+    if let Some(agent) = Agent::start(data_dir, config_path).await? {
+        agent.serve(None, Arc::new(Notify::new())).await;
+    }
     Ok(())
+}
+
+/// SIGTERM and SIGINT, listened for from the agent's first moment: a service
+/// manager's stop or a Ctrl-C during start-up (a large database, recovery after a
+/// crash) must stop it too, not wait for it.
+#[derive(Debug)]
+struct StopSignals {
+    terminate: Option<tokio::signal::unix::Signal>,
+    interrupt: Option<tokio::signal::unix::Signal>,
+}
+
+impl StopSignals {
+    fn listen() -> Self {
+        use tokio::signal::unix::{SignalKind, signal};
+        let listen = |kind: SignalKind, name: &str| match signal(kind) {
+            Ok(signal) => Some(signal),
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for {name}");
+                None
+            }
+        };
+        Self {
+            terminate: listen(SignalKind::terminate(), "SIGTERM"),
+            interrupt: listen(SignalKind::interrupt(), "SIGINT"),
+        }
+    }
+
+    /// Resolves when either signal arrives.
+    async fn received(&mut self) {
+        async fn one(signal: Option<&mut tokio::signal::unix::Signal>) {
+            match signal {
+                Some(signal) => {
+                    signal.recv().await;
+                }
+                None => std::future::pending().await,
+            }
+        }
+        tokio::select! {
+            () = one(self.terminate.as_mut()) => {}
+            () = one(self.interrupt.as_mut()) => {}
+        }
+    }
 }
 
 /// What the agent asks of a desktop app living in its process.
@@ -165,19 +222,30 @@ pub struct Agent {
     notices: Vec<String>,
     listener: UnixListener,
     socket: PathBuf,
+    signals: StopSignals,
     _lock: InstanceLock,
 }
 
 impl Agent {
     /// Take the data directory's lock, load the settings, open the engine and
-    /// listen on the socket.
-    pub async fn start(data_dir: PathBuf, config_path: PathBuf) -> anyhow::Result<Self> {
+    /// listen on the socket. `None`: SIGTERM or SIGINT came while it was opening;
+    /// nothing was running yet and the store is consistent at every commit, so
+    /// there is nothing to serve or to checkpoint.
+    pub async fn start(data_dir: PathBuf, config_path: PathBuf) -> anyhow::Result<Option<Self>> {
+        let mut signals = StopSignals::listen();
         let lock = lock_instance(&data_dir)?;
         let loaded = config::load(&config_path);
         for warning in &loaded.warnings {
             tracing::warn!("{warning}");
         }
-        let engine = Engine::open(loaded.config.engine_options(data_dir.clone())).await?;
+        let options = loaded.config.engine_options(data_dir.clone());
+        let engine = tokio::select! {
+            engine = Engine::open(options) => engine?,
+            () = signals.received() => {
+                tracing::info!("stopped while starting");
+                return Ok(None);
+            }
+        };
         let monitor = crate::system::monitor().await;
         engine.follow_network(monitor.as_ref());
         let mut notices = loaded.warnings.clone();
@@ -189,15 +257,16 @@ impl Agent {
             .with_context(|| format!("cannot listen on {}", socket.display()))?;
         std::fs::set_permissions(&socket, std::fs::Permissions::from_mode(0o600))?;
         tracing::info!(socket = %socket.display(), pid = std::process::id(), "agent ready");
-        Ok(Self {
+        Ok(Some(Self {
             engine,
             _monitor: monitor,
             config: loaded.config,
             notices,
             listener,
             socket,
+            signals,
             _lock: lock,
-        })
+        }))
     }
 
     pub fn engine(&self) -> Engine {
@@ -211,30 +280,13 @@ impl Agent {
 
     /// Serve clients until `quit` is notified (or `ferry quit`, SIGTERM, SIGINT),
     /// then checkpoint every transfer and release the data directory.
-    pub async fn serve(self, desktop: Option<Arc<dyn Desktop>>, quit: Arc<Notify>) {
+    pub async fn serve(mut self, desktop: Option<Arc<dyn Desktop>>, quit: Arc<Notify>) {
         let shared = Arc::new(Shared {
             engine: self.engine.clone(),
-            notices: Mutex::new(self.notices),
+            notices: Mutex::new(std::mem::take(&mut self.notices)),
             quit,
             desktop,
         });
-        let mut terminate =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(signal) => Some(signal),
-                Err(e) => {
-                    tracing::warn!(error = %e, "cannot listen for SIGTERM");
-                    None
-                }
-            };
-        let terminated = async {
-            match terminate.as_mut() {
-                Some(signal) => {
-                    signal.recv().await;
-                }
-                None => std::future::pending().await,
-            }
-        };
-        tokio::pin!(terminated);
         let (stop_actions, actions_stopped) = tokio::sync::watch::channel(false);
         let retry = completion::Retry {
             retries: self.config.completion.retries,
@@ -253,8 +305,7 @@ impl Agent {
                     Err(e) => tracing::warn!(error = %e, "accept failed"),
                 },
                 () = shared.quit.notified() => break,
-                () = &mut terminated => break,
-                _ = tokio::signal::ctrl_c() => break,
+                () = self.signals.received() => break,
             }
         }
         tracing::info!("agent quitting");
@@ -369,9 +420,13 @@ async fn answer(engine: &Engine, request: Request) -> Result<Response, EngineErr
         })
     };
     Ok(match request {
-        Request::Create { request } => Response::Snapshot {
-            snapshot: Box::new(engine.create(*request).await?),
-        },
+        Request::Create { request } => {
+            let submitted = engine.submit(*request).await?;
+            Response::Created {
+                snapshot: Box::new(submitted.snapshot),
+                attached: submitted.attached,
+            }
+        }
         Request::List => Response::Snapshots {
             snapshots: engine.list(),
         },

@@ -14,6 +14,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::agent;
 use crate::engine::{self, CostPolicy};
 use crate::ipc::{Client, ErrorCode, Request, Response, Target};
 
@@ -72,7 +73,12 @@ pub enum Command {
   ferry get https://example.org/big.iso                # into the Downloads folder
   ferry get https://example.org/big.iso -o /srv/iso/   # into a folder, name from the server
   ferry get https://example.org/a -o a.bin -H 'Accept: application/octet-stream'
-  id=$(ferry get https://example.org/big.iso --detach) && ferry wait \"$id\"")]
+  id=$(ferry get https://example.org/big.iso --detach) && ferry wait \"$id\"
+
+Running the same command again while that download has not ended (after a crash, or
+from another terminal) continues it instead of starting a second one; --new starts a
+second one. Once it has completed and its file is there, the same command downloads
+the file again under a free name, `big (1).iso`.")]
     Get(GetArgs),
     /// List every operation.
     #[command(
@@ -315,6 +321,11 @@ pub struct QueueArgs {
     /// 1024 and 1024²).
     #[arg(long, value_name = "RATE", value_parser = parse_rate)]
     pub limit: Option<Rate>,
+    /// Start a second transfer even if the same one (same address and destination,
+    /// or same target and files) has not ended. Without it, the same command run
+    /// again continues that transfer (resuming it if it was paused or failed).
+    #[arg(long = "new")]
+    pub duplicate: bool,
 }
 
 #[derive(Debug, Args)]
@@ -431,6 +442,7 @@ impl QueueArgs {
         request.group.clone_from(&self.group);
         request.priority = self.priority.into();
         request.limit = self.limit.and_then(|r| r.0);
+        request.duplicate = self.duplicate;
         request
     }
 }
@@ -635,16 +647,8 @@ async fn get(args: GetArgs, endpoint: &Endpoint) -> Exit {
         Ok(client) => client,
         Err(exit) => return exit,
     };
-    let snapshot = match call(
-        &mut client,
-        &Request::Create {
-            request: Box::new(request),
-        },
-    )
-    .await
-    {
-        Ok(Response::Snapshot { snapshot }) => snapshot,
-        Ok(other) => return report(&other),
+    let snapshot = match create(&mut client, request).await {
+        Ok(snapshot) => snapshot,
         Err(exit) => return exit,
     };
     if args.detach {
@@ -665,16 +669,8 @@ async fn upload(args: UploadArgs, endpoint: &Endpoint) -> Exit {
     };
     let mut created = Vec::new();
     for request in requests {
-        match call(
-            &mut client,
-            &Request::Create {
-                request: Box::new(request),
-            },
-        )
-        .await
-        {
-            Ok(Response::Snapshot { snapshot }) => created.push(*snapshot),
-            Ok(other) => return report(&other),
+        match create(&mut client, request).await {
+            Ok(snapshot) => created.push(*snapshot),
             Err(exit) => return exit,
         }
     }
@@ -687,6 +683,26 @@ async fn upload(args: UploadArgs, endpoint: &Endpoint) -> Exit {
     match created.as_slice() {
         [one] => follow::follow_one(endpoint, one).await,
         many => follow::wait(endpoint, many.iter().map(|s| s.id.to_string()).collect()).await,
+    }
+}
+
+/// Ask the agent for an operation; when it answers with the unfinished one that
+/// already does the same, say so (on stderr: stdout stays the id or the path).
+async fn create(
+    client: &mut Client,
+    request: engine::Request,
+) -> Result<Box<engine::Snapshot>, Exit> {
+    let request = Request::Create {
+        request: Box::new(request),
+    };
+    match call(client, &request).await? {
+        Response::Created { snapshot, attached } => {
+            if attached {
+                eprintln!("ferry: {}", format::continuing(&snapshot));
+            }
+            Ok(snapshot)
+        }
+        other => Err(report(&other)),
     }
 }
 
@@ -902,22 +918,66 @@ async fn control(endpoint: &Endpoint, request: Request) -> Exit {
     }
 }
 
+/// Stop the agent, whatever it is doing: one that answers checkpoints every
+/// transfer and exits; one still starting (opening its database) gets SIGTERM,
+/// which stops it at once. Exit 0 only once no agent holds the data directory.
 async fn quit(endpoint: &Endpoint) -> Exit {
-    let mut client = match endpoint.connect_existing().await {
-        Ok(Some(client)) => client,
-        Ok(None) => return Exit::Done,
-        Err(exit) => return exit,
-    };
-    match call(&mut client, &Request::Quit).await {
-        Ok(Response::Done) => {
-            // The agent closes the connection once every transfer is checkpointed,
-            // and releases its lock as it exits.
-            while let Ok(Some(_)) = client.next().await {}
-            endpoint.wait_agent_gone().await;
-            Exit::Done
+    let deadline = std::time::Instant::now() + QUIT_TIMEOUT;
+    // Asked over the socket, or the pid that was sent SIGTERM.
+    let mut asked = false;
+    let mut signaled = None;
+    while agent::is_running(&endpoint.data_dir) {
+        if std::time::Instant::now() > deadline {
+            let pid = endpoint.agent_pid().map(|p| format!(" (pid {p})"));
+            eprintln!(
+                "ferry: the agent{} is still running",
+                pid.unwrap_or_default()
+            );
+            return Exit::Failed;
         }
-        Ok(other) => report(&other),
-        Err(exit) => exit,
+        if !asked {
+            match endpoint.connect_now().await {
+                Err(exit) => return exit,
+                Ok(Some(mut client)) => match call(&mut client, &Request::Quit).await {
+                    Ok(Response::Done) => {
+                        asked = true;
+                        // The agent closes the connection once every transfer is
+                        // checkpointed, then releases its lock as it exits.
+                        while let Ok(Some(_)) = client.next().await {}
+                    }
+                    Ok(other) => return report(&other),
+                    Err(exit) => return exit,
+                },
+                Ok(None) => {
+                    // Starting (or its pid not written yet): SIGTERM stops it.
+                    if let Some(pid) = endpoint.agent_pid().filter(|p| signaled != Some(*p)) {
+                        terminate(pid);
+                        signaled = Some(pid);
+                    }
+                }
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    Exit::Done
+}
+
+/// How long `quit` waits for an agent to stop.
+const QUIT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Ask a process to stop as a service manager would.
+fn terminate(pid: u32) {
+    let Some(pid) = i32::try_from(pid)
+        .ok()
+        .and_then(rustix::process::Pid::from_raw)
+    else {
+        return;
+    };
+    if let Err(e) = rustix::process::kill_process(pid, rustix::process::Signal::TERM) {
+        eprintln!(
+            "ferry: cannot stop the agent (pid {}): {e}",
+            pid.as_raw_nonzero()
+        );
     }
 }
 

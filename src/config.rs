@@ -434,6 +434,10 @@ impl Config {
         options.connections_per_host = self.connections_per_host.clamp(1, engine::MAX_CONNECTIONS);
         options.proxy.clone_from(&self.proxy);
         options.secret_backend = self.secret_store;
+        // Tests play a machine restart by changing what this file says.
+        if let Some(path) = std::env::var_os("FERRY_BOOT_ID_FILE") {
+            options.boot_id_path = path.into();
+        }
         options.timeouts = engine::Timeouts {
             connect: secs(self.timeouts.connect, defaults.timeouts.connect),
             response: secs(self.timeouts.response, defaults.timeouts.response),

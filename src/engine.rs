@@ -13,6 +13,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod boot;
 mod connect_watch;
 pub mod error;
 pub mod filename;
@@ -185,16 +186,28 @@ impl Engine {
                 opened.store.put_group(group).await?;
             }
         }
+        let boot = boot::current(&options.boot_id_path);
+        let same_boot = boot.is_some() && boot == opened.boot;
         let mut changed = Vec::new();
         for record in &mut records {
-            if recovery::reconcile(record) {
+            if recovery::reconcile(record, same_boot) {
                 changed.push(record.clone());
             }
         }
         for record in &changed {
             opened.store.put(record).await?;
         }
-        let next_seq = records.iter().map(|r| r.seq + 1).max().unwrap_or(1);
+        if let Some(boot) = boot.filter(|_| !same_boot) {
+            // Every `.part` is cut back to its checkpoint now: from here on, what
+            // is written stays until the machine restarts.
+            opened.store.put_boot(boot).await?;
+        }
+        // Saturating: a damaged record may carry any number.
+        let next_seq = records
+            .iter()
+            .map(|r| r.seq.saturating_add(1))
+            .max()
+            .unwrap_or(1);
         let ops = records
             .into_iter()
             .map(|snapshot| {
@@ -384,8 +397,20 @@ impl Engine {
         }
     }
 
-    /// Validate and persist a new operation; it runs when a slot is free.
-    pub async fn create(&self, mut request: Request) -> Result<Snapshot, EngineError> {
+    /// Validate and persist a new operation; it runs when a slot is free. The
+    /// same request as an unfinished operation attaches to it (see [`Engine::submit`]).
+    pub async fn create(&self, request: Request) -> Result<Snapshot, EngineError> {
+        self.submit(request)
+            .await
+            .map(|submitted| submitted.snapshot)
+    }
+
+    /// Create an operation, or attach to the unfinished one that already does the
+    /// same (same kind, address and destination — or target and files for an
+    /// upload): a rerun after a crash, or two clients asking at once, get one
+    /// operation. An attached operation that was paused or failed is resumed.
+    /// [`Request::duplicate`] asks for a second operation all the same.
+    pub async fn submit(&self, mut request: Request) -> Result<Submitted, EngineError> {
         self.inner.refuse_if_shutting_down()?;
         validate::sizes(&request)?;
         let mut url = validate::url(&request.url)?;
@@ -427,10 +452,19 @@ impl Engine {
         };
 
         let _transition = self.inner.transitions.lock().await;
+        if !request.duplicate {
+            let twin =
+                self.inner
+                    .lock()
+                    .unfinished_twin(url.as_str(), target.as_ref(), upload.as_ref());
+            if let Some(twin) = twin {
+                return self.inner.attach(twin).await;
+            }
+        }
         let snapshot = {
             let mut state = self.inner.lock();
             let seq = state.next_seq;
-            state.next_seq += 1;
+            state.next_seq = seq.saturating_add(1);
             let mut snapshot = Snapshot::new(seq, &request, url.to_string(), target);
             if let (Some(Target::File(path)), false) = (&snapshot.target, snapshot.overwrite) {
                 snapshot.destination = Some(state.free_destination(path, snapshot.id));
@@ -460,7 +494,10 @@ impl Engine {
             snapshot: Box::new(snapshot.clone()),
         });
         self.inner.wake_scheduler.notify_one();
-        Ok(snapshot)
+        Ok(Submitted {
+            snapshot,
+            attached: false,
+        })
     }
 
     /// Change when an operation may use the network; a waiting one is reconsidered
@@ -618,22 +655,8 @@ impl Engine {
     pub async fn resume(&self, id: OperationId) -> Result<(), EngineError> {
         self.inner.refuse_if_shutting_down()?;
         let _transition = self.inner.transitions.lock().await;
-        let mut snapshot = self.inner.snapshot_of(id)?;
-        match snapshot.status {
-            Status::Idle | Status::Running => return Ok(()),
-            Status::Completed | Status::Canceled => {
-                return Err(invalid_state(&snapshot, "resume"));
-            }
-            _ => {}
-        }
-        snapshot.status = Status::Idle;
-        snapshot.attempts = 0;
-        snapshot.retry_at = None;
-        snapshot.error = None;
-        snapshot.finished_at = None;
-        self.inner.commit(snapshot).await?;
-        self.inner.wake_scheduler.notify_one();
-        Ok(())
+        let snapshot = self.inner.snapshot_of(id)?;
+        self.inner.requeue(snapshot).await
     }
 
     /// Stop an operation for good and delete its partial data.
@@ -944,6 +967,41 @@ impl Inner {
         self.wake_scheduler.notify_one();
     }
 
+    /// Queue a paused or failed operation again, with fresh retries. Callers hold
+    /// `transitions`.
+    async fn requeue(&self, mut snapshot: Snapshot) -> Result<(), EngineError> {
+        match snapshot.status {
+            Status::Idle | Status::Running => return Ok(()),
+            Status::Completed | Status::Canceled => {
+                return Err(invalid_state(&snapshot, "resume"));
+            }
+            _ => {}
+        }
+        snapshot.status = Status::Idle;
+        snapshot.attempts = 0;
+        snapshot.retry_at = None;
+        snapshot.error = None;
+        snapshot.finished_at = None;
+        self.commit(snapshot).await?;
+        self.wake_scheduler.notify_one();
+        Ok(())
+    }
+
+    /// A request found its twin: the user's pause or a failure is undone (that is
+    /// what asking again means), a wait for the network or a policy is left as it
+    /// is. Callers hold `transitions`.
+    async fn attach(&self, id: OperationId) -> Result<Submitted, EngineError> {
+        let snapshot = self.snapshot_of(id)?;
+        tracing::info!(%id, status = %snapshot.status, "the same request again: attached to the unfinished operation");
+        if matches!(snapshot.status, Status::PausedByApplication | Status::Error) {
+            self.requeue(snapshot).await?;
+        }
+        Ok(Submitted {
+            snapshot: self.snapshot_of(id)?,
+            attached: true,
+        })
+    }
+
     /// Pause, cancel or restart an operation that is not running.
     async fn apply_stop_to_idle(
         self: &Arc<Self>,
@@ -1027,6 +1085,41 @@ impl Inner {
 }
 
 impl State {
+    /// The unfinished operation that does what a new request asks (same address
+    /// and download target, or same upload target, method, mode and files), if
+    /// any; the oldest when there are several.
+    fn unfinished_twin(
+        &self,
+        url: &str,
+        target: Option<&Target>,
+        upload: Option<&UploadState>,
+    ) -> Option<OperationId> {
+        let same_upload = |mine: &UploadState, theirs: &UploadState| {
+            mine.method == theirs.method
+                && mine.mode == theirs.mode
+                && mine.sources.len() == theirs.sources.len()
+                && mine
+                    .sources
+                    .iter()
+                    .zip(&theirs.sources)
+                    .all(|(a, b)| a.path == b.path)
+        };
+        self.ops
+            .values()
+            .map(|entry| &*entry.snapshot)
+            // A failed operation can still be resumed; completed or canceled ones
+            // cannot, and a new request for them is a new operation.
+            .filter(|s| !matches!(s.status, Status::Completed | Status::Canceled))
+            .filter(|s| s.url == url && s.target.as_ref() == target)
+            .filter(|s| match (upload, &s.upload) {
+                (None, None) => true,
+                (Some(mine), Some(theirs)) => same_upload(mine, theirs),
+                _ => false,
+            })
+            .min_by_key(|s| s.seq)
+            .map(|s| s.id)
+    }
+
     /// `path`, or the first `path (n)` that no file, no `.part` and no other
     /// unfinished operation already uses.
     /// The owner's own destination stays free for it even though its `.part` exists.
@@ -1078,6 +1171,15 @@ pub fn redact_url(url: &str) -> String {
         Ok(_) => url.to_owned(),
         Err(_) => "<invalid URL>".to_owned(),
     }
+}
+
+/// What [`Engine::submit`] did.
+#[derive(Clone, Debug)]
+pub struct Submitted {
+    /// The operation, as it is now.
+    pub snapshot: Snapshot,
+    /// An unfinished operation already did the same: this is that one.
+    pub attached: bool,
 }
 
 /// A stream of engine events. A subscriber that falls behind gets `Event::Resync`

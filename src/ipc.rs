@@ -11,8 +11,9 @@ use tokio::net::unix::{OwnedReadHalf, OwnedWriteHalf};
 
 use crate::engine::{self, EngineError, Event, Snapshot};
 
-/// Bumped on any incompatible change of the types below.
-pub const PROTOCOL: u32 = 1;
+/// Bumped on any incompatible change of the types below (2: `create` answers
+/// `created`, saying whether the request attached to an unfinished operation).
+pub const PROTOCOL: u32 = 2;
 /// Longest request line the agent accepts; a longer one is a protocol error.
 pub const MAX_LINE: usize = 1 << 20;
 /// Longest answer line a client accepts: `list` with tens of thousands of
@@ -115,6 +116,12 @@ pub enum Response {
     },
     Snapshot {
         snapshot: Box<Snapshot>,
+    },
+    /// The answer to `create`: the new operation, or the unfinished one that
+    /// already did the same (`attached`).
+    Created {
+        snapshot: Box<Snapshot>,
+        attached: bool,
     },
     /// Raw bytes follow, until the connection closes.
     Reading {

@@ -107,7 +107,13 @@ fn become_agent(
         ui::launch::run(data_dir, config_path, open_window)
     } else {
         match runtime() {
-            Some(runtime) => runtime.block_on(agent::run(data_dir, config_path)),
+            Some(runtime) => {
+                let result = runtime.block_on(agent::run(data_dir, config_path));
+                // A stop during start-up leaves the store's opening thread behind;
+                // it holds nothing that must be finished.
+                runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+                result
+            }
             None => return ExitCode::FAILURE,
         }
     };

@@ -36,8 +36,11 @@ use transfers::{RowAction, Transfers};
 /// What an engine command, or the agent around the app, reports back.
 #[derive(Clone, Debug)]
 pub enum Reply {
-    /// Operations were created from a form.
-    Created,
+    /// A form's requests were accepted: the ids of those that were already in
+    /// the list, unfinished (attached to, not created again).
+    Created { attached: Vec<OperationId> },
+    /// A command on existing operations was carried out.
+    Done,
     /// The engine refused a request (the reason in English, from the engine).
     Refused(String),
     /// The whole list, after a resync.
@@ -108,8 +111,6 @@ pub struct App {
     quit: Arc<Notify>,
     pub(crate) transfers: Transfers,
     screen: Screen,
-    /// The row Space and Delete act on.
-    selected: Option<OperationId>,
     window: Option<window::Id>,
     notifier: Notifier,
     tray: Option<Tray>,
@@ -134,7 +135,6 @@ impl App {
             quit: setup.quit,
             transfers,
             screen: Screen::Transfers,
-            selected: None,
             window: None,
             notifier: setup.notifier,
             tray,
@@ -368,13 +368,13 @@ impl App {
             tray::Action::Show => return self.show_window(),
             tray::Action::PauseAll => self.backend.run(async move {
                 match engine.pause_all().await {
-                    Ok(_) => Reply::Created,
+                    Ok(_) => Reply::Done,
                     Err(e) => Reply::Failed(e.to_string()),
                 }
             }),
             tray::Action::ResumeAll => self.backend.run(async move {
                 match engine.resume_all().await {
-                    Ok(_) => Reply::Created,
+                    Ok(_) => Reply::Done,
                     Err(e) => Reply::Failed(e.to_string()),
                 }
             }),
@@ -385,11 +385,13 @@ impl App {
 
     fn reply(&mut self, reply: Reply) -> Task<Message> {
         match reply {
-            Reply::Created => {
+            Reply::Created { attached } => {
                 if matches!(self.screen, Screen::NewDownload(_) | Screen::Upload(_)) {
                     self.screen = Screen::Transfers;
                 }
+                self.show_attached(&attached);
             }
+            Reply::Done => {}
             Reply::Refused(reason) => match &mut self.screen {
                 Screen::NewDownload(state) => state.refused(reason),
                 Screen::Upload(state) => state.refused(reason),
@@ -406,7 +408,7 @@ impl App {
 
     fn transfers_message(&mut self, message: &transfers::Message) {
         if let transfers::Message::Row(id, action) = message {
-            self.selected = Some(*id);
+            self.transfers.selected = Some(*id);
             self.row_action(*id, *action);
         }
         self.transfers.update(message);
@@ -415,7 +417,7 @@ impl App {
     fn row_action(&mut self, id: OperationId, action: RowAction) {
         let engine = self.backend.engine.clone();
         let done = |result: Result<(), ferry::engine::EngineError>| match result {
-            Ok(()) => Reply::Created,
+            Ok(()) => Reply::Done,
             Err(e) => Reply::Failed(e.to_string()),
         };
         match action {
@@ -453,7 +455,7 @@ impl App {
         let engine = self.backend.engine.clone();
         self.backend.run(async move {
             match engine.set_policy(id, policy).await {
-                Ok(()) => Reply::Created,
+                Ok(()) => Reply::Done,
                 Err(e) => Reply::Failed(e.to_string()),
             }
         });
@@ -502,17 +504,40 @@ impl App {
         }
     }
 
-    /// Create every request in order; the first refusal stops the rest.
+    /// Create every request in order; the first refusal stops the rest. A
+    /// request for what is already in the list, unfinished, attaches to it.
     fn create(&self, requests: Vec<Request>) {
         let engine = self.backend.engine.clone();
         self.backend.run(async move {
+            let mut attached = Vec::new();
             for request in requests {
-                if let Err(e) = engine.create(request).await {
-                    return Reply::Refused(e.to_string());
+                match engine.submit(request).await {
+                    Ok(submitted) if submitted.attached => attached.push(submitted.snapshot.id),
+                    Ok(_) => {}
+                    Err(e) => return Reply::Refused(e.to_string()),
                 }
             }
-            Reply::Created
+            Reply::Created { attached }
         });
+    }
+
+    /// Addresses that were already in the list: select the (first) row and say
+    /// so, instead of a second copy.
+    fn show_attached(&mut self, attached: &[OperationId]) {
+        let Some(first) = attached.first().and_then(|id| self.transfers.get(*id)) else {
+            self.transfers.notice = None;
+            return;
+        };
+        let notice = tr!(
+            self.tr,
+            "notice-already-in-list",
+            name = first.display_name(),
+            count = attached.len()
+        );
+        self.transfers.selected = Some(first.id);
+        self.transfers.filter = transfers::Filter::All;
+        self.transfers.group = None;
+        self.transfers.notice = Some(notice);
     }
 
     fn settings_message(&mut self, message: settings::Message) -> Task<Message> {
@@ -570,7 +595,11 @@ impl App {
                 return self.update(Message::Quit);
             }
             keyboard::Key::Named(Named::Space) if matches!(self.screen, Screen::Transfers) => {
-                if let Some(s) = self.selected.and_then(|id| self.transfers.get(id)) {
+                if let Some(s) = self
+                    .transfers
+                    .selected
+                    .and_then(|id| self.transfers.get(id))
+                {
                     let action = if s.status.is_paused() {
                         RowAction::Resume
                     } else {
@@ -582,7 +611,7 @@ impl App {
                 }
             }
             keyboard::Key::Named(Named::Delete) if matches!(self.screen, Screen::Transfers) => {
-                if let Some(id) = self.selected.take() {
+                if let Some(id) = self.transfers.selected.take() {
                     self.row_action(id, RowAction::Remove);
                 }
             }

@@ -848,3 +848,106 @@ async fn a_full_disk_stops_with_disk_full_and_resumes_once_there_is_room() {
         "reliability: disk full mid-download (3 MiB tmpfs) | 1 | stopped with Error/DiskFull, the checked prefix kept, nothing under the final name; completed byte-exact after space was freed and it was resumed"
     );
 }
+
+/// A signed address redirects to a CDN on another host: the token in its query
+/// must not travel there in a Referer (nor to the same host, where nothing needs it).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redirect_sends_no_referer_with_the_signed_address() {
+    let dir = tempfile::tempdir().unwrap();
+    let site = TestServer::start().await;
+    let cdn = TestServer::start_on("127.0.0.2:0".parse().unwrap()).await;
+    let body = data(4096, 91);
+    cdn.put("/file.bin", Resource::new(body.clone()));
+    site.put("/local.bin", Resource::new(body.clone()));
+    site.put("/signed", Resource::redirect(&cdn.url("/file.bin")));
+    site.put("/same-host", Resource::redirect("/local.bin"));
+    let engine = open(options(dir.path())).await;
+    let mut events = engine.subscribe();
+
+    for (path, landed) in [("/signed", &cdn), ("/same-host", &site)] {
+        let url = format!("{}?token=SECRET-{}", site.url(path), path.len());
+        let done = run_to_end(&engine, &mut events, Request::download(url, None)).await;
+        assert_eq!(done.status, Status::Completed, "{:?}", done.error);
+        assert_eq!(sha256_file(&done.destination.unwrap()), sha256(&body));
+        let target = if path == "/signed" {
+            "/file.bin"
+        } else {
+            "/local.bin"
+        };
+        let seen = landed.seen(target);
+        assert_eq!(seen.len(), 1);
+        assert_eq!(
+            seen[0].header("referer"),
+            None,
+            "{path}: {:?}",
+            seen[0].headers
+        );
+    }
+
+    // A Referer the user gives goes as given (a site that checks it).
+    let request = Request::download(site.url("/signed?token=x"), None)
+        .header("Referer", "https://site.example/page");
+    let done = run_to_end(&engine, &mut events, request.duplicate(true)).await;
+    assert_eq!(done.status, Status::Completed, "{:?}", done.error);
+    let last = cdn.seen("/file.bin").pop().unwrap();
+    assert_eq!(last.header("referer"), Some("https://site.example/page"));
+}
+
+/// The same download asked for again while it has not ended is the same
+/// operation: paused or failed, it is resumed; completed, a new one gets a free name.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_request_again_attaches_to_the_unfinished_operation() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start().await;
+    let body = data(6 * MIB, 92);
+    server.put("/big.iso", Resource::new(body.clone()).rate(2 * MIB as u64));
+    let engine = open(options(dir.path())).await;
+    let mut events = engine.subscribe();
+    let dest = dir.path().join("downloads").join("big.iso");
+    let request = || Request::download(server.url("/big.iso"), Some(dest.clone()));
+
+    let first = engine.submit(request()).await.unwrap();
+    assert!(!first.attached);
+    let id = first.snapshot.id;
+    wait_bytes(&engine, &mut events, id, MIB as u64).await;
+    engine.pause(id).await.unwrap();
+
+    // Again, twice at once: both get the first operation, resumed.
+    let (a, b) = tokio::join!(engine.submit(request()), engine.submit(request()));
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert!(a.attached && b.attached);
+    assert_eq!((a.snapshot.id, b.snapshot.id), (id, id));
+    assert!(a.snapshot.bytes >= MIB as u64, "its progress is kept");
+    assert_ne!(engine.get(id).unwrap().status, Status::PausedByApplication);
+    assert_eq!(engine.list().len(), 1);
+
+    // --new makes a second one, under a free name.
+    let second = engine.submit(request().duplicate(true)).await.unwrap();
+    assert!(!second.attached);
+    assert_ne!(second.snapshot.id, id);
+    engine.cancel(second.snapshot.id).await.unwrap();
+
+    let done = wait_finished(&engine, &mut events, id).await;
+    assert_eq!(done.status, Status::Completed, "{:?}", done.error);
+    assert_eq!(sha256_file(&dest), sha256(&body));
+
+    // Completed, its file there: the same request is a new download, `big (1).iso`.
+    let again = engine.submit(request()).await.unwrap();
+    assert!(!again.attached);
+    assert_eq!(
+        again.snapshot.destination.as_deref(),
+        Some(dest.with_file_name("big (1).iso").as_path())
+    );
+    engine.cancel(again.snapshot.id).await.unwrap();
+
+    // Failed: asked again, it is tried again (same operation).
+    let missing = Request::download(server.url("/gone.bin"), None);
+    let failed = run_to_end(&engine, &mut events, missing.clone()).await;
+    assert_eq!(failed.status, Status::Error);
+    server.put("/gone.bin", Resource::new(data(1000, 93)));
+    let retried = engine.submit(missing).await.unwrap();
+    assert!(retried.attached);
+    assert_eq!(retried.snapshot.id, failed.id);
+    let done = wait_finished(&engine, &mut events, failed.id).await;
+    assert_eq!(done.status, Status::Completed, "{:?}", done.error);
+}

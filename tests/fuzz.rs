@@ -17,18 +17,31 @@ use ferry::ipc;
 use proptest::prelude::*;
 use serde_json::Value;
 
-/// `PROPTEST_CASES` when set, else `default` (kept small for CI).
+/// `PROPTEST_CASES` when set, else `default` (kept small for CI). Under
+/// `cargo test` the inputs are the same on every run (the committed regressions
+/// first, then a fixed seed), so a red CI means a regression, never an unlucky
+/// draw; `tests/fuzz.sh` sets `FUZZ_FRESH_SEEDS=1` to explore new inputs, and
+/// `PROPTEST_RNG_SEED` replays one.
 fn config(default: u32) -> ProptestConfig {
+    use proptest::test_runner::RngSeed;
     let cases = std::env::var("PROPTEST_CASES")
         .ok()
         .and_then(|c| c.parse().ok())
         .unwrap_or(default);
+    let defaults = ProptestConfig::default();
+    let fresh = std::env::var_os("FUZZ_FRESH_SEEDS").is_some()
+        || std::env::var_os("PROPTEST_RNG_SEED").is_some();
     ProptestConfig {
         cases,
         failure_persistence: Some(Box::new(
             proptest::test_runner::FileFailurePersistence::WithSource("proptest-regressions"),
         )),
-        ..ProptestConfig::default()
+        rng_seed: if fresh {
+            defaults.rng_seed
+        } else {
+            RngSeed::Fixed(0x00f3_2217)
+        },
+        ..defaults
     }
 }
 
@@ -541,6 +554,54 @@ mod records {
     fn key_of(record: &Value) -> u128 {
         let id = record["id"].as_str().unwrap();
         u128::from_str_radix(&id.replace('-', ""), 16).unwrap()
+    }
+
+    /// Every number of every record set to the largest one a field can hold, one
+    /// at a time: computations on values read from disk must not overflow (a
+    /// `seq` of `u64::MAX` made `seq + 1` panic in `Engine::open`).
+    #[test]
+    fn the_largest_number_in_any_field_opens() {
+        let (_, records) = corpus();
+        for which in 0..records.len() {
+            let dir = tempfile::tempdir().unwrap();
+            let template = moved(which, dir.path());
+            let mut numbers = Vec::new();
+            leaves(&template, &mut Vec::new(), &mut numbers);
+            numbers.retain(|path| {
+                let mut probe = template.clone();
+                at(&mut probe, path).is_some_and(|leaf| leaf.is_u64())
+            });
+            assert!(numbers.len() > 5, "record {which} has numbers");
+            for path in numbers {
+                let case = tempfile::tempdir().unwrap();
+                let mut record = moved(which, case.path());
+                *at(&mut record, &path).unwrap() = serde_json::json!(u64::MAX);
+                pin_urls(&mut record);
+                let options = options(case.path());
+                std::fs::create_dir_all(&options.data_dir).unwrap();
+                let key = key_of(&record);
+                write_record(&options.database_path(), key, record.to_string().as_bytes());
+                let runtime = tokio::runtime::Runtime::new().unwrap();
+                runtime.block_on(async {
+                    let engine = ferry::engine::Engine::open(options).await.expect("opens");
+                    let listed = engine.list();
+                    assert!(listed.len() <= 1, "{path:?}");
+                    // A new operation after it still gets a place in the queue.
+                    let request = Request::download(
+                        "http://127.0.0.1:1/next",
+                        Some(case.path().join("next.bin")),
+                    );
+                    let created = engine.create(request).await.expect("created");
+                    assert!(
+                        created.seq >= listed.first().map_or(0, |s| s.seq),
+                        "{path:?}"
+                    );
+                    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                    let _ = engine.list();
+                    engine.shutdown().await;
+                });
+            }
+        }
     }
 
     proptest! {

@@ -8,6 +8,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 seconds=${FUZZ_SECONDS:-60}
+# cargo test runs the targets on a fixed seed; here every round draws new inputs.
+export FUZZ_FRESH_SEEDS=1
 filter=${1:-}
 # Built once; the rounds run the binary, so editing the sources meanwhile is harmless.
 binary=$(cargo test --release --test fuzz --no-run 2>&1 | grep -o 'target/release/deps/fuzz-[0-9a-f]*' | head -1)

@@ -250,3 +250,365 @@ async fn a_file_replaced_while_the_agent_was_dead_comes_as_the_new_version() {
         "started again: the new version, byte-exact",
     );
 }
+
+/// What a crash of the app kills: the command and the agent, together.
+async fn crash(ferry: &Ferry, client: &mut tokio::process::Child) {
+    let _ = client.start_kill();
+    let _ = client.wait().await;
+    if ferry.agent_pid().is_some() && ferry::agent::is_running(&ferry.data_dir()) {
+        ferry.kill_agent().await;
+    }
+}
+
+async fn list(ferry: &Ferry) -> Vec<Value> {
+    ferry
+        .json(&["list", "--json"])
+        .await
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+/// `ferry get URL -o FILE`, killed with its agent at random moments, then run
+/// again: the rerun continues the one operation (no `big (1).iso`, no second
+/// download), prints the file's path only once it is there, and almost nothing
+/// is fetched twice: what the agent had written is in the page cache.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rerun_after_a_crash_continues_the_same_download() {
+    let mut moments = Moments::new("rerun");
+    let ferry = Ferry::new();
+    let server = TestServer::start().await;
+    let body = data(100 * MIB as usize, 310);
+    server.put("/big.iso", Resource::new(body.clone()).rate(25 * MIB));
+    let dest = ferry.downloads().join("big.iso");
+    let url = server.url("/big.iso");
+    let args = [
+        "get",
+        url.as_str(),
+        "-o",
+        dest.to_str().unwrap(),
+        "--connections",
+        "1",
+    ];
+    let mut made = 0;
+    let last_run = loop {
+        let mut client = ferry
+            .command(&args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        if made < kills() {
+            tokio::time::sleep(moments.next(900)).await;
+            if client.try_wait().unwrap().is_none() {
+                crash(&ferry, &mut client).await;
+                made += 1;
+                if dest.exists() {
+                    // The crash came just after it completed: nothing to rerun
+                    // (the same command would now fetch a second copy, as it
+                    // does for any completed download).
+                    break None;
+                }
+                continue;
+            }
+        }
+        // This run was left to end (or ended before its crash came).
+        break Some(within(120, client.wait_with_output()).await.unwrap());
+    };
+    if let Some(out) = last_run {
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        assert_eq!(text(&out.stdout).trim(), dest.to_str().unwrap());
+    }
+    assert_eq!(sha256_file(&dest), sha256(&body));
+    let all = list(&ferry).await;
+    assert_eq!(all.len(), 1, "one operation: {all:?}");
+    assert_eq!(files_in(&ferry.downloads()), vec!["big.iso"]);
+    let sent = server.body_bytes_sent();
+    let resent = sent - body.len() as u64;
+    println!("rerun: {made} crashes, {resent} bytes sent twice");
+    assert!(
+        sent * 100 <= body.len() as u64 * 105,
+        "{sent} bytes sent for a file of {}",
+        body.len()
+    );
+    report(
+        "client and agent killed together (SIGKILL) at random moments, the same command run again",
+        made,
+        &format!(
+            "one operation, byte-exact; {:.2} % of the file sent twice in all ({:.0} KiB per crash)",
+            resent as f64 * 100.0 / body.len() as f64,
+            resent as f64 / 1024.0 / f64::from(made.max(1))
+        ),
+    );
+}
+
+/// The same, with the server's file replaced while everything was dead: still one
+/// operation, and the new version under the name.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rerun_after_a_crash_gets_the_new_version_of_a_replaced_file() {
+    let ferry = Ferry::new();
+    let server = TestServer::start().await;
+    let old = data(12 * MIB as usize, 311);
+    let new = data(12 * MIB as usize, 312);
+    server.put("/f.bin", Resource::new(old).rate(4 * MIB));
+    let dest = ferry.downloads().join("f.bin");
+    let url = server.url("/f.bin");
+    let args = [
+        "get",
+        url.as_str(),
+        "-o",
+        dest.to_str().unwrap(),
+        "--connections",
+        "1",
+    ];
+    let mut client = ferry.command(&args).spawn().unwrap();
+    within(30, async {
+        loop {
+            let part = std::fs::metadata(ferry.downloads().join("f.bin.part"));
+            if part.is_ok_and(|m| m.len() >= 3 * MIB) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+    crash(&ferry, &mut client).await;
+    server.update("/f.bin", |r| {
+        r.body = new.clone().into();
+        r.etag = Some("\"v2\"".into());
+        r.last_modified = Some("Tue, 03 Jan 2023 10:00:00 GMT".into());
+        r.rate = None;
+    });
+    let out = ferry.run(&args).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("continuing"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(sha256_file(&dest), sha256(&new), "the new version, whole");
+    assert_eq!(list(&ferry).await.len(), 1);
+}
+
+/// Two `ferry get` of the same address and file, started together (no agent yet):
+/// one operation, both commands succeed with the same file.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_gets_of_the_same_file_at_once_make_one_operation() {
+    let ferry = Ferry::new();
+    let server = TestServer::start().await;
+    let body = data(4 * MIB as usize, 313);
+    server.put("/same.bin", Resource::new(body.clone()).rate(8 * MIB));
+    let dest = ferry.downloads().join("same.bin");
+    let url = server.url("/same.bin");
+    let args = ["get", url.as_str(), "-o", dest.to_str().unwrap()];
+    let (a, b) = tokio::join!(ferry.run(&args), ferry.run(&args));
+    for out in [&a, &b] {
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        assert_eq!(text(&out.stdout).trim(), dest.to_str().unwrap());
+    }
+    assert_eq!(list(&ferry).await.len(), 1);
+    assert_eq!(files_in(&ferry.downloads()), vec!["same.bin"]);
+    assert_eq!(sha256_file(&dest), sha256(&body));
+    assert_eq!(server.body_bytes_sent(), body.len() as u64, "fetched once");
+}
+
+/// After a machine restart (the boot id changed) nothing written after the last
+/// durable checkpoint is trusted: the rerun resumes from the checkpoint, and the
+/// file is still byte-exact.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_a_reboot_the_rerun_resumes_from_the_durable_checkpoint() {
+    // No durable checkpoint but the first (at byte 0) while the test runs.
+    let ferry = Ferry::with_config("checkpoint_interval = 600");
+    let boot = ferry.dir.path().join("boot_id");
+    std::fs::write(&boot, "11111111-2222-3333-4444-555555555555\n").unwrap();
+    let server = TestServer::start().await;
+    let body = data(16 * MIB as usize, 314);
+    server.put("/r.bin", Resource::new(body.clone()).rate(4 * MIB));
+    let dest = ferry.downloads().join("r.bin");
+    let url = server.url("/r.bin");
+    let args = [
+        "get",
+        url.as_str(),
+        "-o",
+        dest.to_str().unwrap(),
+        "--connections",
+        "1",
+    ];
+    let mut client = ferry
+        .command(&args)
+        .env("FERRY_BOOT_ID_FILE", &boot)
+        .spawn()
+        .unwrap();
+    within(30, async {
+        loop {
+            let part = std::fs::metadata(ferry.downloads().join("r.bin.part"));
+            if part.is_ok_and(|m| m.len() >= 6 * MIB) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+    crash(&ferry, &mut client).await;
+    let written = std::fs::metadata(ferry.downloads().join("r.bin.part"))
+        .unwrap()
+        .len();
+    // A power loss: unsynced data may come back as garbage. Play it (nothing was
+    // recorded durably past byte 0), and restart the machine.
+    {
+        use std::os::unix::fs::FileExt as _;
+        let part = std::fs::OpenOptions::new()
+            .write(true)
+            .open(ferry.downloads().join("r.bin.part"))
+            .unwrap();
+        part.write_all_at(&vec![0xEE; MIB as usize], written / 2)
+            .unwrap();
+    }
+    std::fs::write(&boot, "99999999-2222-3333-4444-555555555555\n").unwrap();
+    let mut rerun = ferry.command(&args);
+    rerun.env("FERRY_BOOT_ID_FILE", &boot);
+    let out = within(60, rerun.output()).await.unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        sha256_file(&dest),
+        sha256(&body),
+        "nothing spoiled was kept"
+    );
+    let resumed = server
+        .seen("/r.bin")
+        .last()
+        .unwrap()
+        .range_start()
+        .unwrap_or(0);
+    assert_eq!(
+        resumed, 0,
+        "{written} bytes were written, none durably recorded"
+    );
+    assert_eq!(list(&ferry).await.len(), 1);
+}
+
+/// A database of `count` paused downloads, written at once, for an agent that
+/// takes a while to open it; one of their ids.
+async fn large_database(ferry: &Ferry, count: usize) -> String {
+    use redb::ReadableDatabase as _;
+    const OPERATIONS: redb::TableDefinition<u128, &[u8]> = redb::TableDefinition::new("operations");
+    let options = options(ferry.dir.path());
+    let path = options.database_path();
+    let engine = open(options).await;
+    let request = ferry::engine::Request::download(
+        "http://127.0.0.1:1/queued.bin",
+        Some(ferry.downloads().join("queued.bin")),
+    );
+    let id = engine.create(request).await.unwrap().id;
+    engine.pause(id).await.unwrap();
+    engine.shutdown().await;
+    drop(engine);
+    let db = redb::Database::open(&path).unwrap();
+    let template: Value = {
+        let read = db.begin_read().unwrap();
+        let table = read.open_table(OPERATIONS).unwrap();
+        serde_json::from_slice(table.get(id.as_u128()).unwrap().unwrap().value()).unwrap()
+    };
+    assert_eq!(template["status"], "PausedByApplication");
+    let write = db.begin_write().unwrap();
+    {
+        let mut table = write.open_table(OPERATIONS).unwrap();
+        for i in 1..count as u128 {
+            let mut record = template.clone();
+            let key = id.as_u128() ^ (i << 64 | i);
+            let id = uuid::Uuid::from_u128(key).to_string();
+            record["id"] = id.into();
+            record["seq"] = (i as u64 + 1).into();
+            record["url"] = format!("http://127.0.0.1:1/queued/{i}.bin").into();
+            table
+                .insert(key, serde_json::to_vec(&record).unwrap().as_slice())
+                .unwrap();
+        }
+    }
+    write.commit().unwrap();
+    id.to_string()
+}
+
+/// Start `ferry agent` on a large database and return once it holds its lock but
+/// does not answer yet (still opening), as after an unclean stop: a stale socket
+/// that refuses connections is there.
+async fn agent_still_starting(ferry: &Ferry) -> tokio::process::Child {
+    let socket = ferry.data_dir().join("agent.sock");
+    drop(std::os::unix::net::UnixListener::bind(&socket).unwrap());
+    let agent = ferry
+        .command(&["agent"])
+        .env("FERRY_HEADLESS", "1")
+        .spawn()
+        .unwrap();
+    within(10, async {
+        while !ferry::agent::is_running(&ferry.data_dir()) {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+    })
+    .await;
+    assert!(
+        std::os::unix::net::UnixStream::connect(&socket).is_err(),
+        "the agent answered already: make the database larger"
+    );
+    agent
+}
+
+const LARGE: usize = 60_000;
+
+/// A command run while the agent is still opening its database waits for it,
+/// instead of failing with "another agent is already running".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_command_waits_for_an_agent_that_is_starting() {
+    let ferry = Ferry::new();
+    let id = large_database(&ferry, LARGE).await;
+    let mut agent = agent_still_starting(&ferry).await;
+    let started = std::time::Instant::now();
+    let shown = ferry.run(&["show", &id, "--json"]).await;
+    assert!(shown.status.success(), "{}", text(&shown.stderr));
+    println!(
+        "answered {} ms after the lock was taken",
+        started.elapsed().as_millis()
+    );
+    let quit = ferry.run(&["quit"]).await;
+    assert!(quit.status.success(), "{}", text(&quit.stderr));
+    assert!(within(10, agent.wait()).await.unwrap().success());
+}
+
+/// `ferry quit` while the agent is still opening its database stops it, and says
+/// so only once it is gone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quit_stops_an_agent_that_is_starting() {
+    let ferry = Ferry::new();
+    let id = large_database(&ferry, LARGE).await;
+    let mut agent = agent_still_starting(&ferry).await;
+    let quit = ferry.run(&["quit"]).await;
+    assert!(quit.status.success(), "{}", text(&quit.stderr));
+    assert!(
+        !ferry::agent::is_running(&ferry.data_dir()),
+        "no agent left"
+    );
+    within(5, agent.wait()).await.unwrap();
+    // Nothing lost: every operation is there at the next start.
+    let shown = ferry.json(&["show", &id, "--json"]).await;
+    assert_eq!(shown["status"], "PausedByApplication");
+}
+
+/// SIGTERM (a service manager's stop, a logout) during start-up ends the agent
+/// within 2 s, and nothing is lost.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_during_start_up_stops_the_agent_promptly() {
+    let ferry = Ferry::new();
+    let id = large_database(&ferry, LARGE).await;
+    let mut agent = agent_still_starting(&ferry).await;
+    let pid = agent.id().unwrap();
+    let sent = std::time::Instant::now();
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    within(2, agent.wait()).await.unwrap();
+    println!("gone {} ms after SIGTERM", sent.elapsed().as_millis());
+    let shown = ferry.json(&["show", &id, "--json"]).await;
+    assert_eq!(shown["status"], "PausedByApplication");
+}

@@ -48,7 +48,7 @@ pub fn run(dir: &Path, operations: usize) -> Figures {
                 .await
                 .expect("create");
             assert!(
-                matches!(answer, ipc::Response::Snapshot { .. }),
+                matches!(answer, ipc::Response::Created { .. }),
                 "{answer:?}"
             );
         }

@@ -77,6 +77,21 @@ pub fn status_line(s: &Snapshot) -> String {
     }
 }
 
+/// What a rerun of the same command says: `continuing 1a2b3c4d, 37 % done (Paused)`.
+pub fn continuing(s: &Snapshot) -> String {
+    let done = match s.total {
+        Some(total) if total > 0 => {
+            format!(
+                ", {} % done",
+                s.bytes.min(total).saturating_mul(100) / total
+            )
+        }
+        _ if s.bytes > 0 => format!(", {} done", size(s.bytes)),
+        _ => String::new(),
+    };
+    format!("continuing {}{done} ({})", s.id.short(), status_line(s))
+}
+
 pub fn table(snapshots: &[Snapshot]) -> String {
     if snapshots.is_empty() {
         return "No transfers. Start one with: ferry get URL\n".to_owned();

@@ -83,6 +83,12 @@ fn build_client(
         .connect_timeout(options.timeouts.connect)
         .connector_layer(connect_watch::Layer)
         .redirect(policy)
+        // reqwest's own Referer on a redirect is the whole previous address, query
+        // (and any token in it) included, sent to whatever host the redirect
+        // names. It offers no hook to cut it to the origin per target, so none is
+        // sent: stricter than a browser's strict-origin-when-cross-origin, and a
+        // Referer the user gives (-H, the browser's hand-off) still goes as given.
+        .referer(false)
         .cookie_provider(std::sync::Arc::new(access::OperationCookies))
         .tls_certs_merge(roots);
     if http1_only {

@@ -243,6 +243,11 @@ pub struct Request {
     /// Connections for one download (`None`: the setting's).
     #[serde(default)]
     pub connections: Option<u8>,
+    /// Create a second operation even when the same one (same address and
+    /// destination, or same target and files) has not ended yet; otherwise the
+    /// request attaches to that one.
+    #[serde(default)]
+    pub duplicate: bool,
 }
 
 impl Request {
@@ -264,6 +269,7 @@ impl Request {
             checksum: None,
             limit: None,
             connections: None,
+            duplicate: false,
         }
     }
 
@@ -285,6 +291,7 @@ impl Request {
             checksum: None,
             limit: None,
             connections: None,
+            duplicate: false,
             upload: Some(UploadSpec {
                 sources,
                 method: Method::Post,
@@ -351,6 +358,13 @@ impl Request {
 
     pub fn cookie(mut self, cookie: impl Into<String>) -> Self {
         self.cookies.push(cookie.into());
+        self
+    }
+
+    /// Make a second operation even if the same one is unfinished (see
+    /// [`Request::duplicate`]).
+    pub fn duplicate(mut self, duplicate: bool) -> Self {
+        self.duplicate = duplicate;
         self
     }
 

@@ -99,6 +99,9 @@ pub struct Options {
     /// How soon an operation that lost its network first checks whether it is back;
     /// the wait doubles after every failed check, up to [`MAX_PROBE_INTERVAL`].
     pub probe_interval: Duration,
+    /// Where the kernel tells which boot this is (a test points it elsewhere to
+    /// play a reboot).
+    pub boot_id_path: PathBuf,
 }
 
 /// Connections to one host for downloads that find their count.
@@ -127,6 +130,7 @@ impl Options {
             secret_backend: super::secrets::Backend::Auto,
             proxy: None,
             probe_interval: Duration::from_secs(1),
+            boot_id_path: PathBuf::from(super::boot::KERNEL_BOOT_ID),
         }
     }
 

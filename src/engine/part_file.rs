@@ -7,12 +7,17 @@ use std::io;
 use std::os::unix::fs::{FileExt, OpenOptionsExt as _, PermissionsExt as _};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use tokio::task::JoinHandle;
 
 /// Bytes gathered before one write system call. Large writes keep the syscall and
 /// task-spawn cost per byte low; two buffers per running download bound memory.
 const BUFFER_BYTES: usize = 1 << 20;
+/// The longest bytes wait in the buffer before going to the kernel. What the
+/// kernel holds survives the agent being killed (see `boot.rs`); what the buffer
+/// holds is fetched again. On a fast link the buffer fills sooner than this.
+const BUFFER_AGE: Duration = Duration::from_millis(10);
 
 /// A `.part` is the user's alone while it is written: a half-downloaded file
 /// may be a private document, and nobody else should read it or write into it.
@@ -58,6 +63,8 @@ pub struct PartFile {
     /// Every byte below this offset is in the file (written, maybe not yet synced).
     written: u64,
     spare: Vec<u8>,
+    /// When the oldest byte in the buffer arrived.
+    buffered_since: Instant,
 }
 
 impl PartFile {
@@ -92,6 +99,7 @@ impl PartFile {
                 in_flight_end: resume_at,
                 written: resume_at,
                 spare: Vec::new(),
+                buffered_since: Instant::now(),
             },
             resume_at,
         ))
@@ -111,11 +119,18 @@ impl PartFile {
             if self.buffer.capacity() == 0 {
                 self.buffer.reserve_exact(BUFFER_BYTES);
             }
+            if self.buffer.is_empty() {
+                self.buffered_since = Instant::now();
+            }
             let room = BUFFER_BYTES - self.buffer.len();
             let take = room.min(data.len());
             self.buffer.extend_from_slice(&data[..take]);
             data = &data[take..];
-            if self.buffer.len() >= BUFFER_BYTES {
+            // An older write still in flight is left to finish first: a slow
+            // disk then gathers full buffers instead of many small writes.
+            let aged = self.buffered_since.elapsed() >= BUFFER_AGE
+                && self.in_flight.as_ref().is_none_or(JoinHandle::is_finished);
+            if self.buffer.len() >= BUFFER_BYTES || aged {
                 self.submit().await?;
             }
         }

@@ -6,26 +6,28 @@ use std::path::Path;
 
 use super::operation::{Snapshot, Status};
 
-/// Bring one record in line with the disk. Returns true when the record itself
-/// changed and must be written back.
-pub fn reconcile(record: &mut Snapshot) -> bool {
+/// Bring one record in line with the disk. `same_boot`: the machine has not
+/// restarted since the last recovery, so every byte written to a `.part` is
+/// still there (see [`super::boot`]). Returns true when the record itself changed
+/// and must be written back.
+pub fn reconcile(record: &mut Snapshot, same_boot: bool) -> bool {
     match record.status {
         // It was running when the agent stopped: queue it again (the store keeps
         // `Running` until the scheduler writes its next start).
         Status::Running => {
             record.status = Status::Idle;
-            reconcile_part(record)
+            reconcile_part(record, same_boot)
         }
         Status::Completed => {
             finish_interrupted_rename(record);
             false
         }
         Status::Canceled => false,
-        _ => reconcile_part(record),
+        _ => reconcile_part(record, same_boot),
     }
 }
 
-fn reconcile_part(record: &mut Snapshot) -> bool {
+fn reconcile_part(record: &mut Snapshot, same_boot: bool) -> bool {
     let Some(part) = record.part_path() else {
         return false;
     };
@@ -39,6 +41,26 @@ fn reconcile_part(record: &mut Snapshot) -> bool {
         // A segmented download writes in place, its parts anywhere in the file:
         // what counts is each segment's own checkpoint.
         Ok(_) if !record.segments.is_empty() => false,
+        // The agent died (kill -9, a crash) but the machine did not: what it wrote
+        // after its last checkpoint is in the page cache, written in order, of the
+        // version the record names. Resume from there instead of fetching it
+        // again. Kept in memory only: the record stays at its durable checkpoint
+        // until the next one syncs these bytes, so a power loss before then still
+        // cuts back to what is on the disk.
+        Ok(meta)
+            if same_boot
+                && meta.len() > record.bytes
+                && record.total.is_none_or(|total| meta.len() <= total) =>
+        {
+            tracing::info!(
+                id = %record.id,
+                checkpoint = record.bytes,
+                written = meta.len(),
+                "resuming from what was written after the last checkpoint (same boot)"
+            );
+            record.bytes = meta.len();
+            false
+        }
         Ok(meta) if meta.len() > record.bytes => {
             // Written after the last checkpoint: not covered by it, so not trusted.
             tracing::info!(
@@ -112,8 +134,24 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut r = record_at(dir.path(), 10, Status::Running);
         std::fs::write(r.part_path().unwrap(), [1u8; 25]).unwrap();
-        assert!(!reconcile(&mut r));
+        assert!(!reconcile(&mut r, false));
         assert_eq!(r.status, Status::Idle);
+        assert_eq!(std::fs::read(r.part_path().unwrap()).unwrap(), [1u8; 10]);
+    }
+
+    #[test]
+    fn in_the_same_boot_data_past_the_checkpoint_is_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut r = record_at(dir.path(), 10, Status::Running);
+        std::fs::write(r.part_path().unwrap(), [1u8; 25]).unwrap();
+        assert!(!reconcile(&mut r, true), "not recorded before it is synced");
+        assert_eq!((r.status, r.bytes), (Status::Idle, 25));
+        assert_eq!(std::fs::read(r.part_path().unwrap()).unwrap(), [1u8; 25]);
+        // Longer than the file can be: not trusted.
+        let mut r = record_at(dir.path(), 10, Status::Running);
+        r.total = Some(20);
+        assert!(!reconcile(&mut r, true));
+        assert_eq!(r.bytes, 10);
         assert_eq!(std::fs::read(r.part_path().unwrap()).unwrap(), [1u8; 10]);
     }
 
@@ -122,10 +160,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut r = record_at(dir.path(), 10, Status::PausedByApplication);
         std::fs::write(r.part_path().unwrap(), [1u8; 4]).unwrap();
-        assert!(reconcile(&mut r));
+        assert!(reconcile(&mut r, false));
         assert_eq!(r.bytes, 4);
         std::fs::remove_file(r.part_path().unwrap()).unwrap();
-        assert!(reconcile(&mut r));
+        assert!(reconcile(&mut r, false));
         assert_eq!(r.bytes, 0);
         assert_eq!(r.status, Status::PausedByApplication);
     }
@@ -135,7 +173,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut r = record_at(dir.path(), 3, Status::Completed);
         std::fs::write(r.part_path().unwrap(), b"abc").unwrap();
-        assert!(!reconcile(&mut r));
+        assert!(!reconcile(&mut r, false));
         assert_eq!(std::fs::read(dir.path().join("f.bin")).unwrap(), b"abc");
         assert!(!r.part_path().unwrap().exists());
     }

@@ -27,6 +27,9 @@ const GROUPS: TableDefinition<&str, &[u8]> = TableDefinition::new("groups");
 const METERED_MONTH_KEY: &str = "metered_month";
 const METERED_BYTES_KEY: &str = "metered_bytes";
 const SCHEMA_KEY: &str = "schema_version";
+/// The boot (a digest of the kernel's boot id) in which the last agent finished
+/// its start-up recovery: every `.part` byte written since is in the page cache.
+const BOOT_KEY: &str = "recovered_in_boot";
 
 /// redb's page cache.
 const CACHE_BYTES: usize = 4 << 20;
@@ -117,6 +120,8 @@ pub struct Opened {
     pub metered: Option<(u64, u64)>,
     /// Connections hosts accept at most (`host:port`, count).
     pub host_caps: Vec<(String, LearnedCap)>,
+    /// The boot in which the last start-up recovery finished (see [`Store::put_boot`]).
+    pub boot: Option<u64>,
     pub notices: Vec<StoreNotice>,
 }
 
@@ -136,6 +141,7 @@ impl Store {
                 groups: read.groups,
                 metered: read.metered,
                 host_caps: read.host_caps,
+                boot: read.boot,
                 notices: skipped_notice(read.skipped),
             }),
             Err(OpenFailure::Fatal(error)) => Err(error),
@@ -162,6 +168,7 @@ impl Store {
                     groups: read.groups,
                     metered: read.metered,
                     host_caps: read.host_caps,
+                    boot: read.boot,
                     notices,
                 })
             }
@@ -237,6 +244,19 @@ impl Store {
     }
 
     /// Remember how many connections `host` accepts at most, and until when.
+    /// Remember that start-up recovery finished in `boot`: until the machine
+    /// restarts, a `.part` file holds every byte written to it (kill -9 does not
+    /// lose the page cache), so the next start may trust its length.
+    pub async fn put_boot(&self, boot: u64) -> Result<(), StoreError> {
+        self.write(move |db| {
+            let txn = db.begin_write()?;
+            txn.open_table(META)?.insert(BOOT_KEY, boot)?;
+            txn.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
     pub async fn put_host_cap(&self, host: &str, learned: LearnedCap) -> Result<(), StoreError> {
         let cap_key = format!("{HOST_CAP_PREFIX}{host}");
         let until_key = format!("{HOST_CAP_UNTIL_PREFIX}{host}");
@@ -319,6 +339,7 @@ struct Contents {
     groups: Vec<Group>,
     metered: Option<(u64, u64)>,
     host_caps: Vec<(String, LearnedCap)>,
+    boot: Option<u64>,
     /// Records that could not be decoded.
     skipped: usize,
 }
@@ -407,6 +428,7 @@ fn init_and_read(path: &Path, db: &Database) -> Result<Contents, OpenFailure> {
         groups,
         metered,
         host_caps,
+        boot: get(BOOT_KEY)?,
         skipped,
     })
 }

@@ -36,7 +36,11 @@ pub fn run(data_dir: PathBuf, config_path: PathBuf, open_window: bool) -> anyhow
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    let agent = runtime.block_on(Agent::start(data_dir, config_path.clone()))?;
+    let Some(agent) = runtime.block_on(Agent::start(data_dir, config_path.clone()))? else {
+        // Stopped while opening: the store's own thread may still be reading.
+        runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+        return Ok(());
+    };
     let config = agent.config().clone();
     let backend = Backend::new(agent.engine(), runtime.handle().clone());
     let replies = backend.sender();

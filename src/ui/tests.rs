@@ -170,6 +170,73 @@ fn a_download_from_the_form_shows_its_name_then_completed() {
     assert!(std::fs::read(file).unwrap() == body);
 }
 
+/// An address pasted again while its download has not ended selects that row
+/// and says so, instead of adding a copy (`file (1).bin`).
+#[test]
+fn an_address_already_in_the_list_selects_its_row_instead_of_a_copy() {
+    let mut h = Harness::new(Language::English);
+    let server = h.runtime.block_on(TestServer::start());
+    server.put("/big.bin", Resource::new(vec![1u8; 8 << 20]).rate(1 << 20));
+    let url = server.url("/big.bin");
+    let engine = h.app.backend.engine.clone();
+    let first = h
+        .runtime
+        .block_on(engine.create(ferry::engine::Request::download(url.clone(), None)))
+        .unwrap();
+    h.runtime.block_on(engine.pause(first.id)).unwrap();
+    h.pump_until("the row", |app| app.transfers().rows().len() == 1);
+
+    h.click("New download");
+    h.interact(|ui| {
+        ui.click(widget::Id::from(super::new_download::URLS))
+            .expect("the address box");
+        ui.typewrite(&url);
+    });
+    h.click("Download");
+    h.pump_until("the answer", |app| app.transfers().notice.is_some());
+    assert_eq!(h.app.transfers().rows().len(), 1, "no second copy");
+    assert_eq!(
+        h.app.transfers().selected,
+        Some(first.id),
+        "its row is selected"
+    );
+    assert!(
+        h.shows("“big.bin” is already in the list and not finished: it continues there."),
+        "the user is told"
+    );
+    h.pump_until("resumed", |app| {
+        app.transfers().rows()[0].status != Status::PausedByApplication
+    });
+}
+
+/// A command's answer (the tray's Pause all) is not a form's answer: the form the
+/// user is filling stays open.
+#[test]
+fn pause_all_from_the_tray_leaves_a_half_filled_form_open() {
+    let mut h = Harness::new(Language::English);
+    h.click("New download");
+    h.interact(|ui| {
+        ui.click(widget::Id::from(super::new_download::URLS))
+            .expect("the address box");
+        ui.typewrite("https://example.org/half-typed");
+    });
+    let _ = h.app.update(Message::Feedback(Feedback::Reply(Reply::Tray(
+        crate::platform::tray::Action::PauseAll,
+    ))));
+    // Let the engine's answer arrive, then check the form is still there.
+    let next = h
+        .runtime
+        .block_on(async { tokio::time::timeout(Duration::from_secs(2), h.feed.next()).await });
+    if let Ok(Some(feedback)) = next {
+        let _ = h.app.update(Message::Feedback(feedback));
+    }
+    assert!(
+        matches!(h.app.screen, super::Screen::NewDownload(_)),
+        "the form is still open"
+    );
+    assert!(h.shows("https://example.org/half-typed"));
+}
+
 #[test]
 fn an_invalid_address_is_flagged_in_the_form_with_the_reason() {
     let mut h = Harness::new(Language::English);

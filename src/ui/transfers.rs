@@ -81,6 +81,10 @@ pub struct Transfers {
     pub network: NetworkState,
     /// Visible part of the list: offset from the top and height.
     viewport: (f32, f32),
+    /// The row Space and Delete act on, shown highlighted.
+    pub selected: Option<OperationId>,
+    /// A line for the user above the list (an address that was already there).
+    pub notice: Option<String>,
 }
 
 /// An entry of the group filter.
@@ -124,6 +128,8 @@ impl Transfers {
         fresh.group = self.group.take();
         fresh.network = self.network;
         fresh.viewport = self.viewport;
+        fresh.selected = self.selected.filter(|id| fresh.index.contains_key(id));
+        fresh.notice = self.notice.take();
         *self = fresh;
     }
 
@@ -150,6 +156,9 @@ impl Transfers {
                 }
             }
             Event::Removed { id } => {
+                if self.selected == Some(*id) {
+                    self.selected = None;
+                }
                 if self.index.remove(id).is_some() {
                     self.rows.retain(|s| s.id != *id);
                     self.reindex();
@@ -230,10 +239,11 @@ impl Transfers {
         } else {
             self.visible_rows(tr, &shown)
         };
-        column![tabs, body, self.footer(tr)]
-            .spacing(10)
-            .height(Fill)
-            .into()
+        let mut page = column![tabs].spacing(10).height(Fill);
+        if let Some(notice) = &self.notice {
+            page = page.push(text(notice).size(14).style(text::primary));
+        }
+        page.push(body).push(self.footer(tr)).into()
     }
 
     /// Spacers stand for the rows out of view.
@@ -246,7 +256,11 @@ impl Transfers {
         let last = (first + count).min(shown.len());
         let mut list = column![Space::new().height(Length::Fixed(first as f32 * ROW_HEIGHT))];
         for snapshot in &shown[first..last] {
-            list = list.push(transfer_row(tr, snapshot));
+            list = list.push(transfer_row(
+                tr,
+                snapshot,
+                self.selected == Some(snapshot.id),
+            ));
         }
         let below = (shown.len() - last) as f32 * ROW_HEIGHT;
         list = list.push(Space::new().height(Length::Fixed(below)));
@@ -347,7 +361,7 @@ fn empty_state<'a>(tr: &Tr) -> Element<'a, Message> {
     .into()
 }
 
-fn transfer_row<'a>(tr: &Tr, s: &'a Snapshot) -> Element<'a, Message> {
+fn transfer_row<'a>(tr: &Tr, s: &'a Snapshot, selected: bool) -> Element<'a, Message> {
     let fraction = match s.total {
         Some(0) => 1.0,
         Some(total) => (s.bytes as f64 / total as f64) as f32,
@@ -392,10 +406,14 @@ fn transfer_row<'a>(tr: &Tr, s: &'a Snapshot) -> Element<'a, Message> {
                 .on_press(Message::Row(s.id, action)),
         );
     }
-    container(row![info, actions].spacing(12).align_y(Alignment::Center))
+    let row = container(row![info, actions].spacing(12).align_y(Alignment::Center))
         .padding([6, 4])
-        .height(Length::Fixed(ROW_HEIGHT))
-        .into()
+        .height(Length::Fixed(ROW_HEIGHT));
+    if selected {
+        row.style(container::rounded_box).into()
+    } else {
+        row.into()
+    }
 }
 
 /// The buttons that make sense for a status.
