@@ -458,7 +458,14 @@ impl Engine {
                     .lock()
                     .unfinished_twin(url.as_str(), target.as_ref(), upload.as_ref());
             if let Some(twin) = twin {
-                return self.inner.attach(twin).await;
+                let access = Access {
+                    headers: request.headers,
+                    secrets,
+                    summary,
+                    proxy,
+                    insecure: request.insecure,
+                };
+                return self.inner.attach(twin, access).await;
             }
         }
         let snapshot = {
@@ -989,10 +996,36 @@ impl Inner {
 
     /// A request found its twin: the user's pause or a failure is undone (that is
     /// what asking again means), a wait for the network or a policy is left as it
-    /// is. Callers hold `transitions`.
-    async fn attach(&self, id: OperationId) -> Result<Submitted, EngineError> {
+    /// is. Credentials, headers, cookies and proxy given now replace the old ones
+    /// (a login that failed, cookies refreshed), from the next attempt on.
+    /// Callers hold `transitions`.
+    async fn attach(&self, id: OperationId, access: Access) -> Result<Submitted, EngineError> {
+        // The stored record, not the live view: `commit` replaces it.
+        let mut stored = self
+            .lock()
+            .ops
+            .get(&id)
+            .map(|e| Snapshot::clone(&e.snapshot))
+            .ok_or_else(|| EngineError::NotFound(id.to_string()))?;
+        tracing::info!(%id, status = %stored.status, "the same request again: attached to the unfinished operation");
+        let changed = stored.headers != access.headers
+            || stored.secrets != access.summary
+            || stored.proxy != access.proxy
+            || stored.insecure != access.insecure
+            || !access.secrets.is_empty();
+        if changed {
+            if !access.secrets.is_empty() {
+                self.secrets.put(id, &access.secrets).await?;
+            } else if !stored.secrets.is_empty() {
+                self.secrets.delete(id).await?;
+            }
+            stored.headers = access.headers;
+            stored.secrets = access.summary;
+            stored.proxy = access.proxy;
+            stored.insecure = access.insecure;
+            self.commit(stored).await?;
+        }
         let snapshot = self.snapshot_of(id)?;
-        tracing::info!(%id, status = %snapshot.status, "the same request again: attached to the unfinished operation");
         if matches!(snapshot.status, Status::PausedByApplication | Status::Error) {
             self.requeue(snapshot).await?;
         }
@@ -1171,6 +1204,16 @@ pub fn redact_url(url: &str) -> String {
         Ok(_) => url.to_owned(),
         Err(_) => "<invalid URL>".to_owned(),
     }
+}
+
+/// How a request reaches its server: what an attached request brings anew.
+#[derive(Debug)]
+struct Access {
+    headers: Vec<Header>,
+    secrets: secrets::Secrets,
+    summary: operation::SecretSummary,
+    proxy: Option<String>,
+    insecure: bool,
 }
 
 /// What [`Engine::submit`] did.

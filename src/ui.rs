@@ -409,6 +409,7 @@ impl App {
     fn transfers_message(&mut self, message: &transfers::Message) {
         if let transfers::Message::Row(id, action) = message {
             self.transfers.selected = Some(*id);
+            self.transfers.notice = None;
             self.row_action(*id, *action);
         }
         self.transfers.update(message);
