@@ -251,6 +251,17 @@ async fn a_file_replaced_while_the_agent_was_dead_comes_as_the_new_version() {
     );
 }
 
+/// Wait until the `.part` of `name` in the downloads holds `bytes`.
+async fn wait_written(ferry: &Ferry, name: &str, bytes: u64) {
+    let part = ferry.downloads().join(format!("{name}.part"));
+    within(30, async {
+        while !std::fs::metadata(&part).is_ok_and(|m| m.len() >= bytes) {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+}
+
 /// What a crash of the app kills: the command and the agent, together.
 async fn crash(ferry: &Ferry, client: &mut tokio::process::Child) {
     let _ = client.start_kill();
@@ -362,16 +373,7 @@ async fn a_rerun_after_a_crash_gets_the_new_version_of_a_replaced_file() {
         "1",
     ];
     let mut client = ferry.command(&args).spawn().unwrap();
-    within(30, async {
-        loop {
-            let part = std::fs::metadata(ferry.downloads().join("f.bin.part"));
-            if part.is_ok_and(|m| m.len() >= 3 * MIB) {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    })
-    .await;
+    wait_written(&ferry, "f.bin", 3 * MIB).await;
     crash(&ferry, &mut client).await;
     server.update("/f.bin", |r| {
         r.body = new.clone().into();
@@ -439,16 +441,7 @@ async fn after_a_reboot_the_rerun_resumes_from_the_durable_checkpoint() {
         .env("FERRY_BOOT_ID_FILE", &boot)
         .spawn()
         .unwrap();
-    within(30, async {
-        loop {
-            let part = std::fs::metadata(ferry.downloads().join("r.bin.part"));
-            if part.is_ok_and(|m| m.len() >= 6 * MIB) {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    })
-    .await;
+    wait_written(&ferry, "r.bin", 6 * MIB).await;
     crash(&ferry, &mut client).await;
     let written = std::fs::metadata(ferry.downloads().join("r.bin.part"))
         .unwrap()
