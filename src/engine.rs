@@ -39,6 +39,7 @@ mod sink;
 mod stall;
 pub mod store;
 pub mod validate;
+mod written;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -111,6 +112,8 @@ struct Inner {
     proxy_clients: Mutex<HashMap<String, http::Clients>>,
     /// Connections open to each host, and how many hosts were seen to accept.
     hosts: hosts::Hosts,
+    /// This boot of the machine (see [`boot`]), when it can be told.
+    boot: Option<u64>,
 }
 
 #[derive(Debug, Default)]
@@ -188,6 +191,7 @@ impl Engine {
         }
         let boot = boot::current(&options.boot_id_path);
         let same_boot = boot.is_some() && boot == opened.boot;
+        written::apply_at_start(&options.data_dir, boot, same_boot, &mut records);
         let mut changed = Vec::new();
         for record in &mut records {
             if recovery::reconcile(record, same_boot) {
@@ -264,6 +268,7 @@ impl Engine {
             secrets,
             proxy_clients: Mutex::new(HashMap::new()),
             hosts: hosts::Hosts::new(opened.host_caps),
+            boot,
         });
         // Operations may have ended while the agent was away from a group's action.
         for name in group_names {

@@ -262,12 +262,75 @@ async fn wait_written(ferry: &Ferry, name: &str, bytes: u64) {
     .await;
 }
 
+/// The status the database holds for the one operation, read with no agent
+/// running (one would go on with the download).
+async fn stored_status(ferry: &Ferry) -> String {
+    use redb::{ReadableDatabase as _, ReadableTable as _};
+    const OPERATIONS: redb::TableDefinition<u128, &[u8]> = redb::TableDefinition::new("operations");
+    let path = ferry.data_dir().join("ferry.redb");
+    if !path.exists() {
+        return "none".into();
+    }
+    let db = within(10, async {
+        loop {
+            match redb::Database::open(&path) {
+                Ok(db) => return db,
+                // An agent spawned just before the crash, still starting.
+                Err(redb::DatabaseError::DatabaseAlreadyOpen) => {
+                    kill_agents(ferry).await;
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+                Err(e) => panic!("{e}"),
+            }
+        }
+    })
+    .await;
+    let read = db.begin_read().unwrap();
+    let Ok(table) = read.open_table(OPERATIONS) else {
+        return "none".into();
+    };
+    let Some((_, record)) = table.first().unwrap() else {
+        return "none".into();
+    };
+    let record: Value = serde_json::from_slice(record.value()).unwrap();
+    record["status"].as_str().unwrap().to_owned()
+}
+
 /// What a crash of the app kills: the command and the agent, together.
 async fn crash(ferry: &Ferry, client: &mut tokio::process::Child) {
     let _ = client.start_kill();
     let _ = client.wait().await;
-    if ferry.agent_pid().is_some() && ferry::agent::is_running(&ferry.data_dir()) {
-        ferry.kill_agent().await;
+    kill_agents(ferry).await;
+}
+
+/// SIGKILL every process of this data directory but the test: agents, locked or
+/// still starting, and a client's child caught between fork and exec (it has the
+/// client's command line but the data directory in its environment).
+async fn kill_agents(ferry: &Ferry) {
+    let wanted = format!("FERRY_DATA_DIR={}", ferry.data_dir().display());
+    let own = std::process::id() as i32;
+    // A child spawned as the scan passes shows up in the next one.
+    for _ in 0..3 {
+        for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+            let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else {
+                continue;
+            };
+            let environ = std::fs::read(format!("/proc/{pid}/environ")).unwrap_or_default();
+            let ours = environ.split(|b| *b == 0).any(|v| v == wanted.as_bytes());
+            if pid == own || !ours || is_zombie(pid) {
+                continue;
+            }
+            let _ = std::process::Command::new("kill")
+                .args(["-9", &pid.to_string()])
+                .status();
+            within(10, async {
+                while std::path::Path::new(&format!("/proc/{pid}")).exists() && !is_zombie(pid) {
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                }
+            })
+            .await;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }
 
@@ -280,17 +343,20 @@ async fn list(ferry: &Ferry) -> Vec<Value> {
         .clone()
 }
 
-/// `ferry get URL -o FILE`, killed with its agent at random moments, then run
-/// again: the rerun continues the one operation (no `big (1).iso`, no second
-/// download), prints the file's path only once it is there, and almost nothing
-/// is fetched twice: what the agent had written is in the page cache.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_rerun_after_a_crash_continues_the_same_download() {
-    let mut moments = Moments::new("rerun");
+/// `ferry get URL -o FILE --connections N`, killed with its agent at random
+/// moments, then run again: the rerun continues the one operation (no
+/// `big (1).iso`, no second download), prints the file's path only once it is
+/// there, and almost nothing is fetched twice: what the agent had written is in
+/// the page cache. 100 MiB through a link of 25 MiB/s.
+async fn rerun_after_crashes(connections: &str) {
+    let mut moments = Moments::new(&format!("rerun x{connections}"));
     let ferry = Ferry::new();
     let server = TestServer::start().await;
     let body = data(100 * MIB as usize, 310);
-    server.put("/big.iso", Resource::new(body.clone()).rate(25 * MIB));
+    server.put(
+        "/big.iso",
+        Resource::new(body.clone()).shared_rate(25 * MIB),
+    );
     let dest = ferry.downloads().join("big.iso");
     let url = server.url("/big.iso");
     let args = [
@@ -299,7 +365,7 @@ async fn a_rerun_after_a_crash_continues_the_same_download() {
         "-o",
         dest.to_str().unwrap(),
         "--connections",
-        "1",
+        connections,
     ];
     let mut made = 0;
     let last_run = loop {
@@ -314,7 +380,7 @@ async fn a_rerun_after_a_crash_continues_the_same_download() {
             if client.try_wait().unwrap().is_none() {
                 crash(&ferry, &mut client).await;
                 made += 1;
-                if dest.exists() {
+                if stored_status(&ferry).await == "Completed" {
                     // The crash came just after it completed: nothing to rerun
                     // (the same command would now fetch a second copy, as it
                     // does for any completed download).
@@ -336,14 +402,25 @@ async fn a_rerun_after_a_crash_continues_the_same_download() {
     assert_eq!(files_in(&ferry.downloads()), vec!["big.iso"]);
     let sent = server.body_bytes_sent();
     let resent = sent - body.len() as u64;
-    println!("rerun: {made} crashes, {resent} bytes sent twice");
+    println!("rerun x{connections}: {made} crashes, {resent} bytes sent twice");
+
+    // One connection: 5 % in all (about 0.3 % per crash). Four: each connection
+    // has the server's last chunks in flight when it dies (the test server paces
+    // in chunks of a few hundred KiB), measured 0.5–1.8 MiB per crash: 2.5 % per
+    // crash. Before parts saved their written positions, a crash cost up to a
+    // checkpoint interval (1 s, 25 MiB here).
+    let allowed = match connections {
+        "1" => body.len() as u64 / 20,
+        _ => body.len() as u64 / 40 * u64::from(made),
+    };
     assert!(
-        sent * 100 <= body.len() as u64 * 105,
-        "{sent} bytes sent for a file of {}",
-        body.len()
+        resent <= allowed,
+        "{resent} bytes sent twice over {made} crashes, {allowed} allowed"
     );
     report(
-        "client and agent killed together (SIGKILL) at random moments, the same command run again",
+        &format!(
+            "client and agent killed together (SIGKILL) at random moments of a {connections}-connection download, the same command run again"
+        ),
         made,
         &format!(
             "one operation, byte-exact; {:.2} % of the file sent twice in all ({:.0} KiB per crash)",
@@ -351,6 +428,16 @@ async fn a_rerun_after_a_crash_continues_the_same_download() {
             resent as f64 / 1024.0 / f64::from(made.max(1))
         ),
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rerun_after_a_crash_continues_the_same_download() {
+    rerun_after_crashes("1").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rerun_after_a_crash_continues_the_same_segmented_download() {
+    rerun_after_crashes("4").await;
 }
 
 /// The same, with the server's file replaced while everything was dead: still one

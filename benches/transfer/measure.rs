@@ -203,6 +203,12 @@ impl Agent {
         timed(&mut self.command(args), Some(self.child.id()))
     }
 
+    /// SIGKILL, as a crash would.
+    pub fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
     pub fn quit(mut self) {
         let _ = self.command(&["quit"]).status();
         let _ = self.child.wait();

@@ -212,6 +212,30 @@ impl RunContext {
         self.recorder().checkpoint(checkpoint).await
     }
 
+    /// Save how far each part has written, for a restart in the same boot (see
+    /// [`super::written`]); nothing where the boot cannot be told.
+    pub async fn save_written(&self, segments: Vec<Segment>, total: u64, validators: Validators) {
+        let Some(boot) = self.inner.boot else {
+            return;
+        };
+        let written = super::written::Written {
+            boot,
+            total,
+            validators,
+            segments,
+        };
+        if let Err(e) = super::written::save(&self.inner.options.data_dir, self.id, &written).await
+        {
+            tracing::debug!(id = %self.id, error = %e, "cannot save how far the parts wrote");
+        }
+    }
+
+    /// The parts are recorded durably for good (the run ended): drop what
+    /// [`RunContext::save_written`] kept.
+    pub async fn forget_written(&self) {
+        super::written::forget(&self.inner.options.data_dir, self.id).await;
+    }
+
     /// A handle that records checkpoints from another task (a background sync).
     pub fn recorder(&self) -> Recorder {
         Recorder {

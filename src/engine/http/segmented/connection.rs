@@ -6,7 +6,7 @@
 use std::os::unix::fs::FileExt as _;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use reqwest::header::{self, HeaderMap};
 use reqwest::{Response, StatusCode, Url};
@@ -25,6 +25,9 @@ use crate::engine::stall::StallWatch;
 
 /// Bytes a connection gathers before one positioned write.
 const WRITE_BYTES: usize = 1 << 20;
+/// The longest received bytes wait before they are written: once written they
+/// survive the agent being killed (`engine/written.rs`), gathered they are lost.
+const WRITE_AGE: Duration = Duration::from_millis(10);
 
 /// The parts, and how many connections work on them: changed together, under one
 /// lock, so a connection leaving and one finding nothing to take cannot both
@@ -186,6 +189,7 @@ impl Shared {
         mut response: Response,
     ) -> Leave {
         let mut gathered: Vec<u8> = Vec::with_capacity(WRITE_BYTES);
+        let mut gathered_since = Instant::now();
         let mut at = from;
         let mut stall = StallWatch::new(self.stall);
         loop {
@@ -232,10 +236,14 @@ impl Shared {
                 stop = requester.stopped() => return Interrupt::Stop(stop).into(),
                 () = self.pace.take(take as u64) => {}
             }
+            if gathered.is_empty() {
+                gathered_since = Instant::now();
+            }
             gathered.extend_from_slice(&chunk[..take]);
             self.live.add_bytes(take as u64);
             let finished = at + gathered.len() as u64 >= end;
-            if gathered.len() >= WRITE_BYTES || finished || leave.is_some() {
+            let aged = gathered_since.elapsed() >= WRITE_AGE;
+            if gathered.len() >= WRITE_BYTES || finished || leave.is_some() || aged {
                 gathered = match self.write(index, at, gathered).await {
                     Ok(buffer) => buffer,
                     Err(interrupt) => {
