@@ -209,12 +209,45 @@ pub struct TestServer {
     tls: bool,
     state: Arc<State>,
     task: tokio::task::JoinHandle<()>,
+    /// Every connection being served, so `kill` can end them all.
+    connections: Arc<Mutex<Vec<tokio::task::AbortHandle>>>,
 }
 
 impl Drop for TestServer {
     fn drop(&mut self) {
-        self.task.abort();
+        self.kill();
     }
+}
+
+fn accept(
+    listener: TcpListener,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    state: Arc<State>,
+    connections: Arc<Mutex<Vec<tokio::task::AbortHandle>>>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                continue;
+            };
+            let _ = stream.set_nodelay(true);
+            let state = Arc::clone(&state);
+            let served = match &tls {
+                None => tokio::spawn(serve(state, stream)),
+                Some(acceptor) => {
+                    let acceptor = acceptor.clone();
+                    tokio::spawn(async move {
+                        if let Ok(stream) = acceptor.accept(stream).await {
+                            serve(state, stream).await;
+                        }
+                    })
+                }
+            };
+            let mut connections = connections.lock().unwrap();
+            connections.retain(|c| !c.is_finished());
+            connections.push(served.abort_handle());
+        }
+    })
 }
 
 impl TestServer {
@@ -251,39 +284,49 @@ impl TestServer {
         Self::start_bound(listener, tls)
     }
 
+    /// A plain HTTP server on a listener made elsewhere (inside a network
+    /// namespace, say).
+    pub fn start_listening(listener: std::net::TcpListener) -> Self {
+        listener.set_nonblocking(true).unwrap();
+        Self::start_bound(TcpListener::from_std(listener).unwrap(), None)
+    }
+
     fn start_bound(listener: TcpListener, tls: Option<tokio_rustls::TlsAcceptor>) -> Self {
         let addr = listener.local_addr().unwrap();
         let state = Arc::new(State::default());
-        let shared = Arc::clone(&state);
+        let connections = Arc::default();
         let is_tls = tls.is_some();
-        let task = tokio::spawn(async move {
-            loop {
-                let Ok((stream, _)) = listener.accept().await else {
-                    continue;
-                };
-                let _ = stream.set_nodelay(true);
-                let state = Arc::clone(&shared);
-                match &tls {
-                    None => {
-                        tokio::spawn(serve(state, stream));
-                    }
-                    Some(acceptor) => {
-                        let acceptor = acceptor.clone();
-                        tokio::spawn(async move {
-                            if let Ok(stream) = acceptor.accept(stream).await {
-                                serve(state, stream).await;
-                            }
-                        });
-                    }
-                }
-            }
-        });
+        let task = accept(listener, tls, Arc::clone(&state), Arc::clone(&connections));
         Self {
             addr,
             tls: is_tls,
             state,
             task,
+            connections,
         }
+    }
+
+    /// The server process dies: it stops listening and every connection ends.
+    /// What it stored (uploads, tus offsets) is kept, as on a disk.
+    pub fn kill(&self) {
+        self.task.abort();
+        for connection in self.connections.lock().unwrap().drain(..) {
+            connection.abort();
+        }
+    }
+
+    /// Back after `kill`, on `listener` (bound to the same address), with what it
+    /// had stored.
+    pub fn revive(&mut self, listener: std::net::TcpListener) {
+        listener.set_nonblocking(true).unwrap();
+        let listener = TcpListener::from_std(listener).unwrap();
+        assert_eq!(listener.local_addr().unwrap(), self.addr);
+        self.task = accept(
+            listener,
+            None,
+            Arc::clone(&self.state),
+            Arc::clone(&self.connections),
+        );
     }
 
     pub fn url(&self, path: &str) -> String {
