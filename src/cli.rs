@@ -763,15 +763,9 @@ fn upload_requests(args: &UploadArgs) -> Result<Vec<engine::Request>, Exit> {
     Ok(files
         .into_iter()
         .map(|file| {
-            let url = match (method, args.url.ends_with('/'), file.file_name()) {
-                (engine::Method::Put, true, Some(name)) if !args.tus => {
-                    let name = name.to_string_lossy();
-                    let encoded = percent_encoding::utf8_percent_encode(
-                        &name,
-                        percent_encoding::NON_ALPHANUMERIC,
-                    );
-                    format!("{}{encoded}", args.url)
-                }
+            // tus creates the upload at the URL it is given.
+            let url = match (method, args.tus) {
+                (engine::Method::Put, false) => engine::upload_url_for_file(&args.url, &file),
                 _ => args.url.clone(),
             };
             request(url, vec![file], mode.clone())

@@ -68,6 +68,8 @@ pub fn validate_proxy(proxy: &str) -> Result<(), InvalidRequest> {
     validate::proxy(proxy).map(|_| ())
 }
 
+pub use validate::upload_url_for_file;
+
 /// Check a URL as `create` would, to flag it in a form before submitting.
 pub fn check_url(url: &str) -> Result<(), InvalidRequest> {
     validate::url(url).map(|_| ())
@@ -439,12 +441,11 @@ impl Engine {
         }
         let (target, upload) = match request.kind {
             Kind::Download => {
-                let default_folder = &self.inner.options.download_dir;
-                if request.destination.is_none() {
-                    // The default folder is ours to make; a folder the user names is not.
-                    let _ = std::fs::create_dir_all(default_folder);
-                }
-                let target = validate::target(request.destination.as_deref(), default_folder)?;
+                let target = validate::target(
+                    request.destination.as_deref(),
+                    request.into_folder,
+                    &self.inner.options.download_dir,
+                )?;
                 (Some(target), None)
             }
             Kind::Upload => {

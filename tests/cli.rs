@@ -44,9 +44,27 @@ async fn get_prints_the_path_and_json_carries_the_documented_fields() {
         text(&out.stderr)
     );
 
+    // A folder that does not exist yet, named with a trailing slash: made, as
+    // curl --create-dirs and wget -P do.
+    let new_folder = ferry.dir.path().join("new/folder");
+    let out = ferry
+        .run(&[
+            "get",
+            &server.url("/files/report.pdf"),
+            "-o",
+            &format!("{}/", new_folder.display()),
+        ])
+        .await;
+    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    assert_eq!(
+        PathBuf::from(text(&out.stdout).trim()),
+        new_folder.join("report.pdf")
+    );
+    assert_eq!(sha256_file(&new_folder.join("report.pdf")), sha256(&body));
+
     let list = ferry.json(&["list", "--json"]).await;
     let rows = list.as_array().unwrap();
-    assert_eq!(rows.len(), 2);
+    assert_eq!(rows.len(), 3);
     let done = &rows[0];
     for field in [
         "id",

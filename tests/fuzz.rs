@@ -149,6 +149,7 @@ proptest! {
         rest in nasty_string(80),
         absolute in any::<bool>(),
         trailing in any::<bool>(),
+        into_folder in any::<bool>(),
     ) {
         let dir = tempfile::tempdir().unwrap();
         let mut text = if absolute {
@@ -159,10 +160,16 @@ proptest! {
         if trailing {
             text.push('/');
         }
-        if text.contains('\0') {
+        // Folders are made now: none outside the case's own directory.
+        let path = Path::new(&text);
+        let outside = path.is_absolute() && !path.starts_with(dir.path());
+        if text.contains('\0')
+            || outside
+            || path.components().any(|c| c == std::path::Component::ParentDir)
+        {
             return Ok(());
         }
-        match validate::target(Some(Path::new(&text)), dir.path()) {
+        match validate::target(Some(Path::new(&text)), into_folder, dir.path()) {
             Ok(ferry::engine::Target::File(file)) => {
                 prop_assert!(file.is_absolute());
                 prop_assert!(file.parent().is_some_and(Path::is_dir), "{}", file.display());

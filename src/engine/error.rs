@@ -319,6 +319,10 @@ pub enum InvalidRequest {
     SourceUnreadable { path: PathBuf, reason: String },
     #[error("this upload sends one file; give one per operation, or use multipart")]
     OneSourceOnly,
+    #[error(
+        "multipart/form-data is sent with POST; with PUT each file is sent as it is, one request per file"
+    )]
+    MultipartNeedsPost,
     #[error("invalid form field name {0:?}")]
     InvalidFieldName(String),
     #[error("no group named {0:?}; create it first (ferry group create)")]

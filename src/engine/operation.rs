@@ -203,6 +203,11 @@ pub struct Request {
     /// `None`: the engine's default folder.
     #[serde(default)]
     pub destination: Option<PathBuf>,
+    /// `destination` is a folder (created if missing), never a file's name: what
+    /// a window's folder field or `-o dir/` mean. Without it, an existing folder
+    /// is still taken as one, and any other path names the file.
+    #[serde(default)]
+    pub into_folder: bool,
     #[serde(default)]
     pub headers: Vec<Header>,
     #[serde(default)]
@@ -256,6 +261,7 @@ impl Request {
             kind: Kind::Download,
             url: url.into(),
             destination: destination.into(),
+            into_folder: false,
             headers: Vec::new(),
             policy: CostPolicy::Default,
             group: None,
@@ -273,12 +279,21 @@ impl Request {
         }
     }
 
+    /// Download `url` into `folder` (made if missing), named from the response.
+    pub fn download_into(url: impl Into<String>, folder: PathBuf) -> Self {
+        Self {
+            into_folder: true,
+            ..Self::download(url, Some(folder))
+        }
+    }
+
     /// Upload `sources` to `url` (POST of one file unless told otherwise).
     pub fn upload(url: impl Into<String>, sources: Vec<PathBuf>) -> Self {
         Self {
             kind: Kind::Upload,
             url: url.into(),
             destination: None,
+            into_folder: false,
             headers: Vec::new(),
             policy: CostPolicy::Default,
             group: None,

@@ -63,6 +63,13 @@ pub fn sizes(request: &Request) -> Result<(), InvalidRequest> {
     }
     if let Some(spec) = &request.upload {
         count("files to upload", spec.sources.len(), SOURCES)?;
+        if matches!(spec.mode, UploadMode::Multipart { .. })
+            && spec.method != super::operation::Method::Post
+        {
+            // A PUT stores its body as the resource: a multipart envelope would be
+            // stored as the file.
+            return Err(InvalidRequest::MultipartNeedsPost);
+        }
         if let UploadMode::Multipart { field, form } = &spec.mode {
             count("form fields", form.len(), FORM_FIELDS)?;
             for f in form {
@@ -223,26 +230,71 @@ fn decode(text: &str) -> String {
 /// Decide where the bytes go: the destination as given (a folder when it names an
 /// existing folder or ends with a separator, else a file), or the default folder.
 /// The folder must exist and be writable.
-pub fn target(destination: Option<&Path>, default_folder: &Path) -> Result<Target, InvalidRequest> {
+pub fn target(
+    destination: Option<&Path>,
+    into_folder: bool,
+    default_folder: &Path,
+) -> Result<Target, InvalidRequest> {
     let Some(path) = destination else {
-        ensure_writable_folder(default_folder)?;
+        make_folder(default_folder)?;
         return Ok(Target::Folder(default_folder.to_owned()));
     };
     if !path.is_absolute() {
         return Err(InvalidRequest::RelativePath(path.to_owned()));
     }
-    let names_folder = path.as_os_str().to_string_lossy().ends_with('/');
+    let names_folder = into_folder || path.as_os_str().to_string_lossy().ends_with('/');
+    if names_folder {
+        // What curl --create-dirs and wget -P do; a folder is never taken for a
+        // file's name (a window once saved a download as `~/Downloads` itself).
+        make_folder(path)?;
+    }
     if path.is_dir() {
         ensure_writable_folder(path)?;
         // Rebuilt from components: no trailing slash, no `.` segments.
         return Ok(Target::Folder(path.components().collect()));
     }
     if names_folder {
-        return Err(InvalidRequest::FolderMissing(path.to_owned()));
+        return Err(InvalidRequest::NotAFolder(path.to_owned()));
     }
     let parent = path.parent().unwrap_or(Path::new("/"));
     ensure_writable_folder(parent)?;
     Ok(Target::File(path.to_owned()))
+}
+
+/// What a path segment must escape (RFC 3986: controls, space, and the
+/// characters that would end or change the segment); the rest of a name, dots and
+/// non-ASCII letters included, goes as it is (a few servers do not decode `%2E`).
+const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'/')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'\\')
+    .add(b'^')
+    .add(b'`')
+    .add(b'{')
+    .add(b'|')
+    .add(b'}');
+
+/// Where one file of a one-request-per-file upload goes: a target ending in `/`
+/// is a folder (WebDAV, a bucket), and each file gets its own name there; any
+/// other target is used as it is. The one rule for the CLI, the window and
+/// whatever else builds uploads.
+pub fn upload_url_for_file(target: &str, file: &Path) -> String {
+    match (target.ends_with('/'), file.file_name()) {
+        (true, Some(name)) => {
+            let name = name.to_string_lossy();
+            format!(
+                "{target}{}",
+                percent_encoding::utf8_percent_encode(&name, SEGMENT)
+            )
+        }
+        _ => target.to_owned(),
+    }
 }
 
 /// Check an upload's files (they exist, are files, can be read) and record each
@@ -254,6 +306,13 @@ pub fn upload(spec: Option<&UploadSpec>) -> Result<UploadState, InvalidRequest> 
     }
     if spec.sources.len() > 1 && !matches!(spec.mode, UploadMode::Multipart { .. }) {
         return Err(InvalidRequest::OneSourceOnly);
+    }
+    if matches!(spec.mode, UploadMode::Multipart { .. })
+        && spec.method != super::operation::Method::Post
+    {
+        // A PUT stores its body as the resource: a multipart envelope would be
+        // stored as the file.
+        return Err(InvalidRequest::MultipartNeedsPost);
     }
     if let UploadMode::Multipart { field, form } = &spec.mode {
         let names = field.iter().chain(form.iter().map(|f| &f.name));
@@ -307,6 +366,18 @@ pub fn modified_ns(meta: &std::fs::Metadata) -> u64 {
 
 /// Existence and permission bits are not enough (read-only mounts, ACLs, root):
 /// create and remove a probe file.
+/// Create `folder` and its parents if missing, with the user's mode (0777 less
+/// the umask, as `mkdir -p`). A file in the way is left alone (and refused later).
+fn make_folder(folder: &Path) -> Result<(), InvalidRequest> {
+    if folder.exists() {
+        return Ok(());
+    }
+    std::fs::create_dir_all(folder).map_err(|e| InvalidRequest::FolderNotWritable {
+        path: folder.to_owned(),
+        reason: e.to_string(),
+    })
+}
+
 fn ensure_writable_folder(folder: &Path) -> Result<(), InvalidRequest> {
     match std::fs::metadata(folder) {
         Err(_) => return Err(InvalidRequest::FolderMissing(folder.to_owned())),
@@ -381,29 +452,99 @@ mod tests {
     }
 
     #[test]
-    fn a_trailing_slash_names_a_folder_that_must_exist() {
+    fn a_trailing_slash_or_into_folder_names_a_folder_made_if_missing() {
+        use std::os::unix::fs::PermissionsExt as _;
         let dir = tempfile::tempdir().unwrap();
-        let missing = dir.path().join("nope/");
+        let missing = dir.path().join("new/deeper/");
+        assert_eq!(
+            target(Some(&missing), false, dir.path()).unwrap(),
+            Target::Folder(dir.path().join("new/deeper"))
+        );
+        let mode = std::fs::metadata(&missing).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o777 & !umask_now(), "the user's mode");
+        // A folder field's path, no slash: still a folder, never the file's name.
+        let downloads = dir.path().join("Downloads");
+        assert_eq!(
+            target(Some(&downloads), true, dir.path()).unwrap(),
+            Target::Folder(downloads.clone())
+        );
+        assert!(downloads.is_dir());
+        // A file in the way of a folder is refused, not replaced.
+        let file = dir.path().join("f.bin");
+        std::fs::write(&file, b"x").unwrap();
         assert!(matches!(
-            target(Some(&missing), dir.path()),
-            Err(InvalidRequest::FolderMissing(_))
+            target(Some(&file), true, dir.path()),
+            Err(InvalidRequest::NotAFolder(_))
         ));
         assert_eq!(
-            target(Some(dir.path()), Path::new("/")).unwrap(),
+            target(Some(dir.path()), false, Path::new("/")).unwrap(),
             Target::Folder(dir.path().to_owned())
         );
-        let file = dir.path().join("f.bin");
         assert_eq!(
-            target(Some(&file), Path::new("/")).unwrap(),
+            target(Some(&file), false, Path::new("/")).unwrap(),
             Target::File(file.clone())
         );
         assert!(matches!(
-            target(Some(Path::new("rel/f.bin")), dir.path()),
+            target(Some(Path::new("rel/f.bin")), false, dir.path()),
             Err(InvalidRequest::RelativePath(_))
         ));
         assert!(matches!(
-            target(Some(&dir.path().join("no/such/f.bin")), dir.path()),
+            target(Some(&dir.path().join("no/such/f.bin")), false, dir.path()),
             Err(InvalidRequest::FolderMissing(_))
         ));
+        // The default folder is made when missing.
+        let default = dir.path().join("home/Downloads");
+        assert_eq!(
+            target(None, false, &default).unwrap(),
+            Target::Folder(default.clone())
+        );
+    }
+
+    #[test]
+    fn one_file_per_request_to_a_folder_target_gets_its_own_name() {
+        let file = Path::new("/home/me/holiday 2026 #1.tar.gz");
+        assert_eq!(
+            upload_url_for_file("https://h/dav/up/", file),
+            "https://h/dav/up/holiday%202026%20%231.tar.gz"
+        );
+        assert_eq!(
+            upload_url_for_file("https://h/dav/up/", Path::new("/x/été.txt")),
+            "https://h/dav/up/%C3%A9t%C3%A9.txt",
+            "dots stay; what is not ASCII is UTF-8 escaped"
+        );
+        assert_eq!(
+            upload_url_for_file("https://h/dav/up/big.mp4", file),
+            "https://h/dav/up/big.mp4",
+            "a target naming a file is used as it is"
+        );
+    }
+
+    #[test]
+    fn multipart_goes_with_post_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("a.bin");
+        std::fs::write(&file, b"a").unwrap();
+        let spec = |method| UploadSpec {
+            sources: vec![file.clone()],
+            method,
+            mode: UploadMode::Multipart {
+                field: None,
+                form: Vec::new(),
+            },
+        };
+        assert!(upload(Some(&spec(super::super::operation::Method::Post))).is_ok());
+        assert!(matches!(
+            upload(Some(&spec(super::super::operation::Method::Put))),
+            Err(InvalidRequest::MultipartNeedsPost)
+        ));
+    }
+
+    fn umask_now() -> u32 {
+        let status = std::fs::read_to_string("/proc/self/status").unwrap();
+        let line = status
+            .lines()
+            .find_map(|l| l.strip_prefix("Umask:"))
+            .unwrap();
+        u32::from_str_radix(line.trim(), 8).unwrap()
     }
 }

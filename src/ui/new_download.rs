@@ -199,17 +199,20 @@ impl State {
         if !self.problems.is_empty() {
             return Action::None;
         }
-        let destination = match (&self.save_as, urls.len()) {
-            (Some(file), 1) => file.clone(),
-            _ => self.folder.clone(),
+        let save_as = match (&self.save_as, urls.len()) {
+            (Some(file), 1) => Some(file.clone()),
+            _ => None,
         };
         self.submitting = true;
         let requests = urls
             .into_iter()
             .map(|url| {
-                parts.apply(
-                    Request::download(url, Some(destination.clone())).policy(self.policy.into()),
-                )
+                // The folder field names a folder (made if missing), never the file.
+                let request = match &save_as {
+                    Some(file) => Request::download(url, Some(file.clone())),
+                    None => Request::download_into(url, self.folder.clone()),
+                };
+                parts.apply(request.policy(self.policy.into()))
             })
             .collect();
         Action::Submit(requests)

@@ -170,6 +170,41 @@ fn a_download_from_the_form_shows_its_name_then_completed() {
     assert!(std::fs::read(file).unwrap() == body);
 }
 
+/// A fresh install has no `~/Downloads`: the form's folder is made and the file
+/// lands inside it, not saved as a file named `Downloads` (and the next download
+/// goes there too).
+#[test]
+fn a_download_into_a_missing_folder_makes_the_folder() {
+    let mut h = Harness::new(Language::English);
+    let server = h.runtime.block_on(TestServer::start());
+    let body = vec![5u8; 200_000];
+    server.put("/files/one.bin", Resource::new(body.clone()));
+    server.put("/files/two.bin", Resource::new(body.clone()));
+    let folder = h.dir().join("home/Downloads");
+    for (name, count) in [("one.bin", 1), ("two.bin", 2)] {
+        let url = server.url(&format!("/files/{name}"));
+        h.click("New download");
+        let _ = h.app.update(Message::NewDownload(
+            super::new_download::Message::FolderChosen(Some(folder.clone())),
+        ));
+        h.interact(|ui| {
+            ui.click(widget::Id::from(super::new_download::URLS))
+                .expect("the address box");
+            ui.typewrite(&url);
+        });
+        h.click("Download");
+        h.pump_until("the download to complete", |app| {
+            let rows = app.transfers().rows();
+            rows.len() == count && rows.iter().all(|s| s.status == Status::Completed)
+        });
+        assert!(folder.is_dir(), "the folder was made");
+        assert!(
+            std::fs::read(folder.join(name)).unwrap() == body,
+            "{name} inside it"
+        );
+    }
+}
+
 /// An address pasted again while its download has not ended selects that row
 /// and says so, instead of adding a copy (`file (1).bin`).
 #[test]
@@ -336,6 +371,131 @@ fn the_upload_form_lists_picked_files_and_creates_one_multipart_operation() {
     );
     let body = String::from_utf8_lossy(received[0].body.as_ref().unwrap()).into_owned();
     assert!(body.contains("filename=\"a.txt\"") && body.contains("filename=\"b.jpg\""));
+}
+
+/// Pick a method and a send mode in the upload form, as the pick lists would.
+fn choose_upload(h: &mut Harness, method: ferry::engine::Method, mode: super::upload::Mode) {
+    let method = super::upload::methods()
+        .into_iter()
+        .find(|c| c.value == method)
+        .unwrap();
+    let _ = h
+        .app
+        .update(Message::Upload(super::upload::Message::MethodPicked(
+            method,
+        )));
+    let mode = super::upload::modes(&h.app.tr)
+        .into_iter()
+        .find(|c| c.value == mode)
+        .unwrap();
+    let _ = h
+        .app
+        .update(Message::Upload(super::upload::Message::ModePicked(mode)));
+}
+
+/// Fill the upload form with `files` and `url` and send it; wait until every
+/// operation has ended.
+fn upload_from_the_form(h: &mut Harness, url: &str, files: Vec<std::path::PathBuf>) {
+    let count = files.len();
+    let _ = h
+        .app
+        .update(Message::Upload(super::upload::Message::FilesPicked(files)));
+    h.interact(|ui| {
+        ui.click(widget::Id::from(super::upload::URL))
+            .expect("the address field");
+        ui.typewrite(url);
+    });
+    h.click("Upload");
+    h.pump_until("the uploads to end", |app| {
+        let rows = app.transfers().rows();
+        rows.len() >= count && rows.iter().all(|s| s.status.is_finished())
+    });
+}
+
+/// PUT from the form stores the file itself, byte for byte: choosing PUT leaves
+/// the multipart mode (whose envelope would be stored as the file).
+#[test]
+fn a_put_from_the_form_stores_the_file_itself() {
+    let mut h = Harness::new(Language::English);
+    let server = h.runtime.block_on(TestServer::start());
+    server.sink("/dav/up/big.mp4", uploads::Sink::ok("stored"));
+    let file = h.dir().join("big.mp4");
+    let body: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+    std::fs::write(&file, &body).unwrap();
+    h.click("New upload");
+    choose_upload(
+        &mut h,
+        ferry::engine::Method::Put,
+        super::upload::Mode::Multipart,
+    );
+    // Multipart asked for: the method goes back to POST, never PUT + multipart.
+    let _ = h
+        .app
+        .update(Message::Upload(super::upload::Message::MethodPicked(
+            super::upload::methods()
+                .into_iter()
+                .find(|c| c.value == ferry::engine::Method::Put)
+                .unwrap(),
+        )));
+    upload_from_the_form(&mut h, &server.url("/dav/up/big.mp4"), vec![file]);
+    let received = server.received("/dav/up/big.mp4");
+    assert_eq!(received.len(), 1);
+    assert_eq!(received[0].method, "PUT");
+    assert!(
+        received[0].body.as_deref() == Some(&body[..]),
+        "the server holds the file itself"
+    );
+    assert_eq!(h.app.transfers().rows()[0].status, Status::Completed);
+}
+
+/// "One upload per file" to a target ending in `/`: each file under its own name
+/// there, as the command line does.
+#[test]
+fn one_upload_per_file_to_a_folder_target_stores_each_under_its_name() {
+    let mut h = Harness::new(Language::English);
+    let server = h.runtime.block_on(TestServer::start());
+    let names = ["a.txt", "b c.jpg", "ünï.bin"];
+    let mut files = Vec::new();
+    for (i, name) in names.iter().enumerate() {
+        let path = h.dir().join(name);
+        std::fs::write(&path, vec![i as u8 + 1; 1000 + i]).unwrap();
+        files.push(path);
+    }
+    for path in ["/dav/a.txt", "/dav/b%20c.jpg", "/dav/%C3%BCn%C3%AF.bin"] {
+        server.sink(path, uploads::Sink::ok("stored"));
+    }
+    h.click("New upload");
+    choose_upload(
+        &mut h,
+        ferry::engine::Method::Put,
+        super::upload::Mode::Separate,
+    );
+    upload_from_the_form(&mut h, &server.url("/dav/"), files);
+    for (i, path) in ["/dav/a.txt", "/dav/b%20c.jpg", "/dav/%C3%BCn%C3%AF.bin"]
+        .iter()
+        .enumerate()
+    {
+        let received = server.received(path);
+        assert_eq!(received.len(), 1, "{path}");
+        assert!(
+            received[0].body.as_deref() == Some(&vec![i as u8 + 1; 1000 + i][..]),
+            "{path}"
+        );
+    }
+    assert!(
+        h.app
+            .transfers()
+            .rows()
+            .iter()
+            .all(|s| s.status == Status::Completed),
+        "{:?}",
+        h.app
+            .transfers()
+            .rows()
+            .iter()
+            .map(|s| (&s.url, s.status, &s.error))
+            .collect::<Vec<_>>()
+    );
 }
 
 #[test]

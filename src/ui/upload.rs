@@ -77,7 +77,7 @@ impl<T> std::fmt::Display for Choice<T> {
     }
 }
 
-fn methods() -> Vec<Choice<Method>> {
+pub(super) fn methods() -> Vec<Choice<Method>> {
     vec![
         Choice {
             value: Method::Post,
@@ -90,7 +90,7 @@ fn methods() -> Vec<Choice<Method>> {
     ]
 }
 
-fn modes(tr: &Tr) -> Vec<Choice<Mode>> {
+pub(super) fn modes(tr: &Tr) -> Vec<Choice<Mode>> {
     vec![
         Choice {
             value: Mode::Multipart,
@@ -127,8 +127,19 @@ impl State {
                 self.url = url;
                 self.problems.clear();
             }
-            Message::MethodPicked(choice) => self.method = choice.value,
-            Message::ModePicked(choice) => self.mode = choice.value,
+            Message::MethodPicked(choice) => {
+                self.method = choice.value;
+                // A PUT stores its body as the file: no multipart envelope.
+                if self.method == Method::Put && self.mode == Mode::Multipart {
+                    self.mode = Mode::Separate;
+                }
+            }
+            Message::ModePicked(choice) => {
+                self.mode = choice.value;
+                if self.mode == Mode::Multipart {
+                    self.method = Method::Post;
+                }
+            }
             Message::PickFiles => {
                 let dialog = rfd::AsyncFileDialog::new().pick_files();
                 return Action::Run(Task::perform(dialog, |picked| {
@@ -202,7 +213,15 @@ impl State {
             )],
             Mode::Separate => paths
                 .into_iter()
-                .map(|p| request(vec![p], UploadMode::Single))
+                .map(|p| {
+                    let url = match self.method {
+                        Method::Put => engine::upload_url_for_file(&url, &p),
+                        Method::Post => url.clone(),
+                    };
+                    let mut one = request(vec![p], UploadMode::Single);
+                    one.url = url;
+                    one
+                })
                 .collect(),
             Mode::Tus => paths
                 .into_iter()
