@@ -304,7 +304,8 @@ impl Engine {
         let inner = Arc::clone(&self.inner);
         let mut shutdown = inner.shutting_down.subscribe();
         let task = tokio::spawn(async move {
-            loop {
+            // Already stopping: `changed` would not tell it again.
+            while !*shutdown.borrow() {
                 let current = *conditions.borrow_and_update();
                 if let Some(state) = inner.network.set_conditions(current) {
                     tracing::info!(?state, "network conditions changed");

@@ -24,17 +24,19 @@ use super::run::{Checkpoint, RunContext, RunEnd, Stop};
 use super::{Inner, RunHandle, State, http, integrity};
 
 /// Start the scheduler, the progress ticker and the network prober; all end at
-/// shutdown.
+/// shutdown. Each hears of the shutdown through a receiver made here, before the
+/// engine is handed out: one made inside a task that first runs after the
+/// shutdown began would take `true` as already seen and wait for ever.
 pub(super) fn spawn(inner: &Arc<Inner>) -> Vec<tokio::task::JoinHandle<()>> {
+    let shutdown = || inner.shutting_down.subscribe();
     vec![
-        tokio::spawn(schedule_loop(Arc::clone(inner))),
-        tokio::spawn(tick_loop(Arc::clone(inner))),
-        tokio::spawn(probe_loop(Arc::clone(inner))),
+        tokio::spawn(schedule_loop(Arc::clone(inner), shutdown())),
+        tokio::spawn(tick_loop(Arc::clone(inner), shutdown())),
+        tokio::spawn(probe_loop(Arc::clone(inner), shutdown())),
     ]
 }
 
-async fn schedule_loop(inner: Arc<Inner>) {
-    let mut shutdown = inner.shutting_down.subscribe();
+async fn schedule_loop(inner: Arc<Inner>, mut shutdown: watch::Receiver<bool>) {
     while !*shutdown.borrow() {
         let next_retry = start_eligible(&inner).await;
         let sleep = async {
@@ -518,13 +520,12 @@ fn rename_durably(from: &std::path::Path, to: &std::path::Path) -> std::io::Resu
 
 /// Publish progress of running operations a few times a second, and count the
 /// bytes they move while the network is metered.
-async fn tick_loop(inner: Arc<Inner>) {
+async fn tick_loop(inner: Arc<Inner>, mut shutdown: watch::Receiver<bool>) {
     let mut sampler = Sampler::default();
     let mut counted: HashMap<OperationId, u64> = HashMap::new();
     let mut last_saved = Instant::now();
     let mut interval = tokio::time::interval(inner.options.progress_interval);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-    let mut shutdown = inner.shutting_down.subscribe();
     loop {
         tokio::select! {
             _ = interval.tick() => {}
@@ -596,8 +597,7 @@ pub(super) async fn save_usage(inner: &Inner) {
 /// Check, with a growing delay, whether operations waiting for a lost network can
 /// reach their servers again; queue those that can. Nothing is checked while the
 /// system says it is offline; everything is checked at once when it comes back.
-async fn probe_loop(inner: Arc<Inner>) {
-    let mut shutdown = inner.shutting_down.subscribe();
+async fn probe_loop(inner: Arc<Inner>, mut shutdown: watch::Receiver<bool>) {
     let mut network = inner.network.subscribe();
     // When each waiting operation is checked next, and the delay after that.
     let mut schedule: HashMap<OperationId, (Instant, Duration)> = HashMap::new();
