@@ -39,7 +39,7 @@ mod sink;
 mod stall;
 pub mod store;
 pub mod validate;
-mod written;
+pub(crate) mod written;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -1070,6 +1070,7 @@ impl Inner {
     /// Canceled: partial data deleted, a tus upload terminated on the server.
     fn cancel_in_place(self: &Arc<Self>, snapshot: &mut Snapshot) {
         remove_part(snapshot);
+        written::forget_now(&self.options.data_dir, snapshot.id);
         self.terminate_tus_upload(snapshot);
         self.abandon_ftp_upload(snapshot);
         snapshot.status = Status::Canceled;
@@ -1110,6 +1111,7 @@ impl Inner {
 
     fn reset_for_restart(&self, snapshot: &mut Snapshot) {
         remove_part(snapshot);
+        written::forget_now(&self.options.data_dir, snapshot.id);
         self.terminate_tus_upload(snapshot);
         snapshot.reset_progress();
         if let (Some(Target::File(path)), false) = (&snapshot.target, snapshot.overwrite) {

@@ -404,15 +404,15 @@ async fn rerun_after_crashes(connections: &str) {
     let resent = sent - body.len() as u64;
     println!("rerun x{connections}: {made} crashes, {resent} bytes sent twice");
 
-    // One connection: 5 % in all (about 0.3 % per crash). Four: each connection
-    // has the server's last chunks in flight when it dies (the test server paces
-    // in chunks of a few hundred KiB), measured 0.5–1.8 MiB per crash: 2.5 % per
-    // crash. Before parts saved their written positions, a crash cost up to a
-    // checkpoint interval (1 s, 25 MiB here).
-    let allowed = match connections {
-        "1" => body.len() as u64 / 20,
-        _ => body.len() as u64 / 40 * u64::from(made),
+    // What a crash costs: what was in flight and at most 10 ms of unwritten
+    // data per connection — 1 % of the file per crash for one connection (the
+    // issue's bound for one kill), 2.5 % for four; more under a loaded CI. Before,
+    // a crash cost up to a checkpoint interval (1 s, 25 MiB here).
+    let per_crash = match connections {
+        "1" => body.len() as u64 / 100,
+        _ => body.len() as u64 / 40,
     };
+    let allowed = per_crash * u64::from(made);
     assert!(
         resent <= allowed,
         "{resent} bytes sent twice over {made} crashes, {allowed} allowed"

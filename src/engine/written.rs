@@ -25,6 +25,9 @@ pub struct Written {
     pub total: u64,
     pub validators: Validators,
     pub segments: Vec<Segment>,
+    /// The `.part`'s inode: a file made anew since (deleted, restarted) is not
+    /// the one these positions describe.
+    pub part: u64,
 }
 
 fn folder(data_dir: &Path) -> PathBuf {
@@ -48,6 +51,18 @@ pub async fn save(data_dir: &Path, id: OperationId, written: &Written) -> std::i
     }
 }
 
+/// The inode of the file at `path` (0 when there is none).
+pub fn inode(path: &Path) -> u64 {
+    use std::os::unix::fs::MetadataExt as _;
+    std::fs::metadata(path).map_or(0, |m| m.ino())
+}
+
+/// [`forget`], from code that cannot wait (a cancel or restart throws the
+/// `.part` away: these positions describe nothing any more).
+pub fn forget_now(data_dir: &Path, id: OperationId) {
+    let _ = std::fs::remove_file(path(data_dir, id));
+}
+
 /// Forget what was saved for `id` (its parts are recorded durably, or it ended).
 pub async fn forget(data_dir: &Path, id: OperationId) {
     match tokio::fs::remove_file(path(data_dir, id)).await {
@@ -59,25 +74,38 @@ pub async fn forget(data_dir: &Path, id: OperationId) {
 
 /// At start: in the same boot, let every unfinished segmented record resume from
 /// what its parts had written (in memory: the store keeps the durable
-/// checkpoint until the next one covers these bytes). Then drop every file: a
-/// restart of the machine makes them meaningless, and a run saves anew.
+/// checkpoint until the next one covers these bytes). Its file stays — the agent
+/// may be killed again before its run saves anew — and every other goes. After a
+/// restart of the machine they all go.
 pub fn apply_at_start(
     data_dir: &Path,
     boot: Option<u64>,
     same_boot: bool,
     records: &mut [Box<Snapshot>],
 ) {
-    if let (Some(boot), true) = (boot, same_boot) {
-        for record in records.iter_mut() {
-            if record.segments.is_empty() || record.status.is_finished() {
-                continue;
-            }
-            if let Some(written) = load(&path(data_dir, record.id)) {
-                adopt(record, boot, written);
-            }
+    let Some(boot) = boot.filter(|_| same_boot) else {
+        let _ = std::fs::remove_dir_all(folder(data_dir));
+        return;
+    };
+    let mut kept = std::collections::HashSet::new();
+    for record in records.iter_mut() {
+        if record.segments.is_empty() || record.status.is_finished() {
+            continue;
+        }
+        let path = path(data_dir, record.id);
+        if let Some(written) = load(&path) {
+            adopt(record, boot, written);
+            kept.insert(path);
         }
     }
-    let _ = std::fs::remove_dir_all(folder(data_dir));
+    let Ok(entries) = std::fs::read_dir(folder(data_dir)) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        if !kept.contains(&entry.path()) {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
 }
 
 fn load(path: &Path) -> Option<Written> {
@@ -93,7 +121,11 @@ fn adopt(record: &mut Snapshot, boot: u64, written: Written) -> bool {
         .iter()
         .all(|s| s.start <= s.end && s.end <= written.total && s.done <= s.end - s.start);
     // Without validators a changed file could not be told apart.
-    let same_version = written.boot == boot
+    let same_part = record
+        .part_path()
+        .is_some_and(|part| written.part != 0 && inode(&part) == written.part);
+    let same_version = same_part
+        && written.boot == boot
         && record.total == Some(written.total)
         && record.validators == written.validators
         && !written.validators.is_empty();
@@ -140,7 +172,12 @@ mod tests {
     }
 
     fn written(r: &Snapshot, boot: u64) -> Written {
+        let part = r.part_path().unwrap();
+        if !part.exists() {
+            std::fs::write(&part, [0u8; 100]).unwrap();
+        }
         Written {
+            part: inode(&part),
             boot,
             total: 100,
             validators: r.validators.clone(),
@@ -185,10 +222,17 @@ mod tests {
         wild.segments[1].done = 90;
         assert!(!adopt(&mut r, 8, wild), "a part longer than itself");
         assert_eq!(r.bytes, 15);
+        // The `.part` was made anew since (deleted while the agent was away).
+        let saved = written(&r, 8);
+        let part = r.part_path().unwrap();
+        let moved = dir.path().join("held");
+        std::fs::rename(&part, &moved).unwrap();
+        std::fs::write(&part, [0u8; 100]).unwrap();
+        assert!(!adopt(&mut r, 8, saved), "another .part");
     }
 
     #[tokio::test]
-    async fn saved_then_applied_at_start_and_then_gone() {
+    async fn saved_then_applied_at_start_in_the_same_boot_only() {
         let dir = tempfile::tempdir().unwrap();
         let r = segmented(dir.path());
         save(dir.path(), r.id, &written(&r, 7)).await.unwrap();
@@ -198,8 +242,21 @@ mod tests {
         assert!(!path(dir.path(), r.id).exists(), "and the file is dropped");
 
         save(dir.path(), r.id, &written(&r, 7)).await.unwrap();
+        let stale = OperationId::new();
+        save(dir.path(), stale, &written(&r, 7)).await.unwrap();
         apply_at_start(dir.path(), Some(7), true, &mut records);
         assert_eq!(records[0].bytes, 70);
-        assert!(!path(dir.path(), r.id).exists());
+        assert!(
+            path(dir.path(), r.id).exists(),
+            "kept until its run saves anew"
+        );
+        assert!(
+            !path(dir.path(), stale).exists(),
+            "no operation of its own: gone"
+        );
+        // Killed again before the run saved: the same positions at the next start.
+        let mut again = vec![Box::new(r.clone())];
+        apply_at_start(dir.path(), Some(7), true, &mut again);
+        assert_eq!(again[0].bytes, 70);
     }
 }

@@ -627,8 +627,11 @@ async fn write_body<S: AsyncWrite + Unpin>(
         Some(Fault::Trickle) => Some(1),
         _ => resource.rate,
     };
+    // A paced body goes in pieces of at most 64 KiB, about what a real link has
+    // in flight: what a killed client loses is then Ferry's doing, not the
+    // server's burst size.
     let chunk_size = match rate.or(resource.shared_rate.as_ref().map(|s| s.rate)) {
-        Some(rate) => (rate as usize / 20).clamp(1, 256 * 1024),
+        Some(rate) => (rate as usize / 20).clamp(1, 64 * 1024),
         None => 256 * 1024,
     };
     let started = Instant::now();

@@ -135,6 +135,10 @@ pub async fn run(context: &mut RunContext, setup: Setup) -> Result<u64, Interrup
     let interval = context.options().checkpoint_interval;
     let mut last_checkpoint = Instant::now();
     let mut saved_done = 0;
+    let part_inode = {
+        use std::os::unix::fs::MetadataExt as _;
+        shared.file.metadata().map_or(0, |m| m.ino())
+    };
     let mut saves = tokio::time::interval(SAVE_WRITTEN);
     saves.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut ticks = tokio::time::interval(TICK);
@@ -153,9 +157,16 @@ pub async fn run(context: &mut RunContext, setup: Setup) -> Result<u64, Interrup
             _ = saves.tick() => {
                 let segments = shared.lock().slots.segments();
                 let done: u64 = segments.iter().map(|s| s.done).sum();
-                if done != saved_done {
+                if let (Some(boot), true) = (context.boot(), done != saved_done) {
                     saved_done = done;
-                    context.save_written(segments, shared.total, shared.validators.clone()).await;
+                    let written = crate::engine::written::Written {
+                        boot,
+                        total: shared.total,
+                        validators: shared.validators.clone(),
+                        segments,
+                        part: part_inode,
+                    };
+                    context.save_written(written).await;
                 }
             }
             _ = ticks.tick() => {
