@@ -17,6 +17,14 @@ use support::server::{Resource, TestServer};
 use support::*;
 use zbus::OwnedVariant;
 
+/// Whether the X server at `display` has a window with this title.
+fn x_window_named(display: &str, title: &str) -> bool {
+    Command::new("xwininfo")
+        .args(["-display", display, "-root", "-tree"])
+        .output()
+        .is_ok_and(|out| String::from_utf8_lossy(&out.stdout).contains(&format!("\"{title}\"")))
+}
+
 fn xvfb() -> Option<(Killed, String)> {
     for n in 0..20u32 {
         let number = 540 + (std::process::id() % 200) + n * 197;
@@ -300,6 +308,21 @@ async fn notifications_and_the_tray_on_a_private_session_bus() {
         );
     }
     let quit_item = found_labels.iter().find(|(_, l)| l == "Quit").unwrap().0;
+
+    // A left click on the icon (the item's Activate) opens the window.
+    sni.call::<_, _, ()>("Activate", &(10i32, 10i32))
+        .await
+        .expect("the item takes the click");
+    if found("xwininfo") {
+        within(30, async {
+            while !x_window_named(&display, "Ferry") {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        })
+        .await;
+    } else {
+        println!("not checked: xwininfo is not installed (apt-get install x11-utils)");
+    }
 
     // A completed download is announced with its file name.
     let server = TestServer::start().await;

@@ -283,6 +283,21 @@ async fn not_found_fails_at_once_without_retrying() {
     assert_eq!(done.attempts, 0);
     assert_eq!(server.seen("/missing").len(), 1);
     assert!(files_in(&engine.options().download_dir).is_empty());
+
+    // Saved as a named file: no empty `.part` left behind either.
+    let named = engine.options().download_dir.join("named.bin");
+    let done = run_to_end(
+        &engine,
+        &mut events,
+        Request::download(server.url("/missing-too"), Some(named)),
+    )
+    .await;
+    assert_eq!(done.error.unwrap().status, ErrorStatus::NotFound);
+    assert!(
+        files_in(&engine.options().download_dir).is_empty(),
+        "{:?}",
+        files_in(&engine.options().download_dir)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -452,6 +452,18 @@ fn after_failure(inner: &Inner, snapshot: &mut Snapshot, error: &TransferError) 
         snapshot.status = Status::Error;
         snapshot.retry_at = None;
         snapshot.finished_at = Some(operation::now_millis());
+        remove_empty_part(snapshot);
+    }
+}
+
+/// A download that failed before its first byte (a 404) leaves no empty `.part`
+/// behind; one with data keeps it for a resume.
+fn remove_empty_part(snapshot: &Snapshot) {
+    let Some(part) = snapshot.part_path() else {
+        return;
+    };
+    if snapshot.bytes == 0 && std::fs::metadata(&part).is_ok_and(|m| m.len() == 0) {
+        let _ = std::fs::remove_file(&part);
     }
 }
 

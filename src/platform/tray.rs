@@ -1,6 +1,7 @@
 //! The tray icon (a StatusNotifierItem through tray-icon's ksni back end: no GTK):
 //! an icon per state, the aggregate progress in the tooltip, and a menu with Show,
-//! Pause all, Resume all and Quit. Menu clicks are handed to a callback.
+//! Pause all, Resume all and Quit. Menu clicks, and a left click on the icon
+//! (Show), are handed to a callback.
 //!
 //! With a session bus but no tray host, tray-icon builds an icon nobody shows, so
 //! the host is looked for first ([`host_available`]).
@@ -8,7 +9,7 @@
 use std::time::Duration;
 
 use tray_icon::menu::{Menu, MenuEvent, MenuItem, PredefinedMenuItem};
-use tray_icon::{Icon, TrayIcon, TrayIconBuilder};
+use tray_icon::{Icon, MouseButton, TrayIcon, TrayIconBuilder, TrayIconEvent};
 
 /// What the tray's menu asks for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -111,9 +112,22 @@ impl Tray {
             (items[2].id().clone(), Action::ResumeAll),
             (items[3].id().clone(), Action::Quit),
         ];
+        let on_action = std::sync::Arc::new(on_action);
+        let on_menu = std::sync::Arc::clone(&on_action);
         MenuEvent::set_event_handler(Some(move |event: MenuEvent| {
             if let Some((_, action)) = ids.iter().find(|(id, _)| *id == event.id) {
-                on_action(*action);
+                on_menu(*action);
+            }
+        }));
+        // A left click on the icon (the item's Activate) shows the window, as
+        // every tray app does; the menu stays on the right button.
+        TrayIconEvent::set_event_handler(Some(move |event: TrayIconEvent| {
+            if let TrayIconEvent::Click {
+                button: MouseButton::Left,
+                ..
+            } = event
+            {
+                on_action(Action::Show);
             }
         }));
         let mut builder = TrayIconBuilder::new()
