@@ -55,6 +55,13 @@ pub enum Reply {
     ShutDown,
 }
 
+/// Forms the user left with something in them.
+#[derive(Debug, Default)]
+struct Drafts {
+    download: Option<new_download::State>,
+    upload: Option<upload::State>,
+}
+
 /// Where the window is.
 #[derive(Debug)]
 enum Screen {
@@ -114,6 +121,10 @@ pub struct App {
     window: Option<window::Id>,
     notifier: Notifier,
     tray: Option<Tray>,
+    /// Forms left half filled, given back when opened again.
+    drafts: Drafts,
+    /// The row a first Delete asked about; a second Delete removes it.
+    removal_asked: Option<OperationId>,
     /// Said once, when the window closes with no tray to get it back from.
     told_no_tray: bool,
 }
@@ -138,6 +149,8 @@ impl App {
             window: None,
             notifier: setup.notifier,
             tray,
+            drafts: Drafts::default(),
+            removal_asked: None,
             told_no_tray: false,
         };
         app.refresh_tray();
@@ -199,10 +212,9 @@ impl App {
                 }
             }
             Message::OpenNewDownload => return self.open_new_download(),
-            Message::OpenUpload => {
-                self.screen = Screen::Upload(upload::State::new(self.config.default_policy));
-            }
+            Message::OpenUpload => return self.open_upload(),
             Message::OpenSettings => {
+                self.leave_screen();
                 self.screen = Screen::Settings(settings::State::new(self.config.clone()));
             }
             Message::Key(key, modifiers) => return self.key(&key, modifiers),
@@ -410,6 +422,7 @@ impl App {
         if let transfers::Message::Row(id, action) = message {
             self.transfers.selected = Some(*id);
             self.transfers.notice = None;
+            self.removal_asked = None;
             self.row_action(*id, *action);
         }
         self.transfers.update(message);
@@ -462,11 +475,44 @@ impl App {
         });
     }
 
+    /// The new-download form, as it was left if it was left half filled, with
+    /// the addresses box focused so typing goes there.
     fn open_new_download(&mut self) -> Task<Message> {
+        self.leave_screen();
+        let focus = iced::widget::operation::focus(new_download::URLS);
+        if let Some(draft) = self.drafts.download.take() {
+            self.screen = Screen::NewDownload(draft);
+            return focus;
+        }
         let (state, task) =
             new_download::State::new(self.download_dir(), self.config.default_policy);
         self.screen = Screen::NewDownload(state);
-        task.map(Message::NewDownload)
+        Task::batch([task.map(Message::NewDownload), focus])
+    }
+
+    /// The upload form, as it was left, its address field focused.
+    fn open_upload(&mut self) -> Task<Message> {
+        self.leave_screen();
+        let state = self
+            .drafts
+            .upload
+            .take()
+            .unwrap_or_else(|| upload::State::new(self.config.default_policy));
+        self.screen = Screen::Upload(state);
+        iced::widget::operation::focus(upload::URL)
+    }
+
+    /// Back to the list; a form with something in it is kept as a draft.
+    fn leave_screen(&mut self) {
+        match std::mem::replace(&mut self.screen, Screen::Transfers) {
+            Screen::NewDownload(state) if state.is_filled() && !state.submitting => {
+                self.drafts.download = Some(state);
+            }
+            Screen::Upload(state) if state.is_filled() && !state.submitting => {
+                self.drafts.upload = Some(state);
+            }
+            _ => {}
+        }
     }
 
     fn new_download_message(&mut self, message: new_download::Message) -> Task<Message> {
@@ -481,7 +527,7 @@ impl App {
                 Task::none()
             }
             new_download::Action::Close => {
-                self.screen = Screen::Transfers;
+                self.leave_screen();
                 Task::none()
             }
         }
@@ -499,7 +545,7 @@ impl App {
                 Task::none()
             }
             upload::Action::Close => {
-                self.screen = Screen::Transfers;
+                self.leave_screen();
                 Task::none()
             }
         }
@@ -589,9 +635,7 @@ impl App {
             keyboard::Key::Character("n") if modifiers.command() => {
                 return self.open_new_download();
             }
-            keyboard::Key::Character("u") if modifiers.command() => {
-                self.screen = Screen::Upload(upload::State::new(self.config.default_policy));
-            }
+            keyboard::Key::Character("u") if modifiers.command() => return self.open_upload(),
             keyboard::Key::Character("q") if modifiers.command() => {
                 return self.update(Message::Quit);
             }
@@ -612,19 +656,69 @@ impl App {
                 }
             }
             keyboard::Key::Named(Named::Delete) if matches!(self.screen, Screen::Transfers) => {
-                if let Some(id) = self.transfers.selected.take() {
-                    self.row_action(id, RowAction::Remove);
+                self.delete_selected();
+            }
+            keyboard::Key::Named(Named::Tab) if !matches!(self.screen, Screen::Transfers) => {
+                return if modifiers.shift() {
+                    iced::widget::operation::focus_previous()
+                } else {
+                    iced::widget::operation::focus_next()
+                };
+            }
+            keyboard::Key::Named(Named::Enter) if modifiers.command() => {
+                // Ctrl+Enter sends the form (Enter makes a new line of addresses).
+                return match &self.screen {
+                    Screen::NewDownload(_) => {
+                        self.new_download_message(new_download::Message::Submit)
+                    }
+                    Screen::Upload(_) => self.upload_message(upload::Message::Submit),
+                    _ => Task::none(),
+                };
+            }
+            // Escape leaves a screen, but not a form with something in it: the
+            // Escape may have been meant for an open list, and the form's Back
+            // button is there to leave it (keeping it as a draft).
+            keyboard::Key::Named(Named::Escape) => {
+                let filled = match &self.screen {
+                    Screen::NewDownload(state) => state.is_filled(),
+                    Screen::Upload(state) => state.is_filled(),
+                    _ => false,
+                };
+                if !filled {
+                    self.leave_screen();
                 }
             }
-            keyboard::Key::Named(Named::Escape) => self.screen = Screen::Transfers,
             _ => {}
         }
         Task::none()
     }
 
+    /// Delete asks first: the row's name in the notice line, and a second Delete
+    /// on the same row removes it.
+    fn delete_selected(&mut self) {
+        let Some(id) = self.transfers.selected else {
+            return;
+        };
+        if self.removal_asked == Some(id) {
+            self.removal_asked = None;
+            self.transfers.notice = None;
+            self.transfers.selected = None;
+            self.row_action(id, RowAction::Remove);
+            return;
+        }
+        if let Some(row) = self.transfers.get(id) {
+            self.removal_asked = Some(id);
+            self.transfers.notice = Some(tr!(
+                self.tr,
+                "notice-delete-again",
+                name = row.display_name()
+            ));
+        }
+    }
+
     fn file_dropped(&mut self, path: PathBuf) {
         if !matches!(self.screen, Screen::Upload(_)) {
-            self.screen = Screen::Upload(upload::State::new(self.config.default_policy));
+            let _ = self.open_upload();
         }
         if let Screen::Upload(state) = &mut self.screen {
             let _ = state.update(upload::Message::FilesPicked(vec![path]), &self.tr);

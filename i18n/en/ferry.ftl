@@ -46,6 +46,7 @@ footer-total = { $count ->
     [one] 1 transfer
    *[other] { $count } transfers
 }
+notice-delete-again = Press Delete again to remove “{ $name }” from the list.
 notice-already-in-list = { $count ->
     [one] “{ $name }” is already in the list and not finished: it continues there.
    *[other] { $count } of these are already in the list and not finished, “{ $name }” among them: they continue there.

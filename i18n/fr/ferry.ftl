@@ -46,6 +46,7 @@ footer-total = { $count ->
     [one] 1 transfert
    *[other] { $count } transferts
 }
+notice-delete-again = Appuyez de nouveau sur Suppr pour retirer « { $name } » de la liste.
 notice-already-in-list = { $count ->
     [one] « { $name } » est déjà dans la liste et n’est pas terminé : il continue là.
    *[other] { $count } de ces transferts sont déjà dans la liste et pas terminés, dont « { $name } » : ils continuent là.

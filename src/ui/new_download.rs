@@ -218,6 +218,11 @@ impl State {
         Action::Submit(requests)
     }
 
+    /// Whether the user typed or chose something that leaving would lose.
+    pub fn is_filled(&self) -> bool {
+        !self.urls.text().trim().is_empty() || self.save_as.is_some()
+    }
+
     /// The engine refused a request after all (a folder that vanished…).
     pub fn refused(&mut self, reason: String) {
         self.submitting = false;

@@ -688,10 +688,60 @@ fn keyboard_shortcuts_open_forms_and_control_the_selected_row() {
             .get(id)
             .is_some_and(|s| s.status == Status::PausedByApplication)
     });
+    // Delete asks first, naming the row; a second Delete removes it.
+    let _ = h
+        .app
+        .update(Message::Key(Key::Named(Named::Delete), Modifiers::empty()));
+    assert!(
+        h.shows("Press Delete again to remove “slow.bin” from the list."),
+        "Delete asks first"
+    );
+    assert!(h.app.transfers().get(id).is_some(), "nothing removed yet");
     let _ = h
         .app
         .update(Message::Key(Key::Named(Named::Delete), Modifiers::empty()));
     h.pump_until("removed by Delete", |app| app.transfers().get(id).is_none());
+}
+
+/// Escape never throws a filled form away (it may have been meant for an open
+/// list): the form stays; its Back button leaves it as a draft, given back
+/// when the form is opened again. An empty form is left at once.
+#[test]
+fn a_filled_form_survives_escape_and_cancel() {
+    use iced::keyboard::{Key, Modifiers, key::Named};
+    let mut h = Harness::new(Language::English);
+    let escape = |h: &mut Harness| {
+        let _ = h
+            .app
+            .update(Message::Key(Key::Named(Named::Escape), Modifiers::empty()));
+    };
+    h.click("New upload");
+    let file = h.dir().join("keep.txt");
+    std::fs::write(&file, b"keep").unwrap();
+    let _ = h
+        .app
+        .update(Message::Upload(super::upload::Message::FilesPicked(vec![
+            file,
+        ])));
+    h.interact(|ui| {
+        ui.click(widget::Id::from(super::upload::URL))
+            .expect("the address field");
+        ui.typewrite("https://example.org/up");
+    });
+    escape(&mut h);
+    assert!(
+        matches!(h.app.screen, super::Screen::Upload(_)),
+        "still there"
+    );
+    assert!(h.shows("keep.txt"));
+    h.click("Back");
+    assert!(matches!(h.app.screen, super::Screen::Transfers));
+    h.click("New upload");
+    assert!(h.shows("keep.txt"), "the draft comes back");
+    // A download form with nothing typed: Escape leaves it.
+    h.click("New download");
+    escape(&mut h);
+    assert!(matches!(h.app.screen, super::Screen::Transfers));
 }
 
 #[test]

@@ -232,6 +232,11 @@ impl State {
         Action::Submit(requests)
     }
 
+    /// Whether the user typed or picked something that leaving would lose.
+    pub fn is_filled(&self) -> bool {
+        !self.url.trim().is_empty() || !self.files.is_empty()
+    }
+
     pub fn refused(&mut self, reason: String) {
         self.submitting = false;
         self.problems.push(reason);
@@ -269,6 +274,7 @@ impl State {
             row![
                 text(tr!(tr, "upload-url")).size(14),
                 text_input("https://", &self.url)
+                    .on_submit(Message::Submit)
                     .id(URL)
                     .on_input(Message::UrlChanged),
             ]
