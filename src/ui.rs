@@ -8,6 +8,7 @@ pub mod backend;
 pub mod details;
 pub mod format;
 pub mod launch;
+pub mod layout;
 pub mod new_download;
 pub mod settings;
 pub mod transfers;

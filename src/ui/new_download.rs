@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use iced::widget::{Space, button, column, container, pick_list, row, text, text_editor};
+use iced::widget::{Space, button, column, pick_list, row, text, text_editor};
 use iced::{Element, Fill, Task};
 
 use ferry::config::Policy;
@@ -294,6 +294,6 @@ impl State {
             ]
             .spacing(8),
         );
-        container(form).max_width(720).into()
+        super::layout::scrolling_form(form)
     }
 }

@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use iced::widget::{Space, button, column, container, pick_list, row, text, toggler};
+use iced::widget::{Space, button, column, pick_list, row, text, toggler};
 use iced::{Alignment, Element, Fill, Task};
 
 use ferry::config::{Config, Language, Theme};
@@ -308,6 +308,6 @@ impl State {
             ]
             .spacing(8),
         );
-        container(form).max_width(720).into()
+        super::layout::scrolling_form(form)
     }
 }

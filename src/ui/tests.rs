@@ -703,6 +703,85 @@ fn keyboard_shortcuts_open_forms_and_control_the_selected_row() {
     h.pump_until("removed by Delete", |app| app.transfers().get(id).is_none());
 }
 
+/// At the smallest window size, with the Advanced part open, every form scrolls
+/// to its submit button.
+#[test]
+fn forms_scroll_to_their_buttons_at_the_smallest_size() {
+    use iced::mouse::ScrollDelta;
+    let mut h = Harness::new(Language::English);
+    for (open, submit) in [
+        (Message::OpenUpload, "Upload"),
+        (Message::OpenNewDownload, "Download"),
+        (Message::OpenSettings, "Save"),
+    ] {
+        let _ = h.app.update(open);
+        let _ = h.app.update(match submit {
+            "Upload" => Message::Upload(super::upload::Message::Advanced(
+                super::advanced::Message::Toggle(true),
+            )),
+            "Download" => Message::NewDownload(super::new_download::Message::Advanced(
+                super::advanced::Message::Toggle(true),
+            )),
+            _ => Message::OpenSettings,
+        });
+        let messages: Vec<Message> = {
+            let mut ui = iced_test::Simulator::with_size(
+                iced_test::core::Settings::default(),
+                (640.0, 420.0),
+                h.app.view(h.window),
+            );
+            ui.point_at(iced::Point::new(320.0, 300.0));
+            let _ = ui.simulate([iced::Event::Mouse(iced::mouse::Event::WheelScrolled {
+                delta: ScrollDelta::Pixels { x: 0.0, y: -5000.0 },
+            })]);
+            let target = ui.find(submit).expect("the submit button");
+            let bounds = iced_test::selector::Bounded::visible_bounds(&target).expect("visible");
+            assert!(
+                bounds.y + bounds.height <= 420.0,
+                "{submit}: {bounds:?} is below a 420 px window"
+            );
+            ui.click(submit).expect("the button can be clicked");
+            ui.into_messages().collect()
+        };
+        assert!(!messages.is_empty(), "{submit} answered the click");
+        let _ = h.app.update(Message::Key(
+            iced::keyboard::Key::Named(iced::keyboard::key::Named::Escape),
+            iced::keyboard::Modifiers::empty(),
+        ));
+        h.app.screen = super::Screen::Transfers;
+    }
+}
+
+/// The list's scrollbar has a lane of its own: it never covers a row's last
+/// button once the list scrolls.
+#[test]
+fn the_list_scrollbar_leaves_the_row_buttons_uncovered() {
+    let mut h = Harness::new(Language::English);
+    let engine = h.app.backend.engine.clone();
+    for i in 0..20 {
+        let request =
+            ferry::engine::Request::download(format!("http://127.0.0.1:1/f{i}.bin"), None);
+        let id = h.runtime.block_on(engine.create(request)).unwrap().id;
+        h.runtime.block_on(engine.pause(id)).unwrap();
+    }
+    h.pump_until("20 rows", |app| app.transfers().rows().len() == 20);
+    let mut ui = iced_test::Simulator::with_size(
+        iced_test::core::Settings::default(),
+        (640.0, 420.0),
+        h.app.view(h.window),
+    );
+    // A paused row's last button.
+    let remove = ui.find("Cancel").expect("a row's Cancel button");
+    let bounds = iced_test::selector::Bounded::bounds(&remove);
+    // The label, its button's padding (5), then the scrollbar's lane: 10 wide,
+    // 4 apart, inside the window's padding (16).
+    let button_end = bounds.x + bounds.width + 5.0;
+    assert!(
+        button_end <= 640.0 - 16.0 - 10.0 - 4.0,
+        "the button ends at {button_end}, under the scrollbar"
+    );
+}
+
 /// Escape never throws a filled form away (it may have been meant for an open
 /// list): the form stays; its Back button leaves it as a draft, given back
 /// when the form is opened again. An empty form is left at once.

@@ -265,6 +265,7 @@ impl Transfers {
         let below = (shown.len() - last) as f32 * ROW_HEIGHT;
         list = list.push(Space::new().height(Length::Fixed(below)));
         scrollable(list.width(Fill))
+            .direction(super::layout::beside())
             .on_scroll(Message::Scrolled)
             .height(Fill)
             .into()

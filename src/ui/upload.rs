@@ -5,9 +5,7 @@
 
 use std::path::PathBuf;
 
-use iced::widget::{
-    Space, button, column, container, pick_list, row, scrollable, text, text_input,
-};
+use iced::widget::{Space, button, column, pick_list, row, scrollable, text, text_input};
 use iced::{Alignment, Element, Fill, Task};
 
 use ferry::config::Policy;
@@ -321,6 +319,6 @@ impl State {
             ]
             .spacing(8),
         );
-        container(form).max_width(720).into()
+        super::layout::scrolling_form(form)
     }
 }
