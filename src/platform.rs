@@ -8,15 +8,27 @@ pub mod tray;
 use std::path::Path;
 
 /// Open a file or folder with the desktop's default program, without waiting.
-pub fn open(path: &Path) {
-    let spawned = std::process::Command::new("xdg-open")
+/// Open `path` with the desktop's program for it (a folder: the file manager),
+/// through `xdg-open`, and wait for it to say whether it could: the error is
+/// the user's to see, and a waited-for child leaves no zombie behind.
+pub async fn open(path: &Path) -> Result<(), String> {
+    let status = tokio::process::Command::new("xdg-open")
         .arg(path)
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
-        .spawn();
-    if let Err(e) = spawned {
-        tracing::warn!(error = %e, path = %path.display(), "cannot open with the desktop's program");
+        .status()
+        .await
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => "xdg-open is not installed".to_owned(),
+            _ => e.to_string(),
+        })?;
+    match status.code() {
+        Some(0) => Ok(()),
+        // xdg-open's own exit codes (xdg-utils).
+        Some(2) => Err("the file is not there".to_owned()),
+        Some(3) => Err("no program to open it with".to_owned()),
+        _ => Err(format!("xdg-open failed ({status})")),
     }
 }
 

@@ -42,6 +42,8 @@ pub enum Reply {
     Created { attached: Vec<OperationId> },
     /// A command on existing operations was carried out.
     Done,
+    /// Open or Show in folder could not (no program, the file gone).
+    OpenFailed { name: String, reason: String },
     /// The engine refused a request (the reason in English, from the engine).
     Refused(String),
     /// The whole list, after a resync.
@@ -318,6 +320,7 @@ impl App {
         };
         let words = Words {
             many_finished: |tr, count| tr!(tr, "notification-many-finished", count = count),
+            many_failed: |tr, count| tr!(tr, "notification-many-failed", count = count),
             open: tr!(tr, "notification-open"),
             show_in_folder: tr!(tr, "notification-show-in-folder"),
         };
@@ -405,6 +408,14 @@ impl App {
                 self.show_attached(&attached);
             }
             Reply::Done => {}
+            Reply::OpenFailed { name, reason } => {
+                self.transfers.notice = Some(tr!(
+                    self.tr,
+                    "notice-open-failed",
+                    name = name,
+                    reason = reason
+                ));
+            }
             Reply::Refused(reason) => match &mut self.screen {
                 Screen::NewDownload(state) => state.refused(reason),
                 Screen::Upload(state) => state.refused(reason),
@@ -461,7 +472,17 @@ impl App {
                     RowAction::Open => path,
                     _ => path.parent().map(PathBuf::from).unwrap_or(path),
                 };
-                platform::open(&target);
+                let name = self
+                    .transfers
+                    .get(id)
+                    .map(Snapshot::display_name)
+                    .unwrap_or_default();
+                self.backend.run(async move {
+                    match platform::open(&target).await {
+                        Ok(()) => Reply::Done,
+                        Err(reason) => Reply::OpenFailed { name, reason },
+                    }
+                });
             }
         }
     }

@@ -4,13 +4,13 @@
 app-title = Ferry
 app-no-display = No display is available: Ferry runs in the background without a window. Use the ferry command to manage transfers.
 
-## Numbers and units (1024-based, as file managers show them)
+## Numbers and units (1024-based, named so: KiB, MiB, as the command line says)
 decimal-separator = .
 size-bytes = { $value } B
-size-kb = { $value } KB
-size-mb = { $value } MB
-size-gb = { $value } GB
-size-tb = { $value } TB
+size-kb = { $value } KiB
+size-mb = { $value } MiB
+size-gb = { $value } GiB
+size-tb = { $value } TiB
 speed = { $size }/s
 duration-seconds = { $s } s
 duration-minutes = { $m } min { $s } s
@@ -47,6 +47,7 @@ footer-total = { $count ->
    *[other] { $count } transfers
 }
 notice-delete-again = Press Delete again to remove “{ $name }” from the list.
+notice-open-failed = Cannot open “{ $name }”: { $reason }.
 notice-already-in-list = { $count ->
     [one] “{ $name }” is already in the list and not finished: it continues there.
    *[other] { $count } of these are already in the list and not finished, “{ $name }” among them: they continue there.
@@ -180,6 +181,10 @@ notification-failed = Transfer failed
 notification-many-finished = { $count ->
     [one] 1 transfer finished
    *[other] { $count } transfers finished
+}
+notification-many-failed = { $count ->
+    [one] 1 transfer failed
+   *[other] { $count } transfers failed
 }
 notification-open = Open
 notification-show-in-folder = Show in folder

@@ -7,10 +7,10 @@ app-no-display = Aucun écran n’est disponible : Ferry tourne en arrière-plan
 ## Nombres et unités
 decimal-separator = ,
 size-bytes = { $value } o
-size-kb = { $value } Ko
-size-mb = { $value } Mo
-size-gb = { $value } Go
-size-tb = { $value } To
+size-kb = { $value } Kio
+size-mb = { $value } Mio
+size-gb = { $value } Gio
+size-tb = { $value } Tio
 speed = { $size }/s
 duration-seconds = { $s } s
 duration-minutes = { $m } min { $s } s
@@ -47,6 +47,7 @@ footer-total = { $count ->
    *[other] { $count } transferts
 }
 notice-delete-again = Appuyez de nouveau sur Suppr pour retirer « { $name } » de la liste.
+notice-open-failed = Impossible d’ouvrir « { $name } » : { $reason }.
 notice-already-in-list = { $count ->
     [one] « { $name } » est déjà dans la liste et n’est pas terminé : il continue là.
    *[other] { $count } de ces transferts sont déjà dans la liste et pas terminés, dont « { $name } » : ils continuent là.
@@ -180,6 +181,10 @@ notification-failed = Échec du transfert
 notification-many-finished = { $count ->
     [one] 1 transfert terminé
    *[other] { $count } transferts terminés
+}
+notification-many-failed = { $count ->
+    [one] 1 transfert en échec
+   *[other] { $count } transferts en échec
 }
 notification-open = Ouvrir
 notification-show-in-folder = Afficher dans le dossier

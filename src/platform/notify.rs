@@ -30,6 +30,8 @@ pub struct Finished {
 pub struct Words {
     /// "3 transfers finished" for a count.
     pub many_finished: fn(&crate::i18n::Tr, usize) -> String,
+    /// "3 transfers failed" for a count.
+    pub many_failed: fn(&crate::i18n::Tr, usize) -> String,
     pub open: String,
     pub show_in_folder: String,
 }
@@ -115,7 +117,11 @@ impl Notifier {
                     self.send(notification, file).await;
                 }
                 many => {
-                    let summary = (words.many_finished)(tr, many.len());
+                    let summary = if many[0].succeeded {
+                        (words.many_finished)(tr, many.len())
+                    } else {
+                        (words.many_failed)(tr, many.len())
+                    };
                     let body = many
                         .iter()
                         .map(|f| f.body.as_str())
@@ -138,11 +144,21 @@ impl Notifier {
         match notification.show_async().await {
             Ok(handle) => {
                 if let Some(file) = file {
+                    let runtime = self.runtime.clone();
                     std::thread::spawn(move || {
-                        handle.wait_for_action(|action| match action {
-                            "open" | "default" => super::open(&file),
-                            "show-in-folder" => super::open(file.parent().unwrap_or(&file)),
-                            _ => {}
+                        handle.wait_for_action(|action| {
+                            let target = match action {
+                                "open" | "default" => file.clone(),
+                                "show-in-folder" => {
+                                    file.parent().unwrap_or(&file).to_path_buf()
+                                }
+                                _ => return,
+                            };
+                            runtime.spawn(async move {
+                                if let Err(reason) = super::open(&target).await {
+                                    tracing::warn!(path = %target.display(), %reason, "cannot open");
+                                }
+                            });
                         });
                     });
                 }

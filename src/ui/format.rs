@@ -1,5 +1,5 @@
-//! Numbers and statuses in the user's language: sizes (1024-based, "1,5 Mo" in
-//! French), speeds, durations, and every status and error status in words. Each
+//! Numbers and statuses in the user's language: sizes (1024-based and named so,
+//! "1.5 MiB", "1,5 Mio" in French, as the command line says), speeds, durations, and every status and error status in words. Each
 //! status maps to its message with an explicit `match`, so the compiler checks
 //! every key.
 
@@ -134,11 +134,11 @@ mod tests {
     fn sizes_and_speeds_follow_the_language() {
         let en = Tr::new(Language::English);
         let fr = Tr::new(Language::French);
-        assert_eq!(speed(&fr, 1.5 * 1024.0 * 1024.0), "1,5 Mo/s");
-        assert_eq!(speed(&en, 1.5 * 1024.0 * 1024.0), "1.5 MB/s");
+        assert_eq!(speed(&fr, 1.5 * 1024.0 * 1024.0), "1,5 Mio/s");
+        assert_eq!(speed(&en, 1.5 * 1024.0 * 1024.0), "1.5 MiB/s");
         assert_eq!(size(&fr, 512), "512 o");
-        assert_eq!(size(&en, 3 * 1024 * 1024 * 1024), "3.0 GB");
-        assert_eq!(progress(&en, 1024, Some(2048)), "1.0 KB of 2.0 KB");
+        assert_eq!(size(&en, 3 * 1024 * 1024 * 1024), "3.0 GiB");
+        assert_eq!(progress(&en, 1024, Some(2048)), "1.0 KiB of 2.0 KiB");
         assert_eq!(duration(&fr, 125), "2 min 5 s");
     }
 

@@ -342,8 +342,8 @@ fn the_upload_form_lists_picked_files_and_creates_one_multipart_operation() {
             a, b,
         ])));
     assert!(h.shows("a.txt") && h.shows("b.jpg"), "the files are listed");
-    assert!(h.shows("2.0 KB"), "with their sizes");
-    assert!(h.shows("2 files, 2.0 KB"));
+    assert!(h.shows("2.0 KiB"), "with their sizes");
+    assert!(h.shows("2 files, 2.0 KiB"));
     let url = server.url("/upload");
     h.interact(|ui| {
         ui.click(widget::Id::from(super::upload::URL))
@@ -780,6 +780,40 @@ fn the_list_scrollbar_leaves_the_row_buttons_uncovered() {
         button_end <= 640.0 - 16.0 - 10.0 - 4.0,
         "the button ends at {button_end}, under the scrollbar"
     );
+}
+
+/// Open on a file that is gone says why in the window, instead of nothing.
+#[test]
+fn a_failed_open_is_reported() {
+    let mut h = Harness::new(Language::English);
+    let server = h.runtime.block_on(TestServer::start());
+    server.put("/files/gone.pdf", Resource::new(vec![1u8; 1000]));
+    let engine = h.app.backend.engine.clone();
+    let done = h
+        .runtime
+        .block_on(engine.create(ferry::engine::Request::download(
+            server.url("/files/gone.pdf"),
+            None,
+        )))
+        .unwrap();
+    h.pump_until("completed", |app| {
+        app.transfers()
+            .get(done.id)
+            .is_some_and(|s| s.status == Status::Completed)
+    });
+    let path = h
+        .app
+        .transfers()
+        .get(done.id)
+        .unwrap()
+        .destination
+        .clone()
+        .unwrap();
+    std::fs::remove_file(path).unwrap();
+    h.click("Open");
+    h.pump_until("the failure", |app| app.transfers().notice.is_some());
+    let notice = h.app.transfers().notice.clone().unwrap();
+    assert!(notice.starts_with("Cannot open “gone.pdf”: "), "{notice}");
 }
 
 /// Escape never throws a filled form away (it may have been meant for an open
