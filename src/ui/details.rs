@@ -138,26 +138,40 @@ pub fn view<'a>(tr: &Tr, s: &'a Snapshot) -> Element<'a, Message> {
         .into()
 }
 
-/// A time as `YYYY-MM-DD HH:MM:SS` UTC (what logs and servers use too).
+/// A time as `YYYY-MM-DD HH:MM:SS` in the user's time zone, with its name.
 fn when(millis: operation::Millis) -> String {
-    let rest = millis / 1000 % 86_400;
-    let (y, m, d) = operation::utc_date(millis);
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02} UTC",
-        rest / 3600,
-        rest % 3600 / 60,
-        rest % 60
-    )
+    when_in(millis, &jiff::tz::TimeZone::system())
+}
+
+fn when_in(millis: operation::Millis, zone: &jiff::tz::TimeZone) -> String {
+    i64::try_from(millis)
+        .ok()
+        .and_then(|ms| jiff::Timestamp::from_millisecond(ms).ok())
+        .map(|at| {
+            at.to_zoned_datetime(zone.clone())
+                .strftime("%Y-%m-%d %H:%M:%S %Z")
+                .to_string()
+        })
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use jiff::tz::{Offset, TimeZone};
 
     #[test]
-    fn times_are_calendar_dates() {
-        assert_eq!(when(0), "1970-01-01 00:00:00 UTC");
-        assert_eq!(when(1_795_468_813_531), "2026-11-23 21:20:13 UTC");
-        assert_eq!(when(951_782_400_000), "2000-02-29 00:00:00 UTC");
+    fn times_are_calendar_dates_in_the_users_zone() {
+        let utc = TimeZone::UTC;
+        assert_eq!(when_in(0, &utc), "1970-01-01 00:00:00 UTC");
+        assert_eq!(when_in(1_795_468_813_531, &utc), "2026-11-23 21:20:13 UTC");
+        assert_eq!(when_in(951_782_400_000, &utc), "2000-02-29 00:00:00 UTC");
+        let paris_winter = TimeZone::fixed(Offset::constant(1));
+        assert!(
+            when_in(1_795_468_813_531, &paris_winter).starts_with("2026-11-23 22:20:13"),
+            "{}",
+            when_in(1_795_468_813_531, &paris_winter)
+        );
+        assert_eq!(when_in(u64::MAX, &utc), "", "a damaged time shows nothing");
     }
 }
