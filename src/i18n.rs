@@ -114,6 +114,8 @@ mod tests {
         assert_eq!(tr!(fr, "filter-failed"), "En échec");
         assert_eq!(tr!(fr, "footer-total", count = 3), "3 transferts");
         assert_eq!(tr!(en, "footer-total", count = 1), "1 transfer");
+        // French puts 0 in the "one" category: the number must be the count.
+        assert_eq!(tr!(fr, "footer-total", count = 0), "0 transfert");
         assert_eq!(fr.decimal_separator(), ',');
     }
 }

@@ -39,11 +39,11 @@ action-remove = Retirer
 action-details = Détails
 footer-summary = { $active ->
     [0] Rien en cours
-    [one] 1 transfert en cours · { $speed }
+    [one] { $active } transfert en cours · { $speed }
    *[other] { $active } transferts en cours · { $speed }
 }
 footer-total = { $count ->
-    [one] 1 transfert
+    [one] { $count } transfert
    *[other] { $count } transferts
 }
 notice-delete-again = Appuyez de nouveau sur Suppr pour retirer « { $name } » de la liste.
@@ -134,7 +134,7 @@ upload-mode-separate = Un envoi par fichier
 upload-mode-tus = Reprenable (tus), un par fichier
 upload-submit = Envoyer
 upload-files-count = { $count ->
-    [one] 1 fichier, { $size }
+    [one] { $count } fichier, { $size }
    *[other] { $count } fichiers, { $size }
 }
 
@@ -179,11 +179,11 @@ notification-download-finished = Téléchargement terminé
 notification-upload-finished = Envoi terminé
 notification-failed = Échec du transfert
 notification-many-finished = { $count ->
-    [one] 1 transfert terminé
+    [one] { $count } transfert terminé
    *[other] { $count } transferts terminés
 }
 notification-many-failed = { $count ->
-    [one] 1 transfert en échec
+    [one] { $count } transfert en échec
    *[other] { $count } transferts en échec
 }
 notification-open = Ouvrir
