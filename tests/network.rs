@@ -761,7 +761,9 @@ async fn uploads_outlast_a_cut_link_and_a_server_that_dies() {
         },
     );
     let ferry = Ferry::with_config(
-        "[timeouts]\nstall = 1\nconnect = 3\n[retries]\nmax = 3\nbase_delay = 1\nmax_delay = 4\n",
+        // The server reads 1 MiB/s: a body the socket buffers took whole is
+        // still being read seconds after it was sent, so the answer may come late.
+        "[timeouts]\nstall = 1\nconnect = 3\nresponse = 30\n[retries]\nmax = 3\nbase_delay = 1\nmax_delay = 4\n",
     );
     let _agent = namespaces.agent(&ferry).await;
     let _log = PrintLogOnPanic(ferry.data_dir().join("ferry.log"));
