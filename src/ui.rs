@@ -45,7 +45,7 @@ pub enum Reply {
     /// Open or Show in folder could not (no program, the file gone).
     OpenFailed { name: String, reason: String },
     /// The engine refused a request (the reason in English, from the engine).
-    Refused(String),
+    Refused(Arc<ferry::engine::EngineError>),
     /// The whole list, after a resync.
     Snapshots(Vec<Snapshot>),
     /// A command failed after it was accepted (shown in the log only).
@@ -308,9 +308,9 @@ impl App {
             (false, _) => tr!(tr, "notification-failed"),
         };
         let body = if succeeded {
-            s.display_name()
+            format::name(tr, s)
         } else {
-            format!("{}: {}", s.display_name(), format::status(tr, s))
+            format!("{}: {}", format::name(tr, s), format::status(tr, s))
         };
         let finished = Finished {
             succeeded,
@@ -416,11 +416,14 @@ impl App {
                     reason = reason
                 ));
             }
-            Reply::Refused(reason) => match &mut self.screen {
-                Screen::NewDownload(state) => state.refused(reason),
-                Screen::Upload(state) => state.refused(reason),
-                _ => tracing::warn!("{reason}"),
-            },
+            Reply::Refused(error) => {
+                let reason = format::refusal(&self.tr, &error);
+                match &mut self.screen {
+                    Screen::NewDownload(state) => state.refused(reason),
+                    Screen::Upload(state) => state.refused(reason),
+                    _ => tracing::warn!("{error}"),
+                }
+            }
             Reply::Snapshots(rows) => self.transfers.reset(rows),
             Reply::Failed(reason) => tracing::warn!("{reason}"),
             Reply::ShowWindow => return self.show_window(),
@@ -583,7 +586,7 @@ impl App {
                 match engine.submit(request).await {
                     Ok(submitted) if submitted.attached => attached.push(submitted.snapshot.id),
                     Ok(_) => {}
-                    Err(e) => return Reply::Refused(e.to_string()),
+                    Err(e) => return Reply::Refused(Arc::new(e)),
                 }
             }
             Reply::Created { attached }
@@ -600,7 +603,7 @@ impl App {
         let notice = tr!(
             self.tr,
             "notice-already-in-list",
-            name = first.display_name(),
+            name = format::name(&self.tr, first),
             count = attached.len()
         );
         self.transfers.selected = Some(first.id);
@@ -733,7 +736,7 @@ impl App {
             self.transfers.notice = Some(tr!(
                 self.tr,
                 "notice-delete-again",
-                name = row.display_name()
+                name = format::name(&self.tr, row)
             ));
         }
     }

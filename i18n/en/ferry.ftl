@@ -218,3 +218,34 @@ details-tls = TLS
 details-tls-unchecked = ⚠ certificates not checked (--insecure): the bytes may have been read or changed on the way
 details-secret = (kept secret)
 details-cookies = Cookies
+
+## Refusals (a request the engine turned down; English as the engine says it)
+refusal-shutting-down = Ferry is stopping; try again in a moment
+refusal-not-a-url = not a valid URL: { $input } ({ $reason })
+refusal-unsupported-scheme = unsupported URL scheme { $scheme }: Ferry transfers over http, https, ftp and ftps
+refusal-ftp-upload-mode = an FTP upload sends one file as it is: multipart and tus need http or https
+refusal-insecure-ftp = certificate checks can be turned off for HTTPS only; FTPS keeps them (trust the server's certificate with extra_root_certificates)
+refusal-no-host = the URL has no host: { $url }
+refusal-folder-missing = the destination folder { $path } does not exist
+refusal-not-a-folder = { $path } is not a folder
+refusal-folder-not-writable = cannot write to the destination folder { $path }: { $reason }
+refusal-relative-path = the destination path must be absolute: { $path }
+refusal-invalid-header = invalid header { $name }: { $reason }
+refusal-no-sources = no file to upload
+refusal-source-missing = the file to upload { $path } does not exist
+refusal-source-not-a-file = { $path } is not a file (folders are not uploaded)
+refusal-source-unreadable = cannot read the file to upload { $path }: { $reason }
+refusal-one-source-only = this upload sends one file; give one per operation, or use multipart
+refusal-multipart-needs-post = multipart/form-data is sent with POST; with PUT each file is sent as it is, one request per file
+refusal-invalid-field-name = invalid form field name { $name }
+refusal-no-such-group = no group named “{ $name }”; create it first
+refusal-group-closed = the group “{ $name }” is enabled and its action is on its way; operations join a group before it is enabled
+refusal-invalid-group-name = invalid group name “{ $name }”: { $reason }
+refusal-group-exists = a group named “{ $name }” already exists
+refusal-empty-action = the completion action needs a program to run
+refusal-invalid-user = a user name cannot contain ':' or control characters
+refusal-invalid-cookie = invalid cookie { $cookie }: expected name=value
+refusal-invalid-proxy = invalid proxy { $proxy }: { $reason }
+refusal-invalid-checksum = invalid { $algorithm } checksum: expected { $digits } hexadecimal digits
+refusal-too-large = the request is too large: { $detail }
+name-and-more = { $first } (+{ $more } more)

@@ -218,3 +218,34 @@ details-tls = TLS
 details-tls-unchecked = ⚠ certificats non vérifiés (--insecure) : les octets ont pu être lus ou modifiés en chemin
 details-secret = (gardé secret)
 details-cookies = Cookies
+
+## Refus (une demande que le moteur a refusée)
+refusal-shutting-down = Ferry s’arrête ; réessayez dans un instant
+refusal-not-a-url = adresse invalide : { $input } ({ $reason })
+refusal-unsupported-scheme = schéma d’adresse { $scheme } non pris en charge : Ferry transfère en http, https, ftp et ftps
+refusal-ftp-upload-mode = un envoi FTP envoie un fichier tel quel : le multipart et tus demandent http ou https
+refusal-insecure-ftp = la vérification des certificats ne peut être désactivée qu’en HTTPS ; FTPS la garde (faites confiance au certificat du serveur avec extra_root_certificates)
+refusal-no-host = l’adresse n’a pas d’hôte : { $url }
+refusal-folder-missing = le dossier de destination { $path } n’existe pas
+refusal-not-a-folder = { $path } n’est pas un dossier
+refusal-folder-not-writable = impossible d’écrire dans le dossier de destination { $path } : { $reason }
+refusal-relative-path = le chemin de destination doit être absolu : { $path }
+refusal-invalid-header = en-tête invalide { $name } : { $reason }
+refusal-no-sources = aucun fichier à envoyer
+refusal-source-missing = le fichier à envoyer { $path } n’existe pas
+refusal-source-not-a-file = { $path } n’est pas un fichier (les dossiers ne sont pas envoyés)
+refusal-source-unreadable = impossible de lire le fichier à envoyer { $path } : { $reason }
+refusal-one-source-only = cet envoi envoie un seul fichier ; un par opération, ou bien le multipart
+refusal-multipart-needs-post = le multipart/form-data s’envoie en POST ; en PUT chaque fichier est envoyé tel quel, une requête par fichier
+refusal-invalid-field-name = nom de champ de formulaire invalide { $name }
+refusal-no-such-group = aucun groupe nommé « { $name } » ; créez-le d’abord
+refusal-group-closed = le groupe « { $name } » est activé et son action est en route ; les opérations rejoignent un groupe avant son activation
+refusal-invalid-group-name = nom de groupe invalide « { $name } » : { $reason }
+refusal-group-exists = un groupe nommé « { $name } » existe déjà
+refusal-empty-action = l’action de fin a besoin d’un programme à lancer
+refusal-invalid-user = un nom d’utilisateur ne peut contenir ni « : » ni caractères de contrôle
+refusal-invalid-cookie = cookie invalide { $cookie } : nom=valeur attendu
+refusal-invalid-proxy = proxy invalide { $proxy } : { $reason }
+refusal-invalid-checksum = somme de contrôle { $algorithm } invalide : { $digits } chiffres hexadécimaux attendus
+refusal-too-large = la demande est trop grande : { $detail }
+name-and-more = { $first } (+{ $more } autres)

@@ -96,7 +96,7 @@ impl Advanced {
         if !proxy.is_empty()
             && let Err(e) = engine::validate_proxy(&proxy)
         {
-            problems.push(e.to_string());
+            problems.push(super::format::invalid_request(tr, &e));
         }
         if !problems.is_empty() {
             return Err(problems);

@@ -26,7 +26,7 @@ pub fn view<'a>(tr: &Tr, s: &'a Snapshot) -> Element<'a, Message> {
         .spacing(8)
     };
     let mut lines = column![
-        text(s.display_name()).size(22),
+        text(format::name(tr, s)).size(22),
         text(format::status(tr, s)).size(15),
         field(tr!(tr, "details-url"), ferry::engine::redact_url(&s.url)),
     ]

@@ -125,6 +125,131 @@ pub fn error(tr: &Tr, status: ErrorStatus) -> String {
     }
 }
 
+/// An operation's name in the list: its file, or an upload's first file and how
+/// many more it sends.
+pub fn name(tr: &Tr, s: &Snapshot) -> String {
+    let sources = s.upload.as_ref().map_or(&[][..], |u| u.sources.as_slice());
+    match (&s.destination, sources) {
+        (None, [first, rest @ ..]) if !rest.is_empty() => {
+            let first = first
+                .path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            tr!(tr, "name-and-more", first = first, more = rest.len())
+        }
+        _ => s.display_name(),
+    }
+}
+
+/// Why the engine refused a request, in the user's language. Details that come
+/// from elsewhere (the URL parser's or the system's reason) stay as they came.
+pub fn refusal(tr: &Tr, error: &ferry::engine::EngineError) -> String {
+    use ferry::engine::EngineError;
+    match error {
+        EngineError::Invalid(invalid) => invalid_request(tr, invalid),
+        EngineError::ShuttingDown => tr!(tr, "refusal-shutting-down"),
+        other => other.to_string(),
+    }
+}
+
+/// A request refused at creation, in words.
+pub fn invalid_request(tr: &Tr, invalid: &ferry::engine::InvalidRequest) -> String {
+    use ferry::engine::InvalidRequest as I;
+    let path = |p: &std::path::Path| p.display().to_string();
+    match invalid {
+        I::NotAUrl { input, reason } => {
+            tr!(
+                tr,
+                "refusal-not-a-url",
+                input = format!("{input:?}"),
+                reason = reason.clone()
+            )
+        }
+        I::UnsupportedScheme { scheme } => {
+            tr!(
+                tr,
+                "refusal-unsupported-scheme",
+                scheme = format!("{scheme:?}")
+            )
+        }
+        I::FtpUploadMode => tr!(tr, "refusal-ftp-upload-mode"),
+        I::InsecureFtp => tr!(tr, "refusal-insecure-ftp"),
+        I::NoHost(url) => tr!(tr, "refusal-no-host", url = format!("{url:?}")),
+        I::FolderMissing(p) => tr!(tr, "refusal-folder-missing", path = path(p)),
+        I::NotAFolder(p) => tr!(tr, "refusal-not-a-folder", path = path(p)),
+        I::FolderNotWritable { path: p, reason } => {
+            tr!(
+                tr,
+                "refusal-folder-not-writable",
+                path = path(p),
+                reason = reason.clone()
+            )
+        }
+        I::RelativePath(p) => tr!(tr, "refusal-relative-path", path = path(p)),
+        I::InvalidHeader { name, reason } => {
+            tr!(
+                tr,
+                "refusal-invalid-header",
+                name = format!("{name:?}"),
+                reason = reason.clone()
+            )
+        }
+        I::NoSources => tr!(tr, "refusal-no-sources"),
+        I::SourceMissing(p) => tr!(tr, "refusal-source-missing", path = path(p)),
+        I::SourceNotAFile(p) => tr!(tr, "refusal-source-not-a-file", path = path(p)),
+        I::SourceUnreadable { path: p, reason } => {
+            tr!(
+                tr,
+                "refusal-source-unreadable",
+                path = path(p),
+                reason = reason.clone()
+            )
+        }
+        I::OneSourceOnly => tr!(tr, "refusal-one-source-only"),
+        I::MultipartNeedsPost => tr!(tr, "refusal-multipart-needs-post"),
+        I::InvalidFieldName(name) => {
+            tr!(tr, "refusal-invalid-field-name", name = format!("{name:?}"))
+        }
+        I::NoSuchGroup(name) => tr!(tr, "refusal-no-such-group", name = name.clone()),
+        I::GroupClosed(name) => tr!(tr, "refusal-group-closed", name = name.clone()),
+        I::InvalidGroupName { name, reason } => {
+            tr!(
+                tr,
+                "refusal-invalid-group-name",
+                name = name.clone(),
+                reason = reason.clone()
+            )
+        }
+        I::GroupExists(name) => tr!(tr, "refusal-group-exists", name = name.clone()),
+        I::EmptyAction => tr!(tr, "refusal-empty-action"),
+        I::InvalidUser => tr!(tr, "refusal-invalid-user"),
+        I::InvalidCookie(cookie) => {
+            tr!(tr, "refusal-invalid-cookie", cookie = format!("{cookie:?}"))
+        }
+        I::InvalidProxy { proxy, reason } => {
+            tr!(
+                tr,
+                "refusal-invalid-proxy",
+                proxy = proxy.clone(),
+                reason = reason.clone()
+            )
+        }
+        I::InvalidChecksum { algorithm, digits } => {
+            let digits: usize = *digits;
+            tr!(
+                tr,
+                "refusal-invalid-checksum",
+                algorithm = algorithm.to_string(),
+                digits = digits
+            )
+        }
+        I::TooMany { .. } | I::TooLong { .. } => {
+            tr!(tr, "refusal-too-large", detail = invalid.to_string())
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -140,6 +265,31 @@ mod tests {
         assert_eq!(size(&en, 3 * 1024 * 1024 * 1024), "3.0 GiB");
         assert_eq!(progress(&en, 1024, Some(2048)), "1.0 KiB of 2.0 KiB");
         assert_eq!(duration(&fr, 125), "2 min 5 s");
+    }
+
+    #[test]
+    fn refusals_are_in_the_users_language() {
+        use ferry::engine::InvalidRequest;
+        let en = Tr::new(Language::English);
+        let fr = Tr::new(Language::French);
+        let scheme = InvalidRequest::UnsupportedScheme {
+            scheme: "gopher".into(),
+        };
+        assert_eq!(
+            invalid_request(&en, &scheme),
+            scheme.to_string(),
+            "English as the engine says it"
+        );
+        assert_eq!(
+            invalid_request(&fr, &scheme),
+            "schéma d’adresse \"gopher\" non pris en charge : Ferry transfère en http, https, ftp et ftps"
+        );
+        let missing = InvalidRequest::SourceMissing("/x/a.txt".into());
+        assert_eq!(invalid_request(&en, &missing), missing.to_string());
+        assert_eq!(
+            invalid_request(&fr, &InvalidRequest::MultipartNeedsPost),
+            "le multipart/form-data s’envoie en POST ; en PUT chaque fichier est envoyé tel quel, une requête par fichier"
+        );
     }
 
     #[test]

@@ -184,7 +184,7 @@ impl State {
                         tr,
                         "download-invalid-line",
                         line = line,
-                        reason = e.to_string()
+                        reason = super::format::invalid_request(tr, &e)
                     )
                 })
             })

@@ -27,7 +27,7 @@ use ferry::config::{Config, Language};
 use ferry::engine::{Engine, Options, Status};
 
 use super::backend::{Backend, Feedback};
-use super::{App, Message, Reply, Setup};
+use super::{App, Message, Reply, Screen, Setup};
 use server::{Resource, TestServer};
 
 type Feed = std::pin::Pin<Box<dyn futures_util::Stream<Item = Feedback<Reply>> + Send>>;
@@ -286,6 +286,26 @@ fn an_invalid_address_is_flagged_in_the_form_with_the_reason() {
         "the form says what is wrong"
     );
     assert!(h.app.transfers().rows().is_empty(), "nothing was created");
+}
+
+/// In French, the reason a form gives is French too, not the engine's English.
+#[test]
+fn a_refusal_in_a_french_form_is_french() {
+    let mut h = Harness::new(Language::French);
+    h.click("Nouveau téléchargement");
+    h.interact(|ui| {
+        ui.click(widget::Id::from(super::new_download::URLS))
+            .expect("the address box");
+        ui.typewrite("gopher://example.org/x");
+    });
+    h.click("Télécharger");
+    let Screen::NewDownload(state) = &h.app.screen else {
+        panic!("the form stays");
+    };
+    assert_eq!(
+        state.problems,
+        vec!["Ligne 1 : schéma d’adresse \"gopher\" non pris en charge : Ferry transfère en http, https, ftp et ftps".to_owned()]
+    );
 }
 
 #[test]

@@ -378,7 +378,7 @@ fn transfer_row<'a>(tr: &Tr, s: &'a Snapshot, selected: bool) -> Element<'a, Mes
             figures.push_str(&tr!(tr, "time-left", time = format::duration(tr, eta)));
         }
     }
-    let name = button(text(s.display_name()).size(15))
+    let name = button(text(format::name(tr, s)).size(15))
         .style(button::text)
         .padding(0)
         .on_press(Message::Row(s.id, RowAction::Details));

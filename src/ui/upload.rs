@@ -180,7 +180,7 @@ impl State {
         self.problems.clear();
         let url = self.url.trim().to_owned();
         if let Err(e) = engine::check_url(&url) {
-            self.problems.push(e.to_string());
+            self.problems.push(format::invalid_request(tr, &e));
         }
         if self.files.is_empty() {
             self.problems.push(tr!(tr, "upload-no-files"));
