@@ -266,7 +266,7 @@ fn pause_all_from_the_tray_leaves_a_half_filled_form_open() {
         let _ = h.app.update(Message::Feedback(feedback));
     }
     assert!(
-        matches!(h.app.screen, super::Screen::NewDownload(_)),
+        matches!(h.app.screen, Screen::NewDownload(_)),
         "the form is still open, with what was typed"
     );
 }
@@ -768,7 +768,7 @@ fn forms_scroll_to_their_buttons_at_the_smallest_size() {
             iced::keyboard::Key::Named(iced::keyboard::key::Named::Escape),
             iced::keyboard::Modifiers::empty(),
         ));
-        h.app.screen = super::Screen::Transfers;
+        h.app.screen = Screen::Transfers;
     }
 }
 
@@ -862,19 +862,16 @@ fn a_filled_form_survives_escape_and_cancel() {
         ui.typewrite("https://example.org/up");
     });
     escape(&mut h);
-    assert!(
-        matches!(h.app.screen, super::Screen::Upload(_)),
-        "still there"
-    );
+    assert!(matches!(h.app.screen, Screen::Upload(_)), "still there");
     assert!(h.shows("keep.txt"));
     h.click("Back");
-    assert!(matches!(h.app.screen, super::Screen::Transfers));
+    assert!(matches!(h.app.screen, Screen::Transfers));
     h.click("New upload");
     assert!(h.shows("keep.txt"), "the draft comes back");
     // A download form with nothing typed: Escape leaves it.
     h.click("New download");
     escape(&mut h);
-    assert!(matches!(h.app.screen, super::Screen::Transfers));
+    assert!(matches!(h.app.screen, Screen::Transfers));
 }
 
 #[test]
