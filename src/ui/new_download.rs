@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use iced::widget::{Space, button, column, pick_list, row, text, text_editor};
+use iced::widget::{Space, button, column, pick_list, row, text, text_editor, text_input};
 use iced::{Element, Fill, Task};
 
 use ferry::config::Policy;
@@ -30,6 +30,8 @@ pub struct State {
     /// Problems to show, one line each.
     pub problems: Vec<String>,
     pub submitting: bool,
+    /// A picker could not open here: the folder is to be typed.
+    no_picker: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -42,6 +44,11 @@ pub enum Message {
     ChooseFolder,
     /// The folder picker answered (`None`: dismissed).
     FolderChosen(Option<PathBuf>),
+    /// A picker answered nothing at once: there is no dialog to show here
+    /// (no portal, no zenity), so the user is told to type the path.
+    NoPicker,
+    /// The folder was typed.
+    FolderTyped(String),
     /// Open the "Save as…" dialog.
     SaveAs,
     /// The save dialog answered.
@@ -105,6 +112,7 @@ impl State {
             clipboard: None,
             problems: Vec::new(),
             submitting: false,
+            no_picker: false,
         };
         let read = iced::clipboard::read().map(Message::ClipboardRead);
         (state, read)
@@ -121,9 +129,19 @@ impl State {
                 let dialog = rfd::AsyncFileDialog::new()
                     .set_directory(&self.folder)
                     .pick_folder();
-                return Action::Run(Task::perform(dialog, |picked| {
-                    Message::FolderChosen(picked.map(|h| h.path().to_owned()))
-                }));
+                return Action::Run(Task::perform(
+                    timed(dialog),
+                    |(picked, quick)| match picked {
+                        None if quick => Message::NoPicker,
+                        picked => Message::FolderChosen(picked.map(|h| h.path().to_owned())),
+                    },
+                ));
+            }
+            Message::NoPicker => self.no_picker = true,
+            Message::FolderTyped(text) => {
+                self.folder = PathBuf::from(text);
+                self.save_as = None;
+                self.problems.clear();
             }
             Message::FolderChosen(Some(folder)) => {
                 self.folder = folder;
@@ -138,9 +156,13 @@ impl State {
                     .set_directory(&self.folder)
                     .set_file_name(name.unwrap_or_default())
                     .save_file();
-                return Action::Run(Task::perform(dialog, |picked| {
-                    Message::SaveAsChosen(picked.map(|h| h.path().to_owned()))
-                }));
+                return Action::Run(Task::perform(
+                    timed(dialog),
+                    |(picked, quick)| match picked {
+                        None if quick => Message::NoPicker,
+                        picked => Message::SaveAsChosen(picked.map(|h| h.path().to_owned())),
+                    },
+                ));
             }
             Message::SaveAsChosen(Some(path)) => self.save_as = Some(path),
             Message::FolderChosen(None) | Message::SaveAsChosen(None) => {}
@@ -199,10 +221,12 @@ impl State {
         if !self.problems.is_empty() {
             return Action::None;
         }
-        let save_as = match (&self.save_as, urls.len()) {
-            (Some(file), 1) => Some(file.clone()),
-            _ => None,
-        };
+        if self.save_as.is_some() && urls.len() > 1 {
+            // Never drop the user's choice silently.
+            self.problems.push(tr!(tr, "download-save-as-one-only"));
+            return Action::None;
+        }
+        let save_as = self.save_as.clone();
         self.submitting = true;
         let requests = urls
             .into_iter()
@@ -230,9 +254,23 @@ impl State {
     }
 
     pub fn view<'a>(&'a self, tr: &Tr) -> Element<'a, Message> {
+        // The clipboard's offer sits beside the label: appearing late, it
+        // moves nothing under the pointer.
+        let mut label = row![
+            text(tr!(tr, "download-urls")).size(14),
+            Space::new().width(Fill)
+        ];
+        if let Some(url) = &self.clipboard {
+            label = label.push(
+                button(text(tr!(tr, "download-clipboard", url = url.clone())).size(13))
+                    .style(button::text)
+                    .padding(0)
+                    .on_press(Message::UseClipboard),
+            );
+        }
         let mut form = column![
             text(tr!(tr, "download-title")).size(22),
-            text(tr!(tr, "download-urls")).size(14),
+            label,
             text_editor(&self.urls)
                 .id(URLS)
                 .placeholder(tr!(tr, "download-urls-hint"))
@@ -240,25 +278,26 @@ impl State {
                 .height(110),
         ]
         .spacing(8);
-        if let Some(url) = &self.clipboard {
-            form = form.push(
-                button(text(tr!(tr, "download-clipboard", url = url.clone())).size(13))
-                    .style(button::text)
-                    .on_press(Message::UseClipboard),
-            );
-        }
-        let destination = match &self.save_as {
-            Some(file) => tr!(
+        // The folder can be typed: a picker is a help, not the only way.
+        let destination: Element<'a, Message> = match &self.save_as {
+            Some(file) => text(tr!(
                 tr,
                 "download-save-as-chosen",
                 path = file.display().to_string()
-            ),
-            None => self.folder.display().to_string(),
+            ))
+            .size(14)
+            .width(Fill)
+            .into(),
+            None => text_input("", &self.folder.display().to_string())
+                .on_input(Message::FolderTyped)
+                .size(14)
+                .width(Fill)
+                .into(),
         };
         form = form.push(
             row![
                 text(tr!(tr, "download-folder")).size(14),
-                text(destination).size(14).width(Fill),
+                destination,
                 button(text(tr!(tr, "download-choose-folder")).size(13))
                     .style(button::secondary)
                     .on_press(Message::ChooseFolder),
@@ -279,10 +318,10 @@ impl State {
             .spacing(8)
             .align_y(iced::Alignment::Center),
         );
-        form = form.push(self.advanced.view(tr).map(Message::Advanced));
-        for problem in &self.problems {
-            form = form.push(text(problem.clone()).size(13).style(text::danger));
+        if self.no_picker {
+            form = form.push(text(tr!(tr, "download-no-picker")).size(13));
         }
+        form = form.push(self.advanced.view(tr).map(Message::Advanced));
         let submit = button(text(tr!(tr, "download-submit"))).style(button::primary);
         form = form.push(
             row![
@@ -294,6 +333,21 @@ impl State {
             ]
             .spacing(8),
         );
+        // Below the buttons: a problem appearing does not move them.
+        for problem in &self.problems {
+            form = form.push(text(problem.clone()).size(13).style(text::danger));
+        }
         super::layout::scrolling_form(form)
     }
+}
+
+/// How long a picker may take to answer `None` and still count as "there is no
+/// dialog here" rather than "the user closed it".
+const NO_PICKER_WITHIN: std::time::Duration = std::time::Duration::from_millis(300);
+
+/// A picker's answer, and whether it came too fast for a person to have seen it.
+pub async fn timed<T>(picker: impl Future<Output = Option<T>>) -> (Option<T>, bool) {
+    let started = std::time::Instant::now();
+    let picked = picker.await;
+    (picked, started.elapsed() < NO_PICKER_WITHIN)
 }

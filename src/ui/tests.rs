@@ -288,6 +288,130 @@ fn an_invalid_address_is_flagged_in_the_form_with_the_reason() {
     assert!(h.app.transfers().rows().is_empty(), "nothing was created");
 }
 
+/// Where a text's bounds are in the current view (at the default size).
+fn bounds_of(h: &mut Harness, label: &str) -> iced::Rectangle {
+    let mut ui = simulator(h.app.view(h.window));
+    let found = ui.find(label).unwrap_or_else(|e| panic!("{label}: {e}"));
+    iced_test::selector::Bounded::bounds(&found)
+}
+
+/// Nothing jumps under the pointer: a problem line appears below the form's
+/// buttons, and after Cancel the row's last button is not Remove.
+#[test]
+fn buttons_stay_where_the_pointer_is() {
+    let mut h = Harness::new(Language::English);
+    h.click("New download");
+    let before = bounds_of(&mut h, "Download");
+    h.interact(|ui| {
+        ui.click(widget::Id::from(super::new_download::URLS))
+            .expect("the address box");
+        ui.typewrite("gopher://x/");
+    });
+    h.click("Download");
+    assert!(h.shows(
+        "Line 1: unsupported URL scheme \"gopher\": Ferry transfers over http, https, ftp and ftps"
+    ));
+    assert_eq!(
+        bounds_of(&mut h, "Download"),
+        before,
+        "the button did not move"
+    );
+    h.app.screen = Screen::Transfers;
+
+    let server = h.runtime.block_on(TestServer::start());
+    server.put("/slow.bin", Resource::new(vec![1u8; 8 << 20]).rate(1 << 20));
+    let engine = h.app.backend.engine.clone();
+    let id = h
+        .runtime
+        .block_on(engine.create(ferry::engine::Request::download(
+            server.url("/slow.bin"),
+            None,
+        )))
+        .unwrap()
+        .id;
+    h.pump_until("running", |app| {
+        app.transfers()
+            .get(id)
+            .is_some_and(|s| s.status == Status::Running)
+    });
+    let cancel = bounds_of(&mut h, "Cancel");
+    h.click("Cancel");
+    h.pump_until("canceled", |app| {
+        app.transfers()
+            .get(id)
+            .is_some_and(|s| s.status == Status::Canceled)
+    });
+    let remove = bounds_of(&mut h, "Remove");
+    assert!(
+        !remove.contains(cancel.center()),
+        "Remove {remove:?} is where Cancel {cancel:?} was"
+    );
+}
+
+/// "Save as…" with several addresses is said, not dropped; a typed folder is
+/// used; where no picker can open, the form says to type the path; an upload's
+/// file can be added by its path.
+#[test]
+fn paths_can_be_typed_and_choices_are_never_dropped() {
+    let mut h = Harness::new(Language::English);
+    let server = h.runtime.block_on(TestServer::start());
+    server.put("/a.bin", Resource::new(vec![2u8; 3000]));
+    h.click("New download");
+    let _ = h.app.update(Message::NewDownload(
+        super::new_download::Message::SaveAsChosen(Some(h.dir().join("one.bin"))),
+    ));
+    let _ = h.app.update(Message::NewDownload(
+        super::new_download::Message::UrlsEdited(iced::widget::text_editor::Action::Edit(
+            iced::widget::text_editor::Edit::Paste(std::sync::Arc::new(
+                "http://127.0.0.1:1/a\nhttp://127.0.0.1:1/b".to_owned(),
+            )),
+        )),
+    ));
+    h.click("Download");
+    assert!(
+        h.shows("“Save as…” names one file: keep one address, or choose a folder for several.")
+    );
+    assert!(h.app.transfers().rows().is_empty(), "nothing created");
+    let _ = h
+        .app
+        .update(Message::NewDownload(super::new_download::Message::NoPicker));
+    assert!(h.shows("No file dialog can open here: type the folder above."));
+    // Typed: a folder that does not exist yet.
+    let typed = h.dir().join("typed/here");
+    let _ = h.app.update(Message::NewDownload(
+        super::new_download::Message::FolderTyped(typed.display().to_string()),
+    ));
+    let url = server.url("/a.bin");
+    for action in [
+        iced::widget::text_editor::Action::SelectAll,
+        iced::widget::text_editor::Action::Edit(iced::widget::text_editor::Edit::Paste(
+            std::sync::Arc::new(url),
+        )),
+    ] {
+        let _ = h.app.update(Message::NewDownload(
+            super::new_download::Message::UrlsEdited(action),
+        ));
+    }
+    h.click("Download");
+    h.pump_until("completed", |app| {
+        app.transfers().rows().len() == 1 && app.transfers().rows()[0].status == Status::Completed
+    });
+    assert!(std::fs::read(typed.join("a.bin")).unwrap() == vec![2u8; 3000]);
+
+    h.click("New upload");
+    let file = h.dir().join("typed.txt");
+    std::fs::write(&file, b"typed").unwrap();
+    let _ = h
+        .app
+        .update(Message::Upload(super::upload::Message::PathTyped(
+            file.display().to_string(),
+        )));
+    let _ = h
+        .app
+        .update(Message::Upload(super::upload::Message::AddTyped));
+    assert!(h.shows("typed.txt"), "the typed file is listed");
+}
+
 /// In French, the reason a form gives is French too, not the engine's English.
 #[test]
 fn a_refusal_in_a_french_form_is_french() {

@@ -425,8 +425,9 @@ pub fn actions_for(status: Status) -> &'static [RowAction] {
         Status::PausedByApplication | Status::PausedNoNetwork => &[Resume, Cancel],
         Status::PausedCostedNetwork | Status::PausedSystemPolicy => &[RunAnyway, Pause, Cancel],
         Status::Completed => &[Open, ShowInFolder, Remove],
-        Status::Canceled => &[Retry, Remove],
-        Status::Error => &[Retry, Remove],
+        // Remove is never where Cancel was: a second click on the same spot
+        // must not throw the transfer away.
+        Status::Canceled | Status::Error => &[Remove, Retry],
     }
 }
 

@@ -36,6 +36,9 @@ pub struct State {
     advanced: Advanced,
     pub problems: Vec<String>,
     pub submitting: bool,
+    /// A file's path being typed (where no picker can open).
+    typed: String,
+    no_picker: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -47,6 +50,12 @@ pub enum Message {
     PickFiles,
     /// Files were picked or dropped on the window.
     FilesPicked(Vec<PathBuf>),
+    /// The file picker could not open here (no portal, no zenity).
+    NoPicker,
+    /// A file's path was typed.
+    PathTyped(String),
+    /// Add the typed path.
+    AddTyped,
     RemoveFile(usize),
     /// Headers, credentials, proxy, cookies.
     Advanced(advanced::Message),
@@ -116,6 +125,8 @@ impl State {
             advanced: Advanced::default(),
             problems: Vec::new(),
             submitting: false,
+            typed: String::new(),
+            no_picker: false,
         }
     }
 
@@ -140,17 +151,32 @@ impl State {
             }
             Message::PickFiles => {
                 let dialog = rfd::AsyncFileDialog::new().pick_files();
-                return Action::Run(Task::perform(dialog, |picked| {
-                    Message::FilesPicked(
-                        picked
-                            .unwrap_or_default()
-                            .into_iter()
-                            .map(|h| h.path().to_owned())
-                            .collect(),
-                    )
-                }));
+                return Action::Run(Task::perform(
+                    super::new_download::timed(dialog),
+                    |(picked, quick)| {
+                        if picked.is_none() && quick {
+                            return Message::NoPicker;
+                        }
+                        Message::FilesPicked(
+                            picked
+                                .unwrap_or_default()
+                                .into_iter()
+                                .map(|h| h.path().to_owned())
+                                .collect(),
+                        )
+                    },
+                ));
             }
             Message::FilesPicked(paths) => self.add_files(paths),
+            Message::NoPicker => self.no_picker = true,
+            Message::PathTyped(path) => self.typed = path,
+            Message::AddTyped => {
+                let typed = std::mem::take(&mut self.typed);
+                let path = typed.trim();
+                if !path.is_empty() {
+                    self.add_files(vec![PathBuf::from(path)]);
+                }
+            }
             Message::RemoveFile(index) => {
                 if index < self.files.len() {
                     self.files.remove(index);
@@ -294,6 +320,18 @@ impl State {
             ]
             .spacing(8)
             .align_y(Alignment::Center),
+            // A picker is a help, not the only way: a path can be typed.
+            row![
+                text_input(&tr!(tr, "upload-path-hint"), &self.typed)
+                    .on_input(Message::PathTyped)
+                    .on_submit(Message::AddTyped)
+                    .size(13),
+                button(text(tr!(tr, "upload-add-path")).size(13))
+                    .style(button::secondary)
+                    .on_press(Message::AddTyped),
+            ]
+            .spacing(8)
+            .align_y(Alignment::Center),
             scrollable(files).height(180),
             text(tr!(
                 tr,
@@ -304,10 +342,10 @@ impl State {
             .size(13),
         ]
         .spacing(10);
-        form = form.push(self.advanced.view(tr).map(Message::Advanced));
-        for problem in &self.problems {
-            form = form.push(text(problem.clone()).size(13).style(text::danger));
+        if self.no_picker {
+            form = form.push(text(tr!(tr, "upload-no-picker")).size(13));
         }
+        form = form.push(self.advanced.view(tr).map(Message::Advanced));
         let submit = button(text(tr!(tr, "upload-submit"))).style(button::primary);
         form = form.push(
             row![
@@ -319,6 +357,10 @@ impl State {
             ]
             .spacing(8),
         );
+        // Below the buttons: a problem appearing does not move them.
+        for problem in &self.problems {
+            form = form.push(text(problem.clone()).size(13).style(text::danger));
+        }
         super::layout::scrolling_form(form)
     }
 }
