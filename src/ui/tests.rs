@@ -361,8 +361,8 @@ fn paths_can_be_typed_and_choices_are_never_dropped() {
         super::new_download::Message::SaveAsChosen(Some(h.dir().join("one.bin"))),
     ));
     let _ = h.app.update(Message::NewDownload(
-        super::new_download::Message::UrlsEdited(iced::widget::text_editor::Action::Edit(
-            iced::widget::text_editor::Edit::Paste(std::sync::Arc::new(
+        super::new_download::Message::UrlsEdited(widget::text_editor::Action::Edit(
+            widget::text_editor::Edit::Paste(Arc::new(
                 "http://127.0.0.1:1/a\nhttp://127.0.0.1:1/b".to_owned(),
             )),
         )),
@@ -383,10 +383,8 @@ fn paths_can_be_typed_and_choices_are_never_dropped() {
     ));
     let url = server.url("/a.bin");
     for action in [
-        iced::widget::text_editor::Action::SelectAll,
-        iced::widget::text_editor::Action::Edit(iced::widget::text_editor::Edit::Paste(
-            std::sync::Arc::new(url),
-        )),
+        widget::text_editor::Action::SelectAll,
+        widget::text_editor::Action::Edit(widget::text_editor::Edit::Paste(Arc::new(url))),
     ] {
         let _ = h.app.update(Message::NewDownload(
             super::new_download::Message::UrlsEdited(action),
