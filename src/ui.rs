@@ -242,7 +242,7 @@ impl App {
                     size = format::size(tr, usage.bytes)
                 );
                 state
-                    .view(tr, self.download_dir().display().to_string(), used)
+                    .view(tr, &self.download_dir().display().to_string(), used)
                     .map(Message::Settings)
             }
             Screen::Details(id) => match self.transfers.get(*id) {

@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use iced::widget::{Space, button, column, pick_list, row, text, toggler};
+use iced::widget::{Space, button, column, pick_list, row, text, text_input, toggler};
 use iced::{Alignment, Element, Fill, Task};
 
 use ferry::config::{Config, Language, Theme};
@@ -24,6 +24,8 @@ pub enum Message {
     MaxRunning(usize),
     ChooseFolder,
     FolderChosen(Option<PathBuf>),
+    /// The folder was typed (a picker is a help, not the only way).
+    FolderTyped(String),
     Policy(PolicyChoice),
     DataBudget(Labeled<u64>),
     SpeedLimit(Labeled<u64>),
@@ -173,9 +175,19 @@ impl State {
             Message::MaxRunning(n) => self.draft.max_running = n,
             Message::ChooseFolder => {
                 let dialog = rfd::AsyncFileDialog::new().pick_folder();
-                return Action::Run(Task::perform(dialog, |picked| {
-                    Message::FolderChosen(picked.map(|h| h.path().to_owned()))
-                }));
+                return Action::Run(Task::perform(
+                    super::new_download::timed(dialog),
+                    |(picked, quick)| {
+                        match picked {
+                            // No dialog here: the field is there to type in.
+                            None if quick => Message::FolderChosen(None),
+                            picked => Message::FolderChosen(picked.map(|h| h.path().to_owned())),
+                        }
+                    },
+                ));
+            }
+            Message::FolderTyped(text) => {
+                self.draft.download_dir = (!text.trim().is_empty()).then(|| PathBuf::from(text));
             }
             Message::FolderChosen(folder) => {
                 if folder.is_some() {
@@ -199,7 +211,7 @@ impl State {
     }
 
     /// `used`: this month's metered traffic, in words.
-    pub fn view<'a>(&'a self, tr: &Tr, folder: String, used: String) -> Element<'a, Message> {
+    pub fn view<'a>(&'a self, tr: &Tr, folder: &str, used: String) -> Element<'a, Message> {
         let counts: Vec<usize> = (1..=16).collect();
         let policies = policy_choices(tr);
         let policy = policies
@@ -240,7 +252,17 @@ impl State {
             line(
                 tr!(tr, "settings-folder"),
                 row![
-                    text(folder).size(14),
+                    text_input(
+                        folder,
+                        &self
+                            .draft
+                            .download_dir
+                            .as_ref()
+                            .map(|d| d.display().to_string())
+                            .unwrap_or_default()
+                    )
+                    .on_input(Message::FolderTyped)
+                    .size(14),
                     button(text(tr!(tr, "download-choose-folder")).size(13))
                         .style(button::secondary)
                         .on_press(Message::ChooseFolder),

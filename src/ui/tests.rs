@@ -640,6 +640,23 @@ fn one_upload_per_file_to_a_folder_target_stores_each_under_its_name() {
     );
 }
 
+/// The download folder can be typed in the settings too.
+#[test]
+fn the_settings_folder_can_be_typed() {
+    let mut h = Harness::new(Language::English);
+    h.click("Settings");
+    let folder = h.dir().join("elsewhere");
+    let _ = h
+        .app
+        .update(Message::Settings(super::settings::Message::FolderTyped(
+            folder.display().to_string(),
+        )));
+    h.click("Save");
+    assert_eq!(h.app.config.download_dir.as_deref(), Some(folder.as_path()));
+    let saved = std::fs::read_to_string(h.dir().join("config.toml")).unwrap();
+    assert!(saved.contains("elsewhere"), "{saved}");
+}
+
 #[test]
 fn switching_the_language_in_settings_shows_french() {
     let mut h = Harness::new(Language::English);
