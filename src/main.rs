@@ -111,7 +111,7 @@ fn become_agent(
                 let result = runtime.block_on(agent::run(data_dir, config_path));
                 // A stop during start-up leaves the store's opening thread behind;
                 // it holds nothing that must be finished.
-                runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+                runtime.shutdown_timeout(std::time::Duration::from_millis(250));
                 result
             }
             None => return ExitCode::FAILURE,

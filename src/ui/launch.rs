@@ -38,7 +38,7 @@ pub fn run(data_dir: PathBuf, config_path: PathBuf, open_window: bool) -> anyhow
         .build()?;
     let Some(agent) = runtime.block_on(Agent::start(data_dir, config_path.clone()))? else {
         // Stopped while opening: the store's own thread may still be reading.
-        runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+        runtime.shutdown_timeout(std::time::Duration::from_millis(250));
         return Ok(());
     };
     let config = agent.config().clone();
