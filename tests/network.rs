@@ -625,28 +625,7 @@ async fn a_cut_link_pauses_without_spending_retries_and_the_download_completes()
     // The agent, inside the other namespace; the test talks to it over its socket.
     // A short stall timeout makes the cut show quickly.
     let ferry = Ferry::with_config("[timeouts]\nstall = 1\nconnect = 3\n[retries]\nmax = 3\n");
-    let agent = Killed(
-        std::process::Command::new("ip")
-            .args(["netns", "exec", &namespaces.client])
-            .arg(env!("CARGO_BIN_EXE_ferry"))
-            .arg("agent")
-            .env("FERRY_DATA_DIR", ferry.data_dir())
-            .env("FERRY_CONFIG", ferry.dir.path().join("config.toml"))
-            .env("FERRY_HEADLESS", "1")
-            .env("DBUS_SYSTEM_BUS_ADDRESS", "unix:path=/nonexistent")
-            .env_remove("DISPLAY")
-            .env_remove("WAYLAND_DISPLAY")
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    within(30, async {
-        while !ferry.data_dir().join("agent.sock").exists() {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    })
-    .await;
+    let agent = namespaces.agent(&ferry).await;
 
     // The agent's log tells what happened if this test fails.
     let _log = PrintLogOnPanic(ferry.data_dir().join("ferry.log"));

@@ -39,7 +39,7 @@ pub fn publish(path: &Path) -> io::Result<()> {
 
 /// The umask, read from `/proc` (setting it to read it would race with other
 /// threads creating files); 022 where it cannot be read.
-fn umask() -> u32 {
+pub(crate) fn umask() -> u32 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|status| {

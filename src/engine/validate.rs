@@ -461,7 +461,11 @@ mod tests {
             Target::Folder(dir.path().join("new/deeper"))
         );
         let mode = std::fs::metadata(&missing).unwrap().permissions().mode() & 0o777;
-        assert_eq!(mode, 0o777 & !umask_now(), "the user's mode");
+        assert_eq!(
+            mode,
+            0o777 & !crate::engine::part_file::umask(),
+            "the user's mode"
+        );
         // A folder field's path, no slash: still a folder, never the file's name.
         let downloads = dir.path().join("Downloads");
         assert_eq!(
@@ -537,14 +541,5 @@ mod tests {
             upload(Some(&spec(super::super::operation::Method::Put))),
             Err(InvalidRequest::MultipartNeedsPost)
         ));
-    }
-
-    fn umask_now() -> u32 {
-        let status = std::fs::read_to_string("/proc/self/status").unwrap();
-        let line = status
-            .lines()
-            .find_map(|l| l.strip_prefix("Umask:"))
-            .unwrap();
-        u32::from_str_radix(line.trim(), 8).unwrap()
     }
 }

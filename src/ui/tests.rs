@@ -102,6 +102,15 @@ impl Harness {
         }
     }
 
+    /// Type into the new-download form's address box.
+    fn type_addresses(&mut self, text: &str) {
+        self.interact(|ui| {
+            ui.click(widget::Id::from(super::new_download::URLS))
+                .expect("the address box");
+            ui.typewrite(text);
+        });
+    }
+
     fn click(&mut self, label: &str) {
         self.interact(|ui| {
             ui.click(label)
@@ -148,11 +157,7 @@ fn a_download_from_the_form_shows_its_name_then_completed() {
 
     assert!(h.shows("No transfers yet."));
     h.click("New download");
-    h.interact(|ui| {
-        ui.click(widget::Id::from(super::new_download::URLS))
-            .expect("the address box");
-        ui.typewrite(&url);
-    });
+    h.type_addresses(&url);
     h.click("Download");
     h.pump_until("the download to complete", |app| {
         app.transfers()
@@ -222,11 +227,7 @@ fn an_address_already_in_the_list_selects_its_row_instead_of_a_copy() {
     h.pump_until("the row", |app| app.transfers().rows().len() == 1);
 
     h.click("New download");
-    h.interact(|ui| {
-        ui.click(widget::Id::from(super::new_download::URLS))
-            .expect("the address box");
-        ui.typewrite(&url);
-    });
+    h.type_addresses(&url);
     h.click("Download");
     h.pump_until("the answer", |app| app.transfers().notice.is_some());
     assert_eq!(h.app.transfers().rows().len(), 1, "no second copy");
@@ -250,11 +251,7 @@ fn an_address_already_in_the_list_selects_its_row_instead_of_a_copy() {
 fn pause_all_from_the_tray_leaves_a_half_filled_form_open() {
     let mut h = Harness::new(Language::English);
     h.click("New download");
-    h.interact(|ui| {
-        ui.click(widget::Id::from(super::new_download::URLS))
-            .expect("the address box");
-        ui.typewrite("https://example.org/half-typed");
-    });
+    h.type_addresses("https://example.org/half-typed");
     let _ = h.app.update(Message::Feedback(Feedback::Reply(Reply::Tray(
         crate::platform::tray::Action::PauseAll,
     ))));
@@ -275,11 +272,7 @@ fn pause_all_from_the_tray_leaves_a_half_filled_form_open() {
 fn an_invalid_address_is_flagged_in_the_form_with_the_reason() {
     let mut h = Harness::new(Language::English);
     h.click("New download");
-    h.interact(|ui| {
-        ui.click(widget::Id::from(super::new_download::URLS))
-            .expect("the address box");
-        ui.typewrite("gopher://example.org/x");
-    });
+    h.type_addresses("gopher://example.org/x");
     h.click("Download");
     assert!(
         h.shows("Line 1: unsupported URL scheme \"gopher\": Ferry transfers over http, https, ftp and ftps"),
@@ -302,11 +295,7 @@ fn buttons_stay_where_the_pointer_is() {
     let mut h = Harness::new(Language::English);
     h.click("New download");
     let before = bounds_of(&mut h, "Download");
-    h.interact(|ui| {
-        ui.click(widget::Id::from(super::new_download::URLS))
-            .expect("the address box");
-        ui.typewrite("gopher://x/");
-    });
+    h.type_addresses("gopher://x/");
     h.click("Download");
     assert!(h.shows(
         "Line 1: unsupported URL scheme \"gopher\": Ferry transfers over http, https, ftp and ftps"
@@ -415,11 +404,7 @@ fn paths_can_be_typed_and_choices_are_never_dropped() {
 fn a_refusal_in_a_french_form_is_french() {
     let mut h = Harness::new(Language::French);
     h.click("Nouveau téléchargement");
-    h.interact(|ui| {
-        ui.click(widget::Id::from(super::new_download::URLS))
-            .expect("the address box");
-        ui.typewrite("gopher://example.org/x");
-    });
+    h.type_addresses("gopher://example.org/x");
     h.click("Télécharger");
     let Screen::NewDownload(state) = &h.app.screen else {
         panic!("the form stays");
@@ -1084,11 +1069,7 @@ fn credentials_in_the_advanced_part_reach_the_server() {
     );
     let url = server.url("/private/data.csv");
     h.click("New download");
-    h.interact(|ui| {
-        ui.click(widget::Id::from(super::new_download::URLS))
-            .expect("the address box");
-        ui.typewrite(&url);
-    });
+    h.type_addresses(&url);
     for message in [
         Advanced::Toggle(true),
         Advanced::UserChanged("alice".into()),
