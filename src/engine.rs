@@ -1004,7 +1004,8 @@ impl Inner {
     /// A request found its twin: the user's pause or a failure is undone (that is
     /// what asking again means), a wait for the network or a policy is left as it
     /// is. Credentials, headers, cookies and proxy given now replace the old ones
-    /// (a login that failed, cookies refreshed), from the next attempt on.
+    /// (a login that failed, cookies refreshed), from the next attempt on; what
+    /// the new request leaves out is kept.
     /// Callers hold `transitions`.
     async fn attach(&self, id: OperationId, access: Access) -> Result<Submitted, EngineError> {
         // The stored record, not the live view: `commit` replaces it.
@@ -1015,21 +1016,28 @@ impl Inner {
             .map(|e| Snapshot::clone(&e.snapshot))
             .ok_or_else(|| EngineError::NotFound(id.to_string()))?;
         tracing::info!(%id, status = %stored.status, "the same request again: attached to the unfinished operation");
-        let changed = stored.headers != access.headers
-            || stored.secrets != access.summary
-            || stored.proxy != access.proxy
-            || stored.insecure != access.insecure
-            || !access.secrets.is_empty();
-        if changed {
-            if !access.secrets.is_empty() {
-                self.secrets.put(id, &access.secrets).await?;
-            } else if !stored.secrets.is_empty() {
-                self.secrets.delete(id).await?;
-            }
-            stored.headers = access.headers;
+        // What the new request gives replaces what the operation had; what it
+        // leaves out is kept (the same command rerun without --user still has
+        // the password it was given).
+        let mut changed = false;
+        if !access.secrets.is_empty() {
+            self.secrets.put(id, &access.secrets).await?;
             stored.secrets = access.summary;
+            changed = true;
+        }
+        if !access.headers.is_empty() && stored.headers != access.headers {
+            stored.headers = access.headers;
+            changed = true;
+        }
+        if access.proxy.is_some() && stored.proxy != access.proxy {
             stored.proxy = access.proxy;
-            stored.insecure = access.insecure;
+            changed = true;
+        }
+        if access.insecure && !stored.insecure {
+            stored.insecure = true;
+            changed = true;
+        }
+        if changed {
             self.commit(stored).await?;
         }
         let snapshot = self.snapshot_of(id)?;

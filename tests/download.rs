@@ -966,3 +966,48 @@ async fn the_same_request_again_attaches_to_the_unfinished_operation() {
     let done = wait_finished(&engine, &mut events, failed.id).await;
     assert_eq!(done.status, Status::Completed, "{:?}", done.error);
 }
+
+/// The same download asked for again without the credentials it was created
+/// with keeps them (a rerun of the same command); given anew, they replace them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_attached_request_keeps_what_it_leaves_out() {
+    use ferry::engine::operation::Auth;
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start().await;
+    let body = data(3 * MIB, 94);
+    server.put(
+        "/private.bin",
+        Resource::new(body.clone())
+            .rate(MIB as u64)
+            .basic_auth("alice", "pw-1"),
+    );
+    let engine = open(options(dir.path())).await;
+    let mut events = engine.subscribe();
+    let with = |password: &str| {
+        let mut request = Request::download(server.url("/private.bin"), None);
+        request.auth = Some(Auth {
+            user: "alice".into(),
+            password: password.into(),
+        });
+        request
+    };
+    let id = engine.create(with("pw-1")).await.unwrap().id;
+    wait_bytes(&engine, &mut events, id, 512 * 1024).await;
+    engine.pause(id).await.unwrap();
+    // Rerun without credentials: attached, and the password is still there.
+    let again = engine
+        .submit(Request::download(server.url("/private.bin"), None))
+        .await
+        .unwrap();
+    assert!(again.attached);
+    wait_bytes(&engine, &mut events, id, MIB as u64 + 512 * 1024).await;
+    engine.pause(id).await.unwrap();
+    // The password changed on the server; given anew, it replaces the old one.
+    server.update("/private.bin", |r| {
+        *r = Resource::new(body.clone()).basic_auth("alice", "pw-2");
+    });
+    assert!(engine.submit(with("pw-2")).await.unwrap().attached);
+    let done = wait_finished(&engine, &mut events, id).await;
+    assert_eq!(done.status, Status::Completed, "{:?}", done.error);
+    assert_eq!(sha256_file(&done.destination.unwrap()), sha256(&body));
+}
