@@ -212,18 +212,6 @@ impl RunContext {
         self.recorder().checkpoint(checkpoint).await
     }
 
-    /// Save how far each part has written, for a restart in the same boot (see
-    /// [`super::written`]); nothing where the boot cannot be told.
-    pub async fn save_written(&self, written: super::written::Written) {
-        if self.inner.boot != Some(written.boot) {
-            return;
-        }
-        if let Err(e) = super::written::save(&self.inner.options.data_dir, self.id, &written).await
-        {
-            tracing::debug!(id = %self.id, error = %e, "cannot save how far the parts wrote");
-        }
-    }
-
     /// This boot, when it can be told (see `engine/boot.rs`).
     pub fn boot(&self) -> Option<u64> {
         self.inner.boot

@@ -134,13 +134,7 @@ pub async fn run(context: &mut RunContext, setup: Setup) -> Result<u64, Interrup
 
     let interval = context.options().checkpoint_interval;
     let mut last_checkpoint = Instant::now();
-    let mut saved_done = 0;
-    let part_inode = {
-        use std::os::unix::fs::MetadataExt as _;
-        shared.file.metadata().map_or(0, |m| m.ino())
-    };
-    let mut saves = tokio::time::interval(SAVE_WRITTEN);
-    saves.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let saver = spawn_saver(context, &shared);
     let mut ticks = tokio::time::interval(TICK);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let result = loop {
@@ -154,21 +148,6 @@ pub async fn run(context: &mut RunContext, setup: Setup) -> Result<u64, Interrup
                     format!("a connection stopped unexpectedly: {failed}"),
                 ).into()),
             },
-            _ = saves.tick() => {
-                let segments = shared.lock().slots.segments();
-                let done: u64 = segments.iter().map(|s| s.done).sum();
-                if let (Some(boot), true) = (context.boot(), done != saved_done) {
-                    saved_done = done;
-                    let written = crate::engine::written::Written {
-                        boot,
-                        total: shared.total,
-                        validators: shared.validators.clone(),
-                        segments,
-                        part: part_inode,
-                    };
-                    context.save_written(written).await;
-                }
-            }
             _ = ticks.tick() => {
                 if last_checkpoint.elapsed() >= interval {
                     last_checkpoint = Instant::now();
@@ -193,6 +172,10 @@ pub async fn run(context: &mut RunContext, setup: Setup) -> Result<u64, Interrup
         }
     };
     drop(workers);
+    if let Some(saver) = saver {
+        // Stopped before anything is forgotten.
+        saver.stop().await;
+    }
     take_refusal(context, &shared, &host, &mut count).await;
     if shared.changed.load(Ordering::Relaxed) {
         // The next attempt starts again from zero, in one piece.
@@ -285,6 +268,63 @@ async fn open(part: &std::path::Path, total: u64) -> Result<Arc<std::fs::File>, 
     .await
     .unwrap_or_else(|e| Err(std::io::Error::other(e)))
     .map_err(|e: std::io::Error| TransferError::io("reserving space for the file", &e))
+}
+
+/// Save the parts' written positions every [`SAVE_WRITTEN`] for a restart in the
+/// same boot (`engine/written.rs`), in a task of its own: a durable checkpoint
+/// that takes long (a sync on a busy disk) must not hold the saves back.
+/// `None` where the boot cannot be told.
+fn spawn_saver(context: &RunContext, shared: &Arc<Shared>) -> Option<Saver> {
+    use crate::engine::written;
+    let boot = context.boot()?;
+    let data_dir = context.options().data_dir.clone();
+    let id = context.id();
+    let shared = Arc::clone(shared);
+    let part = {
+        use std::os::unix::fs::MetadataExt as _;
+        shared.file.metadata().map_or(0, |m| m.ino())
+    };
+    Some(Saver(tokio::spawn(async move {
+        let mut saves = tokio::time::interval(SAVE_WRITTEN);
+        saves.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut saved = 0;
+        loop {
+            saves.tick().await;
+            let segments = shared.lock().slots.segments();
+            let done: u64 = segments.iter().map(|s| s.done).sum();
+            if done == saved {
+                continue;
+            }
+            saved = done;
+            let positions = written::Written {
+                boot,
+                total: shared.total,
+                validators: shared.validators.clone(),
+                segments,
+                part,
+            };
+            if let Err(e) = written::save(&data_dir, id, &positions).await {
+                tracing::debug!(%id, error = %e, "cannot save how far the parts wrote");
+            }
+        }
+    })))
+}
+
+/// The saving task; it ends with the run, however the run ends.
+#[derive(Debug)]
+struct Saver(tokio::task::JoinHandle<()>);
+
+impl Saver {
+    async fn stop(mut self) {
+        self.0.abort();
+        let _ = (&mut self.0).await;
+    }
+}
+
+impl Drop for Saver {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// Sync what the connections wrote, then record it.
