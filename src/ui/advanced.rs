@@ -22,6 +22,9 @@ pub struct Advanced {
     cookies: String,
 }
 
+/// The password field (for tests and focus).
+pub const PASSWORD: &str = "request-password";
+
 #[derive(Clone, Debug)]
 pub enum Message {
     /// Show or hide the part.
@@ -32,6 +35,8 @@ pub enum Message {
     PasswordChanged(String),
     ProxyChanged(String),
     CookiesChanged(String),
+    /// Enter in one of the fields: the form it belongs to is sent.
+    Submit,
 }
 
 /// What the part adds to every request of the form.
@@ -64,6 +69,8 @@ impl Advanced {
             Message::PasswordChanged(password) => self.password = password,
             Message::ProxyChanged(proxy) => self.proxy = proxy,
             Message::CookiesChanged(cookies) => self.cookies = cookies,
+            // The form sends itself; nothing of this part changes.
+            Message::Submit => {}
         }
     }
 
@@ -137,11 +144,15 @@ impl Advanced {
                 .height(80),
             row![
                 text(tr!(tr, "request-user")).size(14),
-                text_input("", &self.user).on_input(Message::UserChanged),
+                text_input("", &self.user)
+                    .on_input(Message::UserChanged)
+                    .on_submit(Message::Submit),
                 text(tr!(tr, "request-password")).size(14),
                 text_input("", &self.password)
+                    .id(PASSWORD)
                     .secure(true)
-                    .on_input(Message::PasswordChanged),
+                    .on_input(Message::PasswordChanged)
+                    .on_submit(Message::Submit),
             ]
             .spacing(8)
             .align_y(Alignment::Center),
@@ -149,12 +160,14 @@ impl Advanced {
                 tr!(tr, "request-proxy"),
                 text_input(&tr!(tr, "request-proxy-hint"), &self.proxy)
                     .on_input(Message::ProxyChanged)
+                    .on_submit(Message::Submit)
                     .into(),
             ),
             labelled(
                 tr!(tr, "request-cookies"),
                 text_input(&tr!(tr, "request-cookies-hint"), &self.cookies)
                     .on_input(Message::CookiesChanged)
+                    .on_submit(Message::Submit)
                     .into(),
             ),
         ]

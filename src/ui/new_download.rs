@@ -124,6 +124,7 @@ impl State {
                 self.urls.perform(action);
                 self.problems.clear();
             }
+            Message::Advanced(advanced::Message::Submit) => return self.submit(tr),
             Message::Advanced(message) => self.advanced.update(message),
             Message::ChooseFolder => {
                 let dialog = rfd::AsyncFileDialog::new()
@@ -290,6 +291,7 @@ impl State {
             .into(),
             None => text_input("", &self.folder.display().to_string())
                 .on_input(Message::FolderTyped)
+                .on_submit(Message::Submit)
                 .size(14)
                 .width(Fill)
                 .into(),

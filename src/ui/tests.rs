@@ -399,6 +399,37 @@ fn paths_can_be_typed_and_choices_are_never_dropped() {
     assert!(h.shows("typed.txt"), "the typed file is listed");
 }
 
+/// Enter in a field of the form sends it ("bob", Tab, "secret", Enter).
+#[test]
+fn enter_in_a_field_sends_the_form() {
+    let mut h = Harness::new(Language::English);
+    let server = h.runtime.block_on(TestServer::start());
+    server.put(
+        "/private.bin",
+        Resource::new(vec![4u8; 5000]).basic_auth("bob", "secret"),
+    );
+    h.click("New download");
+    h.type_addresses(&server.url("/private.bin"));
+    let _ = h.app.update(Message::NewDownload(
+        super::new_download::Message::Advanced(super::advanced::Message::Toggle(true)),
+    ));
+    let _ = h.app.update(Message::NewDownload(
+        super::new_download::Message::Advanced(super::advanced::Message::UserChanged("bob".into())),
+    ));
+    h.interact(|ui| {
+        ui.click(widget::Id::from(super::advanced::PASSWORD))
+            .expect("the password field");
+        ui.typewrite("secret");
+        ui.tap_key(iced::keyboard::key::Named::Enter);
+    });
+    h.pump_until("the download to complete", |app| {
+        app.transfers()
+            .rows()
+            .first()
+            .is_some_and(|s| s.status == Status::Completed)
+    });
+}
+
 /// In French, the reason a form gives is French too, not the engine's English.
 #[test]
 fn a_refusal_in_a_french_form_is_french() {

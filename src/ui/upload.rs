@@ -182,6 +182,7 @@ impl State {
                     self.files.remove(index);
                 }
             }
+            Message::Advanced(advanced::Message::Submit) => return self.submit(tr),
             Message::Advanced(message) => self.advanced.update(message),
             Message::Submit => return self.submit(tr),
             Message::Close => return Action::Close,
