@@ -296,6 +296,12 @@ async fn stored_status(ferry: &Ferry) -> String {
     record["status"].as_str().unwrap().to_owned()
 }
 
+/// `ferry get URL -o DEST --connections N`, the command these tests rerun.
+fn get_args<'a>(url: &'a str, dest: &'a std::path::Path, connections: &'a str) -> [&'a str; 6] {
+    let dest = dest.to_str().unwrap();
+    ["get", url, "-o", dest, "--connections", connections]
+}
+
 /// What a crash of the app kills: the command and the agent, together.
 async fn crash(ferry: &Ferry, client: &mut tokio::process::Child) {
     let _ = client.start_kill();
@@ -359,14 +365,7 @@ async fn rerun_after_crashes(connections: &str) {
     );
     let dest = ferry.downloads().join("big.iso");
     let url = server.url("/big.iso");
-    let args = [
-        "get",
-        url.as_str(),
-        "-o",
-        dest.to_str().unwrap(),
-        "--connections",
-        connections,
-    ];
+    let args = get_args(&url, &dest, connections);
     let mut made = 0;
     let last_run = loop {
         let mut client = ferry
@@ -454,14 +453,7 @@ async fn a_rerun_after_a_crash_gets_the_new_version_of_a_replaced_file() {
     server.put("/f.bin", Resource::new(old).rate(4 * MIB));
     let dest = ferry.downloads().join("f.bin");
     let url = server.url("/f.bin");
-    let args = [
-        "get",
-        url.as_str(),
-        "-o",
-        dest.to_str().unwrap(),
-        "--connections",
-        "1",
-    ];
+    let args = get_args(&url, &dest, "1");
     let mut client = ferry.command(&args).spawn().unwrap();
     wait_written(&ferry, "f.bin", 3 * MIB).await;
     crash(&ferry, &mut client).await;
@@ -518,14 +510,7 @@ async fn after_a_reboot_the_rerun_resumes_from_the_durable_checkpoint() {
     server.put("/r.bin", Resource::new(body.clone()).rate(4 * MIB));
     let dest = ferry.downloads().join("r.bin");
     let url = server.url("/r.bin");
-    let args = [
-        "get",
-        url.as_str(),
-        "-o",
-        dest.to_str().unwrap(),
-        "--connections",
-        "1",
-    ];
+    let args = get_args(&url, &dest, "1");
     let mut client = ferry
         .command(&args)
         .env("FERRY_BOOT_ID_FILE", &boot)

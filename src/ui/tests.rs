@@ -102,6 +102,22 @@ impl Harness {
         }
     }
 
+    /// A slow download (8 MiB at 1 MiB/s), created and seen running; its server
+    /// must be kept alive while the test needs it.
+    fn running_download(&mut self) -> (TestServer, ferry::engine::OperationId) {
+        let server = self.runtime.block_on(TestServer::start());
+        server.put("/slow.bin", Resource::new(vec![1u8; 8 << 20]).rate(1 << 20));
+        let engine = self.app.backend.engine.clone();
+        let request = ferry::engine::Request::download(server.url("/slow.bin"), None);
+        let id = self.runtime.block_on(engine.create(request)).unwrap().id;
+        self.pump_until("running", |app| {
+            app.transfers()
+                .get(id)
+                .is_some_and(|s| s.status == Status::Running)
+        });
+        (server, id)
+    }
+
     /// Type into the new-download form's address box.
     fn type_addresses(&mut self, text: &str) {
         self.interact(|ui| {
@@ -307,22 +323,7 @@ fn buttons_stay_where_the_pointer_is() {
     );
     h.app.screen = Screen::Transfers;
 
-    let server = h.runtime.block_on(TestServer::start());
-    server.put("/slow.bin", Resource::new(vec![1u8; 8 << 20]).rate(1 << 20));
-    let engine = h.app.backend.engine.clone();
-    let id = h
-        .runtime
-        .block_on(engine.create(ferry::engine::Request::download(
-            server.url("/slow.bin"),
-            None,
-        )))
-        .unwrap()
-        .id;
-    h.pump_until("running", |app| {
-        app.transfers()
-            .get(id)
-            .is_some_and(|s| s.status == Status::Running)
-    });
+    let (_server, id) = h.running_download();
     let cancel = bounds_of(&mut h, "Cancel");
     h.click("Cancel");
     h.pump_until("canceled", |app| {
@@ -833,22 +834,7 @@ fn keyboard_shortcuts_open_forms_and_control_the_selected_row() {
         .app
         .update(Message::Key(Key::Named(Named::Escape), Modifiers::empty()));
 
-    let server = h.runtime.block_on(TestServer::start());
-    server.put("/slow.bin", Resource::new(vec![1u8; 8 << 20]).rate(1 << 20));
-    let engine = h.app.backend.engine.clone();
-    let id = h
-        .runtime
-        .block_on(engine.create(ferry::engine::Request::download(
-            server.url("/slow.bin"),
-            None,
-        )))
-        .unwrap()
-        .id;
-    h.pump_until("running", |app| {
-        app.transfers()
-            .get(id)
-            .is_some_and(|s| s.status == Status::Running)
-    });
+    let (_server, id) = h.running_download();
     // Select the row (its name opens the details; Escape comes back), then Space.
     h.click("slow.bin");
     assert!(h.shows("Address"), "the details screen");
