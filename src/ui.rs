@@ -126,8 +126,8 @@ pub struct App {
     tray: Option<Tray>,
     /// Forms left half filled, given back when opened again.
     drafts: Drafts,
-    /// The row a first Delete asked about; a second Delete removes it.
-    removal_asked: Option<OperationId>,
+    /// What a first Delete or Cancel asked about; the same again does it.
+    asked: Option<(OperationId, RowAction)>,
     /// Said once, when the window closes with no tray to get it back from.
     told_no_tray: bool,
 }
@@ -153,7 +153,7 @@ impl App {
             notifier: setup.notifier,
             tray,
             drafts: Drafts::default(),
-            removal_asked: None,
+            asked: None,
             told_no_tray: false,
         };
         app.refresh_tray();
@@ -437,8 +437,12 @@ impl App {
         if let transfers::Message::Row(id, action) = message {
             self.transfers.selected = Some(*id);
             self.transfers.notice = None;
-            self.removal_asked = None;
-            self.row_action(*id, *action);
+            let asked = self.asked.take();
+            if *action == RowAction::Cancel && asked != Some((*id, RowAction::Cancel)) {
+                self.ask_before_cancel(*id);
+            } else {
+                self.row_action(*id, *action);
+            }
         }
         self.transfers.update(message);
     }
@@ -724,21 +728,40 @@ impl App {
         let Some(id) = self.transfers.selected else {
             return;
         };
-        if self.removal_asked == Some(id) {
-            self.removal_asked = None;
+        if self.asked.take() == Some((id, RowAction::Remove)) {
             self.transfers.notice = None;
             self.transfers.selected = None;
             self.row_action(id, RowAction::Remove);
             return;
         }
         if let Some(row) = self.transfers.get(id) {
-            self.removal_asked = Some(id);
+            self.asked = Some((id, RowAction::Remove));
             self.transfers.notice = Some(tr!(
                 self.tr,
                 "notice-delete-again",
                 name = format::name(&self.tr, row)
             ));
         }
+    }
+
+    /// Cancel throws away what was transferred (the partial file, an upload's
+    /// session), so with something to lose it asks first: the notice says how
+    /// much, and a second Cancel on the same row (the button did not move) does it.
+    fn ask_before_cancel(&mut self, id: OperationId) {
+        let Some(row) = self.transfers.get(id) else {
+            return;
+        };
+        if row.bytes == 0 {
+            self.row_action(id, RowAction::Cancel);
+            return;
+        }
+        self.asked = Some((id, RowAction::Cancel));
+        self.transfers.notice = Some(tr!(
+            self.tr,
+            "notice-cancel-again",
+            name = format::name(&self.tr, row),
+            size = format::size(&self.tr, row.bytes)
+        ));
     }
 
     fn file_dropped(&mut self, path: PathBuf) {

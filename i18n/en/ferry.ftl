@@ -47,6 +47,7 @@ footer-total = { $count ->
    *[other] { $count } transfers
 }
 notice-delete-again = Press Delete again to remove “{ $name }” from the list.
+notice-cancel-again = Cancel again to stop “{ $name }” for good: the { $size } done so far will be deleted.
 notice-open-failed = Cannot open “{ $name }”: { $reason }.
 notice-already-in-list = { $count ->
     [one] “{ $name }” is already in the list and not finished: it continues there.
@@ -77,6 +78,7 @@ error-request-timeout = the server timed out
 error-requested-range-not-satisfiable = the server cannot resume this file
 error-too-many-requests = the server is busy (too many requests)
 error-client-error = the server refused the request
+error-server-answered = the server answered { $code } { $reason }
 error-server-error = server error
 error-unexpected-status-code = unexpected answer from the server
 error-host-not-resolved = the server name could not be found
@@ -153,6 +155,7 @@ details-finished = Finished
 details-retries = Retries
 details-error = Last error
 details-response = Server answer
+details-technical = Technical detail
 details-none = —
 
 ## Settings

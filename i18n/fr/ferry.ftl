@@ -47,6 +47,7 @@ footer-total = { $count ->
    *[other] { $count } transferts
 }
 notice-delete-again = Appuyez de nouveau sur Suppr pour retirer « { $name } » de la liste.
+notice-cancel-again = Annulez à nouveau pour arrêter « { $name } » pour de bon : les { $size } déjà transférés seront supprimés.
 notice-open-failed = Impossible d’ouvrir « { $name } » : { $reason }.
 notice-already-in-list = { $count ->
     [one] « { $name } » est déjà dans la liste et n’est pas terminé : il continue là.
@@ -77,6 +78,7 @@ error-request-timeout = le serveur a mis trop de temps
 error-requested-range-not-satisfiable = le serveur ne peut pas reprendre ce fichier
 error-too-many-requests = le serveur est surchargé (trop de requêtes)
 error-client-error = le serveur a refusé la requête
+error-server-answered = le serveur a répondu { $code } { $reason }
 error-server-error = erreur du serveur
 error-unexpected-status-code = réponse inattendue du serveur
 error-host-not-resolved = le nom du serveur est introuvable
@@ -153,6 +155,7 @@ details-finished = Terminé
 details-retries = Nouveaux essais
 details-error = Dernière erreur
 details-response = Réponse du serveur
+details-technical = Détail technique (en anglais)
 details-none = —
 
 ## Réglages

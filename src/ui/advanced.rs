@@ -22,7 +22,8 @@ pub struct Advanced {
     cookies: String,
 }
 
-/// The password field (for tests and focus).
+/// The user and password fields (for tests and focus).
+pub const USER: &str = "request-user";
 pub const PASSWORD: &str = "request-password";
 
 #[derive(Clone, Debug)]
@@ -145,6 +146,7 @@ impl Advanced {
             row![
                 text(tr!(tr, "request-user")).size(14),
                 text_input("", &self.user)
+                    .id(USER)
                     .on_input(Message::UserChanged)
                     .on_submit(Message::Submit),
                 text(tr!(tr, "request-password")).size(14),

@@ -108,13 +108,16 @@ pub fn view<'a>(tr: &Tr, s: &'a Snapshot) -> Element<'a, Message> {
     if let Some(error) = &s.error {
         lines = lines.push(field(
             tr!(tr, "details-error"),
-            format!(
-                "{} ({:?})\n{}",
-                format::error(tr, error.status),
-                error.status,
-                error.message
-            ),
+            format::error_summary(tr, error),
         ));
+        // The engine's own words stay available for a bug report or a search,
+        // labelled as such, unless they only repeat the server's answer above.
+        if error.http_status.is_none() {
+            lines = lines.push(field(
+                tr!(tr, "details-technical"),
+                format!("{:?}: {}", error.status, error.message),
+            ));
+        }
     }
     if let Some(response) = &s.response {
         let headers: String = response

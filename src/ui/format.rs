@@ -3,7 +3,7 @@
 //! status maps to its message with an explicit `match`, so the compiler checks
 //! every key.
 
-use ferry::engine::{ErrorStatus, Snapshot, Status, operation};
+use ferry::engine::{ErrorInfo, ErrorStatus, Snapshot, Status, operation};
 
 use crate::i18n::{Tr, tr};
 
@@ -84,6 +84,29 @@ pub fn status(tr: &Tr, s: &Snapshot) -> String {
             let reason = s.error.as_ref().map_or(ErrorStatus::Unknown, |e| e.status);
             tr!(tr, "status-error", reason = error(tr, reason))
         }
+    }
+}
+
+/// The last failure in the user's language: what went wrong and, for an
+/// answer, the server's code ("introuvable sur le serveur — le serveur a répondu
+/// 404 Not Found"; the reason phrase is HTTP's own token, not translated).
+pub fn error_summary(tr: &Tr, error: &ErrorInfo) -> String {
+    let what = self::error(tr, error.status);
+    match error.http_status {
+        Some(code) => {
+            let reason = reqwest::StatusCode::from_u16(code)
+                .ok()
+                .and_then(|c| c.canonical_reason())
+                .unwrap_or("");
+            let answer = tr!(
+                tr,
+                "error-server-answered",
+                code = code.to_string(),
+                reason = reason
+            );
+            format!("{what}\n{}", answer.trim_end())
+        }
+        None => what,
     }
 }
 

@@ -30,6 +30,9 @@ use super::backend::{Backend, Feedback};
 use super::{App, Message, Reply, Screen, Setup};
 use server::{Resource, TestServer};
 
+mod live;
+use live::LiveWindow;
+
 type Feed = std::pin::Pin<Box<dyn futures_util::Stream<Item = Feedback<Reply>> + Send>>;
 
 /// An app over a real engine, with the stream its subscription would read.
@@ -324,13 +327,35 @@ fn buttons_stay_where_the_pointer_is() {
     h.app.screen = Screen::Transfers;
 
     let (_server, id) = h.running_download();
+    h.pump_until("some bytes", |app| {
+        app.transfers().get(id).is_some_and(|s| s.bytes > 0)
+    });
     let cancel = bounds_of(&mut h, "Cancel");
+    let part = h.dir().join("downloads/slow.bin.part");
+    // With bytes to lose, the first Cancel only asks, and nothing moves.
+    h.click("Cancel");
+    let Some(notice) = h.app.transfers.notice.clone() else {
+        panic!("Cancel asks first");
+    };
+    assert!(
+        notice.starts_with("Cancel again to stop “slow.bin” for good: the ")
+            && notice.ends_with(" done so far will be deleted."),
+        "{notice}"
+    );
+    assert!(h.shows(&notice));
+    assert_eq!(bounds_of(&mut h, "Cancel"), cancel, "Cancel did not move");
+    h.pump_until("bytes keep coming", |app| {
+        app.transfers().get(id).is_some_and(|s| s.bytes > 1 << 20)
+    });
+    assert_eq!(h.status_of("slow.bin"), Some(Status::Running));
+    assert!(part.exists(), "the partial file is kept");
     h.click("Cancel");
     h.pump_until("canceled", |app| {
         app.transfers()
             .get(id)
             .is_some_and(|s| s.status == Status::Canceled)
     });
+    assert!(!part.exists(), "the partial file is gone once confirmed");
     let remove = bounds_of(&mut h, "Remove");
     assert!(
         !remove.contains(cancel.center()),
@@ -1302,4 +1327,124 @@ fn groups_show_on_rows_filter_the_list_and_the_policy_changes_in_details() {
             .get(id)
             .is_some_and(|s| s.policy == ferry::engine::CostPolicy::UnrestrictedOnly)
     });
+}
+
+/// The last error in details speaks the screen's language: the status in words and
+/// the server's answer, not the engine's English sentence.
+#[test]
+fn the_last_error_in_french_details_is_french() {
+    let mut h = Harness::new(Language::French);
+    let server = h.runtime.block_on(TestServer::start());
+    let engine = h.app.backend.engine.clone();
+    let request = ferry::engine::Request::download(server.url("/gone.bin"), None);
+    let id = h.runtime.block_on(engine.create(request)).unwrap().id;
+    h.pump_until("failed", |app| {
+        app.transfers()
+            .get(id)
+            .is_some_and(|s| s.status == Status::Error)
+    });
+    h.click("gone.bin");
+    assert!(h.shows("Dernière erreur"), "the details screen");
+    assert!(
+        h.shows("introuvable sur le serveur\nle serveur a répondu 404 Not Found"),
+        "the status in words and the server's answer"
+    );
+    assert!(
+        !h.shows("Détail technique (en anglais)"),
+        "an answer needs no English detail"
+    );
+    let snapshot = h.app.transfers().get(id).unwrap().clone();
+    assert_eq!(
+        snapshot.error.as_ref().map(|e| e.message.as_str()),
+        Some("the server answered 404 Not Found"),
+        "the engine's own message (for --json) is unchanged"
+    );
+
+    // A failure without an answer keeps the engine's words, labelled as such.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let request =
+        ferry::engine::Request::download(format!("http://127.0.0.1:{port}/refused.bin"), None);
+    let id = h.runtime.block_on(engine.create(request)).unwrap().id;
+    h.pump_until("a failed attempt", |app| {
+        app.transfers().get(id).is_some_and(|s| s.error.is_some())
+    });
+    let _ = h
+        .app
+        .update(Message::Details(super::details::Message::Close));
+    h.click("refused.bin");
+    assert!(
+        h.shows("Détail technique (en anglais)"),
+        "the engine's words"
+    );
+}
+
+/// What a new user does with the keyboard alone: Ctrl+N, type the address, reach
+/// the user field, "bob", Tab, "secret", Enter — and the server sees bob's
+/// credentials. Shift+Tab goes back; Ctrl+U focuses the upload address.
+#[test]
+fn typing_goes_to_the_first_field_and_tab_moves_between_fields() {
+    use iced::keyboard::{Key, Modifiers, key::Named};
+    let mut h = Harness::new(Language::English);
+    let server = h.runtime.block_on(TestServer::start());
+    server.put(
+        "/private/notes.txt",
+        Resource::new(b"for bob only\n".to_vec()).basic_auth("bob", "secret"),
+    );
+    let mut live = LiveWindow::new();
+    live.key(&mut h, Key::Character("n".into()), Modifiers::CTRL);
+    assert_eq!(
+        live.focused(&h),
+        Some(widget::Id::from(super::new_download::URLS)),
+        "Ctrl+N focuses the address box"
+    );
+    live.typewrite(&mut h, &server.url("/private/notes.txt"));
+    live.update(
+        &mut h,
+        Message::NewDownload(super::new_download::Message::Advanced(
+            super::advanced::Message::Toggle(true),
+        )),
+    );
+    live.run(&mut h, widget::operation::focus(super::advanced::USER));
+    live.typewrite(&mut h, "bob");
+    live.key(&mut h, Key::Named(Named::Tab), Modifiers::empty());
+    assert_eq!(
+        live.focused(&h),
+        Some(widget::Id::from(super::advanced::PASSWORD)),
+        "Tab moves from the user to the password"
+    );
+    live.key(&mut h, Key::Named(Named::Tab), Modifiers::SHIFT);
+    assert_eq!(
+        live.focused(&h),
+        Some(widget::Id::from(super::advanced::USER)),
+        "Shift+Tab comes back"
+    );
+    live.key(&mut h, Key::Named(Named::Tab), Modifiers::empty());
+    live.typewrite(&mut h, "secret");
+    live.tap(&mut h, Key::Named(Named::Enter));
+    // Enter in the password field sends the form.
+    h.pump_until("the download", |app| {
+        app.transfers()
+            .rows()
+            .first()
+            .is_some_and(|s| s.status == Status::Completed)
+    });
+    assert_eq!(
+        std::fs::read(h.dir().join("downloads/notes.txt")).unwrap(),
+        b"for bob only\n"
+    );
+    let seen = server.seen("/private/notes.txt");
+    assert_eq!(
+        seen.last().unwrap().header("authorization"),
+        Some("Basic Ym9iOnNlY3JldA=="),
+        "bob:secret, not bobsecret"
+    );
+
+    live.key(&mut h, Key::Character("u".into()), Modifiers::CTRL);
+    assert_eq!(
+        live.focused(&h),
+        Some(widget::Id::from(super::upload::URL)),
+        "Ctrl+U focuses the upload address"
+    );
 }

@@ -239,11 +239,13 @@ impl Transfers {
         } else {
             self.visible_rows(tr, &shown)
         };
-        let mut page = column![tabs].spacing(10).height(Fill);
+        // The notice goes below the list, so that rows never move under the
+        // pointer when it appears (a second click on Cancel confirms).
+        let mut page = column![tabs, body].spacing(10).height(Fill);
         if let Some(notice) = &self.notice {
             page = page.push(text(notice).size(14).style(text::primary));
         }
-        page.push(body).push(self.footer(tr)).into()
+        page.push(self.footer(tr)).into()
     }
 
     /// Spacers stand for the rows out of view.
