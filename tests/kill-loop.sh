@@ -8,5 +8,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export FERRY_KILLS=${FERRY_KILLS:-50}
-cargo test --test kill_loop -- --nocapture --test-threads=1 2>&1 |
+cargo test --test it kill_loop:: -- --nocapture --test-threads=1 2>&1 |
   grep -E "FERRY_SEED|kills|^reliability:|^test |panicked|test result"

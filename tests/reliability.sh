@@ -5,8 +5,8 @@
 #   FERRY_KILLS=50 tests/reliability.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-suites=(--test faults --test kill_loop --test many --test security --test download --test tls --test segmented --test cli --test upload --test access --test desktop --test network)
-out=$(cargo test "${suites[@]}" -- --nocapture --test-threads=2 2>&1) || {
+suites=(faults:: kill_loop:: many:: security:: download:: tls:: segmented:: cli:: upload:: access:: desktop:: network::)
+out=$(cargo test --test it -- "${suites[@]}" --nocapture --test-threads=2 2>&1) || {
   printf '%s\n' "$out" >target/reliability.log
   printf '%s\n' "$out" | grep -E -A3 "panicked|FAILED" >&2
   echo "a fault test failed; no table (the whole output: target/reliability.log)" >&2

@@ -2,7 +2,7 @@
 //! what reaches the servers, and where secrets never end up (the database, the log,
 //! `ferry show --json`).
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 use std::time::Duration;

@@ -2,7 +2,7 @@
 //! downloads and uploads, from the engine and the command line. Only lower bounds
 //! on time are asserted, so a slow machine cannot make them fail.
 
-mod support;
+use crate::support;
 
 use std::time::{Duration, Instant};
 

@@ -3,7 +3,7 @@
 //! folder is opened to them, every request is bounded, partial files are
 //! private, and completion actions never go through a shell.
 
-mod support;
+use crate::support;
 
 use std::os::unix::fs::PermissionsExt as _;
 use std::path::Path;

@@ -2,7 +2,7 @@
 //! one completes byte-exact, the agent's memory stays flat and `ferry list` keeps
 //! answering while they run.
 
-mod support;
+use crate::support;
 
 use std::time::{Duration, Instant};
 

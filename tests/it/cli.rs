@@ -1,7 +1,7 @@
 //! The `ferry` binary end to end: client commands, the agent they start, its socket,
 //! its database, and what happens when it is killed.
 
-mod support;
+use crate::support;
 
 use std::os::unix::fs::MetadataExt as _;
 use std::path::{Path, PathBuf};

@@ -2,7 +2,7 @@
 //! action runs once every transfer has ended: with the agent, across its death, and
 //! with retries of a failing action.
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 use std::time::Duration;

@@ -4,10 +4,10 @@
 //!
 //! CI runs each target for a modest number of cases; `tests/fuzz.sh` runs them for
 //! a bounded time with many more (`PROPTEST_CASES`). A failure is shrunk and kept
-//! in `tests/fuzz.proptest-regressions`, which is committed so every later run
+//! in `tests/it/fuzz.proptest-regressions`, which is committed so every later run
 //! tries it first; the cases it found are also spelled out as tests at the end.
 
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 

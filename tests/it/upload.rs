@@ -1,7 +1,7 @@
 //! Uploads through the engine's public API: plain PUT/POST, multipart, tus, and
 //! their lifecycle, against the test server's upload endpoints.
 
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 

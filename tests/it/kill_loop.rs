@@ -5,7 +5,7 @@
 //! `FERRY_KILLS` sets the number of kills (10 by default; `tests/kill-loop.sh` runs
 //! 50), `FERRY_SEED` the moments (printed, so a failure can be replayed).
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

@@ -1,6 +1,6 @@
 //! HTTP downloads through the engine's public API, against the test server.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

@@ -1,7 +1,7 @@
 //! HTTPS: a download trusted through an extra root certificate, redirects to plain
 //! http refused, and certificates that do not match or are not trusted.
 
-mod support;
+use crate::support;
 
 use ferry::engine::{ErrorStatus, Options, Request, Status};
 use support::server::{Resource, TestServer};

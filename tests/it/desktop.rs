@@ -4,7 +4,7 @@
 //! with no window). Skipped, with the reason printed, where dbus-daemon or Xvfb is
 //! missing (`.ci/run` installs both).
 
-mod support;
+use crate::support;
 
 use std::collections::HashMap;
 use std::path::Path;

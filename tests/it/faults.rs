@@ -4,7 +4,7 @@
 //! Each test prints one `reliability:` line (fault, runs, outcome); the README's
 //! Reliability table is made from them (`tests/reliability.sh`).
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 use std::time::{Duration, Instant};

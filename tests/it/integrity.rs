@@ -3,7 +3,7 @@
 //! the rest comes as a 206 that announces nothing). A mismatch ends in
 //! `ChecksumMismatch` with the file kept aside, never under its final name.
 
-mod support;
+use crate::support;
 
 use base64::Engine as _;
 use ferry::engine::{Checksum, ChecksumAlgorithm, ErrorStatus, Request, Status};

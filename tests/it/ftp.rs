@@ -4,7 +4,7 @@
 //! TLS. Uploads: `STOR` into a folder, resumed with `APPE` after a pause, the
 //! partial file deleted on cancel.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

@@ -1,7 +1,7 @@
 //! Reading a download while it downloads: from the engine, and `ferry cat` through
 //! the agent, on a throttled server, the reader gets exactly the file's bytes.
 
-mod support;
+use crate::support;
 
 use ferry::engine::{Request, Status};
 use support::program::{Ferry, text};

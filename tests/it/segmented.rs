@@ -1,7 +1,7 @@
 //! Segmented downloads: one file over several connections, written in place, each
 //! segment checkpointed on its own, so that a killed agent resumes every segment.
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 use std::time::Duration;
