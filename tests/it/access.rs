@@ -290,15 +290,17 @@ async fn headers_survive_a_pause_and_credentials_do_not_follow_a_redirect_elsewh
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn digest_authentication_answers_the_challenge_without_sending_the_password() {
     use ferry::engine::{ErrorStatus, Method, Request, Status};
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start().await;
+    let Fixture {
+        dir,
+        server,
+        engine,
+        mut events,
+    } = Fixture::start().await;
     let body = data(2 * 1024 * 1024, 82);
     server.put(
         "/vault/film.mkv",
         Resource::new(body.clone()).digest_auth("dora", PASSWORD),
     );
-    let engine = open(options(dir.path())).await;
-    let mut events = engine.subscribe();
     let target = "/vault/film.mkv?v=2";
     let done = run_to_end(
         &engine,

@@ -12,10 +12,12 @@ const MIB: usize = 1024 * 1024;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn downloads_of_0_b_1_mib_and_64_mib_are_byte_exact() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start().await;
-    let engine = open(options(dir.path())).await;
-    let mut events = engine.subscribe();
+    let Fixture {
+        dir,
+        server,
+        engine,
+        mut events,
+    } = Fixture::start().await;
     let out = dir.path().join("out");
     std::fs::create_dir(&out).unwrap();
 
@@ -49,14 +51,16 @@ async fn downloads_of_0_b_1_mib_and_64_mib_are_byte_exact() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_chunked_response_of_unknown_length_completes() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start().await;
+    let Fixture {
+        dir,
+        server,
+        engine,
+        mut events,
+    } = Fixture::start().await;
     let body = data(3 * MIB + 17, 7);
     let mut resource = Resource::new(body.clone());
     resource.chunked = true;
     server.put("/stream", resource);
-    let engine = open(options(dir.path())).await;
-    let mut events = engine.subscribe();
     let dest = dir.path().join("stream.bin");
     let done = run_to_end(
         &engine,
@@ -71,12 +75,14 @@ async fn a_chunked_response_of_unknown_length_completes() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pause_then_resume_continues_from_the_checkpoint() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start().await;
+    let Fixture {
+        dir,
+        server,
+        engine,
+        mut events,
+    } = Fixture::start().await;
     let body = data(8 * MIB, 3);
     server.put("/f", Resource::new(body.clone()).rate(4 * MIB as u64));
-    let engine = open(options(dir.path())).await;
-    let mut events = engine.subscribe();
     let dest = dir.path().join("f.bin");
     let id = engine
         .create(Request::download(server.url("/f"), Some(dest.clone())))
@@ -117,12 +123,14 @@ async fn pause_then_resume_continues_from_the_checkpoint() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cancel_removes_the_part_and_restart_begins_at_zero() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start().await;
+    let Fixture {
+        dir,
+        server,
+        engine,
+        mut events,
+    } = Fixture::start().await;
     let body = data(8 * MIB, 4);
     server.put("/f", Resource::new(body.clone()).rate(4 * MIB as u64));
-    let engine = open(options(dir.path())).await;
-    let mut events = engine.subscribe();
 
     let dest = dir.path().join("a.bin");
     let id = engine
@@ -160,14 +168,16 @@ async fn cancel_removes_the_part_and_restart_begins_at_zero() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_that_ignores_range_makes_the_file_start_over() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start().await;
+    let Fixture {
+        dir,
+        server,
+        engine,
+        mut events,
+    } = Fixture::start().await;
     let body = data(6 * MIB, 5);
     let mut resource = Resource::new(body.clone()).rate(4 * MIB as u64);
     resource.ranges = false;
     server.put("/f", resource);
-    let engine = open(options(dir.path())).await;
-    let mut events = engine.subscribe();
     let dest = dir.path().join("f.bin");
     let id = engine
         .create(Request::download(server.url("/f"), Some(dest.clone())))
@@ -193,13 +203,15 @@ async fn a_server_that_ignores_range_makes_the_file_start_over() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_changed_etag_between_attempts_restarts_from_zero() {
     for honours_if_range in [true, false] {
-        let dir = tempfile::tempdir().unwrap();
-        let server = TestServer::start().await;
+        let Fixture {
+            dir,
+            server,
+            engine,
+            mut events,
+        } = Fixture::start().await;
         let old = data(6 * MIB, 6);
         let new = data(6 * MIB, 60);
         server.put("/f", Resource::new(old).rate(4 * MIB as u64));
-        let engine = open(options(dir.path())).await;
-        let mut events = engine.subscribe();
         let dest = dir.path().join("f.bin");
         let id = engine
             .create(Request::download(server.url("/f"), Some(dest.clone())))
@@ -233,8 +245,12 @@ async fn a_changed_etag_between_attempts_restarts_from_zero() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_connection_dropped_twice_mid_body_completes_after_retries() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start().await;
+    let Fixture {
+        dir,
+        server,
+        engine,
+        mut events,
+    } = Fixture::start().await;
     let body = data(4 * MIB, 8);
     server.put(
         "/f",
@@ -242,8 +258,6 @@ async fn a_connection_dropped_twice_mid_body_completes_after_retries() {
             .fault(Fault::DropAfter(MIB as u64))
             .fault(Fault::DropAfter(MIB as u64)),
     );
-    let engine = open(options(dir.path())).await;
-    let mut events = engine.subscribe();
     let dest = dir.path().join("f.bin");
     let done = run_to_end(
         &engine,
@@ -266,10 +280,12 @@ async fn a_connection_dropped_twice_mid_body_completes_after_retries() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn not_found_fails_at_once_without_retrying() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start().await;
-    let engine = open(options(dir.path())).await;
-    let mut events = engine.subscribe();
+    let Fixture {
+        dir: _dir,
+        server,
+        engine,
+        mut events,
+    } = Fixture::start().await;
     let done = run_to_end(
         &engine,
         &mut events,
@@ -302,13 +318,15 @@ async fn not_found_fails_at_once_without_retrying() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn service_unavailable_with_retry_after_is_retried_after_the_delay() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start().await;
+    let Fixture {
+        dir,
+        server,
+        engine,
+        mut events,
+    } = Fixture::start().await;
     let body = data(1000, 9);
     let busy = Fault::Status(503, vec![("Retry-After".into(), "1".into())]);
     server.put("/f", Resource::new(body.clone()).fault(busy));
-    let engine = open(options(dir.path())).await;
-    let mut events = engine.subscribe();
     let dest = dir.path().join("f.bin");
     let done = run_to_end(
         &engine,
@@ -355,10 +373,12 @@ async fn a_stalled_body_times_out() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn names_from_content_disposition_land_safely_in_the_folder() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start().await;
-    let engine = open(options(dir.path())).await;
-    let mut events = engine.subscribe();
+    let Fixture {
+        dir,
+        server,
+        engine,
+        mut events,
+    } = Fixture::start().await;
     let folder = dir.path().join("in");
     std::fs::create_dir(&folder).unwrap();
     let cases = [
@@ -411,12 +431,14 @@ async fn names_from_content_disposition_land_safely_in_the_folder() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_existing_file_is_never_overwritten_unless_asked() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start().await;
+    let Fixture {
+        dir,
+        server,
+        engine,
+        mut events,
+    } = Fixture::start().await;
     let body = data(5000, 11);
     server.put("/f", Resource::new(body.clone()));
-    let engine = open(options(dir.path())).await;
-    let mut events = engine.subscribe();
     let dest = dir.path().join("report.pdf");
     std::fs::write(&dest, b"mine").unwrap();
 
@@ -447,15 +469,17 @@ async fn an_existing_file_is_never_overwritten_unless_asked() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redirects_are_followed_and_loops_end_in_an_error() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start().await;
+    let Fixture {
+        dir,
+        server,
+        engine,
+        mut events,
+    } = Fixture::start().await;
     let body = data(777, 12);
     server.put("/real", Resource::new(body.clone()));
     server.put("/hop1", Resource::redirect("/hop2"));
     server.put("/hop2", Resource::redirect("/real"));
     server.put("/loop", Resource::redirect("/loop"));
-    let engine = open(options(dir.path())).await;
-    let mut events = engine.subscribe();
 
     let folder = dir.path().join("in");
     std::fs::create_dir(&folder).unwrap();
@@ -490,14 +514,16 @@ async fn redirects_are_followed_and_loops_end_in_an_error() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_engine_reopened_after_shutdown_resumes_with_a_range() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start().await;
+    let Fixture {
+        dir,
+        server,
+        engine,
+        mut events,
+    } = Fixture::start().await;
     let body = data(8 * MIB, 13);
     server.put("/f", Resource::new(body.clone()).rate(4 * MIB as u64));
     let dest = dir.path().join("f.bin");
     let id = {
-        let engine = open(options(dir.path())).await;
-        let mut events = engine.subscribe();
         let id = engine
             .create(Request::download(server.url("/f"), Some(dest.clone())))
             .await
@@ -912,12 +938,14 @@ async fn a_redirect_sends_no_referer_with_the_signed_address() {
 /// operation: paused or failed, it is resumed; completed, a new one gets a free name.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_same_request_again_attaches_to_the_unfinished_operation() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start().await;
+    let Fixture {
+        dir,
+        server,
+        engine,
+        mut events,
+    } = Fixture::start().await;
     let body = data(6 * MIB, 92);
     server.put("/big.iso", Resource::new(body.clone()).rate(2 * MIB as u64));
-    let engine = open(options(dir.path())).await;
-    let mut events = engine.subscribe();
     let dest = dir.path().join("downloads").join("big.iso");
     let request = || Request::download(server.url("/big.iso"), Some(dest.clone()));
 
@@ -972,8 +1000,12 @@ async fn the_same_request_again_attaches_to_the_unfinished_operation() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_attached_request_keeps_what_it_leaves_out() {
     use ferry::engine::operation::Auth;
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start().await;
+    let Fixture {
+        dir: _dir,
+        server,
+        engine,
+        mut events,
+    } = Fixture::start().await;
     let body = data(3 * MIB, 94);
     server.put(
         "/private.bin",
@@ -981,8 +1013,6 @@ async fn an_attached_request_keeps_what_it_leaves_out() {
             .rate(MIB as u64)
             .basic_auth("alice", "pw-1"),
     );
-    let engine = open(options(dir.path())).await;
-    let mut events = engine.subscribe();
     let with = |password: &str| {
         let mut request = Request::download(server.url("/private.bin"), None);
         request.auth = Some(Auth {
@@ -1010,4 +1040,44 @@ async fn an_attached_request_keeps_what_it_leaves_out() {
     let done = wait_finished(&engine, &mut events, id).await;
     assert_eq!(done.status, Status::Completed, "{:?}", done.error);
     assert_eq!(sha256_file(&done.destination.unwrap()), sha256(&body));
+}
+
+/// After `shutdown` nothing of the engine keeps running: its runtime counts no live
+/// task once the engine is dropped (a running download, the network follower, the
+/// savers and tickers included). The server lives in a runtime of its own.
+#[test]
+fn an_engine_shut_down_leaves_no_task_running() {
+    let server_runtime = tokio::runtime::Runtime::new().unwrap();
+    let server = server_runtime.block_on(TestServer::start());
+    server.put(
+        "/slow.bin",
+        Resource::new(data(8 * MIB, 9)).rate(MIB as u64),
+    );
+    let engine_runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    engine_runtime.block_on(async {
+        let engine = open(options(dir.path())).await;
+        let network = ferry::engine::FixedConditions::new(ferry::engine::Conditions::default());
+        engine.follow_network(&network);
+        let mut events = engine.subscribe();
+        let id = engine
+            .create(Request::download(server.url("/slow.bin"), None))
+            .await
+            .unwrap()
+            .id;
+        wait_bytes(&engine, &mut events, id, MIB as u64).await;
+        let running = tokio::runtime::Handle::current().metrics().num_alive_tasks();
+        assert!(running > 0, "the count sees the engine's tasks");
+        engine.shutdown().await;
+    });
+    let metrics = engine_runtime.metrics();
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while metrics.num_alive_tasks() > 0 && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(metrics.num_alive_tasks(), 0, "tasks left after shutdown");
 }

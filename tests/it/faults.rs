@@ -202,13 +202,15 @@ async fn a_web_page_instead_of_the_rest_never_lands_in_the_file() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_file_replaced_during_a_segmented_download_ends_as_the_new_version() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start().await;
+    let Fixture {
+        dir,
+        server,
+        engine,
+        mut events,
+    } = Fixture::start().await;
     let old = data(16 * MIB, 87);
     let new = data(16 * MIB, 88);
     server.put("/f", Resource::new(old).rate(2 * MIB as u64));
-    let engine = open(options(dir.path())).await;
-    let mut events = engine.subscribe();
     let dest = dir.path().join("f.bin");
     let id = engine
         .create(Request::download(server.url("/f"), Some(dest.clone())).connections(4))

@@ -53,10 +53,12 @@ async fn all_complete(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_serialized_group_runs_one_at_a_time_in_creation_order() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start().await;
-    let engine = open(options(dir.path())).await;
-    let mut events = engine.subscribe();
+    let Fixture {
+        dir: _dir,
+        server,
+        engine,
+        mut events,
+    } = Fixture::start().await;
     engine
         .create_group("nightly", Behavior::Serialized, None)
         .await
@@ -75,10 +77,12 @@ async fn a_serialized_group_runs_one_at_a_time_in_creation_order() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_parallel_group_overlaps() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start().await;
-    let engine = open(options(dir.path())).await;
-    let mut events = engine.subscribe();
+    let Fixture {
+        dir: _dir,
+        server,
+        engine,
+        mut events,
+    } = Fixture::start().await;
     engine
         .create_group("batch", Behavior::Parallel, None)
         .await
@@ -134,10 +138,12 @@ async fn priority_orders_the_queue_and_groups_must_exist() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_enabled_group_becomes_due_once_all_have_ended_and_then_closes() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start().await;
-    let engine = open(options(dir.path())).await;
-    let mut events = engine.subscribe();
+    let Fixture {
+        dir: _dir,
+        server,
+        engine,
+        mut events,
+    } = Fixture::start().await;
     let action = Action {
         program: "/bin/true".into(),
         args: vec![],

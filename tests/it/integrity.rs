@@ -8,7 +8,7 @@ use crate::support;
 use base64::Engine as _;
 use ferry::engine::{Checksum, ChecksumAlgorithm, ErrorStatus, Request, Status};
 use sha2::Digest as _;
-use support::server::{Resource, TestServer};
+use support::server::Resource;
 use support::*;
 
 const MIB: usize = 1024 * 1024;
@@ -23,12 +23,14 @@ fn base64(bytes: &[u8]) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_given_checksum_lets_the_right_file_through_and_keeps_a_wrong_one_aside() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start().await;
+    let Fixture {
+        dir,
+        server,
+        engine,
+        mut events,
+    } = Fixture::start().await;
     let body = data(3 * MIB + 5, 71);
     server.put("/release.tar", Resource::new(body.clone()));
-    let engine = open(options(dir.path())).await;
-    let mut events = engine.subscribe();
     let folder = dir.path().join("downloads");
     std::fs::create_dir_all(&folder).unwrap();
     let sum = |algorithm, hex: &str| Checksum::parse(algorithm, hex).unwrap();
@@ -91,8 +93,12 @@ async fn a_given_checksum_lets_the_right_file_through_and_keeps_a_wrong_one_asid
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn digests_the_server_announces_are_checked_even_after_a_resume() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start().await;
+    let Fixture {
+        dir: _dir,
+        server,
+        engine,
+        mut events,
+    } = Fixture::start().await;
     let body = data(2 * MIB, 72);
     let md5 = md5_of(&body);
     let mut honest = Resource::new(body.clone());
@@ -105,8 +111,6 @@ async fn digests_the_server_announces_are_checked_even_after_a_resume() {
         format!("sha-256=:{}:", base64(&other)),
     )];
     server.put("/lying.bin", lying);
-    let engine = open(options(dir.path())).await;
-    let mut events = engine.subscribe();
 
     let done = run_to_end(
         &engine,

@@ -406,13 +406,14 @@ async fn rerun_after_crashes(connections: &str) {
     // What a crash costs: what was in flight (the socket buffers the agent had
     // not read yet) and at most 10 ms of unwritten data per connection. Alone,
     // measured 160–280 KiB per crash with one connection and about 0.3 MiB with
-    // four; beside the other tests of this binary on two cores, the agent reads
-    // later and four connections have up to 3 MiB in flight. So: 2 % of the file
-    // per crash for one connection, 5 % for four. Before, a crash cost up to a
-    // checkpoint interval (1 s, 25 MiB here).
+    // four; in the one test binary beside every other suite on two cores, the
+    // agent reads later and four connections had more than 5 MiB in flight once
+    // in three runs. So: 4 % of the file per crash for one connection, 10 % for
+    // four. Before the written positions, a crash cost up to a checkpoint
+    // interval (1 s, 25 MiB here, 25 %), which these bounds still catch.
     let per_crash = match connections {
-        "1" => body.len() as u64 / 50,
-        _ => body.len() as u64 / 20,
+        "1" => body.len() as u64 / 25,
+        _ => body.len() as u64 / 10,
     };
     let allowed = per_crash * u64::from(made);
     assert!(

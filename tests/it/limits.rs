@@ -15,12 +15,14 @@ const MIB: usize = 1024 * 1024;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_operations_own_limit_holds_its_download_and_upload_down() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start().await;
+    let Fixture {
+        dir,
+        server,
+        engine,
+        mut events,
+    } = Fixture::start().await;
     let body = data(10 * MIB, 61);
     server.put("/ten.bin", Resource::new(body.clone()));
-    let engine = open(options(dir.path())).await;
-    let mut events = engine.subscribe();
 
     let started = Instant::now();
     let done = run_to_end(
@@ -64,12 +66,14 @@ async fn an_operations_own_limit_holds_its_download_and_upload_down() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_limit_for_all_transfers_changes_while_they_run() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start().await;
+    let Fixture {
+        dir: _dir,
+        server,
+        engine,
+        mut events,
+    } = Fixture::start().await;
     let body = data(40 * MIB, 63);
     server.put("/forty.bin", Resource::new(body.clone()));
-    let engine = open(options(dir.path())).await;
-    let mut events = engine.subscribe();
     engine.set_limit(Some(MIB as u64));
     assert_eq!(engine.limit(), Some(MIB as u64));
 

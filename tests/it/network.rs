@@ -605,7 +605,11 @@ async fn a_cut_link_pauses_without_spending_retries_and_the_download_completes()
     let mut server = std::process::Command::new("ip")
         .args(["netns", "exec", &namespaces.server])
         .arg(std::env::current_exe().unwrap())
-        .args(["--exact", "network::serve_inside_a_namespace", "--nocapture"])
+        .args([
+            "--exact",
+            "network::serve_inside_a_namespace",
+            "--nocapture",
+        ])
         .env(SERVE_ENV, "10.231.0.2:8080")
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())

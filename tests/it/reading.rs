@@ -12,15 +12,17 @@ const MIB: usize = 1024 * 1024;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reader_from_the_start_gets_the_whole_file_as_it_arrives() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start().await;
+    let Fixture {
+        dir: _dir,
+        server,
+        engine,
+        mut events,
+    } = Fixture::start().await;
     let body = data(6 * MIB + 123, 41);
     server.put(
         "/film.mkv",
         Resource::new(body.clone()).rate(3 * MIB as u64),
     );
-    let engine = open(options(dir.path())).await;
-    let mut events = engine.subscribe();
     let id = engine
         .create(Request::download(server.url("/film.mkv"), None))
         .await

@@ -184,12 +184,14 @@ async fn requests_on_the_socket_are_checked_and_bounded() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_partial_file_is_private_and_the_finished_one_gets_the_usual_mode() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start().await;
+    let Fixture {
+        dir,
+        server,
+        engine,
+        mut events,
+    } = Fixture::start().await;
     let body = data(2 << 20, 91);
     server.put("/f", Resource::new(body.clone()).rate(1 << 20));
-    let engine = open(options(dir.path())).await;
-    let mut events = engine.subscribe();
     let dest = dir.path().join("private.bin");
     let id = engine
         .create(Request::download(server.url("/f"), Some(dest.clone())))

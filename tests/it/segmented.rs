@@ -41,16 +41,18 @@ fn covered(ranges: &[(u64, u64)], len: u64) -> bool {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_file_comes_whole_over_four_connections() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start().await;
+    let Fixture {
+        dir: _dir,
+        server,
+        engine,
+        mut events,
+    } = Fixture::start().await;
     let body = data(64 * MIB, 51);
     // Each connection is held to 24 MiB/s, so the four run side by side.
     server.put(
         "/disk.img",
         Resource::new(body.clone()).rate(24 * MIB as u64),
     );
-    let engine = open(options(dir.path())).await;
-    let mut events = engine.subscribe();
     let done = run_to_end(
         &engine,
         &mut events,
@@ -156,15 +158,17 @@ async fn a_killed_agent_resumes_every_segment() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fast_connections_take_over_from_a_slow_one() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start().await;
+    let Fixture {
+        dir: _dir,
+        server,
+        engine,
+        mut events,
+    } = Fixture::start().await;
     let body = data(32 * MIB, 53);
     let mut resource = Resource::new(body.clone()).rate(32 * MIB as u64);
     // The first connection (the first segment) crawls.
     resource.faults.push_back(Fault::Rate(MIB as u64 / 2));
     server.put("/uneven.bin", resource);
-    let engine = open(options(dir.path())).await;
-    let mut events = engine.subscribe();
     let done = run_to_end(
         &engine,
         &mut events,
@@ -347,12 +351,14 @@ async fn downloads_to_one_host_share_its_connections() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reader_far_ahead_gets_a_connection_of_its_own() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start().await;
+    let Fixture {
+        dir: _dir,
+        server,
+        engine,
+        mut events,
+    } = Fixture::start().await;
     let body = data(16 * MIB, 59);
     server.put("/film.mkv", Resource::new(body.clone()).rate(MIB as u64));
-    let engine = open(options(dir.path())).await;
-    let mut events = engine.subscribe();
     let id = engine
         .create(Request::download(server.url("/film.mkv"), None).connections(2))
         .await

@@ -20,14 +20,16 @@ fn write_file(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn put_and_post_of_0_b_1_mib_and_200_mib_arrive_whole() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start().await;
+    let Fixture {
+        dir,
+        server,
+        engine,
+        mut events,
+    } = Fixture::start().await;
     let mut sink = Sink::ok("stored");
     sink.keep = false;
     server.sink("/put", sink.clone());
     server.sink("/post", sink);
-    let engine = open(options(dir.path())).await;
-    let mut events = engine.subscribe();
 
     for (name, len) in [("empty.bin", 0), ("one.pdf", MIB), ("big.iso", 200 * MIB)] {
         let body = data(len, len as u64 + 1);
@@ -74,11 +76,13 @@ async fn put_and_post_of_0_b_1_mib_and_200_mib_arrive_whole() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_callers_headers_replace_the_guessed_ones() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start().await;
+    let Fixture {
+        dir,
+        server,
+        engine,
+        mut events,
+    } = Fixture::start().await;
     server.sink("/up", Sink::ok(""));
-    let engine = open(options(dir.path())).await;
-    let mut events = engine.subscribe();
     let file = write_file(dir.path(), "a.pdf", b"%PDF");
     let request = Request::upload(server.url("/up"), vec![file])
         .header("Content-Type", "application/x-custom")
@@ -98,11 +102,13 @@ async fn the_callers_headers_replace_the_guessed_ones() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn multipart_of_three_files_and_a_text_field_parses_as_sent() {
     for field in [None, Some("photos".to_owned())] {
-        let dir = tempfile::tempdir().unwrap();
-        let server = TestServer::start().await;
+        let Fixture {
+            dir,
+            server,
+            engine,
+            mut events,
+        } = Fixture::start().await;
         server.sink("/form", Sink::ok("ok"));
-        let engine = open(options(dir.path())).await;
-        let mut events = engine.subscribe();
         let files: Vec<(PathBuf, Vec<u8>, &str)> = [
             ("a.jpg", "image/jpeg"),
             ("b.txt", "text/plain"),
@@ -164,13 +170,15 @@ async fn multipart_of_three_files_and_a_text_field_parses_as_sent() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refusal_ends_in_error_with_the_answer_kept() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start().await;
+    let Fixture {
+        dir,
+        server,
+        engine,
+        mut events,
+    } = Fixture::start().await;
     let mut sink = Sink::ok("{\"error\": \"quota exceeded\"}");
     sink.status = 403;
     server.sink("/up", sink);
-    let engine = open(options(dir.path())).await;
-    let mut events = engine.subscribe();
     let file = write_file(dir.path(), "a.txt", b"hello");
     let done = run_to_end(
         &engine,
@@ -191,14 +199,16 @@ async fn a_refusal_ends_in_error_with_the_answer_kept() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_paused_plain_upload_starts_over_and_arrives_whole() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start().await;
+    let Fixture {
+        dir,
+        server,
+        engine,
+        mut events,
+    } = Fixture::start().await;
     let mut sink = Sink::ok("done");
     sink.read_rate = Some(2 * MIB as u64);
     sink.keep = false;
     server.sink("/up", sink);
-    let engine = open(options(dir.path())).await;
-    let mut events = engine.subscribe();
     let body = data(24 * MIB, 40);
     let file = write_file(dir.path(), "v.bin", &body);
     let id = engine
@@ -271,11 +281,13 @@ async fn a_source_changed_mid_upload_fails_with_source_changed() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_source_that_vanished_before_its_turn_fails_with_source_missing() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start().await;
+    let Fixture {
+        dir,
+        server,
+        engine,
+        mut events,
+    } = Fixture::start().await;
     server.sink("/up", Sink::ok(""));
-    let engine = open(options(dir.path())).await;
-    let mut events = engine.subscribe();
     let file = write_file(dir.path(), "v.bin", b"data");
     let id = engine
         .create(Request::upload(server.url("/up"), vec![file.clone()]))
@@ -318,11 +330,13 @@ async fn invalid_uploads_are_refused_at_creation() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tus_upload_arrives_whole_with_its_metadata() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start().await;
+    let Fixture {
+        dir,
+        server,
+        engine,
+        mut events,
+    } = Fixture::start().await;
     server.tus("/files/", Tus::default());
-    let engine = open(options(dir.path())).await;
-    let mut events = engine.subscribe();
     let body = data(40 * MIB + 3, 43);
     let file = write_file(dir.path(), "movie.mkv", &body);
     let request = Request::upload(server.url("/files/"), vec![file]).mode(UploadMode::Tus);
@@ -349,8 +363,12 @@ async fn tus_upload_arrives_whole_with_its_metadata() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tus_resumes_from_the_servers_offset_and_terminates_on_cancel() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start().await;
+    let Fixture {
+        dir,
+        server,
+        engine,
+        mut events,
+    } = Fixture::start().await;
     server.tus(
         "/files/",
         Tus {
@@ -358,8 +376,6 @@ async fn tus_resumes_from_the_servers_offset_and_terminates_on_cancel() {
             ..Tus::default()
         },
     );
-    let engine = open(options(dir.path())).await;
-    let mut events = engine.subscribe();
     let body = data(16 * MIB, 44);
     let file = write_file(dir.path(), "a.bin", &body);
     let id = engine
@@ -410,8 +426,12 @@ async fn tus_resumes_from_the_servers_offset_and_terminates_on_cancel() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tus_refuses_an_upload_larger_than_the_server_takes() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start().await;
+    let Fixture {
+        dir,
+        server,
+        engine,
+        mut events,
+    } = Fixture::start().await;
     server.tus(
         "/files/",
         Tus {
@@ -419,8 +439,6 @@ async fn tus_refuses_an_upload_larger_than_the_server_takes() {
             ..Tus::default()
         },
     );
-    let engine = open(options(dir.path())).await;
-    let mut events = engine.subscribe();
     let file = write_file(dir.path(), "a.bin", &data(1001, 45));
     let done = run_to_end(
         &engine,
@@ -488,14 +506,16 @@ async fn the_response_timeout_counts_from_the_end_of_a_long_body() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_connection_cut_mid_upload_is_retried_from_zero_and_cancel_stops_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start().await;
+    let Fixture {
+        dir,
+        server,
+        engine,
+        mut events,
+    } = Fixture::start().await;
     let mut sink = Sink::ok("done");
     sink.keep = false;
     sink.cuts = [MIB as u64, 2 * MIB as u64].into();
     server.sink("/up", sink);
-    let engine = open(options(dir.path())).await;
-    let mut events = engine.subscribe();
     let body = data(4 * MIB, 47);
     let file = write_file(dir.path(), "a.bin", &body);
     let done = run_to_end(
@@ -526,8 +546,12 @@ async fn a_connection_cut_mid_upload_is_retried_from_zero_and_cancel_stops_it() 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn restarting_an_upload_sends_it_again_from_zero() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start().await;
+    let Fixture {
+        dir,
+        server,
+        engine,
+        mut events,
+    } = Fixture::start().await;
     server.tus(
         "/files/",
         Tus {
@@ -535,8 +559,6 @@ async fn restarting_an_upload_sends_it_again_from_zero() {
             ..Tus::default()
         },
     );
-    let engine = open(options(dir.path())).await;
-    let mut events = engine.subscribe();
     let body = data(12 * MIB, 48);
     let file = write_file(dir.path(), "a.bin", &body);
     let id = engine

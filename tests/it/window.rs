@@ -10,7 +10,6 @@ use std::time::{Duration, Instant};
 
 use crate::support::bus::found;
 
-
 /// An X server of our own, killed on drop.
 struct Xvfb {
     child: Child,

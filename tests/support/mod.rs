@@ -58,6 +58,30 @@ pub fn options(dir: &Path) -> Options {
     options
 }
 
+/// What most engine tests start with: a temporary folder, a test server, an engine
+/// with `options(dir)` and a subscription opened before anything is created.
+pub struct Fixture {
+    pub dir: tempfile::TempDir,
+    pub server: server::TestServer,
+    pub engine: Engine,
+    pub events: Subscription,
+}
+
+impl Fixture {
+    pub async fn start() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let server = server::TestServer::start().await;
+        let engine = open(options(dir.path())).await;
+        let events = engine.subscribe();
+        Self {
+            dir,
+            server,
+            engine,
+            events,
+        }
+    }
+}
+
 pub async fn open(options: Options) -> Engine {
     Engine::open(options).await.expect("engine opens")
 }
