@@ -16,6 +16,7 @@
 pub mod boot;
 mod connect_watch;
 pub mod error;
+pub mod event;
 pub mod filename;
 mod ftp;
 pub mod group;
@@ -38,6 +39,8 @@ pub mod secrets;
 mod sink;
 mod stall;
 pub mod store;
+pub mod time;
+mod transfer;
 pub mod validate;
 pub(crate) mod written;
 
@@ -48,20 +51,46 @@ use std::time::Duration;
 
 use tokio::sync::{Notify, broadcast, watch};
 
-pub use error::{EngineError, ErrorInfo, ErrorStatus, InvalidRequest, TransferError};
+pub use error::{ErrorInfo, ErrorStatus, InvalidRequest, TransferError};
+pub use event::Event;
 pub use group::{Action, ActionRun, ActionState, Behavior, Group, Results};
 pub use integrity::{Algorithm as ChecksumAlgorithm, Checksum};
 pub use network::DataUsage;
 pub use operation::{
-    CostPolicy, Event, FormField, Header, Kind, MAX_CONNECTIONS, Method, OperationId, Priority,
-    Request, Segment, ServerResponse, Snapshot, Source, Status, Target, UploadMode, UploadSpec,
-    UploadState, Validators,
+    CostPolicy, FormField, Header, Kind, MAX_CONNECTIONS, Method, OperationId, Priority, Request,
+    Segment, ServerResponse, Snapshot, Source, Status, Target, UploadMode, UploadSpec, UploadState,
+    Validators,
 };
 pub use options::{
     DEFAULT_CONNECTIONS_PER_HOST, Options, RetryPolicy, Timeouts, default_download_dir,
 };
 pub use policy::{Conditions, DataLimit, FixedConditions, NetworkMonitor, NetworkState};
 pub use reader::{PrefixReader, ReadError};
+
+/// Why an engine call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error(transparent)]
+    Invalid(#[from] InvalidRequest),
+    #[error("no operation matches {0:?}")]
+    NotFound(String),
+    #[error("{0:?} matches several operations; give more of the id")]
+    Ambiguous(String),
+    #[error("operation {id} is {status}: cannot {action} it")]
+    InvalidState {
+        id: OperationId,
+        status: Status,
+        action: &'static str,
+    },
+    #[error("the engine is shutting down")]
+    ShuttingDown,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("cannot set up the HTTP client: {0}")]
+    Client(#[source] reqwest::Error),
+    #[error(transparent)]
+    Secrets(#[from] secrets::SecretError),
+}
 
 /// Check a proxy URL as `create` would.
 pub fn validate_proxy(proxy: &str) -> Result<(), InvalidRequest> {
@@ -94,7 +123,7 @@ struct Inner {
     transitions: tokio::sync::Mutex<()>,
     events: broadcast::Sender<Event>,
     wake_scheduler: Notify,
-    clients: http::Clients,
+    clients: http::ClientCache,
     /// For the user: a damaged database moved aside, unusable certificates…
     notices: Vec<String>,
     shutting_down: watch::Sender<bool>,
@@ -110,8 +139,6 @@ struct Inner {
     wake_prober: Notify,
     /// Passwords, credential headers and cookies, out of the database.
     secrets: secrets::SecretStore,
-    /// Clients with a proxy of their own, by proxy (URL and credentials).
-    proxy_clients: Mutex<HashMap<String, http::Clients>>,
     /// Connections open to each host, and how many hosts were seen to accept.
     hosts: hosts::Hosts,
     /// This boot of the machine (see [`boot`]), when it can be told.
@@ -186,7 +213,7 @@ impl Engine {
                 // The agent stopped while the action ran: run it again.
                 tracing::warn!(group = %group.name, "a completion action was interrupted; it runs again");
                 group.action_state = ActionState::Due {
-                    at: operation::now_millis(),
+                    at: time::now_millis(),
                 };
                 opened.store.put_group(group).await?;
             }
@@ -240,7 +267,7 @@ impl Engine {
         let max_running = options.max_running.max(1);
         let limit = options.limit;
         let network =
-            network::Network::new(opened.metered, options.data_budget, operation::now_millis());
+            network::Network::new(opened.metered, options.data_budget, time::now_millis());
         let group_names: Vec<String> = groups.keys().cloned().collect();
         let inner = Arc::new(Inner {
             options,
@@ -253,7 +280,7 @@ impl Engine {
             transitions: tokio::sync::Mutex::new(()),
             events,
             wake_scheduler: Notify::new(),
-            clients,
+            clients: http::ClientCache::new(clients),
             notices: opened
                 .notices
                 .iter()
@@ -268,7 +295,6 @@ impl Engine {
             global_limit: Arc::new(pace::Bucket::new(limit)),
             wake_prober: Notify::new(),
             secrets,
-            proxy_clients: Mutex::new(HashMap::new()),
             hosts: hosts::Hosts::new(opened.host_caps),
             boot,
         });
@@ -613,8 +639,8 @@ impl Engine {
 
     /// A completion action due now (with the results it receives), and otherwise
     /// when the next one is due.
-    pub fn due_action(&self) -> (Option<(Group, Results)>, Option<operation::Millis>) {
-        let now = operation::now_millis();
+    pub fn due_action(&self) -> (Option<(Group, Results)>, Option<time::Millis>) {
+        let now = time::now_millis();
         let mut next = None;
         for group in self.groups() {
             if let ActionState::Due { at } = group.action_state {
@@ -634,7 +660,7 @@ impl Engine {
         let _transition = self.inner.transitions.lock().await;
         let mut group = self.group_named(name)?;
         group.action_state = ActionState::Running {
-            since: operation::now_millis(),
+            since: time::now_millis(),
         };
         self.inner.commit_group(group).await?;
         Ok(())
@@ -646,7 +672,7 @@ impl Engine {
         &self,
         name: &str,
         run: ActionRun,
-        retry_at: Option<operation::Millis>,
+        retry_at: Option<time::Millis>,
     ) -> Result<Group, EngineError> {
         let _transition = self.inner.transitions.lock().await;
         let mut group = self.group_named(name)?;
@@ -832,7 +858,7 @@ impl Inner {
     /// Persist a new version of an operation, then apply and announce it. Callers
     /// hold `transitions`.
     async fn commit(&self, mut snapshot: Snapshot) -> Result<(), StoreError> {
-        snapshot.updated_at = operation::now_millis();
+        snapshot.updated_at = time::now_millis();
         snapshot.speed = 0.0;
         snapshot.eta_secs = None;
         self.store.put(&snapshot).await?;
@@ -885,72 +911,11 @@ impl Inner {
         if let Some(mut group) = due {
             tracing::info!(group = %name, "every operation of the group has ended; its action is due");
             group.action_state = ActionState::Due {
-                at: operation::now_millis(),
+                at: time::now_millis(),
             };
             self.commit_group(group).await?;
         }
         Ok(())
-    }
-
-    /// The client for an operation's requests, and the proxy it goes through (its
-    /// own, else the global setting, else the shared client with the environment's).
-    fn client_for(
-        &self,
-        snapshot: &Snapshot,
-        secrets: &secrets::Secrets,
-    ) -> Result<(http::Clients, Option<String>), TransferError> {
-        let proxy = match (&snapshot.proxy, &self.options.proxy) {
-            (Some(url), _) => Some((
-                url.clone(),
-                snapshot.secrets.proxy_user.clone(),
-                secrets.proxy_password.clone(),
-            )),
-            (None, Some(global)) => Some(validate::proxy(global).map_err(|e| {
-                TransferError::new(ErrorStatus::ProxyAuthenticationRequired, e.to_string())
-            })?),
-            (None, None) => None,
-        };
-        if proxy.is_none() && !snapshot.insecure {
-            return Ok((self.clients.clone(), None));
-        }
-        let key = match &proxy {
-            Some((url, user, password)) => format!(
-                "{url}\n{}\n{}\n{}",
-                user.as_deref().unwrap_or(""),
-                password.as_deref().unwrap_or(""),
-                snapshot.insecure
-            ),
-            None => "insecure".to_owned(),
-        };
-        let url = proxy.as_ref().map(|(url, _, _)| url.clone());
-        if let Some(client) = self.lock_clients().get(&key) {
-            return Ok((client.clone(), url));
-        }
-        let (client, _) = http::build_clients(
-            &self.options,
-            proxy
-                .as_ref()
-                .map(|(url, user, password)| (url.as_str(), user.as_deref(), password.as_deref())),
-            snapshot.insecure,
-        )
-        .map_err(|e| {
-            let through = url
-                .as_deref()
-                .map(|u| format!(" through the proxy {}", redact_url(u)))
-                .unwrap_or_default();
-            TransferError::new(
-                ErrorStatus::CannotConnect,
-                format!("cannot make a client{through}: {e}"),
-            )
-        })?;
-        self.lock_clients().insert(key, client.clone());
-        Ok((client, url))
-    }
-
-    fn lock_clients(&self) -> MutexGuard<'_, HashMap<String, http::Clients>> {
-        self.proxy_clients
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Tell subscribers, the scheduler and the prober that the conditions changed.
@@ -1079,48 +1044,16 @@ impl Inner {
     fn cancel_in_place(self: &Arc<Self>, snapshot: &mut Snapshot) {
         remove_part(snapshot);
         written::forget_now(&self.options.data_dir, snapshot.id);
-        self.terminate_tus_upload(snapshot);
-        self.abandon_ftp_upload(snapshot);
+        transfer::abandon_remote(self, snapshot);
         snapshot.status = Status::Canceled;
         snapshot.retry_at = None;
-        snapshot.finished_at = Some(operation::now_millis());
-    }
-
-    /// Ask a tus server to drop the upload in the background (best effort: the
-    /// server expires abandoned uploads anyway).
-    fn terminate_tus_upload(&self, snapshot: &Snapshot) {
-        let Some(url) = snapshot.upload.as_ref().and_then(|u| u.tus_url.clone()) else {
-            return;
-        };
-        tokio::spawn(http::terminate_tus_upload(
-            self.clients.whole.clone(),
-            url,
-            snapshot.headers.clone(),
-        ));
-    }
-
-    /// Delete a canceled FTP upload's partial file on the server, in the background.
-    fn abandon_ftp_upload(self: &Arc<Self>, snapshot: &Snapshot) {
-        let started = snapshot.upload.as_ref().is_some_and(|u| u.ftp_started);
-        if !started || snapshot.status == Status::Completed {
-            return;
-        }
-        let inner = Arc::clone(self);
-        let snapshot = snapshot.clone();
-        tokio::spawn(async move {
-            let secrets = if snapshot.secrets.is_empty() {
-                secrets::Secrets::default()
-            } else {
-                inner.secrets.get(snapshot.id).await
-            };
-            ftp::abandon_upload(inner.options.clone(), snapshot, secrets).await;
-        });
+        snapshot.finished_at = Some(time::now_millis());
     }
 
     fn reset_for_restart(&self, snapshot: &mut Snapshot) {
         remove_part(snapshot);
         written::forget_now(&self.options.data_dir, snapshot.id);
-        self.terminate_tus_upload(snapshot);
+        transfer::forget_remote(self, snapshot);
         snapshot.reset_progress();
         if let (Some(Target::File(path)), false) = (&snapshot.target, snapshot.overwrite) {
             let path = path.clone();

@@ -13,7 +13,7 @@ use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::sync::watch;
 
 use crate::engine::group::MAX_OUTPUT;
-use crate::engine::operation::now_millis;
+use crate::engine::time::now_millis;
 use crate::engine::{Action, ActionRun, Engine, Group, Results};
 
 /// How failed runs are retried.

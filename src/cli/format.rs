@@ -3,9 +3,9 @@
 
 use std::fmt::Write as _;
 
+use crate::engine::time;
 use crate::engine::{
     ActionState, Behavior, DataLimit, DataUsage, Group, NetworkState, Snapshot, Status, UploadMode,
-    operation,
 };
 
 /// `0 B`, `512 B`, `1.5 KiB`, `64.0 MiB`…
@@ -57,7 +57,7 @@ pub fn status_line(s: &Snapshot) -> String {
         Status::Idle => match (s.retry_at, error) {
             (Some(at), Some(e)) => format!(
                 "Waiting to retry in {} ({:?}: {})",
-                duration(at.saturating_sub(operation::now_millis()).div_ceil(1000)),
+                duration(at.saturating_sub(time::now_millis()).div_ceil(1000)),
                 e.status,
                 e.message
             ),
@@ -295,9 +295,9 @@ fn action_state(g: &Group) -> String {
     match g.action_state {
         ActionState::Waiting if g.enabled => "waiting for its transfers".to_owned(),
         ActionState::Waiting => "waiting to be enabled".to_owned(),
-        ActionState::Due { at } if at > operation::now_millis() && !g.runs.is_empty() => format!(
+        ActionState::Due { at } if at > time::now_millis() && !g.runs.is_empty() => format!(
             "failed, retrying in {}",
-            duration(at.saturating_sub(operation::now_millis()).div_ceil(1000))
+            duration(at.saturating_sub(time::now_millis()).div_ceil(1000))
         ),
         ActionState::Due { .. } => "due".to_owned(),
         ActionState::Running { .. } => "running".to_owned(),

@@ -8,8 +8,6 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use super::operation::{OperationId, Status};
-
 /// Stable failure kinds, after the seed's `WebErrorStatus`. Scripts match on these
 /// names (`--json`), the UI maps each to its words, the scheduler decides retries on them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -360,31 +358,6 @@ pub enum InvalidRequest {
         len: usize,
         max: usize,
     },
-}
-
-/// Why an engine call failed.
-#[derive(Debug, thiserror::Error)]
-pub enum EngineError {
-    #[error(transparent)]
-    Invalid(#[from] InvalidRequest),
-    #[error("no operation matches {0:?}")]
-    NotFound(String),
-    #[error("{0:?} matches several operations; give more of the id")]
-    Ambiguous(String),
-    #[error("operation {id} is {status}: cannot {action} it")]
-    InvalidState {
-        id: OperationId,
-        status: Status,
-        action: &'static str,
-    },
-    #[error("the engine is shutting down")]
-    ShuttingDown,
-    #[error(transparent)]
-    Store(#[from] super::store::StoreError),
-    #[error("cannot set up the HTTP client: {0}")]
-    Client(#[source] reqwest::Error),
-    #[error(transparent)]
-    Secrets(#[from] super::secrets::SecretError),
 }
 
 #[cfg(test)]

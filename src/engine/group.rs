@@ -9,7 +9,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::error::ErrorInfo;
-use super::operation::{Kind, Millis, OperationId, Snapshot, Status};
+use super::operation::{Kind, OperationId, Snapshot, Status};
+use super::time::Millis;
 
 /// How a group's operations share the slots of the global limit.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -100,7 +101,7 @@ impl Group {
             enabled: false,
             action_state: ActionState::Waiting,
             runs: Vec::new(),
-            created_at: super::operation::now_millis(),
+            created_at: super::time::now_millis(),
         }
     }
 

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use super::operation::{Millis, now_millis};
+use super::time::{Millis, now_millis};
 
 /// How long a host's refusal of more connections is remembered at least.
 pub const CAP_MEMORY: Duration = Duration::from_secs(24 * 60 * 60);

@@ -4,131 +4,73 @@
 
 pub mod access;
 mod body;
+mod clients;
 mod download;
 mod response;
 mod segmented;
 mod tus;
 mod upload;
 
-use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use reqwest::{RequestBuilder, Response};
 
 use super::connect_watch;
-use super::error::{ErrorStatus, RedirectRefused, TransferError};
+use super::error::{ErrorStatus, TransferError};
 use super::operation::{Header, Kind, ServerResponse, Snapshot, UploadMode};
 use super::run::{Interrupt, RunContext, RunEnd, Stop};
-use super::{Options, redact_url};
 
-/// The clients of one configuration (proxy and settings): each keeps its own
-/// connection pool.
-#[derive(Clone, Debug)]
-pub struct Clients {
-    /// For every request but the extra parts of a segmented download.
-    pub whole: reqwest::Client,
-    /// HTTP/1.1 only: the parts of a segmented download each get a TCP
-    /// connection of their own, where HTTP/2 would make them streams of one.
-    pub parts: reqwest::Client,
+/// A run as HTTP sees it: the engine's side of the run, plus the clients and the
+/// credentials of this operation (which only HTTP runs get).
+#[derive(Debug)]
+pub struct HttpContext<'a> {
+    run: &'a mut RunContext,
+    clients: Clients,
+    access: Arc<access::Access>,
 }
 
-/// Also returns what went wrong with the extra root certificates (unreadable
-/// files are skipped, so one bad path does not stop every download).
-///
-/// `proxy`: (URL, user, password) of a proxy for every request; `None` leaves the
-/// environment's (`HTTP_PROXY`, `HTTPS_PROXY`, `NO_PROXY`). `insecure`: accept any
-/// certificate (one operation's `--insecure`, never the shared clients).
-pub fn build_clients(
-    options: &Options,
-    proxy: Option<(&str, Option<&str>, Option<&str>)>,
-    insecure: bool,
-) -> reqwest::Result<(Clients, Vec<String>)> {
-    // Each build reads the system's certificate authorities: side by side, they
-    // cost the agent's start one read, not two.
-    let build = |http1_only| build_client(options, proxy, insecure, http1_only);
-    let (whole, parts) = std::thread::scope(|scope| {
-        let parts = scope.spawn(|| build(true));
-        let whole = build(false);
-        (whole, parts.join())
-    });
-    let (whole, warnings) = whole?;
-    let (parts, _) = parts.unwrap_or_else(|_| build(true))?;
-    Ok((Clients { whole, parts }, warnings))
+impl<'a> HttpContext<'a> {
+    pub fn new(run: &'a mut RunContext, clients: Clients, access: Arc<access::Access>) -> Self {
+        Self {
+            run,
+            clients,
+            access,
+        }
+    }
+
+    pub fn client(&self) -> &reqwest::Client {
+        &self.clients.whole
+    }
+
+    /// HTTP/1.1 only, for the parts of a segmented download.
+    pub fn parts_client(&self) -> &reqwest::Client {
+        &self.clients.parts
+    }
+
+    /// The operation's credentials and cookies.
+    pub fn access(&self) -> Arc<access::Access> {
+        Arc::clone(&self.access)
+    }
 }
 
-fn build_client(
-    options: &Options,
-    proxy: Option<(&str, Option<&str>, Option<&str>)>,
-    insecure: bool,
-    http1_only: bool,
-) -> reqwest::Result<(reqwest::Client, Vec<String>)> {
-    let max_redirects = options.max_redirects;
-    let allow_downgrade = options.allow_https_downgrade;
-    let policy = reqwest::redirect::Policy::custom(move |attempt| {
-        if attempt.previous().len() > max_redirects {
-            return attempt.error(RedirectRefused::TooMany(max_redirects));
-        }
-        let downgrade = attempt.url().scheme() == "http"
-            && attempt.previous().iter().any(|u| u.scheme() == "https");
-        if downgrade && !allow_downgrade {
-            let to = redact_url(attempt.url().as_str());
-            return attempt.error(RedirectRefused::Downgrade(to));
-        }
-        attempt.follow()
-    });
-    let (roots, warnings) = extra_roots(&options.extra_root_certificates);
-    let mut builder = reqwest::Client::builder()
-        .user_agent(concat!("Ferry/", env!("CARGO_PKG_VERSION")))
-        .connect_timeout(options.timeouts.connect)
-        .connector_layer(connect_watch::Layer)
-        .redirect(policy)
-        // reqwest's own Referer on a redirect is the whole previous address, query
-        // (and any token in it) included, sent to whatever host the redirect
-        // names. It offers no hook to cut it to the origin per target, so none is
-        // sent: stricter than a browser's strict-origin-when-cross-origin, and a
-        // Referer the user gives (-H, the browser's hand-off) still goes as given.
-        .referer(false)
-        .cookie_provider(std::sync::Arc::new(access::OperationCookies))
-        .tls_certs_merge(roots);
-    if http1_only {
-        builder = builder.http1_only();
+impl std::ops::Deref for HttpContext<'_> {
+    type Target = RunContext;
+
+    fn deref(&self) -> &RunContext {
+        self.run
     }
-    if insecure {
-        builder = builder.tls_danger_accept_invalid_certs(true);
-    }
-    if let Some((url, user, password)) = proxy {
-        let mut proxy = reqwest::Proxy::all(url)?;
-        if let Some(user) = user {
-            proxy = proxy.basic_auth(user, password.unwrap_or(""));
-        }
-        builder = builder.proxy(proxy);
-    }
-    Ok((builder.build()?, warnings))
 }
 
-/// Certificates (PEM bundles) trusted besides the system's.
-fn extra_roots(paths: &[PathBuf]) -> (Vec<reqwest::Certificate>, Vec<String>) {
-    let mut roots = Vec::new();
-    let mut warnings = Vec::new();
-    for path in paths {
-        let loaded = std::fs::read(path)
-            .map_err(|e| e.to_string())
-            .and_then(|pem| reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| e.to_string()));
-        match loaded {
-            Ok(certs) if !certs.is_empty() => roots.extend(certs),
-            Ok(_) => warnings.push(format!("no certificate in {}; ignored", path.display())),
-            Err(e) => warnings.push(format!(
-                "cannot use the certificates in {}: {e}; ignored",
-                path.display()
-            )),
-        }
+impl std::ops::DerefMut for HttpContext<'_> {
+    fn deref_mut(&mut self) -> &mut RunContext {
+        self.run
     }
-    (roots, warnings)
 }
 
 /// Run one attempt of whatever `snapshot` is.
-pub async fn run(context: &mut RunContext, snapshot: Snapshot) -> RunEnd {
+pub async fn run(context: &mut HttpContext<'_>, snapshot: Snapshot) -> RunEnd {
     let tus = snapshot
         .upload
         .as_ref()
@@ -141,6 +83,7 @@ pub async fn run(context: &mut RunContext, snapshot: Snapshot) -> RunEnd {
 }
 
 pub(crate) use body::check_unchanged as check_source_unchanged;
+pub use clients::{ClientCache, Clients, build_clients};
 pub use tus::terminate as terminate_tus_upload;
 
 /// The operation's own headers (validated at creation; anything unusable skipped).
@@ -159,7 +102,10 @@ fn custom_headers(headers: &[Header]) -> HeaderMap {
 /// Send a request: connect within the connect timeout, get the response headers
 /// within the response timeout after the request went out, and give up at once on
 /// a stop.
-async fn send(context: &mut RunContext, request: RequestBuilder) -> Result<Response, Interrupt> {
+async fn send(
+    context: &mut HttpContext<'_>,
+    request: RequestBuilder,
+) -> Result<Response, Interrupt> {
     context.requester().send(request).await
 }
 
@@ -167,13 +113,13 @@ async fn send(context: &mut RunContext, request: RequestBuilder) -> Result<Respo
 /// connections of a segmented download send at once.
 #[derive(Clone, Debug)]
 struct Requester {
-    access: std::sync::Arc<access::Access>,
+    access: Arc<access::Access>,
     timeout: Duration,
-    live: std::sync::Arc<crate::engine::progress::Live>,
+    live: Arc<crate::engine::progress::Live>,
     stop: tokio::sync::watch::Receiver<Stop>,
 }
 
-impl RunContext {
+impl HttpContext<'_> {
     fn requester(&self) -> Requester {
         Requester {
             access: self.access(),
@@ -197,7 +143,7 @@ impl Requester {
     /// Send `request` with the operation's credentials and cookies: the answer's
     /// head within the response timeout, given up at once on a stop.
     async fn send(&mut self, request: RequestBuilder) -> Result<Response, Interrupt> {
-        let access = std::sync::Arc::clone(&self.access);
+        let access = Arc::clone(&self.access);
         let (client, request) = access.apply(request).build_split();
         let mut request = request.map_err(TransferError::from_reqwest)?;
         let repeatable = request.try_clone().is_some();
@@ -229,9 +175,9 @@ impl Requester {
         request: reqwest::Request,
     ) -> Result<Response, Interrupt> {
         let timeout = self.timeout;
-        let live = std::sync::Arc::clone(&self.live);
+        let live = Arc::clone(&self.live);
         let client = client.clone();
-        let access = std::sync::Arc::clone(&self.access);
+        let access = Arc::clone(&self.access);
         // `execute` reads the cookie store when called, not when polled: call it
         // inside the future that runs with the operation's jar.
         let send = access.with_cookies(connect_watch::with_response_timeout(
@@ -263,7 +209,7 @@ const KEPT_BODY_BYTES: usize = 64 * 1024;
 
 /// The status, headers and first 64 KiB of the body of an answer. A body that
 /// stalls or breaks leaves what arrived.
-async fn capture_response(context: &RunContext, mut response: Response) -> ServerResponse {
+async fn capture_response(context: &HttpContext<'_>, mut response: Response) -> ServerResponse {
     let headers = response
         .headers()
         .iter()

@@ -6,8 +6,8 @@ use std::sync::Mutex;
 use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 
-use super::operation::Millis;
 use super::policy::{Conditions, DataLimit, NetworkState};
+use super::time::Millis;
 
 /// The month's metered traffic against the budget, for `ferry status` and settings.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -133,7 +133,7 @@ impl Tracked {
 
 /// The calendar month (UTC) of a time, as `yyyymm`.
 pub fn month_of(millis: Millis) -> u64 {
-    let (year, month, _) = super::operation::utc_date(millis);
+    let (year, month, _) = super::time::utc_date(millis);
     u64::try_from(year).unwrap_or(0) * 100 + u64::from(month)
 }
 

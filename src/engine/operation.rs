@@ -5,7 +5,6 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
@@ -13,6 +12,7 @@ use super::integrity::Checksum;
 use uuid::Uuid;
 
 use super::error::ErrorInfo;
+use super::time::{Millis, now_millis};
 
 /// Identifies one operation for its whole life, across agent restarts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -73,6 +73,29 @@ impl FromStr for OperationId {
 pub enum Kind {
     Download,
     Upload,
+}
+
+/// Which protocol moves an operation's bytes. It follows from the address's scheme
+/// (checked at creation: http, https, ftp or ftps), so it is read from the address
+/// rather than stored beside it, where the two could disagree.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Protocol {
+    Http,
+    Ftp,
+}
+
+impl Protocol {
+    pub fn of_scheme(scheme: &str) -> Self {
+        if scheme.eq_ignore_ascii_case("ftp") || scheme.eq_ignore_ascii_case("ftps") {
+            Self::Ftp
+        } else {
+            Self::Http
+        }
+    }
+
+    pub fn of_url(url: &str) -> Self {
+        Self::of_scheme(url.split_once(':').map_or("", |(scheme, _)| scheme))
+    }
 }
 
 /// The HTTP method of an upload (the seed's default is POST).
@@ -574,9 +597,6 @@ pub struct ServerResponse {
     pub truncated: bool,
 }
 
-/// Milliseconds since the Unix epoch: what the store and the JSON output carry.
-pub type Millis = u64;
-
 // Defaults left out of records and answers: with tens of thousands of operations
 // the JSON is most of what the agent reads at start and sends for `list`.
 #[allow(clippy::trivially_copy_pass_by_ref)] // shaped for `skip_serializing_if`
@@ -587,35 +607,6 @@ fn is_false(value: &bool) -> bool {
 #[allow(clippy::trivially_copy_pass_by_ref)]
 fn is_nothing(value: &u64) -> bool {
     *value == 0
-}
-
-pub fn now_millis() -> Millis {
-    to_millis(SystemTime::now())
-}
-
-pub fn to_millis(time: SystemTime) -> Millis {
-    time.duration_since(UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-}
-
-/// The calendar date (UTC) of a time: (year, month, day).
-pub fn utc_date(millis: Millis) -> (i64, u32, u32) {
-    // Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).
-    let days = i64::try_from(millis / 86_400_000).unwrap_or(i64::MAX / 2);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = u32::try_from(doy - (153 * mp + 2) / 5 + 1).unwrap_or(1);
-    let month = u32::try_from(if mp < 10 { mp + 3 } else { mp - 9 }).unwrap_or(1);
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
-}
-
-pub fn from_millis(millis: Millis) -> SystemTime {
-    UNIX_EPOCH + Duration::from_millis(millis)
 }
 
 /// Everything known about one operation, as persisted and as shown.
@@ -694,6 +685,10 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
+    pub fn protocol(&self) -> Protocol {
+        Protocol::of_url(&self.url)
+    }
+
     pub(crate) fn new(seq: u64, request: &Request, url: String, target: Option<Target>) -> Self {
         let now = now_millis();
         let destination = match &target {
@@ -804,49 +799,6 @@ pub fn part_path(destination: &Path) -> PathBuf {
     let mut name = destination.as_os_str().to_owned();
     name.push(".part");
     PathBuf::from(name)
-}
-
-/// What subscribers hear. `Progress` is throttled; the others arrive once per change,
-/// after the change is persisted.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "event", rename_all = "snake_case")]
-pub enum Event {
-    Added {
-        snapshot: Box<Snapshot>,
-    },
-    Progress {
-        id: OperationId,
-        bytes: u64,
-        total: Option<u64>,
-        speed: f64,
-        eta_secs: Option<u64>,
-    },
-    StatusChanged {
-        snapshot: Box<Snapshot>,
-    },
-    Removed {
-        id: OperationId,
-    },
-    /// A group was created or changed (enabled, its action ran…).
-    GroupChanged {
-        group: Box<super::group::Group>,
-    },
-    /// The network or power conditions changed.
-    NetworkChanged {
-        state: super::policy::NetworkState,
-    },
-    /// The subscriber fell behind and missed events: read `list()` again.
-    Resync,
-}
-
-impl Event {
-    pub fn id(&self) -> Option<OperationId> {
-        match self {
-            Self::Added { snapshot } | Self::StatusChanged { snapshot } => Some(snapshot.id),
-            Self::Progress { id, .. } | Self::Removed { id } => Some(*id),
-            Self::GroupChanged { .. } | Self::NetworkChanged { .. } | Self::Resync => None,
-        }
-    }
 }
 
 #[cfg(test)]

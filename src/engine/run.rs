@@ -10,6 +10,7 @@ use tokio::sync::watch;
 use super::error::{ErrorStatus, TransferError};
 use super::operation::{self, OperationId, Segment, ServerResponse, Snapshot, Target, Validators};
 use super::progress::Live;
+use super::time;
 use super::{Inner, Options};
 
 /// Why a running transfer is asked to stop.
@@ -76,11 +77,6 @@ pub struct RunContext {
     pub(super) id: OperationId,
     pub(super) live: Arc<Live>,
     pub(super) stop: watch::Receiver<Stop>,
-    /// The client for this operation (its own proxy, or the shared one).
-    pub(super) client: reqwest::Client,
-    /// The same, HTTP/1.1 only, for the parts of a segmented download.
-    pub(super) parts_client: reqwest::Client,
-    pub(super) access: Arc<super::http::access::Access>,
     /// The bandwidth limits its bytes go through.
     pub(super) pace: super::pace::Pace,
 }
@@ -92,15 +88,6 @@ impl RunContext {
 
     pub fn options(&self) -> &Options {
         &self.inner.options
-    }
-
-    pub fn client(&self) -> &reqwest::Client {
-        &self.client
-    }
-
-    /// The operation's credentials and cookies.
-    pub fn access(&self) -> Arc<super::http::access::Access> {
-        Arc::clone(&self.access)
     }
 
     /// The bandwidth limits (own and global), for a loop or a body stream.
@@ -157,13 +144,6 @@ impl RunContext {
     /// The connections open to each host, and what hosts were seen to accept.
     pub fn hosts(&self) -> &super::hosts::Hosts {
         &self.inner.hosts
-    }
-
-    /// The client for the extra connections of a segmented download: HTTP/1.1
-    /// only, so that each is a connection of its own rather than a stream
-    /// sharing one HTTP/2 connection.
-    pub fn parts_client(&self) -> &reqwest::Client {
-        &self.parts_client
     }
 
     /// Remember that `host` accepts no more than `cap` connections at once (for a
@@ -277,7 +257,7 @@ impl Inner {
             return Ok(());
         };
         change(&mut snapshot);
-        snapshot.updated_at = operation::now_millis();
+        snapshot.updated_at = time::now_millis();
         self.store
             .put(&snapshot)
             .await

@@ -13,15 +13,19 @@ use std::time::{Duration, Instant};
 use tokio::sync::watch;
 
 use super::error::{ErrorInfo, ErrorStatus, TransferError};
+use super::event::Event;
 use super::group::Behavior;
-use super::operation::{self, Event, Kind, Millis, OperationId, Snapshot, Status, Validators};
+use super::operation::{Kind, OperationId, Snapshot, Status, Validators};
 use super::options::MAX_PROBE_INTERVAL;
 use super::pace::{Bucket, Pace};
 use super::policy::{self, Gate, NetworkState};
 use super::probe::{self, Reach};
 use super::progress::{Live, Sampler};
 use super::run::{Checkpoint, RunContext, RunEnd, Stop};
-use super::{Inner, RunHandle, State, http, integrity};
+use super::time;
+use super::time::Millis;
+use super::transfer::{self, Attempt};
+use super::{Inner, RunHandle, State, integrity};
 
 /// Start the scheduler, the progress ticker and the network prober; all end at
 /// shutdown. Each hears of the shutdown through a receiver made here, before the
@@ -42,7 +46,7 @@ async fn schedule_loop(inner: Arc<Inner>, mut shutdown: watch::Receiver<bool>) {
         let sleep = async {
             match next_retry {
                 Some(at) => {
-                    let wait = Duration::from_millis(at.saturating_sub(operation::now_millis()));
+                    let wait = Duration::from_millis(at.saturating_sub(time::now_millis()));
                     tokio::time::sleep(wait).await;
                 }
                 None => std::future::pending().await,
@@ -140,7 +144,7 @@ fn pick(
         return (None, None);
     }
     let serialized_heads = serialized_heads(state);
-    let now = operation::now_millis();
+    let now = time::now_millis();
     let mut next_retry: Option<Millis> = None;
     let mut best: Option<&Snapshot> = None;
     for entry in state.ops.values() {
@@ -212,7 +216,7 @@ async fn start(inner: &Arc<Inner>, mut snapshot: Snapshot) {
     if let Err(e) = inner.commit(snapshot.clone()).await {
         tracing::error!(%id, error = %e, "cannot record the start of an operation; trying again later");
         if let Some(entry) = inner.lock().ops.get_mut(&id) {
-            entry.snapshot.retry_at = Some(operation::now_millis() + 10_000);
+            entry.snapshot.retry_at = Some(time::now_millis() + 10_000);
         }
         return;
     }
@@ -233,9 +237,6 @@ async fn start(inner: &Arc<Inner>, mut snapshot: Snapshot) {
         id,
         live,
         stop: stop_rx,
-        client: inner.clients.whole.clone(),
-        parts_client: inner.clients.parts.clone(),
-        access: Arc::default(),
         pace: Pace::new(limit, Arc::clone(&inner.global_limit)),
     };
     tokio::spawn(drive(Arc::clone(inner), snapshot, context, done_tx));
@@ -249,46 +250,13 @@ async fn drive(
     done: watch::Sender<bool>,
 ) {
     let id = snapshot.id;
-    let secrets = if snapshot.secrets.is_empty() {
-        super::secrets::Secrets::default()
-    } else {
-        inner.secrets.get(id).await
-    };
-    let access = Arc::new(http::access::Access::new(&snapshot, &secrets));
-    context.access = Arc::clone(&access);
-    let (client, proxy) = match inner.client_for(&snapshot, &secrets) {
-        Ok(found) => found,
-        Err(error) => {
-            let stop = context.stop_requested();
-            drop(context);
-            return conclude(inner, id, RunEnd::Failed(error), stop, false, done).await;
-        }
-    };
-    context.client = client.whole;
-    context.parts_client = client.parts;
-    // Through a proxy, the proxy is what must answer for the network to be there.
-    let url = proxy.unwrap_or_else(|| snapshot.url.clone());
     let kind = snapshot.kind;
-    let ftp = snapshot.url.starts_with("ftp://") || snapshot.url.starts_with("ftps://");
-    let mut end = if ftp {
-        super::ftp::run(&mut context, snapshot, &secrets).await
-    } else {
-        http::run(&mut context, snapshot).await
-    };
+    let Attempt { mut end, reach } = transfer::run(&inner, &mut context, snapshot).await;
     if matches!(end, RunEnd::Completed { .. })
         && kind == Kind::Download
         && let Err(error) = check_integrity(&inner, &context).await
     {
         end = RunEnd::Failed(error);
-    }
-    if let RunEnd::Failed(error) = &mut end
-        && error.status == ErrorStatus::Unauthorized
-        && !access.has_credentials()
-    {
-        error.message = format!(
-            "{}: the server needs a user name and password",
-            error.message
-        );
     }
     let stop = context.stop_requested();
     drop(context);
@@ -296,8 +264,13 @@ async fn drive(
     // spending a retry on it.
     let network_lost = match &end {
         RunEnd::Failed(error) if stop == Stop::None && may_be_network(error.status) => {
-            probe::reach(&url, inner.options.timeouts.connect.min(PROBE_TIMEOUT)).await
-                == Reach::NoNetwork
+            match reach {
+                Some(url) => {
+                    probe::reach(&url, inner.options.timeouts.connect.min(PROBE_TIMEOUT)).await
+                        == Reach::NoNetwork
+                }
+                None => false,
+            }
         }
         _ => false,
     };
@@ -444,14 +417,13 @@ fn after_failure(inner: &Inner, snapshot: &mut Snapshot, error: &TransferError) 
             "attempt failed; retrying"
         );
         snapshot.status = Status::Idle;
-        snapshot.retry_at = Some(
-            operation::now_millis() + u64::try_from(delay.as_millis()).unwrap_or(u64::MAX / 2),
-        );
+        snapshot.retry_at =
+            Some(time::now_millis() + u64::try_from(delay.as_millis()).unwrap_or(u64::MAX / 2));
     } else {
         tracing::warn!(id = %snapshot.id, status = ?error.status, error = %error.message, "operation failed");
         snapshot.status = Status::Error;
         snapshot.retry_at = None;
-        snapshot.finished_at = Some(operation::now_millis());
+        snapshot.finished_at = Some(time::now_millis());
         remove_empty_part(snapshot);
     }
 }
@@ -479,7 +451,7 @@ async fn complete(
     snapshot.status = Status::Completed;
     snapshot.error = None;
     snapshot.retry_at = None;
-    snapshot.finished_at = Some(operation::now_millis());
+    snapshot.finished_at = Some(time::now_millis());
     let (Some(part), Some(wanted)) = (snapshot.part_path(), snapshot.destination.clone()) else {
         tracing::info!(id = %snapshot.id, bytes, "upload completed");
         return inner.commit(snapshot).await;
@@ -490,7 +462,7 @@ async fn complete(
         inner.lock().free_destination(&wanted, snapshot.id)
     };
     snapshot.destination = Some(destination.clone());
-    snapshot.updated_at = operation::now_millis();
+    snapshot.updated_at = time::now_millis();
     inner.store.put(&snapshot).await?;
 
     let renamed = tokio::task::spawn_blocking(move || rename_durably(&part, &destination))
@@ -545,7 +517,7 @@ async fn tick_loop(inner: Arc<Inner>, mut shutdown: watch::Receiver<bool>) {
         }
         let now = Instant::now();
         let moved = count_moved(&inner, &mut counted);
-        if let Some(state) = inner.network.count(moved, operation::now_millis()) {
+        if let Some(state) = inner.network.count(moved, time::now_millis()) {
             inner.network_changed(state);
         }
         if now.duration_since(last_saved) >= USAGE_SAVE_INTERVAL {

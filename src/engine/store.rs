@@ -13,7 +13,8 @@ use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, Tab
 
 use super::group::Group;
 use super::hosts::LearnedCap;
-use super::operation::{OperationId, Snapshot, now_millis};
+use super::operation::{OperationId, Snapshot};
+use super::time::now_millis;
 
 const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 /// META keys `host-cap:HOST:PORT`: connections the host accepts at most, and

@@ -7,7 +7,7 @@ use std::os::unix::fs::MetadataExt as _;
 
 use super::error::InvalidRequest;
 use super::operation::{
-    Header, Request, SecretSummary, Source, Target, UploadMode, UploadSpec, UploadState,
+    Header, Protocol, Request, SecretSummary, Source, Target, UploadMode, UploadSpec, UploadState,
 };
 use super::secrets::{Secrets, is_sensitive_header};
 
@@ -92,7 +92,7 @@ const SCHEMES: &[&str] = &["http", "https", "ftp", "ftps"];
 
 /// Whether a URL is FTP(S), not HTTP(S).
 pub fn is_ftp(url: &reqwest::Url) -> bool {
-    matches!(url.scheme(), "ftp" | "ftps")
+    Protocol::of_scheme(url.scheme()) == Protocol::Ftp
 }
 
 /// An FTP upload is one file by `STOR` (no method, multipart or tus); a URL that

@@ -4,7 +4,7 @@
 use iced::widget::{Space, button, column, container, pick_list, row, scrollable, text};
 use iced::{Alignment, Element, Fill};
 
-use ferry::engine::{CostPolicy, Snapshot, operation};
+use ferry::engine::{CostPolicy, Snapshot, time};
 
 use super::format;
 use crate::i18n::{Tr, tr};
@@ -142,11 +142,11 @@ pub fn view<'a>(tr: &Tr, s: &'a Snapshot) -> Element<'a, Message> {
 }
 
 /// A time as `YYYY-MM-DD HH:MM:SS` in the user's time zone, with its name.
-fn when(millis: operation::Millis) -> String {
+fn when(millis: time::Millis) -> String {
     when_in(millis, &jiff::tz::TimeZone::system())
 }
 
-fn when_in(millis: operation::Millis, zone: &jiff::tz::TimeZone) -> String {
+fn when_in(millis: time::Millis, zone: &jiff::tz::TimeZone) -> String {
     i64::try_from(millis)
         .ok()
         .and_then(|ms| jiff::Timestamp::from_millisecond(ms).ok())

@@ -3,7 +3,7 @@
 //! status maps to its message with an explicit `match`, so the compiler checks
 //! every key.
 
-use ferry::engine::{ErrorInfo, ErrorStatus, Snapshot, Status, operation};
+use ferry::engine::{ErrorInfo, ErrorStatus, Snapshot, Status, time};
 
 use crate::i18n::{Tr, tr};
 
@@ -68,7 +68,7 @@ pub fn status(tr: &Tr, s: &Snapshot) -> String {
     match s.status {
         Status::Idle => match s.retry_at {
             Some(at) if s.error.is_some() => {
-                let secs = at.saturating_sub(operation::now_millis()).div_ceil(1000);
+                let secs = at.saturating_sub(time::now_millis()).div_ceil(1000);
                 tr!(tr, "status-retrying", time = duration(tr, secs))
             }
             _ => tr!(tr, "status-idle"),

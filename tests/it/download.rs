@@ -1070,7 +1070,9 @@ fn an_engine_shut_down_leaves_no_task_running() {
             .unwrap()
             .id;
         wait_bytes(&engine, &mut events, id, MIB as u64).await;
-        let running = tokio::runtime::Handle::current().metrics().num_alive_tasks();
+        let running = tokio::runtime::Handle::current()
+            .metrics()
+            .num_alive_tasks();
         assert!(running > 0, "the count sees the engine's tasks");
         engine.shutdown().await;
     });

@@ -16,14 +16,15 @@ use super::segmented::count::{Count, Mode};
 use super::{Interrupt, segmented};
 use crate::engine::error::{ErrorStatus, TransferError};
 use crate::engine::hosts;
+use crate::engine::http::HttpContext;
 use crate::engine::operation::{Segment, Snapshot, Validators, part_path};
-use crate::engine::run::{RunContext, RunEnd};
+use crate::engine::run::RunEnd;
 use crate::engine::sink::Sink;
 use crate::engine::stall::StallWatch;
 use crate::engine::{filename, integrity};
 
 /// Run one attempt of a download.
-pub async fn run(context: &mut RunContext, snapshot: Snapshot) -> RunEnd {
+pub async fn run(context: &mut HttpContext<'_>, snapshot: Snapshot) -> RunEnd {
     if !snapshot.segments.is_empty() {
         return match resume_segmented(context, &snapshot) {
             Ok(setup) => run_segmented(context, setup).await,
@@ -63,7 +64,7 @@ enum Outcome {
     Segmented(Box<segmented::Setup>),
 }
 
-async fn run_segmented(context: &mut RunContext, setup: Box<segmented::Setup>) -> RunEnd {
+async fn run_segmented(context: &mut HttpContext<'_>, setup: Box<segmented::Setup>) -> RunEnd {
     match segmented::run(context, *setup).await {
         Ok(bytes) => RunEnd::Completed { bytes },
         Err(Interrupt::Stop(_)) => RunEnd::Stopped,
@@ -73,7 +74,7 @@ async fn run_segmented(context: &mut RunContext, setup: Box<segmented::Setup>) -
 
 /// The segments recorded by an earlier run, to be finished.
 fn resume_segmented(
-    context: &RunContext,
+    context: &HttpContext<'_>,
     snapshot: &Snapshot,
 ) -> Result<Box<segmented::Setup>, TransferError> {
     let invalid = |what: &str| TransferError::new(ErrorStatus::Unknown, what.to_owned());
@@ -103,7 +104,7 @@ fn resume_segmented(
 /// How many connections this download uses: the count it asks (or the
 /// settings'), else found by measuring up to the per-host setting; never more
 /// than its host was seen to accept.
-fn mode(context: &RunContext, snapshot: &Snapshot) -> Mode {
+fn mode(context: &HttpContext<'_>, snapshot: &Snapshot) -> Mode {
     let cap = Url::parse(&snapshot.url)
         .ok()
         .and_then(|url| context.hosts().learned(&hosts::key(&url)))
@@ -137,8 +138,8 @@ enum Plan {
     AskAgainFromZero(&'static str),
 }
 
-struct Download<'a> {
-    context: &'a mut RunContext,
+struct Download<'a, 'b> {
+    context: &'a mut HttpContext<'b>,
     url: Url,
     headers: HeaderMap,
     destination: Option<PathBuf>,
@@ -146,8 +147,8 @@ struct Download<'a> {
     mode: Mode,
 }
 
-impl<'a> Download<'a> {
-    fn new(context: &'a mut RunContext, snapshot: &Snapshot) -> Result<Self, TransferError> {
+impl<'a, 'b> Download<'a, 'b> {
+    fn new(context: &'a mut HttpContext<'b>, snapshot: &Snapshot) -> Result<Self, TransferError> {
         let url = Url::parse(&snapshot.url).map_err(|e| {
             TransferError::new(ErrorStatus::Unknown, format!("stored URL is invalid: {e}"))
         })?;

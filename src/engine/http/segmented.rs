@@ -30,9 +30,9 @@ pub use self::slots::split;
 use super::Interrupt;
 use crate::engine::error::{ErrorStatus, TransferError};
 use crate::engine::hosts;
+use crate::engine::http::HttpContext;
 use crate::engine::operation::{Segment, Validators};
 use crate::engine::part_file;
-use crate::engine::run::RunContext;
 
 /// Below this, one connection does as well: no split.
 pub const MIN_SIZE: u64 = 4 << 20;
@@ -64,7 +64,7 @@ pub struct Setup {
 }
 
 /// Download the rest of every part; the file's size when all are synced.
-pub async fn run(context: &mut RunContext, setup: Setup) -> Result<u64, Interrupt> {
+pub async fn run(context: &mut HttpContext<'_>, setup: Setup) -> Result<u64, Interrupt> {
     let Setup {
         url,
         headers,
@@ -208,7 +208,7 @@ pub async fn run(context: &mut RunContext, setup: Setup) -> Result<u64, Interrup
 /// Open connections until `target` work, as far as the host gives them; how many
 /// work then.
 fn add_connections(
-    context: &RunContext,
+    context: &HttpContext<'_>,
     shared: &Arc<Shared>,
     workers: &mut JoinSet<Result<(), Interrupt>>,
     host: &str,
@@ -234,7 +234,7 @@ fn add_connections(
 
 /// A connection was turned away: no more than the others from now on, and the
 /// host remembers it.
-async fn take_refusal(context: &RunContext, shared: &Shared, host: &str, count: &mut Count) {
+async fn take_refusal(context: &HttpContext<'_>, shared: &Shared, host: &str, count: &mut Count) {
     let refusal = shared
         .refusal
         .lock()
@@ -274,7 +274,7 @@ async fn open(part: &std::path::Path, total: u64) -> Result<Arc<std::fs::File>, 
 /// same boot (`engine/written.rs`), in a task of its own: a durable checkpoint
 /// that takes long (a sync on a busy disk) must not hold the saves back.
 /// `None` where the boot cannot be told.
-fn spawn_saver(context: &RunContext, shared: &Arc<Shared>) -> Option<Saver> {
+fn spawn_saver(context: &HttpContext<'_>, shared: &Arc<Shared>) -> Option<Saver> {
     use crate::engine::written;
     let boot = context.boot()?;
     let data_dir = context.options().data_dir.clone();
@@ -328,7 +328,7 @@ impl Drop for Saver {
 }
 
 /// Sync what the connections wrote, then record it.
-async fn checkpoint(context: &RunContext, shared: &Shared) -> Result<(), TransferError> {
+async fn checkpoint(context: &HttpContext<'_>, shared: &Shared) -> Result<(), TransferError> {
     let segments = shared.lock().slots.segments();
     let file = Arc::clone(&shared.file);
     tokio::task::spawn_blocking(move || file.sync_data())

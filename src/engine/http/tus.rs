@@ -13,15 +13,16 @@ use super::response::http_error;
 use super::upload::{content_type, file_name};
 use super::{Interrupt, capture_response, custom_headers};
 use crate::engine::error::{ErrorStatus, TransferError};
+use crate::engine::http::HttpContext;
 use crate::engine::operation::{Header, Snapshot, Source, Validators};
-use crate::engine::run::{Checkpoint, RunContext, RunEnd};
+use crate::engine::run::{Checkpoint, RunEnd};
 
 const TUS_VERSION: &str = "1.0.0";
 /// Bytes per `PATCH`: large enough that requests are few, small enough that the
 /// server confirms progress often.
 const CHUNK: u64 = 16 * 1024 * 1024;
 
-pub async fn run(context: &mut RunContext, snapshot: Snapshot) -> RunEnd {
+pub async fn run(context: &mut HttpContext<'_>, snapshot: Snapshot) -> RunEnd {
     let mut upload = match Upload::new(context, &snapshot) {
         Ok(upload) => upload,
         Err(error) => return RunEnd::Failed(error),
@@ -56,8 +57,8 @@ pub async fn terminate(client: reqwest::Client, url: String, headers: Vec<Header
     }
 }
 
-struct Upload<'a> {
-    context: &'a mut RunContext,
+struct Upload<'a, 'b> {
+    context: &'a mut HttpContext<'b>,
     endpoint: Url,
     headers: HeaderMap,
     source: Source,
@@ -69,8 +70,8 @@ struct Upload<'a> {
     last_checkpoint: std::time::Instant,
 }
 
-impl<'a> Upload<'a> {
-    fn new(context: &'a mut RunContext, snapshot: &Snapshot) -> Result<Self, TransferError> {
+impl<'a, 'b> Upload<'a, 'b> {
+    fn new(context: &'a mut HttpContext<'b>, snapshot: &Snapshot) -> Result<Self, TransferError> {
         let plan = snapshot
             .upload
             .as_ref()

@@ -11,10 +11,11 @@ use super::body::{check_unchanged, file_body};
 use super::response::http_error;
 use super::{Interrupt, capture_response, custom_headers};
 use crate::engine::error::{ErrorStatus, TransferError};
+use crate::engine::http::HttpContext;
 use crate::engine::operation::{Snapshot, Source, UploadMode, UploadState};
-use crate::engine::run::{RunContext, RunEnd};
+use crate::engine::run::RunEnd;
 
-pub async fn run(context: &mut RunContext, snapshot: Snapshot) -> RunEnd {
+pub async fn run(context: &mut HttpContext<'_>, snapshot: Snapshot) -> RunEnd {
     match upload(context, &snapshot).await {
         Ok(bytes) => RunEnd::Completed { bytes },
         Err(Interrupt::Stop(_)) => RunEnd::Stopped,
@@ -22,7 +23,7 @@ pub async fn run(context: &mut RunContext, snapshot: Snapshot) -> RunEnd {
     }
 }
 
-async fn upload(context: &mut RunContext, snapshot: &Snapshot) -> Result<u64, Interrupt> {
+async fn upload(context: &mut HttpContext<'_>, snapshot: &Snapshot) -> Result<u64, Interrupt> {
     let Some(plan) = &snapshot.upload else {
         return Err(TransferError::new(ErrorStatus::Unknown, "not an upload").into());
     };
@@ -67,7 +68,7 @@ async fn upload(context: &mut RunContext, snapshot: &Snapshot) -> Result<u64, In
 }
 
 fn build_request(
-    context: &RunContext,
+    context: &HttpContext<'_>,
     snapshot: &Snapshot,
     plan: &UploadState,
 ) -> Result<reqwest::RequestBuilder, TransferError> {
