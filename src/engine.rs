@@ -203,38 +203,8 @@ impl Engine {
             tracing::warn!("{notice}");
         }
         let mut records = opened.records;
-        let mut groups: BTreeMap<String, Group> = opened
-            .groups
-            .into_iter()
-            .map(|g| (g.name.clone(), g))
-            .collect();
-        for group in groups.values_mut() {
-            if let ActionState::Running { .. } = group.action_state {
-                // The agent stopped while the action ran: run it again.
-                tracing::warn!(group = %group.name, "a completion action was interrupted; it runs again");
-                group.action_state = ActionState::Due {
-                    at: time::now_millis(),
-                };
-                opened.store.put_group(group).await?;
-            }
-        }
-        let boot = boot::current(&options.boot_id_path);
-        let same_boot = boot.is_some() && boot == opened.boot;
-        written::apply_at_start(&options.data_dir, boot, same_boot, &mut records);
-        let mut changed = Vec::new();
-        for record in &mut records {
-            if recovery::reconcile(record, same_boot) {
-                changed.push(record.clone());
-            }
-        }
-        for record in &changed {
-            opened.store.put(record).await?;
-        }
-        if let Some(boot) = boot.filter(|_| !same_boot) {
-            // Every `.part` is cut back to its checkpoint now: from here on, what
-            // is written stays until the machine restarts.
-            opened.store.put_boot(boot).await?;
-        }
+        let groups = restore_groups(&opened.store, opened.groups).await?;
+        let boot = recover(&options, &opened.store, opened.boot, &mut records).await?;
         // Saturating: a damaged record may carry any number.
         let next_seq = records
             .iter()
@@ -1121,6 +1091,50 @@ impl State {
             !claimed && !part_taken && !candidate.exists()
         })
     }
+}
+
+/// Groups by name; an action the last agent left running runs again.
+async fn restore_groups(
+    store: &Store,
+    groups: Vec<Group>,
+) -> Result<BTreeMap<String, Group>, StoreError> {
+    let mut groups: BTreeMap<String, Group> =
+        groups.into_iter().map(|g| (g.name.clone(), g)).collect();
+    for group in groups.values_mut() {
+        if let ActionState::Running { .. } = group.action_state {
+            tracing::warn!(group = %group.name, "a completion action was interrupted; it runs again");
+            group.action_state = ActionState::Due {
+                at: time::now_millis(),
+            };
+            store.put_group(group).await?;
+        }
+    }
+    Ok(groups)
+}
+
+/// Bring the records in line with the files they describe (see [`recovery`] and
+/// [`written`]): in the boot that wrote them, what was written is kept; after a
+/// machine restart every `.part` is cut back to its checkpoint. Returns this boot.
+async fn recover(
+    options: &Options,
+    store: &Store,
+    recovered_in: Option<u64>,
+    records: &mut [Box<Snapshot>],
+) -> Result<Option<u64>, StoreError> {
+    let boot = boot::current(&options.boot_id_path);
+    let same_boot = boot.is_some() && boot == recovered_in;
+    written::apply_at_start(&options.data_dir, boot, same_boot, records);
+    for record in records.iter_mut() {
+        if recovery::reconcile(record, same_boot) {
+            store.put(record).await?;
+        }
+    }
+    if let Some(boot) = boot.filter(|_| !same_boot) {
+        // Every `.part` is cut back to its checkpoint now: from here on, what
+        // is written stays until the machine restarts.
+        store.put_boot(boot).await?;
+    }
+    Ok(boot)
 }
 
 fn invalid_state(snapshot: &Snapshot, action: &'static str) -> EngineError {

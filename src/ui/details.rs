@@ -16,15 +16,17 @@ pub enum Message {
     Policy(CostPolicy),
 }
 
+/// A label and its value, in the details' two columns.
+fn field<'a>(label: String, value: String) -> iced::widget::Row<'a, Message> {
+    row![
+        text(label).size(13).width(160),
+        text(value).size(13).width(Fill)
+    ]
+    .spacing(8)
+}
+
 pub fn view<'a>(tr: &Tr, s: &'a Snapshot) -> Element<'a, Message> {
     let none = tr!(tr, "details-none");
-    let field = |label: String, value: String| {
-        row![
-            text(label).size(13).width(160),
-            text(value).size(13).width(Fill)
-        ]
-        .spacing(8)
-    };
     let mut lines = column![
         text(format::name(tr, s)).size(22),
         text(format::status(tr, s)).size(15),
@@ -56,40 +58,7 @@ pub fn view<'a>(tr: &Tr, s: &'a Snapshot) -> Element<'a, Message> {
     if let Some(group) = &s.group {
         lines = lines.push(field(tr!(tr, "details-group"), group.clone()));
     }
-    let secret = tr!(tr, "details-secret");
-    if let Some(user) = &s.secrets.user {
-        lines = lines.push(field(
-            tr!(tr, "details-user"),
-            format!("{user} · ●●●●●● {secret}"),
-        ));
-    }
-    if s.insecure {
-        lines = lines.push(field(
-            tr!(tr, "details-tls"),
-            tr!(tr, "details-tls-unchecked"),
-        ));
-    }
-    if let Some(proxy) = &s.proxy {
-        let user = s
-            .secrets
-            .proxy_user
-            .as_ref()
-            .map(|u| format!(" · {u} · ●●●●●●"))
-            .unwrap_or_default();
-        lines = lines.push(field(
-            tr!(tr, "details-proxy"),
-            format!("{}{user}", ferry::engine::redact_url(proxy)),
-        ));
-    }
-    for name in &s.secrets.headers {
-        lines = lines.push(field(name.clone(), format!("●●●●●● {secret}")));
-    }
-    if s.secrets.cookies > 0 {
-        lines = lines.push(field(
-            tr!(tr, "details-cookies"),
-            format!("{} {secret}", s.secrets.cookies),
-        ));
-    }
+    lines = access_fields(tr, s, lines);
     if !s.status.is_finished() {
         let choices = super::new_download::policy_choices(tr);
         let current = ferry::config::Policy::from(s.policy);
@@ -156,6 +125,50 @@ fn when_in(millis: time::Millis, zone: &jiff::tz::TimeZone) -> String {
                 .to_string()
         })
         .unwrap_or_default()
+}
+
+/// How the operation reaches the server: user, TLS checks, proxy, and which
+/// secrets it keeps (named, never shown).
+fn access_fields<'a>(
+    tr: &Tr,
+    s: &Snapshot,
+    mut lines: iced::widget::Column<'a, Message>,
+) -> iced::widget::Column<'a, Message> {
+    let secret = tr!(tr, "details-secret");
+    if let Some(user) = &s.secrets.user {
+        lines = lines.push(field(
+            tr!(tr, "details-user"),
+            format!("{user} · ●●●●●● {secret}"),
+        ));
+    }
+    if s.insecure {
+        lines = lines.push(field(
+            tr!(tr, "details-tls"),
+            tr!(tr, "details-tls-unchecked"),
+        ));
+    }
+    if let Some(proxy) = &s.proxy {
+        let user = s
+            .secrets
+            .proxy_user
+            .as_ref()
+            .map(|u| format!(" · {u} · ●●●●●●"))
+            .unwrap_or_default();
+        lines = lines.push(field(
+            tr!(tr, "details-proxy"),
+            format!("{}{user}", ferry::engine::redact_url(proxy)),
+        ));
+    }
+    for name in &s.secrets.headers {
+        lines = lines.push(field(name.clone(), format!("●●●●●● {secret}")));
+    }
+    if s.secrets.cookies > 0 {
+        lines = lines.push(field(
+            tr!(tr, "details-cookies"),
+            format!("{} {secret}", s.secrets.cookies),
+        ));
+    }
+    lines
 }
 
 #[cfg(test)]

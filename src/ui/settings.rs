@@ -211,6 +211,10 @@ impl State {
     }
 
     /// `used`: this month's metered traffic, in words.
+    #[expect(
+        clippy::too_many_lines,
+        reason = "one row per setting, in the order the screen shows them"
+    )]
     pub fn view<'a>(&'a self, tr: &Tr, folder: &str, used: String) -> Element<'a, Message> {
         let counts: Vec<usize> = (1..=16).collect();
         let policies = policy_choices(tr);

@@ -2,10 +2,15 @@
 //! compiled and linked once instead of once per suite (a large share of a clean
 //! test build on two cores). Run one suite with `cargo test --test it download::`.
 
+// A test here is a scenario told from start to end (start a bus, a server, an
+// agent; act; check what the user would see), so some are long on purpose.
+#![allow(clippy::too_many_lines)]
+
 #[path = "../support/mod.rs"]
 mod support;
 
 mod access;
+mod architecture;
 mod cli;
 mod desktop;
 mod download;

@@ -64,6 +64,10 @@ pub struct Setup {
 }
 
 /// Download the rest of every part; the file's size when all are synced.
+#[expect(
+    clippy::too_many_lines,
+    reason = "one control loop (workers, checkpoints, refusals, the reader's wishes, the connection count) reads best whole; its steps are functions already"
+)]
 pub async fn run(context: &mut HttpContext<'_>, setup: Setup) -> Result<u64, Interrupt> {
     let Setup {
         url,
