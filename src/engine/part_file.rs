@@ -246,6 +246,18 @@ pub fn preallocate(file: &File, len: u64, keep_size: bool) -> io::Result<()> {
     }
 }
 
+/// Give a finished `.part` its final name so that both the data and the rename
+/// survive a power cut.
+pub fn rename_durably(from: &Path, to: &Path) -> io::Result<()> {
+    publish(from)?;
+    std::fs::rename(from, to)?;
+    if let Some(parent) = to.parent() {
+        // The rename itself must survive a power cut, not only the data.
+        File::open(parent)?.sync_all()?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
