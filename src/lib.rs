@@ -5,6 +5,7 @@
 pub mod agent;
 pub mod cli;
 pub mod config;
+pub mod data_dir;
 pub mod engine;
 pub mod ipc;
 pub mod logging;

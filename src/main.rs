@@ -12,15 +12,18 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
 
-use ferry::agent;
 use ferry::cli::{Cli, Command, Endpoint, Exit};
 use ferry::config;
 use ferry::ipc::{Request, Response};
 use ferry::logging;
+use ferry::{agent, data_dir};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let data_dir = cli.data_dir.clone().unwrap_or_else(agent::default_data_dir);
+    let data_dir = cli
+        .data_dir
+        .clone()
+        .unwrap_or_else(data_dir::default_data_dir);
     let config_path = cli.config.clone().unwrap_or_else(config::default_path);
     let endpoint = Endpoint {
         data_dir: data_dir.clone(),
@@ -96,7 +99,7 @@ fn become_agent(
     with_app: bool,
     open_window: bool,
 ) -> ExitCode {
-    if let Err(e) = agent::ensure_data_dir(&data_dir) {
+    if let Err(e) = data_dir::ensure_data_dir(&data_dir) {
         eprintln!("ferry: cannot create {}: {e}", data_dir.display());
         return ExitCode::FAILURE;
     }

@@ -11,7 +11,7 @@ use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use super::Exit;
-use crate::agent;
+use crate::data_dir;
 use crate::ipc::{Client, IpcError};
 
 /// How long a starting agent may take to answer (opening a large database,
@@ -41,7 +41,7 @@ enum Attempt {
 
 impl Endpoint {
     fn socket(&self) -> PathBuf {
-        agent::socket_path(&self.data_dir)
+        data_dir::socket_path(&self.data_dir)
     }
 
     /// Connect, waiting for an agent that is starting, or starting one if none is.
@@ -57,7 +57,7 @@ impl Endpoint {
                 Some(child) => child.try_wait().ok().flatten(),
                 None => None,
             };
-            if !agent::is_running(&self.data_dir) {
+            if !data_dir::is_running(&self.data_dir) {
                 // The lock is free: nobody is starting. Ours (if any) is just
                 // spawned and not locked yet, or it has ended.
                 match (&started, ours_ended) {
@@ -98,7 +98,7 @@ impl Endpoint {
             if let Attempt::Connected(client) = self.attempt().await? {
                 return Ok(Some(client));
             }
-            if !agent::is_running(&self.data_dir) {
+            if !data_dir::is_running(&self.data_dir) {
                 return Ok(None);
             }
             if Instant::now() > deadline {
@@ -133,7 +133,7 @@ impl Endpoint {
 
     /// The pid written in the lock of an agent that holds it (starting or running).
     pub fn agent_pid(&self) -> Option<u32> {
-        agent::running_pid(&self.data_dir)
+        data_dir::running_pid(&self.data_dir)
     }
 
     fn stderr_path(&self) -> PathBuf {
@@ -145,7 +145,7 @@ impl Endpoint {
             eprintln!("ferry: cannot start the agent: {why}");
             Exit::Unreachable
         };
-        agent::ensure_data_dir(&self.data_dir).map_err(|e| failed(e.to_string()))?;
+        data_dir::ensure_data_dir(&self.data_dir).map_err(|e| failed(e.to_string()))?;
         let exe = std::env::current_exe().map_err(|e| failed(e.to_string()))?;
         let stderr =
             std::fs::File::create(self.stderr_path()).map_err(|e| failed(e.to_string()))?;
@@ -168,7 +168,7 @@ impl Endpoint {
     /// lock (another client started one at the same moment).
     fn lost_the_race(&self) -> bool {
         std::fs::read_to_string(self.stderr_path())
-            .is_ok_and(|said| said.contains(agent::ALREADY_RUNNING))
+            .is_ok_and(|said| said.contains(data_dir::ALREADY_RUNNING))
     }
 
     fn agent_failed(&self, status: std::process::ExitStatus) -> Exit {

@@ -398,7 +398,7 @@ async fn notifications_and_the_tray_on_a_private_session_bus() {
     .expect("the menu takes the click");
     let lock = data_dir.join("agent.lock");
     within(30, async {
-        while ferry::agent::is_running(&data_dir) {
+        while ferry::data_dir::is_running(&data_dir) {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     })

@@ -610,7 +610,7 @@ async fn agent_still_starting(ferry: &Ferry) -> tokio::process::Child {
         .spawn()
         .unwrap();
     within(10, async {
-        while !ferry::agent::is_running(&ferry.data_dir()) {
+        while !ferry::data_dir::is_running(&ferry.data_dir()) {
             tokio::time::sleep(Duration::from_millis(1)).await;
         }
     })
@@ -653,7 +653,7 @@ async fn quit_stops_an_agent_that_is_starting() {
     let quit = ferry.run(&["quit"]).await;
     assert!(quit.status.success(), "{}", text(&quit.stderr));
     assert!(
-        !ferry::agent::is_running(&ferry.data_dir()),
+        !ferry::data_dir::is_running(&ferry.data_dir()),
         "no agent left"
     );
     within(5, agent.wait()).await.unwrap();

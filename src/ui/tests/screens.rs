@@ -1,0 +1,173 @@
+//! Whole screens: rendering, sizes, settings, language.
+
+use super::*;
+
+/// The download folder can be typed in the settings too.
+#[test]
+fn the_settings_folder_can_be_typed() {
+    let mut h = Harness::new(Language::English);
+    h.click("Settings");
+    let folder = h.dir().join("elsewhere");
+    let _ = h.app.update(Message::Settings(
+        crate::ui::settings::Message::FolderTyped(folder.display().to_string()),
+    ));
+    h.click("Save");
+    assert_eq!(h.app.config.download_dir.as_deref(), Some(folder.as_path()));
+    let saved = std::fs::read_to_string(h.dir().join("config.toml")).unwrap();
+    assert!(saved.contains("elsewhere"), "{saved}");
+}
+
+#[test]
+fn switching_the_language_in_settings_shows_french() {
+    let mut h = Harness::new(Language::English);
+    h.click("Settings");
+    assert!(h.shows("Language"));
+    h.click("Français");
+    h.click("Save");
+    assert!(h.shows("Réglages"), "the settings title is French");
+    assert!(h.shows("Nouveau téléchargement"), "so is the top bar");
+    let saved = std::fs::read_to_string(h.dir().join("config.toml")).unwrap();
+    assert!(saved.contains("language = \"fr\""), "{saved}");
+}
+
+/// Render the main screens with the headless renderer, as the README shows them:
+/// the list with transfers in several states, the upload form with files, and
+/// the settings in French. The PNGs go to `target/screenshots/`.
+#[test]
+fn the_screens_render() {
+    let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+    // The snapshot API compares with an existing file: start from none.
+    let _ = std::fs::remove_dir_all(&out);
+    let mut h = Harness::new(Language::English);
+    let server = h.runtime.block_on(TestServer::start());
+    server.put(
+        "/iso/debian-13.2-amd64-netinst.iso",
+        Resource::new(vec![3u8; 6 << 20]),
+    );
+    server.put(
+        "/video/conference-keynote.mkv",
+        Resource::new(vec![4u8; 64 << 20]).rate(4 << 20),
+    );
+    server.put(
+        "/photos/holiday-2026.zip",
+        Resource::new(vec![5u8; 32 << 20]).rate(4 << 20),
+    );
+    let engine = h.app.backend.engine.clone();
+    let create = |path: &str| {
+        h.runtime
+            .block_on(engine.create(ferry::engine::Request::download(server.url(path), None)))
+            .unwrap()
+            .id
+    };
+    create("/iso/debian-13.2-amd64-netinst.iso");
+    let keynote = create("/video/conference-keynote.mkv");
+    let photos = create("/photos/holiday-2026.zip");
+    create("/missing/report-q3.pdf");
+    h.pump_until("the list to settle", |app| {
+        let rows = app.transfers().rows();
+        rows.len() == 4
+            && rows[0].status == Status::Completed
+            && rows[3].status == Status::Error
+            && rows[1].bytes > (4 << 20)
+            && rows[2].bytes > (4 << 20)
+    });
+    h.runtime.block_on(engine.pause(photos)).unwrap();
+    h.pump_until("the pause", |app| {
+        app.transfers()
+            .get(photos)
+            .is_some_and(|s| s.status == Status::PausedByApplication)
+            && app.transfers().get(keynote).is_some_and(|s| s.speed > 0.0)
+    });
+    let mut shots = Vec::new();
+    let mut shoot = |h: &mut Harness, name: &str| {
+        let path = out.join(name);
+        let snapshot = simulator(h.app.view(h.window))
+            .snapshot(&iced::Theme::Light)
+            .unwrap();
+        assert!(snapshot.matches_image(&path).unwrap());
+        shots.push(path);
+    };
+    shoot(&mut h, "transfers");
+
+    h.click("New upload");
+    let files: Vec<_> = [
+        ("slides.pdf", 1_250_000),
+        ("recording.wav", 48_000_000),
+        ("notes.txt", 2_300),
+    ]
+    .iter()
+    .map(|(name, size)| {
+        let path = h.dir().join(name);
+        std::fs::write(&path, vec![0u8; *size]).unwrap();
+        path
+    })
+    .collect();
+    let _ = h
+        .app
+        .update(Message::Upload(crate::ui::upload::Message::FilesPicked(
+            files,
+        )));
+    shoot(&mut h, "upload");
+
+    let _ = h.app.update(Message::OpenSettings);
+    h.click("Français");
+    h.click("Save");
+    shoot(&mut h, "settings-fr");
+    for shot in std::fs::read_dir(&out).unwrap().flatten() {
+        assert!(
+            shot.metadata().unwrap().len() > 10_000,
+            "{} looks empty",
+            shot.path().display()
+        );
+    }
+    assert!(shots.len() == 3);
+}
+
+/// At the smallest window size, with the Advanced part open, every form scrolls
+/// to its submit button.
+#[test]
+fn forms_scroll_to_their_buttons_at_the_smallest_size() {
+    use iced::mouse::ScrollDelta;
+    let mut h = Harness::new(Language::English);
+    for (open, submit) in [
+        (Message::OpenUpload, "Upload"),
+        (Message::OpenNewDownload, "Download"),
+        (Message::OpenSettings, "Save"),
+    ] {
+        let _ = h.app.update(open);
+        let _ = h.app.update(match submit {
+            "Upload" => Message::Upload(crate::ui::upload::Message::Advanced(
+                crate::ui::advanced::Message::Toggle(true),
+            )),
+            "Download" => Message::NewDownload(crate::ui::new_download::Message::Advanced(
+                crate::ui::advanced::Message::Toggle(true),
+            )),
+            _ => Message::OpenSettings,
+        });
+        let messages: Vec<Message> = {
+            let mut ui = iced_test::Simulator::with_size(
+                iced_test::core::Settings::default(),
+                (640.0, 420.0),
+                h.app.view(h.window),
+            );
+            ui.point_at(iced::Point::new(320.0, 300.0));
+            let _ = ui.simulate([iced::Event::Mouse(iced::mouse::Event::WheelScrolled {
+                delta: ScrollDelta::Pixels { x: 0.0, y: -5000.0 },
+            })]);
+            let target = ui.find(submit).expect("the submit button");
+            let bounds = iced_test::selector::Bounded::visible_bounds(&target).expect("visible");
+            assert!(
+                bounds.y + bounds.height <= 420.0,
+                "{submit}: {bounds:?} is below a 420 px window"
+            );
+            ui.click(submit).expect("the button can be clicked");
+            ui.into_messages().collect()
+        };
+        assert!(!messages.is_empty(), "{submit} answered the click");
+        let _ = h.app.update(Message::Key(
+            iced::keyboard::Key::Named(iced::keyboard::key::Named::Escape),
+            iced::keyboard::Modifiers::empty(),
+        ));
+        h.app.screen = Screen::Transfers;
+    }
+}
