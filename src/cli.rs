@@ -15,7 +15,7 @@ use std::process::ExitCode;
 
 use crate::data_dir;
 use crate::engine;
-use crate::ipc::{Client, ErrorCode, Request, Response};
+use crate::ipc::{Changed, Client, ClientError, ErrorCode, Request, Response};
 
 pub use args::*;
 pub use connect::Endpoint;
@@ -46,37 +46,28 @@ pub async fn run(command: Command, endpoint: &Endpoint) -> Exit {
         Command::Show { id, json } => show(endpoint, id, json).await,
         Command::Cat { id, offset } => cat(endpoint, id, offset).await,
         Command::Pause(target) => {
-            control(
-                endpoint,
-                Request::Pause {
-                    target: target.target(),
-                },
-            )
-            .await
+            let target = target.target();
+            changed(ask(endpoint, async |c| c.pause(target).await).await)
         }
         Command::Resume(target) => {
-            control(
-                endpoint,
-                Request::Resume {
-                    target: target.target(),
-                },
-            )
-            .await
+            let target = target.target();
+            changed(ask(endpoint, async |c| c.resume(target).await).await)
         }
-        Command::Cancel { id } => control(endpoint, Request::Cancel { id }).await,
-        Command::Restart { id } => control(endpoint, Request::Restart { id }).await,
-        Command::Remove { id } => control(endpoint, Request::Remove { id }).await,
+        Command::Cancel { id } => changed(ask(endpoint, async |c| c.cancel(id).await).await),
+        Command::Restart { id } => changed(ask(endpoint, async |c| c.restart(id).await).await),
+        Command::Remove { id } => changed(ask(endpoint, async |c| c.remove(id).await).await),
         Command::Wait { ids } => follow::wait(endpoint, ids).await,
         Command::Policy { id, policy } => {
-            let policy = policy.into();
-            control(endpoint, Request::SetPolicy { id, policy }).await
+            changed(ask(endpoint, async |c| c.set_policy(id, policy.into()).await).await)
         }
-        Command::Priority { id, priority } => {
-            let priority = priority.into();
-            control(endpoint, Request::SetPriority { id, priority }).await
-        }
+        Command::Priority { id, priority } => changed(
+            ask(endpoint, async |c| {
+                c.set_priority(id, priority.into()).await
+            })
+            .await,
+        ),
         Command::Limit { rate, id } => {
-            control(endpoint, Request::SetLimit { id, limit: rate.0 }).await
+            changed(ask(endpoint, async |c| c.set_limit(id, rate.0).await).await)
         }
         Command::Group(command) => groups::run(command, endpoint).await,
         Command::Status { json } => groups::status(endpoint, json).await,
@@ -90,22 +81,27 @@ fn report(response: &Response) -> Exit {
     match response {
         Response::Error { code, message } => {
             eprintln!("ferry: {message}");
-            match code {
-                ErrorCode::InvalidInput
-                | ErrorCode::NotFound
-                | ErrorCode::Ambiguous
-                | ErrorCode::InvalidState => Exit::Invalid,
-                ErrorCode::NoDisplay => Exit::Failed,
-                ErrorCode::ShuttingDown
-                | ErrorCode::Protocol
-                | ErrorCode::Internal
-                | ErrorCode::Forbidden => Exit::Unreachable,
-            }
+            exit_for(*code)
         }
         other => {
             eprintln!("ferry: unexpected answer from the agent: {other:?}");
             Exit::Unreachable
         }
+    }
+}
+
+/// The exit status for what the agent refused.
+fn exit_for(code: ErrorCode) -> Exit {
+    match code {
+        ErrorCode::InvalidInput
+        | ErrorCode::NotFound
+        | ErrorCode::Ambiguous
+        | ErrorCode::InvalidState => Exit::Invalid,
+        ErrorCode::NoDisplay => Exit::Failed,
+        ErrorCode::ShuttingDown
+        | ErrorCode::Protocol
+        | ErrorCode::Internal
+        | ErrorCode::Forbidden => Exit::Unreachable,
     }
 }
 
@@ -230,18 +226,11 @@ async fn create(
     client: &mut Client,
     request: engine::Request,
 ) -> Result<Box<engine::Snapshot>, Exit> {
-    let request = Request::Create {
-        request: Box::new(request),
-    };
-    match call(client, &request).await? {
-        Response::Created { snapshot, attached } => {
-            if attached {
-                eprintln!("ferry: {}", format::continuing(&snapshot));
-            }
-            Ok(snapshot)
-        }
-        other => Err(report(&other)),
+    let (snapshot, attached) = client.create(request).await.map_err(|e| failed(&e))?;
+    if attached {
+        eprintln!("ferry: {}", format::continuing(&snapshot));
     }
+    Ok(snapshot)
 }
 
 /// The operations an `upload` command asks for: one multipart request, or one per file.
@@ -328,25 +317,19 @@ fn absolute(path: &std::path::Path) -> std::io::Result<PathBuf> {
 }
 
 async fn list(endpoint: &Endpoint, json: bool) -> Exit {
-    let mut client = match endpoint.connect().await {
-        Ok(client) => client,
+    let snapshots = match ask(endpoint, async |c| c.list().await).await {
+        Ok(snapshots) => snapshots,
         Err(exit) => return exit,
     };
-    match call(&mut client, &Request::List).await {
-        Ok(Response::Snapshots { snapshots }) => {
-            if json {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&snapshots).unwrap_or_default()
-                );
-            } else {
-                print!("{}", format::table(&snapshots));
-            }
-            Exit::Done
-        }
-        Ok(other) => report(&other),
-        Err(exit) => exit,
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&snapshots).unwrap_or_default()
+        );
+    } else {
+        print!("{}", format::table(&snapshots));
     }
+    Exit::Done
 }
 
 async fn cat(endpoint: &Endpoint, id: String, offset: u64) -> Exit {
@@ -405,34 +388,35 @@ async fn cat(endpoint: &Endpoint, id: String, offset: u64) -> Exit {
 }
 
 async fn show(endpoint: &Endpoint, id: String, json: bool) -> Exit {
-    let mut client = match endpoint.connect().await {
-        Ok(client) => client,
+    let snapshot = match ask(endpoint, async |c| c.show(id).await).await {
+        Ok(snapshot) => snapshot,
         Err(exit) => return exit,
     };
-    match call(&mut client, &Request::Show { id }).await {
-        Ok(Response::Snapshot { snapshot }) => {
-            if json {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&snapshot).unwrap_or_default()
-                );
-            } else {
-                print!("{}", format::details(&snapshot));
-            }
-            Exit::Done
-        }
-        Ok(other) => report(&other),
-        Err(exit) => exit,
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&snapshot).unwrap_or_default()
+        );
+    } else {
+        print!("{}", format::details(&snapshot));
     }
+    Exit::Done
 }
 
-async fn control(endpoint: &Endpoint, request: Request) -> Exit {
-    let mut client = match endpoint.connect().await {
-        Ok(client) => client,
-        Err(exit) => return exit,
-    };
-    match call(&mut client, &request).await {
-        Ok(Response::Snapshot { snapshot }) => {
+/// Connect, make one typed call, and turn a failure into the exit status (its
+/// message printed).
+async fn ask<T>(
+    endpoint: &Endpoint,
+    call: impl AsyncFnOnce(&mut Client) -> Result<T, ClientError>,
+) -> Result<T, Exit> {
+    let mut client = endpoint.connect().await?;
+    call(&mut client).await.map_err(|e| failed(&e))
+}
+
+/// Say what a change did (on stderr: stdout is for data).
+fn changed(answer: Result<Changed, Exit>) -> Exit {
+    match answer {
+        Ok(Changed::One(snapshot)) => {
             eprintln!(
                 "{}  {}",
                 snapshot.id.short(),
@@ -440,13 +424,20 @@ async fn control(endpoint: &Endpoint, request: Request) -> Exit {
             );
             Exit::Done
         }
-        Ok(Response::Count { count }) => {
+        Ok(Changed::Count(count)) => {
             eprintln!("{count} operation(s)");
             Exit::Done
         }
-        Ok(Response::Done) => Exit::Done,
-        Ok(other) => report(&other),
+        Ok(Changed::Done) => Exit::Done,
         Err(exit) => exit,
+    }
+}
+
+fn failed(error: &ClientError) -> Exit {
+    eprintln!("ferry: {error}");
+    match error {
+        ClientError::Refused { code, .. } => exit_for(*code),
+        ClientError::Ipc(_) | ClientError::Unexpected(_) => Exit::Unreachable,
     }
 }
 

@@ -9,6 +9,10 @@ use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufR
 use tokio::net::UnixStream;
 use tokio::net::unix::{OwnedReadHalf, OwnedWriteHalf};
 
+mod calls;
+
+pub use calls::{Changed, ClientError};
+
 use crate::engine::{self, EngineError, Event, Snapshot};
 
 /// Bumped on any incompatible change of the types below (2: `create` answers
