@@ -356,6 +356,16 @@ impl Inner {
             .ok_or_else(|| EngineError::NotFound(id.to_string()))
     }
 
+    /// The stored record of `id`, not the live view: what a change starts from
+    /// and what `commit` replaces (a running operation's progress is recorded by
+    /// its checkpoints).
+    fn stored(&self, id: OperationId) -> Option<Snapshot> {
+        self.lock()
+            .ops
+            .get(&id)
+            .map(|e| Snapshot::clone(&e.snapshot))
+    }
+
     fn announce(&self, event: Event) {
         // No subscriber is fine: nobody is watching.
         let _ = self.events.send(event);

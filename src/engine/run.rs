@@ -248,12 +248,7 @@ impl Inner {
         change: impl FnOnce(&mut Snapshot),
     ) -> Result<(), TransferError> {
         let _transition = self.transitions.lock().await;
-        let Some(mut snapshot) = self
-            .lock()
-            .ops
-            .get(&id)
-            .map(|e| Snapshot::clone(&e.snapshot))
-        else {
+        let Some(mut snapshot) = self.stored(id) else {
             return Ok(());
         };
         change(&mut snapshot);
@@ -275,10 +270,7 @@ impl Inner {
     ) -> Result<PathBuf, TransferError> {
         let _transition = self.transitions.lock().await;
         let mut snapshot = self
-            .lock()
-            .ops
-            .get(&id)
-            .map(|e| Snapshot::clone(&e.snapshot))
+            .stored(id)
             .ok_or_else(|| TransferError::new(ErrorStatus::Unknown, "operation vanished"))?;
         let Some(Target::Folder(folder)) = &snapshot.target else {
             return snapshot

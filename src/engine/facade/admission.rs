@@ -177,10 +177,7 @@ impl Inner {
     async fn attach(&self, id: OperationId, access: Access) -> Result<Submitted, EngineError> {
         // The stored record, not the live view: `commit` replaces it.
         let mut stored = self
-            .lock()
-            .ops
-            .get(&id)
-            .map(|e| Snapshot::clone(&e.snapshot))
+            .stored(id)
             .ok_or_else(|| EngineError::NotFound(id.to_string()))?;
         tracing::info!(%id, status = %stored.status, "the same request again: attached to the unfinished operation");
         // What the new request gives replaces what the operation had; what it

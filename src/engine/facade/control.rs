@@ -20,6 +20,8 @@ impl Engine {
         self.change(id, |s| s.priority = priority).await
     }
 
+    /// Edit one operation's settings: persisted, applied and announced (see
+    /// `Inner::commit`), then the scheduler reconsiders it.
     pub(in crate::engine) async fn change(
         &self,
         id: OperationId,
@@ -27,14 +29,9 @@ impl Engine {
     ) -> Result<(), EngineError> {
         self.inner.refuse_if_shutting_down()?;
         let _transition = self.inner.transitions.lock().await;
-        // The stored record, not the live view: a running operation's progress
-        // is recorded by its checkpoints.
         let mut snapshot = self
             .inner
-            .lock()
-            .ops
-            .get(&id)
-            .map(|e| Snapshot::clone(&e.snapshot))
+            .stored(id)
             .ok_or_else(|| EngineError::NotFound(id.to_string()))?;
         edit(&mut snapshot);
         self.inner.commit(snapshot).await?;
@@ -168,11 +165,7 @@ impl Inner {
     /// with its retries untouched.
     pub(in crate::engine) async fn network_is_back(&self, id: OperationId) {
         let _transition = self.transitions.lock().await;
-        let snapshot = self
-            .lock()
-            .ops
-            .get(&id)
-            .map(|e| Snapshot::clone(&e.snapshot));
+        let snapshot = self.stored(id);
         let Some(mut snapshot) = snapshot.filter(|s| s.status == Status::PausedNoNetwork) else {
             return;
         };
