@@ -6,6 +6,7 @@
 pub mod advanced;
 pub mod backend;
 pub mod details;
+pub mod form;
 pub mod format;
 pub mod launch;
 pub mod layout;
@@ -623,7 +624,7 @@ impl App {
         match state.update(message) {
             settings::Action::None => Task::none(),
             settings::Action::Run(task) => task.map(Message::Settings),
-            settings::Action::Save(config) => {
+            settings::Action::Submit(config) => {
                 self.apply_settings(*config);
                 Task::none()
             }

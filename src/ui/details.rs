@@ -62,12 +62,12 @@ pub fn view<'a>(tr: &Tr, s: &'a Snapshot) -> Element<'a, Message> {
     if !s.status.is_finished() {
         let choices = super::new_download::policy_choices(tr);
         let current = ferry::config::Policy::from(s.policy);
-        let selected = choices.iter().find(|c| c.policy == current).cloned();
+        let selected = choices.iter().find(|c| c.value == current).cloned();
         lines = lines.push(
             row![
                 text(tr!(tr, "download-policy")).size(13).width(160),
                 pick_list(choices, selected, |choice| Message::Policy(
-                    choice.policy.into()
+                    choice.value.into()
                 )),
             ]
             .spacing(8)

@@ -12,6 +12,7 @@ use ferry::config::Policy;
 use ferry::engine::{self, Request};
 
 use super::advanced::{self, Advanced, Parts};
+use super::form::{self, Choice};
 use crate::i18n::{Tr, tr};
 
 /// The addresses box (for tests and focus).
@@ -53,7 +54,7 @@ pub enum Message {
     SaveAs,
     /// The save dialog answered.
     SaveAsChosen(Option<PathBuf>),
-    PolicyPicked(PolicyChoice),
+    PolicyPicked(Choice<Policy>),
     /// The clipboard was read (at open).
     ClipboardRead(Option<String>),
     /// Put the clipboard's address in the box.
@@ -65,33 +66,13 @@ pub enum Message {
 }
 
 /// What the parent must do after an update.
-#[derive(Debug)]
-pub enum Action {
-    None,
-    Run(Task<Message>),
-    /// Create these downloads (one per address, in order).
-    Submit(Vec<Request>),
-    Close,
-}
+pub type Action = form::Action<Message, Vec<Request>>;
 
-/// A cost policy with its words, for the pick list.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PolicyChoice {
-    pub policy: Policy,
-    label: String,
-}
-
-impl std::fmt::Display for PolicyChoice {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.label)
-    }
-}
-
-pub fn policy_choices(tr: &Tr) -> Vec<PolicyChoice> {
+pub fn policy_choices(tr: &Tr) -> Vec<Choice<Policy>> {
     [Policy::UnrestrictedOnly, Policy::Default, Policy::Always]
         .into_iter()
-        .map(|policy| PolicyChoice {
-            policy,
+        .map(|policy| Choice {
+            value: policy,
             label: match policy {
                 Policy::UnrestrictedOnly => tr!(tr, "policy-unrestricted-only"),
                 Policy::Default => tr!(tr, "policy-default"),
@@ -167,7 +148,7 @@ impl State {
             }
             Message::SaveAsChosen(Some(path)) => self.save_as = Some(path),
             Message::FolderChosen(None) | Message::SaveAsChosen(None) => {}
-            Message::PolicyPicked(choice) => self.policy = choice.policy,
+            Message::PolicyPicked(choice) => self.policy = choice.value,
             Message::ClipboardRead(text) => {
                 self.clipboard = text
                     .map(|t| t.trim().to_owned())
@@ -311,7 +292,7 @@ impl State {
             .align_y(iced::Alignment::Center),
         );
         let choices = policy_choices(tr);
-        let selected = choices.iter().find(|c| c.policy == self.policy).cloned();
+        let selected = choices.iter().find(|c| c.value == self.policy).cloned();
         form = form.push(
             row![
                 text(tr!(tr, "download-policy")).size(14),

@@ -7,9 +7,10 @@ use std::path::PathBuf;
 use iced::widget::{Space, button, column, pick_list, row, text, text_input, toggler};
 use iced::{Alignment, Element, Fill, Task};
 
-use ferry::config::{Config, Language, Theme};
+use ferry::config::{Config, Language, Policy, Theme};
 
-use super::new_download::{PolicyChoice, policy_choices};
+use super::form::{self, Choice};
+use super::new_download::policy_choices;
 use crate::i18n::{Tr, tr};
 
 #[derive(Debug)]
@@ -26,43 +27,24 @@ pub enum Message {
     FolderChosen(Option<PathBuf>),
     /// The folder was typed (a picker is a help, not the only way).
     FolderTyped(String),
-    Policy(PolicyChoice),
-    DataBudget(Labeled<u64>),
-    SpeedLimit(Labeled<u64>),
+    Policy(Choice<Policy>),
+    DataBudget(Choice<u64>),
+    SpeedLimit(Choice<u64>),
     Notifications(bool),
-    Language(Labeled<Language>),
-    Theme(Labeled<Theme>),
+    Language(Choice<Language>),
+    Theme(Choice<Theme>),
     Autostart(bool),
     Save,
     Close,
 }
 
-#[derive(Debug)]
-pub enum Action {
-    None,
-    Run(Task<Message>),
-    Save(Box<Config>),
-    Close,
-}
-
-/// A setting's value with its words.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Labeled<T> {
-    pub value: T,
-    label: String,
-}
-
-impl<T> std::fmt::Display for Labeled<T> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.label)
-    }
-}
+pub type Action = form::Action<Message, Box<Config>>;
 
 /// A few choices side by side, the current one highlighted.
 fn segmented<'a, T: Clone + PartialEq + 'a>(
-    choices: Vec<Labeled<T>>,
-    current: Option<&Labeled<T>>,
-    on_pick: fn(Labeled<T>) -> Message,
+    choices: Vec<Choice<T>>,
+    current: Option<&Choice<T>>,
+    on_pick: fn(Choice<T>) -> Message,
 ) -> Element<'a, Message> {
     let mut buttons = row![].spacing(4);
     for choice in choices {
@@ -80,18 +62,18 @@ fn segmented<'a, T: Clone + PartialEq + 'a>(
     buttons.into()
 }
 
-fn languages(tr: &Tr) -> Vec<Labeled<Language>> {
+fn languages(tr: &Tr) -> Vec<Choice<Language>> {
     // Each language in its own name, so it can be found whatever is shown.
     vec![
-        Labeled {
+        Choice {
             value: Language::System,
             label: tr!(tr, "language-system"),
         },
-        Labeled {
+        Choice {
             value: Language::English,
             label: "English".into(),
         },
-        Labeled {
+        Choice {
             value: Language::French,
             label: "Français".into(),
         },
@@ -101,7 +83,7 @@ fn languages(tr: &Tr) -> Vec<Labeled<Language>> {
 /// Speed limits offered, in KiB/s (0: none).
 const LIMITS_KIB: [u64; 9] = [0, 256, 512, 1024, 2048, 5120, 10_240, 20_480, 51_200];
 
-fn limits(tr: &Tr, current: u64) -> Vec<Labeled<u64>> {
+fn limits(tr: &Tr, current: u64) -> Vec<Choice<u64>> {
     let mut values = LIMITS_KIB.to_vec();
     // A value set in the file (or by `ferry limit` at start) stays selectable.
     if !values.contains(&current) {
@@ -110,7 +92,7 @@ fn limits(tr: &Tr, current: u64) -> Vec<Labeled<u64>> {
     }
     values
         .into_iter()
-        .map(|kib| Labeled {
+        .map(|kib| Choice {
             value: kib,
             label: if kib == 0 {
                 tr!(tr, "settings-speed-limit-none")
@@ -124,7 +106,7 @@ fn limits(tr: &Tr, current: u64) -> Vec<Labeled<u64>> {
 /// Monthly budgets offered, in MiB (0: none).
 const BUDGETS_MIB: [u64; 8] = [0, 512, 1024, 2048, 5120, 10_240, 20_480, 51_200];
 
-fn budgets(tr: &Tr, current: u64) -> Vec<Labeled<u64>> {
+fn budgets(tr: &Tr, current: u64) -> Vec<Choice<u64>> {
     let mut values = BUDGETS_MIB.to_vec();
     // A value set in the file by hand stays selectable.
     if !values.contains(&current) {
@@ -133,7 +115,7 @@ fn budgets(tr: &Tr, current: u64) -> Vec<Labeled<u64>> {
     }
     values
         .into_iter()
-        .map(|mib| Labeled {
+        .map(|mib| Choice {
             value: mib,
             label: if mib == 0 {
                 tr!(tr, "settings-data-budget-none")
@@ -144,17 +126,17 @@ fn budgets(tr: &Tr, current: u64) -> Vec<Labeled<u64>> {
         .collect()
 }
 
-fn themes(tr: &Tr) -> Vec<Labeled<Theme>> {
+fn themes(tr: &Tr) -> Vec<Choice<Theme>> {
     vec![
-        Labeled {
+        Choice {
             value: Theme::System,
             label: tr!(tr, "theme-system"),
         },
-        Labeled {
+        Choice {
             value: Theme::Light,
             label: tr!(tr, "theme-light"),
         },
-        Labeled {
+        Choice {
             value: Theme::Dark,
             label: tr!(tr, "theme-dark"),
         },
@@ -194,7 +176,7 @@ impl State {
                     self.draft.download_dir = folder;
                 }
             }
-            Message::Policy(choice) => self.draft.default_policy = choice.policy,
+            Message::Policy(choice) => self.draft.default_policy = choice.value,
             Message::DataBudget(choice) => self.draft.data_budget_mib = choice.value,
             Message::SpeedLimit(choice) => self.draft.speed_limit_kib = choice.value,
             Message::Notifications(on) => self.draft.notifications = on,
@@ -203,7 +185,7 @@ impl State {
             Message::Autostart(on) => self.draft.autostart = on,
             Message::Save => {
                 self.saved = true;
-                return Action::Save(Box::new(self.draft.clone()));
+                return Action::Submit(Box::new(self.draft.clone()));
             }
             Message::Close => return Action::Close,
         }
@@ -220,7 +202,7 @@ impl State {
         let policies = policy_choices(tr);
         let policy = policies
             .iter()
-            .find(|c| c.policy == self.draft.default_policy)
+            .find(|c| c.value == self.draft.default_policy)
             .cloned();
         let languages = languages(tr);
         let language = languages

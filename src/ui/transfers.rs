@@ -12,6 +12,7 @@ use iced::{Alignment, Element, Fill, Length};
 
 use ferry::engine::{DataLimit, Event, NetworkState, OperationId, Snapshot, Status};
 
+use super::form::Choice;
 use super::format;
 use crate::i18n::{Tr, tr};
 
@@ -62,7 +63,7 @@ pub enum Message {
     /// Show only the operations of this tab.
     Filter(Filter),
     /// Show only the operations of this group (`None`: every group).
-    Group(GroupChoice),
+    Group(Choice<Option<String>>),
     /// A row's button was pressed.
     Row(OperationId, RowAction),
     /// The list scrolled or was resized.
@@ -85,19 +86,6 @@ pub struct Transfers {
     pub selected: Option<OperationId>,
     /// A line for the user above the list (an address that was already there).
     pub notice: Option<String>,
-}
-
-/// An entry of the group filter.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct GroupChoice {
-    pub group: Option<String>,
-    label: String,
-}
-
-impl std::fmt::Display for GroupChoice {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.label)
-    }
 }
 
 impl Transfers {
@@ -195,7 +183,7 @@ impl Transfers {
     pub fn update(&mut self, message: &Message) {
         match message {
             Message::Filter(filter) => self.filter = *filter,
-            Message::Group(choice) => self.group.clone_from(&choice.group),
+            Message::Group(choice) => self.group.clone_from(&choice.value),
             Message::Scrolled(viewport) => {
                 self.viewport = (viewport.absolute_offset().y, viewport.bounds().height);
             }
@@ -213,7 +201,7 @@ impl Transfers {
         .spacing(6);
         let groups = self.group_choices(tr);
         let tabs: Element<'a, Message> = if groups.len() > 1 {
-            let selected = groups.iter().find(|c| c.group == self.group).cloned();
+            let selected = groups.iter().find(|c| c.value == self.group).cloned();
             row![
                 tabs,
                 Space::new().width(Fill),
@@ -274,16 +262,16 @@ impl Transfers {
     }
 
     /// "All groups", then every group that has operations, by name.
-    pub fn group_choices(&self, tr: &Tr) -> Vec<GroupChoice> {
+    pub fn group_choices(&self, tr: &Tr) -> Vec<Choice<Option<String>>> {
         let mut names: Vec<&String> = self.rows.iter().filter_map(|s| s.group.as_ref()).collect();
         names.sort();
         names.dedup();
-        std::iter::once(GroupChoice {
-            group: None,
+        std::iter::once(Choice {
+            value: None,
             label: tr!(tr, "filter-all-groups"),
         })
-        .chain(names.into_iter().map(|name| GroupChoice {
-            group: Some(name.clone()),
+        .chain(names.into_iter().map(|name| Choice {
+            value: Some(name.clone()),
             label: name.clone(),
         }))
         .collect()

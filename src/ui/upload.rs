@@ -12,6 +12,7 @@ use ferry::config::Policy;
 use ferry::engine::{self, Method, Request, UploadMode};
 
 use super::advanced::{self, Advanced, Parts};
+use super::form::{self, Choice};
 use super::format;
 use crate::i18n::{Tr, tr};
 
@@ -63,26 +64,7 @@ pub enum Message {
     Close,
 }
 
-#[derive(Debug)]
-pub enum Action {
-    None,
-    Run(Task<Message>),
-    Submit(Vec<Request>),
-    Close,
-}
-
-/// A value with its words, for pick lists.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Choice<T> {
-    pub value: T,
-    label: String,
-}
-
-impl<T> std::fmt::Display for Choice<T> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.label)
-    }
-}
+pub type Action = form::Action<Message, Vec<Request>>;
 
 pub(super) fn methods() -> Vec<Choice<Method>> {
     vec![

@@ -381,7 +381,7 @@ fn groups_show_on_rows_filter_the_list_and_the_policy_changes_in_details() {
         transfers
             .group_choices(&h.app.tr)
             .into_iter()
-            .find(|c| c.group.as_deref() == Some("photos"))
+            .find(|c| c.value.as_deref() == Some("photos"))
             .unwrap()
     };
     let _ = h
