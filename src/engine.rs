@@ -34,6 +34,7 @@ pub mod probe;
 pub mod progress;
 pub mod reader;
 mod recovery;
+pub mod request;
 pub mod run;
 mod scheduler;
 pub mod secrets;
@@ -59,8 +60,8 @@ pub use group::{Action, ActionRun, ActionState, Behavior, Group, Results};
 pub use integrity::{Algorithm as ChecksumAlgorithm, Checksum};
 pub use network::DataUsage;
 pub use operation::{
-    CostPolicy, FormField, Header, Kind, MAX_CONNECTIONS, Method, OperationId, Priority, Request,
-    Segment, ServerResponse, Snapshot, Source, Status, Target, UploadMode, UploadSpec, UploadState,
+    CostPolicy, FormField, Header, Kind, MAX_CONNECTIONS, Method, OperationId, Priority, Segment,
+    ServerResponse, Snapshot, Source, Status, Target, UploadMode, UploadSpec, UploadState,
     Validators,
 };
 pub use options::{
@@ -68,6 +69,7 @@ pub use options::{
 };
 pub use policy::{Conditions, DataLimit, FixedConditions, NetworkMonitor, NetworkState};
 pub use reader::{PrefixReader, ReadError};
+pub use request::Request;
 
 /// Why an engine call failed.
 #[derive(Debug, thiserror::Error)]

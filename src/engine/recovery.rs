@@ -118,7 +118,8 @@ fn finish_interrupted_rename(record: &Snapshot) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::operation::{Request, Target};
+    use crate::engine::operation::Target;
+    use crate::engine::request::Request;
 
     fn record_at(dir: &Path, bytes: u64, status: Status) -> Snapshot {
         let dest = dir.join("f.bin");

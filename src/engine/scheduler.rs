@@ -215,9 +215,10 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::super::group::Group;
-    use super::super::operation::{Priority, Request};
+    use super::super::operation::Priority;
     use super::super::pace::Bucket;
     use super::super::progress::Live;
+    use super::super::request::Request;
     use super::super::{Entry, RunHandle};
     use super::*;
 

@@ -531,7 +531,8 @@ fn move_aside(path: &Path) -> Result<PathBuf, StoreError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::operation::{Request, Target};
+    use crate::engine::operation::Target;
+    use crate::engine::request::Request;
 
     fn record(seq: u64) -> Snapshot {
         let request = Request::download("http://127.0.0.1/x", None);

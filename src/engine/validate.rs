@@ -7,8 +7,9 @@ use std::os::unix::fs::MetadataExt as _;
 
 use super::error::InvalidRequest;
 use super::operation::{
-    Header, Protocol, Request, SecretSummary, Source, Target, UploadMode, UploadSpec, UploadState,
+    Header, Protocol, SecretSummary, Source, Target, UploadMode, UploadSpec, UploadState,
 };
+use super::request::Request;
 use super::secrets::{Secrets, is_sensitive_header};
 
 /// Bounds on what one request may carry. Whoever talks to the agent's socket
@@ -162,7 +163,7 @@ pub fn secrets(
         let _ = url.set_username("");
         let _ = url.set_password(None);
         if request.auth.is_none() {
-            request.auth = Some(super::operation::Auth { user, password });
+            request.auth = Some(super::request::Auth { user, password });
         }
     }
     if let Some(auth) = request.auth.take() {

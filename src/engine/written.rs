@@ -146,7 +146,8 @@ fn adopt(record: &mut Snapshot, boot: u64, written: Written) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::operation::{Request, Status, Target};
+    use crate::engine::operation::{Status, Target};
+    use crate::engine::request::Request;
 
     fn segmented(dir: &Path) -> Snapshot {
         let dest = dir.join("f.bin");

@@ -999,7 +999,7 @@ async fn the_same_request_again_attaches_to_the_unfinished_operation() {
 /// with keeps them (a rerun of the same command); given anew, they replace them.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_attached_request_keeps_what_it_leaves_out() {
-    use ferry::engine::operation::Auth;
+    use ferry::engine::request::Auth;
     let Fixture {
         dir: _dir,
         server,

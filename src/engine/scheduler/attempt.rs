@@ -308,7 +308,7 @@ async fn complete(
 
 #[cfg(test)]
 mod tests {
-    use super::super::super::operation::Request;
+    use super::super::super::request::Request;
     use super::*;
 
     fn failing(bytes: u64, high_water: u64, attempts: u32) -> Snapshot {
