@@ -5,12 +5,15 @@
 
 pub mod advanced;
 pub mod backend;
+mod desktop;
 pub mod details;
 pub mod form;
 pub mod format;
+mod keys;
 pub mod launch;
 pub mod layout;
 pub mod new_download;
+mod rows;
 pub mod settings;
 pub mod transfers;
 pub mod upload;
@@ -140,7 +143,7 @@ impl App {
         let tr = Tr::new(setup.config.language);
         let tray = setup
             .tray_host
-            .then(|| new_tray(&tr, &setup.backend))
+            .then(|| desktop::new_tray(&tr, &setup.backend))
             .flatten();
         let mut app = Self {
             tr,
@@ -294,112 +297,6 @@ impl App {
         }
     }
 
-    /// A notification for a transfer that just completed or failed (not for a
-    /// cancel: the user did that).
-    fn notify_finished(&self, s: &Snapshot) {
-        use ferry::engine::{Kind, Status};
-        if !self.config.notifications || s.status == Status::Canceled {
-            return;
-        }
-        let tr = &self.tr;
-        let succeeded = s.status == Status::Completed;
-        let title = match (succeeded, s.kind) {
-            (true, Kind::Download) => tr!(tr, "notification-download-finished"),
-            (true, Kind::Upload) => tr!(tr, "notification-upload-finished"),
-            (false, _) => tr!(tr, "notification-failed"),
-        };
-        let body = if succeeded {
-            format::name(tr, s)
-        } else {
-            format!("{}: {}", format::name(tr, s), format::status(tr, s))
-        };
-        let finished = Finished {
-            succeeded,
-            title,
-            body,
-            file: s.destination.clone(),
-        };
-        let words = Words {
-            many_finished: |tr, count| tr!(tr, "notification-many-finished", count = count),
-            many_failed: |tr, count| tr!(tr, "notification-many-failed", count = count),
-            open: tr!(tr, "notification-open"),
-            show_in_folder: tr!(tr, "notification-show-in-folder"),
-        };
-        self.notifier.finished(finished, tr, &words);
-    }
-
-    /// The tray's icon and tooltip from the transfers' state (sent only when
-    /// they change).
-    fn refresh_tray(&mut self) {
-        use ferry::engine::Status;
-        let Some(tray) = self.tray.as_mut() else {
-            return;
-        };
-        let rows = self.transfers.rows();
-        let running: Vec<&Snapshot> = rows
-            .iter()
-            .filter(|s| s.status == Status::Running)
-            .collect();
-        let state = if !running.is_empty() {
-            tray::State::Active
-        } else if rows.iter().any(|s| s.status.is_paused()) {
-            tray::State::Paused
-        } else if rows.iter().any(|s| s.status == Status::Error) {
-            tray::State::Error
-        } else {
-            tray::State::Idle
-        };
-        let tooltip = if running.is_empty() {
-            tr!(self.tr, "tray-tooltip-idle")
-        } else {
-            let done: u64 = running.iter().map(|s| s.bytes).sum();
-            let total: u64 = running.iter().map(|s| s.total.unwrap_or(s.bytes)).sum();
-            let percent: u64 = done.saturating_mul(100).checked_div(total).unwrap_or(0);
-            tr!(
-                self.tr,
-                "tray-tooltip-active",
-                active = running.len(),
-                percent = percent
-            )
-        };
-        tray.show(state, tooltip);
-    }
-
-    fn window_closed(&mut self, id: window::Id) {
-        if self.window != Some(id) {
-            return;
-        }
-        self.window = None;
-        if self.tray.is_none() && !self.told_no_tray {
-            self.told_no_tray = true;
-            self.notifier.plain(
-                tr!(self.tr, "app-title"),
-                tr!(self.tr, "notification-no-tray"),
-            );
-        }
-    }
-
-    fn tray_action(&mut self, action: tray::Action) -> Task<Message> {
-        let engine = self.backend.engine.clone();
-        match action {
-            tray::Action::Show => return self.show_window(),
-            tray::Action::PauseAll => self.backend.run(async move {
-                match engine.pause_all().await {
-                    Ok(_) => Reply::Done,
-                    Err(e) => Reply::Failed(e.to_string()),
-                }
-            }),
-            tray::Action::ResumeAll => self.backend.run(async move {
-                match engine.resume_all().await {
-                    Ok(_) => Reply::Done,
-                    Err(e) => Reply::Failed(e.to_string()),
-                }
-            }),
-            tray::Action::Quit => self.quit.notify_one(),
-        }
-        Task::none()
-    }
-
     fn reply(&mut self, reply: Reply) -> Task<Message> {
         match reply {
             Reply::Created { attached } => {
@@ -432,77 +329,6 @@ impl App {
             Reply::ShutDown => return iced::exit(),
         }
         Task::none()
-    }
-
-    fn transfers_message(&mut self, message: &transfers::Message) {
-        if let transfers::Message::Row(id, action) = message {
-            self.transfers.selected = Some(*id);
-            self.transfers.notice = None;
-            let asked = self.asked.take();
-            if *action == RowAction::Cancel && asked != Some((*id, RowAction::Cancel)) {
-                self.ask_before_cancel(*id);
-            } else {
-                self.row_action(*id, *action);
-            }
-        }
-        self.transfers.update(message);
-    }
-
-    fn row_action(&mut self, id: OperationId, action: RowAction) {
-        let engine = self.backend.engine.clone();
-        let done = |result: Result<(), ferry::engine::EngineError>| match result {
-            Ok(()) => Reply::Done,
-            Err(e) => Reply::Failed(e.to_string()),
-        };
-        match action {
-            RowAction::Pause => self
-                .backend
-                .run(async move { done(engine.pause(id).await) }),
-            RowAction::Resume => self
-                .backend
-                .run(async move { done(engine.resume(id).await) }),
-            RowAction::Cancel => self
-                .backend
-                .run(async move { done(engine.cancel(id).await) }),
-            RowAction::Retry => self
-                .backend
-                .run(async move { done(engine.restart(id).await) }),
-            RowAction::RunAnyway => self.set_policy(id, ferry::engine::CostPolicy::Always),
-            RowAction::Remove => self
-                .backend
-                .run(async move { done(engine.remove(id).await) }),
-            RowAction::Details => self.screen = Screen::Details(id),
-            RowAction::Open | RowAction::ShowInFolder => {
-                let Some(path) = self.transfers.get(id).and_then(|s| s.destination.clone()) else {
-                    return;
-                };
-                let target = match action {
-                    RowAction::Open => path,
-                    _ => path.parent().map(PathBuf::from).unwrap_or(path),
-                };
-                let name = self
-                    .transfers
-                    .get(id)
-                    .map(Snapshot::display_name)
-                    .unwrap_or_default();
-                self.backend.run(async move {
-                    match platform::open(&target).await {
-                        Ok(()) => Reply::Done,
-                        Err(reason) => Reply::OpenFailed { name, reason },
-                    }
-                });
-            }
-        }
-    }
-
-    fn set_policy(&self, id: OperationId, policy: ferry::engine::CostPolicy) {
-        let engine = self.backend.engine.clone();
-        self.backend.run(async move {
-            match engine.set_policy(id, policy).await {
-                Ok(()) => Reply::Done,
-                Err(e) => Reply::Failed(e.to_string()),
-            }
-        });
     }
 
     /// The new-download form, as it was left if it was left half filled, with
@@ -640,7 +466,7 @@ impl App {
         if config.language != self.config.language {
             self.tr = Tr::new(config.language);
             if let Some(tray) = &self.tray {
-                tray.relabel(&tray_labels(&self.tr));
+                tray.relabel(&desktop::tray_labels(&self.tr));
             }
         }
         self.backend.engine.set_max_running(config.max_running);
@@ -659,156 +485,12 @@ impl App {
         self.config = config;
     }
 
-    fn key(&mut self, key: &keyboard::Key, modifiers: keyboard::Modifiers) -> Task<Message> {
-        use keyboard::key::Named;
-        match key.as_ref() {
-            keyboard::Key::Character("n") if modifiers.command() => {
-                return self.open_new_download();
-            }
-            keyboard::Key::Character("u") if modifiers.command() => return self.open_upload(),
-            keyboard::Key::Character("q") if modifiers.command() => {
-                return self.update(Message::Quit);
-            }
-            keyboard::Key::Named(Named::Space) if matches!(self.screen, Screen::Transfers) => {
-                if let Some(s) = self
-                    .transfers
-                    .selected
-                    .and_then(|id| self.transfers.get(id))
-                {
-                    let action = if s.status.is_paused() {
-                        RowAction::Resume
-                    } else {
-                        RowAction::Pause
-                    };
-                    if transfers::actions_for(s.status).contains(&action) {
-                        self.row_action(s.id, action);
-                    }
-                }
-            }
-            keyboard::Key::Named(Named::Delete) if matches!(self.screen, Screen::Transfers) => {
-                self.delete_selected();
-            }
-            keyboard::Key::Named(Named::Tab) if !matches!(self.screen, Screen::Transfers) => {
-                return if modifiers.shift() {
-                    iced::widget::operation::focus_previous()
-                } else {
-                    iced::widget::operation::focus_next()
-                };
-            }
-            keyboard::Key::Named(Named::Enter) if modifiers.command() => {
-                // Ctrl+Enter sends the form (Enter makes a new line of addresses).
-                return match &self.screen {
-                    Screen::NewDownload(_) => {
-                        self.new_download_message(new_download::Message::Submit)
-                    }
-                    Screen::Upload(_) => self.upload_message(upload::Message::Submit),
-                    _ => Task::none(),
-                };
-            }
-            // Escape leaves a screen, but not a form with something in it: the
-            // Escape may have been meant for an open list, and the form's Back
-            // button is there to leave it (keeping it as a draft).
-            keyboard::Key::Named(Named::Escape) => {
-                let filled = match &self.screen {
-                    Screen::NewDownload(state) => state.is_filled(),
-                    Screen::Upload(state) => state.is_filled(),
-                    _ => false,
-                };
-                if !filled {
-                    self.leave_screen();
-                }
-            }
-            _ => {}
-        }
-        Task::none()
-    }
-
-    /// Delete asks first: the row's name in the notice line, and a second Delete
-    /// on the same row removes it.
-    fn delete_selected(&mut self) {
-        let Some(id) = self.transfers.selected else {
-            return;
-        };
-        if self.asked.take() == Some((id, RowAction::Remove)) {
-            self.transfers.notice = None;
-            self.transfers.selected = None;
-            self.row_action(id, RowAction::Remove);
-            return;
-        }
-        if let Some(row) = self.transfers.get(id) {
-            self.asked = Some((id, RowAction::Remove));
-            self.transfers.notice = Some(tr!(
-                self.tr,
-                "notice-delete-again",
-                name = format::name(&self.tr, row)
-            ));
-        }
-    }
-
-    /// Cancel throws away what was transferred (the partial file, an upload's
-    /// session), so with something to lose it asks first: the notice says how
-    /// much, and a second Cancel on the same row (the button did not move) does it.
-    fn ask_before_cancel(&mut self, id: OperationId) {
-        let Some(row) = self.transfers.get(id) else {
-            return;
-        };
-        if row.bytes == 0 {
-            self.row_action(id, RowAction::Cancel);
-            return;
-        }
-        self.asked = Some((id, RowAction::Cancel));
-        self.transfers.notice = Some(tr!(
-            self.tr,
-            "notice-cancel-again",
-            name = format::name(&self.tr, row),
-            size = format::size(&self.tr, row.bytes)
-        ));
-    }
-
     fn file_dropped(&mut self, path: PathBuf) {
         if !matches!(self.screen, Screen::Upload(_)) {
             let _ = self.open_upload();
         }
         if let Screen::Upload(state) = &mut self.screen {
             let _ = state.update(upload::Message::FilesPicked(vec![path]), &self.tr);
-        }
-    }
-
-    fn show_window(&mut self) -> Task<Message> {
-        if let Some(id) = self.window {
-            return window::gain_focus(id);
-        }
-        let (id, open) = window::open(window::Settings {
-            size: iced::Size::new(980.0, 680.0),
-            min_size: Some(iced::Size::new(640.0, 420.0)),
-            icon: platform::app_icon(),
-            ..window::Settings::default()
-        });
-        self.window = Some(id);
-        open.discard()
-    }
-}
-
-fn tray_labels(tr: &Tr) -> tray::Labels {
-    tray::Labels {
-        show: tr!(tr, "tray-show"),
-        pause_all: tr!(tr, "tray-pause-all"),
-        resume_all: tr!(tr, "tray-resume-all"),
-        quit: tr!(tr, "tray-quit"),
-    }
-}
-
-/// The tray icon, its clicks sent to the app as replies; `None` (logged) if it
-/// cannot be made.
-fn new_tray(tr: &Tr, backend: &Backend<Reply>) -> Option<Tray> {
-    let replies = backend.sender();
-    match Tray::new(&tray_labels(tr), move |action| {
-        let _ = replies.send(Reply::Tray(action));
-    }) {
-        Ok(tray) => Some(tray),
-        Err(e) => {
-            tracing::warn!(error = %e, "no tray icon");
-            None
         }
     }
 }

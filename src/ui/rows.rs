@@ -1,0 +1,76 @@
+//! What a row's buttons do: engine commands, Open and Show in folder.
+
+use super::*;
+
+impl App {
+    pub(super) fn transfers_message(&mut self, message: &transfers::Message) {
+        if let transfers::Message::Row(id, action) = message {
+            self.transfers.selected = Some(*id);
+            self.transfers.notice = None;
+            let asked = self.asked.take();
+            if *action == RowAction::Cancel && asked != Some((*id, RowAction::Cancel)) {
+                self.ask_before_cancel(*id);
+            } else {
+                self.row_action(*id, *action);
+            }
+        }
+        self.transfers.update(message);
+    }
+
+    pub(super) fn row_action(&mut self, id: OperationId, action: RowAction) {
+        let engine = self.backend.engine.clone();
+        let done = |result: Result<(), ferry::engine::EngineError>| match result {
+            Ok(()) => Reply::Done,
+            Err(e) => Reply::Failed(e.to_string()),
+        };
+        match action {
+            RowAction::Pause => self
+                .backend
+                .run(async move { done(engine.pause(id).await) }),
+            RowAction::Resume => self
+                .backend
+                .run(async move { done(engine.resume(id).await) }),
+            RowAction::Cancel => self
+                .backend
+                .run(async move { done(engine.cancel(id).await) }),
+            RowAction::Retry => self
+                .backend
+                .run(async move { done(engine.restart(id).await) }),
+            RowAction::RunAnyway => self.set_policy(id, ferry::engine::CostPolicy::Always),
+            RowAction::Remove => self
+                .backend
+                .run(async move { done(engine.remove(id).await) }),
+            RowAction::Details => self.screen = Screen::Details(id),
+            RowAction::Open | RowAction::ShowInFolder => {
+                let Some(path) = self.transfers.get(id).and_then(|s| s.destination.clone()) else {
+                    return;
+                };
+                let target = match action {
+                    RowAction::Open => path,
+                    _ => path.parent().map(PathBuf::from).unwrap_or(path),
+                };
+                let name = self
+                    .transfers
+                    .get(id)
+                    .map(Snapshot::display_name)
+                    .unwrap_or_default();
+                self.backend.run(async move {
+                    match platform::open(&target).await {
+                        Ok(()) => Reply::Done,
+                        Err(reason) => Reply::OpenFailed { name, reason },
+                    }
+                });
+            }
+        }
+    }
+
+    pub(super) fn set_policy(&self, id: OperationId, policy: ferry::engine::CostPolicy) {
+        let engine = self.backend.engine.clone();
+        self.backend.run(async move {
+            match engine.set_policy(id, policy).await {
+                Ok(()) => Reply::Done,
+                Err(e) => Reply::Failed(e.to_string()),
+            }
+        });
+    }
+}
