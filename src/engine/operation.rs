@@ -1,4 +1,4 @@
-//! The operation model: ids, requests, the status machine and the snapshots the
+//! The operation model: ids, the status machine, and the record (snapshot) the
 //! engine hands out. Everything here is plain data (serde), shared by the store,
 //! the agent protocol and every front end.
 
