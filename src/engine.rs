@@ -13,29 +13,29 @@
 //! # Ok(()) }
 //! ```
 
-pub mod boot;
+mod boot;
 mod connect_watch;
-pub mod error;
-pub mod event;
+mod error;
+mod event;
 mod facade;
 pub mod filename;
 mod ftp;
 pub mod group;
-pub mod hosts;
-pub mod http;
+mod hosts;
+mod http;
 pub mod integrity;
 mod network;
-pub mod operation;
+mod operation;
 mod options;
-pub mod pace;
-pub mod part_file;
-pub mod policy;
-pub mod probe;
-pub mod progress;
-pub mod reader;
+mod pace;
+mod part_file;
+mod policy;
+mod probe;
+mod progress;
+mod reader;
 mod recovery;
 pub mod request;
-pub mod run;
+mod run;
 mod scheduler;
 pub mod secrets;
 mod sink;

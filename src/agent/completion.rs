@@ -18,7 +18,7 @@ use crate::engine::{Action, ActionRun, Engine, Group, Results};
 
 /// How failed runs are retried.
 #[derive(Clone, Copy, Debug)]
-pub struct Retry {
+pub(super) struct Retry {
     /// Runs after the first failed one.
     pub retries: u32,
     pub delay: Duration,
@@ -26,7 +26,7 @@ pub struct Retry {
 
 /// Run due actions until `shutdown` turns true. An action under way then is killed;
 /// it is still marked running, so it runs again at the next start.
-pub async fn run(engine: Engine, retry: Retry, mut shutdown: watch::Receiver<bool>) {
+pub(super) async fn run(engine: Engine, retry: Retry, mut shutdown: watch::Receiver<bool>) {
     let mut events = engine.subscribe();
     loop {
         if *shutdown.borrow() {

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 /// The cookies of a cookies.txt text that a request to `url` would carry.
-pub fn from_netscape(text: &str, url: &reqwest::Url, now_secs: u64) -> Vec<String> {
+pub(super) fn from_netscape(text: &str, url: &reqwest::Url, now_secs: u64) -> Vec<String> {
     let host = url.host_str().unwrap_or("").to_ascii_lowercase();
     let path = url.path();
     let https = url.scheme() == "https";
@@ -56,7 +56,7 @@ pub fn from_netscape(text: &str, url: &reqwest::Url, now_secs: u64) -> Vec<Strin
 }
 
 /// Read a cookies.txt file and keep what `url` would receive.
-pub fn from_file(file: &Path, url: &str) -> Result<Vec<String>, String> {
+pub(super) fn from_file(file: &Path, url: &str) -> Result<Vec<String>, String> {
     let text = std::fs::read_to_string(file)
         .map_err(|e| format!("cannot read the cookies file {}: {e}", file.display()))?;
     let url = reqwest::Url::parse(url).map_err(|e| format!("not a valid URL: {url:?} ({e})"))?;

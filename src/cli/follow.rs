@@ -12,7 +12,7 @@ use crate::engine::{Event, OperationId, Snapshot, Status};
 use crate::ipc::{Client, Request, Response};
 
 /// Follow one download until it ends; print its file on success.
-pub async fn follow_one(endpoint: &Endpoint, created: &Snapshot) -> Exit {
+pub(super) async fn follow_one(endpoint: &Endpoint, created: &Snapshot) -> Exit {
     let mut client = match watch(endpoint, vec![created.id.to_string()]).await {
         Ok(client) => client,
         Err(exit) => return exit,
@@ -104,7 +104,7 @@ pub async fn follow_one(endpoint: &Endpoint, created: &Snapshot) -> Exit {
 }
 
 /// Wait until every operation in `ids` has ended; exit 0 if all completed.
-pub async fn wait(endpoint: &Endpoint, ids: Vec<String>) -> Exit {
+pub(super) async fn wait(endpoint: &Endpoint, ids: Vec<String>) -> Exit {
     let mut client = match watch(endpoint, ids).await {
         Ok(client) => client,
         Err(exit) => return exit,

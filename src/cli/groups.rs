@@ -6,7 +6,7 @@ use crate::ipc::{Request, Response};
 
 use super::Endpoint;
 
-pub async fn run(command: GroupCommand, endpoint: &Endpoint) -> Exit {
+pub(super) async fn run(command: GroupCommand, endpoint: &Endpoint) -> Exit {
     let (request, json) = match command {
         GroupCommand::Create {
             name,
@@ -93,7 +93,7 @@ fn action(words: Vec<String>) -> Result<Option<Action>, Exit> {
     }))
 }
 
-pub async fn status(endpoint: &Endpoint, json: bool) -> Exit {
+pub(super) async fn status(endpoint: &Endpoint, json: bool) -> Exit {
     let mut client = match endpoint.connect().await {
         Ok(client) => client,
         Err(exit) => return exit,

@@ -7,11 +7,11 @@
 use std::path::Path;
 
 /// The kernel's random id for the current boot.
-pub const KERNEL_BOOT_ID: &str = "/proc/sys/kernel/random/boot_id";
+pub(super) const KERNEL_BOOT_ID: &str = "/proc/sys/kernel/random/boot_id";
 
 /// A digest of the boot id found at `path` (a UUID: its first 64 bits);
 /// `None` where there is none, and then nothing is trusted beyond checkpoints.
-pub fn current(path: &Path) -> Option<u64> {
+pub(super) fn current(path: &Path) -> Option<u64> {
     let text = std::fs::read_to_string(path).ok()?;
     let hex: String = text
         .trim()

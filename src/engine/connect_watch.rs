@@ -21,7 +21,7 @@ tokio::task_local! {
 
 /// What one request learned about its connection.
 #[derive(Debug, Default)]
-pub struct ConnectWatch {
+pub(super) struct ConnectWatch {
     connecting: AtomicBool,
     connected_at: Mutex<Option<Instant>>,
 }
@@ -57,7 +57,7 @@ impl ConnectWatch {
 /// the last progress of the request body (`sent` counts its bytes), so a long
 /// upload is not cut while its body is still going out. Connecting itself is
 /// bounded by the client's connect timeout.
-pub async fn with_response_timeout<T>(
+pub(super) async fn with_response_timeout<T>(
     send: impl Future<Output = T>,
     response_timeout: Duration,
     sent: impl Fn() -> u64,
@@ -93,7 +93,7 @@ pub async fn with_response_timeout<T>(
 
 /// The connector layer that reports to [`with_response_timeout`].
 #[derive(Clone, Copy, Debug, Default)]
-pub struct Layer;
+pub(super) struct Layer;
 
 impl<S> tower_layer::Layer<S> for Layer {
     type Service = Service<S>;
@@ -103,7 +103,7 @@ impl<S> tower_layer::Layer<S> for Layer {
 }
 
 #[derive(Clone, Debug)]
-pub struct Service<S> {
+pub(super) struct Service<S> {
     inner: S,
 }
 

@@ -197,7 +197,7 @@ impl TransferError {
 /// A file being uploaded is not the version the operation was created with.
 /// Raised from inside a request body stream, found again in reqwest's error.
 #[derive(Clone, Debug, thiserror::Error)]
-pub enum SourceProblem {
+pub(super) enum SourceProblem {
     #[error("{0} changed while it was being uploaded; nothing was kept as complete")]
     Changed(PathBuf),
     #[error("{0} changed since the upload was created (size or modification time)")]
@@ -207,7 +207,7 @@ pub enum SourceProblem {
 }
 
 impl SourceProblem {
-    pub fn to_transfer_error(&self) -> TransferError {
+    pub(super) fn to_transfer_error(&self) -> TransferError {
         let status = match self {
             Self::Changed(_) | Self::ChangedSinceCreation(_) => ErrorStatus::SourceChanged,
             Self::Missing { .. } => ErrorStatus::SourceMissing,
@@ -219,7 +219,7 @@ impl SourceProblem {
 /// Why a redirect was not followed (given to reqwest's redirect policy, found again
 /// in the error's causes).
 #[derive(Clone, Debug, thiserror::Error)]
-pub enum RedirectRefused {
+pub(super) enum RedirectRefused {
     #[error("too many redirects (more than {0})")]
     TooMany(usize),
     #[error("refused a redirect from https to plain http ({0})")]

@@ -19,10 +19,10 @@ use super::options::Options;
 use super::run::{Interrupt, RunContext, RunEnd};
 use super::secrets::Secrets;
 
-pub use upload::abandon as abandon_upload;
+pub(super) use upload::abandon as abandon_upload;
 
 /// Run one attempt of an FTP(S) download or upload.
-pub async fn run(context: &mut RunContext, snapshot: Snapshot, secrets: &Secrets) -> RunEnd {
+pub(super) async fn run(context: &mut RunContext, snapshot: Snapshot, secrets: &Secrets) -> RunEnd {
     match snapshot.kind {
         Kind::Download => download::run(context, snapshot, secrets).await,
         Kind::Upload => upload::run(context, snapshot, secrets).await,

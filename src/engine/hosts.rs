@@ -14,10 +14,10 @@ use std::time::Duration;
 use super::time::{Millis, now_millis};
 
 /// How long a host's refusal of more connections is remembered at least.
-pub const CAP_MEMORY: Duration = Duration::from_secs(24 * 60 * 60);
+pub(super) const CAP_MEMORY: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// How hosts are told apart: host name and port.
-pub fn key(url: &reqwest::Url) -> String {
+pub(super) fn key(url: &reqwest::Url) -> String {
     format!(
         "{}:{}",
         url.host_str().unwrap_or(""),
@@ -40,13 +40,13 @@ struct Host {
 
 /// Every host's open connections and learned cap; cheap to clone.
 #[derive(Clone, Debug, Default)]
-pub struct Hosts {
+pub(super) struct Hosts {
     hosts: Arc<Mutex<HashMap<String, Host>>>,
 }
 
 /// One connection counted against its host while it lives.
 #[derive(Debug)]
-pub struct HostConnection {
+pub(super) struct HostConnection {
     hosts: Hosts,
     key: String,
 }
@@ -61,7 +61,7 @@ impl Drop for HostConnection {
 
 impl Hosts {
     /// Start with caps remembered from earlier runs (expired ones are dropped).
-    pub fn new(learned: impl IntoIterator<Item = (String, LearnedCap)>) -> Self {
+    pub(super) fn new(learned: impl IntoIterator<Item = (String, LearnedCap)>) -> Self {
         let now = now_millis();
         let hosts = learned
             .into_iter()
@@ -86,7 +86,7 @@ impl Hosts {
     }
 
     /// The connections `key` accepts at most, if it refused more lately.
-    pub fn learned(&self, key: &str) -> Option<usize> {
+    pub(super) fn learned(&self, key: &str) -> Option<usize> {
         let now = now_millis();
         self.lock()
             .get(key)
@@ -96,12 +96,13 @@ impl Hosts {
     }
 
     /// Connections open to `key` now.
-    pub fn open(&self, key: &str) -> usize {
+    #[cfg(test)]
+    pub(super) fn open(&self, key: &str) -> usize {
         self.lock().get(key).map_or(0, |h| h.open)
     }
 
     /// Count a connection that opens whatever the others do (a download's first).
-    pub fn connect(&self, key: &str) -> HostConnection {
+    pub(super) fn connect(&self, key: &str) -> HostConnection {
         self.lock().entry(key.to_owned()).or_default().open += 1;
         HostConnection {
             hosts: self.clone(),
@@ -111,7 +112,7 @@ impl Hosts {
 
     /// Count one more connection to `key` if fewer than `limit` (and fewer than
     /// the host's learned cap) are open.
-    pub fn try_connect(&self, key: &str, limit: usize) -> Option<HostConnection> {
+    pub(super) fn try_connect(&self, key: &str, limit: usize) -> Option<HostConnection> {
         let now = now_millis();
         let mut hosts = self.lock();
         let host = hosts.entry(key.to_owned()).or_default();
@@ -133,7 +134,7 @@ impl Hosts {
     /// `key` turned a connection away while `cap` others worked: remember it (the
     /// lowest cap seen wins) for a day, or as long as `retry_after` if longer.
     /// Returns what to persist.
-    pub fn lower(&self, key: &str, cap: usize, retry_after: Option<Duration>) -> LearnedCap {
+    pub(super) fn lower(&self, key: &str, cap: usize, retry_after: Option<Duration>) -> LearnedCap {
         let memory = retry_after.map_or(CAP_MEMORY, |r| r.max(CAP_MEMORY));
         let now = now_millis();
         let until = now.saturating_add(u64::try_from(memory.as_millis()).unwrap_or(u64::MAX));

@@ -2,7 +2,7 @@
 //! rules, extra roots), what every request of a run needs (custom headers, the
 //! response timeout, honouring a stop), and the choice of transfer for a run.
 
-pub mod access;
+pub(super) mod access;
 mod body;
 mod clients;
 mod download;
@@ -25,14 +25,18 @@ use super::run::{Interrupt, RunContext, RunEnd, Stop};
 /// A run as HTTP sees it: the engine's side of the run, plus the clients and the
 /// credentials of this operation (which only HTTP runs get).
 #[derive(Debug)]
-pub struct HttpContext<'a> {
+pub(super) struct HttpContext<'a> {
     run: &'a mut RunContext,
     clients: Clients,
     access: Arc<access::Access>,
 }
 
 impl<'a> HttpContext<'a> {
-    pub fn new(run: &'a mut RunContext, clients: Clients, access: Arc<access::Access>) -> Self {
+    pub(super) fn new(
+        run: &'a mut RunContext,
+        clients: Clients,
+        access: Arc<access::Access>,
+    ) -> Self {
         Self {
             run,
             clients,
@@ -40,17 +44,17 @@ impl<'a> HttpContext<'a> {
         }
     }
 
-    pub fn client(&self) -> &reqwest::Client {
+    pub(super) fn client(&self) -> &reqwest::Client {
         &self.clients.whole
     }
 
     /// HTTP/1.1 only, for the parts of a segmented download.
-    pub fn parts_client(&self) -> &reqwest::Client {
+    pub(super) fn parts_client(&self) -> &reqwest::Client {
         &self.clients.parts
     }
 
     /// The operation's credentials and cookies.
-    pub fn access(&self) -> Arc<access::Access> {
+    pub(super) fn access(&self) -> Arc<access::Access> {
         Arc::clone(&self.access)
     }
 }
@@ -70,7 +74,7 @@ impl std::ops::DerefMut for HttpContext<'_> {
 }
 
 /// Run one attempt of whatever `snapshot` is.
-pub async fn run(context: &mut HttpContext<'_>, snapshot: Snapshot) -> RunEnd {
+pub(super) async fn run(context: &mut HttpContext<'_>, snapshot: Snapshot) -> RunEnd {
     let tus = snapshot
         .upload
         .as_ref()
@@ -83,8 +87,8 @@ pub async fn run(context: &mut HttpContext<'_>, snapshot: Snapshot) -> RunEnd {
 }
 
 pub(crate) use body::check_unchanged as check_source_unchanged;
-pub use clients::{ClientCache, Clients, build_clients};
-pub use tus::terminate as terminate_tus_upload;
+pub(super) use clients::{ClientCache, Clients, build_clients};
+pub(super) use tus::terminate as terminate_tus_upload;
 
 /// The operation's own headers (validated at creation; anything unusable skipped).
 fn custom_headers(headers: &[Header]) -> HeaderMap {

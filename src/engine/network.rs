@@ -35,7 +35,7 @@ struct Tracked {
 
 impl Network {
     /// Start from the stored count (`yyyymm`, bytes), if any.
-    pub fn new(stored: Option<(u64, u64)>, budget: Option<u64>, now: Millis) -> Self {
+    pub(super) fn new(stored: Option<(u64, u64)>, budget: Option<u64>, now: Millis) -> Self {
         let month = month_of(now);
         let bytes = match stored {
             Some((stored_month, bytes)) if stored_month == month => bytes,
@@ -56,30 +56,30 @@ impl Network {
         }
     }
 
-    pub fn state(&self) -> NetworkState {
+    pub(super) fn state(&self) -> NetworkState {
         *self.state.borrow()
     }
 
-    pub fn subscribe(&self) -> watch::Receiver<NetworkState> {
+    pub(super) fn subscribe(&self) -> watch::Receiver<NetworkState> {
         self.state.subscribe()
     }
 
-    pub fn usage(&self) -> DataUsage {
+    pub(super) fn usage(&self) -> DataUsage {
         self.lock().usage
     }
 
     /// Apply new conditions; the new state when it changed.
-    pub fn set_conditions(&self, conditions: Conditions) -> Option<NetworkState> {
+    pub(super) fn set_conditions(&self, conditions: Conditions) -> Option<NetworkState> {
         self.update(|t| t.conditions = conditions)
     }
 
-    pub fn set_budget(&self, budget: Option<u64>) -> Option<NetworkState> {
+    pub(super) fn set_budget(&self, budget: Option<u64>) -> Option<NetworkState> {
         self.update(|t| t.usage.budget = budget)
     }
 
     /// Count `bytes` moved just now, if the network is metered; a new month starts
     /// from zero.
-    pub fn count(&self, bytes: u64, now: Millis) -> Option<NetworkState> {
+    pub(super) fn count(&self, bytes: u64, now: Millis) -> Option<NetworkState> {
         self.update(|t| {
             let month = month_of(now);
             if t.usage.month != month {
@@ -93,7 +93,7 @@ impl Network {
     }
 
     /// The count to write to the store, when it changed since it was last written.
-    pub fn unsaved(&self) -> Option<(u64, u64)> {
+    pub(super) fn unsaved(&self) -> Option<(u64, u64)> {
         let mut tracked = self.lock();
         let current = (tracked.usage.month, tracked.usage.bytes);
         (tracked.saved != Some(current)).then(|| {
@@ -132,7 +132,7 @@ impl Tracked {
 }
 
 /// The calendar month (UTC) of a time, as `yyyymm`.
-pub fn month_of(millis: Millis) -> u64 {
+pub(super) fn month_of(millis: Millis) -> u64 {
     let (year, month, _) = super::time::utc_date(millis);
     u64::try_from(year).unwrap_or(0) * 100 + u64::from(month)
 }

@@ -524,7 +524,7 @@ pub struct Segment {
 }
 
 /// `<destination>.part`.
-pub fn part_path(destination: &Path) -> PathBuf {
+pub(super) fn part_path(destination: &Path) -> PathBuf {
     let mut name = destination.as_os_str().to_owned();
     name.push(".part");
     PathBuf::from(name)

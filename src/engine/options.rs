@@ -108,7 +108,7 @@ pub struct Options {
 pub const DEFAULT_CONNECTIONS_PER_HOST: u8 = 8;
 
 /// The longest wait between two checks for a lost network.
-pub const MAX_PROBE_INTERVAL: Duration = Duration::from_secs(30);
+pub(super) const MAX_PROBE_INTERVAL: Duration = Duration::from_secs(30);
 
 impl Options {
     pub fn new(data_dir: PathBuf) -> Self {

@@ -12,7 +12,7 @@ const BURST: Duration = Duration::from_millis(100);
 const MIN_BURST_BYTES: f64 = 16.0 * 1024.0;
 
 #[derive(Debug)]
-pub struct Bucket {
+pub(super) struct Bucket {
     state: Mutex<State>,
 }
 
@@ -26,7 +26,7 @@ struct State {
 }
 
 impl Bucket {
-    pub fn new(rate: Option<u64>) -> Self {
+    pub(super) fn new(rate: Option<u64>) -> Self {
         Self {
             state: Mutex::new(State {
                 rate: rate.filter(|r| *r > 0),
@@ -36,12 +36,12 @@ impl Bucket {
         }
     }
 
-    pub fn rate(&self) -> Option<u64> {
+    pub(super) fn rate(&self) -> Option<u64> {
         self.lock().rate
     }
 
     /// A new limit, from now on (`None` or 0: unlimited).
-    pub fn set_rate(&self, rate: Option<u64>) {
+    pub(super) fn set_rate(&self, rate: Option<u64>) {
         let mut state = self.lock();
         state.rate = rate.filter(|r| *r > 0);
         state.tokens = state.tokens.max(0.0);
@@ -75,24 +75,19 @@ impl Bucket {
 
 /// The buckets one operation's bytes go through: its own and the engine's.
 #[derive(Clone, Debug)]
-pub struct Pace {
+pub(super) struct Pace {
     own: Arc<Bucket>,
     global: Arc<Bucket>,
 }
 
 impl Pace {
-    pub fn new(own: Arc<Bucket>, global: Arc<Bucket>) -> Self {
+    pub(super) fn new(own: Arc<Bucket>, global: Arc<Bucket>) -> Self {
         Self { own, global }
-    }
-
-    /// Unlimited (tests, and transfers outside the engine).
-    pub fn unlimited() -> Self {
-        Self::new(Arc::new(Bucket::new(None)), Arc::new(Bucket::new(None)))
     }
 
     /// How many bytes to pass on at a time, at most `max`: about a tenth of a
     /// second's worth under a limit, so that slow transfers flow instead of lurching.
-    pub fn chunk(&self, max: usize) -> usize {
+    pub(super) fn chunk(&self, max: usize) -> usize {
         let rate = match (self.own.rate(), self.global.rate()) {
             (Some(a), Some(b)) => a.min(b),
             (Some(r), None) | (None, Some(r)) => r,
@@ -104,7 +99,7 @@ impl Pace {
     }
 
     /// Wait until `bytes` may pass under both limits.
-    pub async fn take(&self, bytes: u64) {
+    pub(super) async fn take(&self, bytes: u64) {
         let wait = self.own.debit(bytes).max(self.global.debit(bytes));
         if !wait.is_zero() {
             tokio::time::sleep(wait).await;

@@ -5,7 +5,7 @@
 use std::fs::{File, OpenOptions};
 use std::io;
 use std::os::unix::fs::{FileExt, OpenOptionsExt as _, PermissionsExt as _};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -24,7 +24,7 @@ const BUFFER_AGE: Duration = Duration::from_millis(10);
 const PART_MODE: u32 = 0o600;
 
 /// Options that open (or create) a `.part` readable and writable by the user only.
-pub fn part_options() -> OpenOptions {
+pub(super) fn part_options() -> OpenOptions {
     let mut options = OpenOptions::new();
     options.mode(PART_MODE);
     options
@@ -32,7 +32,7 @@ pub fn part_options() -> OpenOptions {
 
 /// A finished download gets the mode any new file of the user gets: 0666 less
 /// the process's umask.
-pub fn publish(path: &Path) -> io::Result<()> {
+pub(super) fn publish(path: &Path) -> io::Result<()> {
     let mode = 0o666 & !umask();
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
 }
@@ -50,8 +50,7 @@ pub(crate) fn umask() -> u32 {
 }
 
 #[derive(Debug)]
-pub struct PartFile {
-    path: PathBuf,
+pub(super) struct PartFile {
     file: Arc<File>,
     /// Data not yet handed to the kernel, starting at `buffer_offset`.
     buffer: Vec<u8>,
@@ -71,7 +70,7 @@ impl PartFile {
     /// Open (or create) `path` and cut it to at most `offset` bytes, so data past the
     /// last checkpoint is never trusted. Returns the file and the offset writing
     /// resumes at (smaller than `offset` if the file is shorter).
-    pub async fn open(path: &Path, offset: u64) -> io::Result<(Self, u64)> {
+    pub(super) async fn open(path: &Path, offset: u64) -> io::Result<(Self, u64)> {
         let owned = path.to_owned();
         let (file, resume_at) = tokio::task::spawn_blocking(move || {
             let file = part_options()
@@ -91,7 +90,6 @@ impl PartFile {
         .map_err(io::Error::other)??;
         Ok((
             Self {
-                path: path.to_owned(),
                 file: Arc::new(file),
                 buffer: Vec::new(),
                 buffer_offset: resume_at,
@@ -105,16 +103,12 @@ impl PartFile {
         ))
     }
 
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
     /// The offset the next byte goes to.
-    pub fn position(&self) -> u64 {
+    pub(super) fn position(&self) -> u64 {
         self.buffer_offset + self.buffer.len() as u64
     }
 
-    pub async fn write(&mut self, mut data: &[u8]) -> io::Result<()> {
+    pub(super) async fn write(&mut self, mut data: &[u8]) -> io::Result<()> {
         while !data.is_empty() {
             if self.buffer.capacity() == 0 {
                 self.buffer.reserve_exact(BUFFER_BYTES);
@@ -139,7 +133,7 @@ impl PartFile {
 
     /// Hand the buffer to the kernel and wait for every write: afterwards
     /// `position()` bytes are in the file (not necessarily on the disk).
-    pub async fn flush(&mut self) -> io::Result<u64> {
+    pub(super) async fn flush(&mut self) -> io::Result<u64> {
         self.submit().await?;
         self.finish_in_flight().await?;
         Ok(self.position())
@@ -147,7 +141,7 @@ impl PartFile {
 
     /// Flush, then make the data durable; returns the offset that is now safe to
     /// record in a checkpoint.
-    pub async fn sync(&mut self) -> io::Result<u64> {
+    pub(super) async fn sync(&mut self) -> io::Result<u64> {
         let offset = self.flush().await?;
         let file = Arc::clone(&self.file);
         tokio::task::spawn_blocking(move || file.sync_data())
@@ -158,7 +152,7 @@ impl PartFile {
 
     /// Make durable what earlier writes put in the file, without writing the buffer:
     /// after a failed write (a full disk) this is what a checkpoint may still cover.
-    pub async fn sync_written(&mut self) -> io::Result<u64> {
+    pub(super) async fn sync_written(&mut self) -> io::Result<u64> {
         let written = self.written;
         let file = Arc::clone(&self.file);
         tokio::task::spawn_blocking(move || file.sync_data())
@@ -170,7 +164,7 @@ impl PartFile {
     /// Reserve the disk blocks of a file of `total` bytes, without changing its
     /// length, where the file system can: it fragments less, and a disk too full
     /// for the file says so now rather than near the end.
-    pub async fn reserve(&self, total: u64) -> io::Result<()> {
+    pub(super) async fn reserve(&self, total: u64) -> io::Result<()> {
         let file = Arc::clone(&self.file);
         tokio::task::spawn_blocking(move || preallocate(&file, total, true))
             .await
@@ -178,12 +172,12 @@ impl PartFile {
     }
 
     /// A handle to make the written data durable from another task while writing goes on.
-    pub fn sync_handle(&self) -> Arc<File> {
+    pub(super) fn sync_handle(&self) -> Arc<File> {
         Arc::clone(&self.file)
     }
 
     /// Drop everything: the server sent another version, start from byte zero.
-    pub async fn truncate_to_zero(&mut self) -> io::Result<()> {
+    pub(super) async fn truncate_to_zero(&mut self) -> io::Result<()> {
         self.buffer.clear();
         self.finish_in_flight().await?;
         let file = Arc::clone(&self.file);
@@ -229,7 +223,7 @@ impl PartFile {
 
 /// Reserve the blocks of the first `len` bytes of `file` (`keep_size`: without
 /// making it longer). File systems that cannot are left as they are.
-pub fn preallocate(file: &File, len: u64, keep_size: bool) -> io::Result<()> {
+pub(super) fn preallocate(file: &File, len: u64, keep_size: bool) -> io::Result<()> {
     use rustix::fs::FallocateFlags;
     use rustix::io::Errno;
     if len == 0 {
@@ -248,7 +242,7 @@ pub fn preallocate(file: &File, len: u64, keep_size: bool) -> io::Result<()> {
 
 /// Give a finished `.part` its final name so that both the data and the rename
 /// survive a power cut.
-pub fn rename_durably(from: &Path, to: &Path) -> io::Result<()> {
+pub(super) fn rename_durably(from: &Path, to: &Path) -> io::Result<()> {
     publish(from)?;
     std::fs::rename(from, to)?;
     if let Some(parent) = to.parent() {

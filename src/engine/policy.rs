@@ -69,7 +69,7 @@ pub struct NetworkState {
 
 /// The decision for one operation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Gate {
+pub(super) enum Gate {
     Run,
     /// Wait in this paused status until the conditions change.
     Wait(Status),
@@ -79,7 +79,7 @@ pub enum Gate {
 ///
 /// No network comes first (nothing can run), then the seed's cost table, then the
 /// power saver (which only `Always` ignores).
-pub fn decide(policy: CostPolicy, state: &NetworkState) -> Gate {
+pub(super) fn decide(policy: CostPolicy, state: &NetworkState) -> Gate {
     let conditions = &state.conditions;
     if !conditions.online {
         return Gate::Wait(Status::PausedNoNetwork);

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 /// What a check found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Reach {
+pub(super) enum Reach {
     /// The server accepted a connection.
     Reachable,
     /// The network is down or gone: no route, no interface, no name service.
@@ -21,7 +21,7 @@ pub enum Reach {
 }
 
 /// Check whether `url`'s server can be reached within `timeout`.
-pub async fn reach(url: &str, timeout: Duration) -> Reach {
+pub(super) async fn reach(url: &str, timeout: Duration) -> Reach {
     let Ok(url) = reqwest::Url::parse(url) else {
         return Reach::ServerProblem;
     };

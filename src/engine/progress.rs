@@ -14,7 +14,7 @@ const SPEED_WINDOW: Duration = Duration::from_secs(3);
 
 /// Counters of one running operation, written by its transfer task.
 #[derive(Debug)]
-pub struct Live {
+pub(super) struct Live {
     bytes: AtomicU64,
     total: AtomicU64,
     speed_bits: AtomicU64,
@@ -23,7 +23,7 @@ pub struct Live {
 }
 
 impl Live {
-    pub fn new(bytes: u64, total: Option<u64>) -> Self {
+    pub(super) fn new(bytes: u64, total: Option<u64>) -> Self {
         Self {
             bytes: AtomicU64::new(bytes),
             total: AtomicU64::new(total.unwrap_or(UNKNOWN)),
@@ -32,38 +32,38 @@ impl Live {
         }
     }
 
-    pub fn bytes(&self) -> u64 {
+    pub(super) fn bytes(&self) -> u64 {
         self.bytes.load(Ordering::Relaxed)
     }
 
-    pub fn set_bytes(&self, bytes: u64) {
+    pub(super) fn set_bytes(&self, bytes: u64) {
         self.bytes.store(bytes, Ordering::Relaxed);
     }
 
-    pub fn add_bytes(&self, n: u64) {
+    pub(super) fn add_bytes(&self, n: u64) {
         self.bytes.fetch_add(n, Ordering::Relaxed);
     }
 
-    pub fn total(&self) -> Option<u64> {
+    pub(super) fn total(&self) -> Option<u64> {
         match self.total.load(Ordering::Relaxed) {
             UNKNOWN => None,
             total => Some(total),
         }
     }
 
-    pub fn set_total(&self, total: Option<u64>) {
+    pub(super) fn set_total(&self, total: Option<u64>) {
         self.total
             .store(total.unwrap_or(UNKNOWN), Ordering::Relaxed);
     }
 
     /// A reader waits for the bytes at this offset (`None`: it no longer waits).
-    pub fn set_wanted(&self, offset: Option<u64>) {
+    pub(super) fn set_wanted(&self, offset: Option<u64>) {
         self.wanted
             .store(offset.unwrap_or(UNKNOWN), Ordering::Relaxed);
     }
 
     /// Where a reader waits, if one does.
-    pub fn wanted(&self) -> Option<u64> {
+    pub(super) fn wanted(&self) -> Option<u64> {
         match self.wanted.load(Ordering::Relaxed) {
             UNKNOWN => None,
             offset => Some(offset),
@@ -71,7 +71,7 @@ impl Live {
     }
 
     /// Bytes per second, as the ticker last measured it.
-    pub fn speed(&self) -> f64 {
+    pub(super) fn speed(&self) -> f64 {
         f64::from_bits(self.speed_bits.load(Ordering::Relaxed))
     }
 
@@ -80,19 +80,19 @@ impl Live {
     }
 
     /// Seconds left at the current speed, when both the total and a speed are known.
-    pub fn eta_secs(&self) -> Option<u64> {
+    pub(super) fn eta_secs(&self) -> Option<u64> {
         eta_secs(self.bytes(), self.total(), self.speed())
     }
 }
 
-pub fn eta_secs(bytes: u64, total: Option<u64>, speed: f64) -> Option<u64> {
+pub(super) fn eta_secs(bytes: u64, total: Option<u64>, speed: f64) -> Option<u64> {
     let remaining = total?.saturating_sub(bytes);
     (speed >= 1.0).then(|| (remaining as f64 / speed).ceil() as u64)
 }
 
 /// What the ticker remembers of each operation between ticks.
 #[derive(Debug, Default)]
-pub struct Sampler {
+pub(super) struct Sampler {
     samples: HashMap<OperationId, Samples>,
 }
 
@@ -106,7 +106,7 @@ struct Samples {
 impl Sampler {
     /// Record `live`'s count at `now`, update its speed, and say whether anything
     /// worth publishing changed since the last time it was published.
-    pub fn observe(&mut self, id: OperationId, live: &Live, now: Instant) -> bool {
+    pub(super) fn observe(&mut self, id: OperationId, live: &Live, now: Instant) -> bool {
         let entry = self.samples.entry(id).or_default();
         let bytes = live.bytes();
         entry.points.push_back((now, bytes));
@@ -135,7 +135,7 @@ impl Sampler {
     }
 
     /// Forget operations that are no longer running.
-    pub fn retain(&mut self, running: impl Fn(&OperationId) -> bool) {
+    pub(super) fn retain(&mut self, running: impl Fn(&OperationId) -> bool) {
         self.samples.retain(|id, _| running(id));
     }
 }

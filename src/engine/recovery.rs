@@ -10,7 +10,7 @@ use super::operation::{Snapshot, Status};
 /// restarted since the last recovery, so every byte written to a `.part` is
 /// still there (see [`super::boot`]). Returns true when the record itself changed
 /// and must be written back.
-pub fn reconcile(record: &mut Snapshot, same_boot: bool) -> bool {
+pub(super) fn reconcile(record: &mut Snapshot, same_boot: bool) -> bool {
     match record.status {
         // It was running when the agent stopped: queue it again (the store keeps
         // `Running` until the scheduler writes its next start).

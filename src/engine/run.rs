@@ -15,7 +15,7 @@ use super::{Inner, Options};
 
 /// Why a running transfer is asked to stop.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Stop {
+pub(super) enum Stop {
     None,
     /// Checkpoint and stop; the operation becomes `PausedByApplication`.
     Pause,
@@ -32,14 +32,14 @@ pub enum Stop {
 
 impl Stop {
     /// Whether the transfer must record its progress before it stops.
-    pub fn keeps_progress(self) -> bool {
+    pub(super) fn keeps_progress(self) -> bool {
         matches!(self, Self::Pause | Self::Shutdown | Self::Wait(_))
     }
 }
 
 /// How a run ended, as the transfer reports it.
 #[derive(Debug)]
-pub enum RunEnd {
+pub(super) enum RunEnd {
     /// Every byte is in the `.part` file, synced.
     Completed {
         bytes: u64,
@@ -51,7 +51,7 @@ pub enum RunEnd {
 
 /// Progress that is safe to record: the bytes below `bytes` are synced to disk.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Checkpoint {
+pub(super) struct Checkpoint {
     pub bytes: u64,
     pub total: Option<u64>,
     pub validators: Validators,
@@ -72,7 +72,7 @@ impl From<TransferError> for Interrupt {
 
 /// The engine, as one running transfer sees it.
 #[derive(Debug)]
-pub struct RunContext {
+pub(super) struct RunContext {
     pub(super) inner: Arc<Inner>,
     pub(super) id: OperationId,
     pub(super) live: Arc<Live>,
@@ -82,37 +82,40 @@ pub struct RunContext {
 }
 
 impl RunContext {
-    pub fn id(&self) -> OperationId {
+    pub(super) fn id(&self) -> OperationId {
         self.id
     }
 
-    pub fn options(&self) -> &Options {
+    pub(super) fn options(&self) -> &Options {
         &self.inner.options
     }
 
     /// The bandwidth limits (own and global), for a loop or a body stream.
-    pub fn pace(&self) -> super::pace::Pace {
+    pub(super) fn pace(&self) -> super::pace::Pace {
         self.pace.clone()
     }
 
-    pub fn live(&self) -> &Live {
+    pub(super) fn live(&self) -> &Live {
         &self.live
     }
 
     /// The live counters, for a request body that counts what it sends.
-    pub fn live_handle(&self) -> Arc<Live> {
+    pub(super) fn live_handle(&self) -> Arc<Live> {
         Arc::clone(&self.live)
     }
 
     /// Keep the server's answer with the operation (persisted now, shown by `show`).
-    pub async fn record_response(&self, response: ServerResponse) -> Result<(), TransferError> {
+    pub(super) async fn record_response(
+        &self,
+        response: ServerResponse,
+    ) -> Result<(), TransferError> {
         self.inner
             .update_record(self.id, |s| s.response = Some(response))
             .await
     }
 
     /// tus: remember (or forget) the upload's own URL, before sending any byte to it.
-    pub async fn record_tus_url(&self, url: Option<String>) -> Result<(), TransferError> {
+    pub(super) async fn record_tus_url(&self, url: Option<String>) -> Result<(), TransferError> {
         self.inner
             .update_record(self.id, |s| {
                 if let Some(upload) = &mut s.upload {
@@ -124,7 +127,7 @@ impl RunContext {
 
     /// A segmented download: its parts and the bytes synced of each (call only
     /// with data already synced to disk).
-    pub async fn record_segments(
+    pub(super) async fn record_segments(
         &self,
         segments: Vec<Segment>,
         total: u64,
@@ -142,13 +145,13 @@ impl RunContext {
     }
 
     /// The connections open to each host, and what hosts were seen to accept.
-    pub fn hosts(&self) -> &super::hosts::Hosts {
+    pub(super) fn hosts(&self) -> &super::hosts::Hosts {
         &self.inner.hosts
     }
 
     /// Remember that `host` accepts no more than `cap` connections at once (for a
     /// day, or as long as its `Retry-After` said if longer).
-    pub async fn lower_host_cap(
+    pub(super) async fn lower_host_cap(
         &self,
         host: &str,
         cap: usize,
@@ -163,7 +166,7 @@ impl RunContext {
     }
 
     /// FTP: remember that the file on the server is ours, before sending any byte.
-    pub async fn record_ftp_started(&self) -> Result<(), TransferError> {
+    pub(super) async fn record_ftp_started(&self) -> Result<(), TransferError> {
         self.inner
             .update_record(self.id, |s| {
                 if let Some(upload) = &mut s.upload {
@@ -174,12 +177,12 @@ impl RunContext {
     }
 
     /// The stop request so far (`Stop::None` while none).
-    pub fn stop_requested(&self) -> Stop {
+    pub(super) fn stop_requested(&self) -> Stop {
         *self.stop.borrow()
     }
 
     /// Resolves when a stop is requested; never if the engine forgets the run.
-    pub async fn stopped(&mut self) -> Stop {
+    pub(super) async fn stopped(&mut self) -> Stop {
         let stop = self.stop.wait_for(|s| *s != Stop::None).await.map(|s| *s);
         match stop {
             Ok(stop) => stop,
@@ -188,23 +191,23 @@ impl RunContext {
     }
 
     /// Record progress. Call only with bytes already synced to disk.
-    pub async fn checkpoint(&self, checkpoint: Checkpoint) -> Result<(), TransferError> {
+    pub(super) async fn checkpoint(&self, checkpoint: Checkpoint) -> Result<(), TransferError> {
         self.recorder().checkpoint(checkpoint).await
     }
 
     /// This boot, when it can be told (see `engine/boot.rs`).
-    pub fn boot(&self) -> Option<u64> {
+    pub(super) fn boot(&self) -> Option<u64> {
         self.inner.boot
     }
 
     /// The parts are recorded durably for good (the run ended): drop what
     /// [`RunContext::save_written`] kept.
-    pub async fn forget_written(&self) {
+    pub(super) async fn forget_written(&self) {
         super::written::forget(&self.inner.options.data_dir, self.id).await;
     }
 
     /// A handle that records checkpoints from another task (a background sync).
-    pub fn recorder(&self) -> Recorder {
+    pub(super) fn recorder(&self) -> Recorder {
         Recorder {
             inner: Arc::clone(&self.inner),
             id: self.id,
@@ -213,21 +216,21 @@ impl RunContext {
 
     /// For a download into a folder: reserve a free file name built from `name` and
     /// create its `.part`, so no other operation or program takes it.
-    pub async fn claim_destination(&self, name: &str) -> Result<PathBuf, TransferError> {
+    pub(super) async fn claim_destination(&self, name: &str) -> Result<PathBuf, TransferError> {
         self.inner.claim_destination(self.id, name).await
     }
 }
 
 /// Records the checkpoints of one operation; cheap to clone, `Send`.
 #[derive(Clone, Debug)]
-pub struct Recorder {
+pub(super) struct Recorder {
     inner: Arc<Inner>,
     id: OperationId,
 }
 
 impl Recorder {
     /// Record progress. Call only with bytes already synced to disk.
-    pub async fn checkpoint(&self, checkpoint: Checkpoint) -> Result<(), TransferError> {
+    pub(super) async fn checkpoint(&self, checkpoint: Checkpoint) -> Result<(), TransferError> {
         self.inner
             .update_record(self.id, |s| {
                 s.bytes = checkpoint.bytes;

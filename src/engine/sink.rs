@@ -18,7 +18,7 @@ use super::run::{Checkpoint, RunContext};
 const SYNC_EVERY_BYTES: u64 = 16 << 20;
 
 #[derive(Debug)]
-pub struct Sink {
+pub(super) struct Sink {
     part: Option<PartFile>,
     /// What the store knows; `bytes` only ever holds synced data.
     recorded: Checkpoint,
@@ -35,7 +35,7 @@ pub struct Sink {
 
 impl Sink {
     /// Nothing open yet; what the store recorded last.
-    pub fn new(snapshot: &Snapshot) -> Self {
+    pub(super) fn new(snapshot: &Snapshot) -> Self {
         Self {
             part: None,
             recorded: Checkpoint {
@@ -52,13 +52,13 @@ impl Sink {
         }
     }
 
-    pub fn is_open(&self) -> bool {
+    pub(super) fn is_open(&self) -> bool {
         self.part.is_some()
     }
 
     /// Open the `.part` file at `path`, cut back to `offset`; the offset writing
     /// resumes at.
-    pub async fn open(&mut self, path: &Path, offset: u64) -> Result<u64, TransferError> {
+    pub(super) async fn open(&mut self, path: &Path, offset: u64) -> Result<u64, TransferError> {
         let (part, resume_at) = PartFile::open(path, offset)
             .await
             .map_err(|e| TransferError::io(&format!("opening {}", path.display()), &e))?;
@@ -68,13 +68,13 @@ impl Sink {
     }
 
     /// Where the next byte goes.
-    pub fn position(&self) -> u64 {
+    pub(super) fn position(&self) -> u64 {
         self.part.as_ref().map_or(0, PartFile::position)
     }
 
     /// Record the current offset, size and validators if the store has other ones
     /// (done before writing any byte of a new version).
-    pub async fn record(&mut self, context: &RunContext) -> Result<(), TransferError> {
+    pub(super) async fn record(&mut self, context: &RunContext) -> Result<(), TransferError> {
         let checkpoint = Checkpoint {
             bytes: self.position(),
             total: self.total,
@@ -93,7 +93,11 @@ impl Sink {
     }
 
     /// Append `data`, count it, and checkpoint in the background when due.
-    pub async fn write(&mut self, context: &RunContext, data: &[u8]) -> Result<(), TransferError> {
+    pub(super) async fn write(
+        &mut self,
+        context: &RunContext,
+        data: &[u8],
+    ) -> Result<(), TransferError> {
         self.part_mut().write(data).await.map_err(write_error)?;
         context.live().add_bytes(data.len() as u64);
         let unsynced = self.part_mut().position().saturating_sub(self.synced_from);
@@ -106,7 +110,7 @@ impl Sink {
     }
 
     /// Everything written so far reaches the file; the end offset.
-    pub async fn flush(&mut self) -> Result<u64, TransferError> {
+    pub(super) async fn flush(&mut self) -> Result<u64, TransferError> {
         self.part_mut().flush().await.map_err(write_error)
     }
 
@@ -163,7 +167,7 @@ impl Sink {
     }
 
     /// On any stop or failure: record whatever reached the disk.
-    pub async fn final_checkpoint(&mut self, context: &RunContext) {
+    pub(super) async fn final_checkpoint(&mut self, context: &RunContext) {
         if let Err(e) = self.settle().await {
             tracing::warn!(id = %context.id(), error = %e, "background checkpoint failed");
         }
@@ -195,7 +199,10 @@ impl Sink {
     }
 
     /// Throw away what is written (another version is coming), and record that.
-    pub async fn truncate_to_zero(&mut self, context: &RunContext) -> Result<(), TransferError> {
+    pub(super) async fn truncate_to_zero(
+        &mut self,
+        context: &RunContext,
+    ) -> Result<(), TransferError> {
         self.settle().await?;
         self.validators = Validators::default();
         self.total = None;
@@ -217,13 +224,13 @@ impl Sink {
     /// Another writer takes over the file: every byte so far is synced (the new
     /// writer may record it at once) and no background checkpoint is left
     /// running. The offset reached.
-    pub async fn hand_over(&mut self) -> Result<u64, TransferError> {
+    pub(super) async fn hand_over(&mut self) -> Result<u64, TransferError> {
         self.settle().await?;
         self.part_mut().sync().await.map_err(write_error)
     }
 
     /// The body is complete: make it durable and report its size.
-    pub async fn finish(&mut self, bytes: u64) -> Result<u64, TransferError> {
+    pub(super) async fn finish(&mut self, bytes: u64) -> Result<u64, TransferError> {
         self.settle().await?;
         let Some(part) = self.part.as_mut() else {
             // An empty body and no name yet cannot happen: a name is claimed first.

@@ -7,18 +7,18 @@ use std::time::{Duration, Instant};
 use super::error::{ErrorStatus, TransferError};
 
 /// Less than this within the stall timeout is a stall.
-pub const MIN_PROGRESS: u64 = 1024;
+pub(super) const MIN_PROGRESS: u64 = 1024;
 
 /// Watches one body.
 #[derive(Debug)]
-pub struct StallWatch {
+pub(super) struct StallWatch {
     limit: Duration,
     since: Instant,
     bytes: u64,
 }
 
 impl StallWatch {
-    pub fn new(limit: Duration) -> Self {
+    pub(super) fn new(limit: Duration) -> Self {
         Self {
             limit,
             since: Instant::now(),
@@ -27,12 +27,12 @@ impl StallWatch {
     }
 
     /// How long the next read may wait before the body counts as stalled.
-    pub fn remaining(&self) -> Duration {
+    pub(super) fn remaining(&self) -> Duration {
         self.limit.saturating_sub(self.since.elapsed())
     }
 
     /// `bytes` arrived.
-    pub fn saw(&mut self, bytes: usize) {
+    pub(super) fn saw(&mut self, bytes: usize) {
         self.bytes += bytes as u64;
         if self.bytes >= MIN_PROGRESS {
             self.since = Instant::now();
@@ -41,7 +41,7 @@ impl StallWatch {
     }
 
     /// The failure once `remaining` ran out.
-    pub fn error(&self) -> TransferError {
+    pub(super) fn error(&self) -> TransferError {
         let what = if self.bytes == 0 {
             "no data received".to_owned()
         } else {

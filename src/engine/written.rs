@@ -19,7 +19,7 @@ use super::operation::{OperationId, Segment, Snapshot, Validators};
 
 /// What a segmented run had written.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Written {
+pub(crate) struct Written {
     /// The boot it was written in (see [`super::boot::current`]).
     pub boot: u64,
     pub total: u64,
@@ -34,12 +34,16 @@ fn folder(data_dir: &Path) -> PathBuf {
     data_dir.join("written")
 }
 
-pub fn path(data_dir: &Path, id: OperationId) -> PathBuf {
+pub(crate) fn path(data_dir: &Path, id: OperationId) -> PathBuf {
     folder(data_dir).join(format!("{id}.json"))
 }
 
 /// Save `written` for `id` (not synced: it only has to outlive the process).
-pub async fn save(data_dir: &Path, id: OperationId, written: &Written) -> std::io::Result<()> {
+pub(crate) async fn save(
+    data_dir: &Path,
+    id: OperationId,
+    written: &Written,
+) -> std::io::Result<()> {
     let text = serde_json::to_vec(written).map_err(std::io::Error::other)?;
     let path = path(data_dir, id);
     match tokio::fs::write(&path, &text).await {
@@ -52,19 +56,19 @@ pub async fn save(data_dir: &Path, id: OperationId, written: &Written) -> std::i
 }
 
 /// The inode of the file at `path` (0 when there is none).
-pub fn inode(path: &Path) -> u64 {
+pub(crate) fn inode(path: &Path) -> u64 {
     use std::os::unix::fs::MetadataExt as _;
     std::fs::metadata(path).map_or(0, |m| m.ino())
 }
 
 /// [`forget`], from code that cannot wait (a cancel or restart throws the
 /// `.part` away: these positions describe nothing any more).
-pub fn forget_now(data_dir: &Path, id: OperationId) {
+pub(crate) fn forget_now(data_dir: &Path, id: OperationId) {
     let _ = std::fs::remove_file(path(data_dir, id));
 }
 
 /// Forget what was saved for `id` (its parts are recorded durably, or it ended).
-pub async fn forget(data_dir: &Path, id: OperationId) {
+pub(crate) async fn forget(data_dir: &Path, id: OperationId) {
     match tokio::fs::remove_file(path(data_dir, id)).await {
         Ok(()) => {}
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
@@ -77,7 +81,7 @@ pub async fn forget(data_dir: &Path, id: OperationId) {
 /// checkpoint until the next one covers these bytes). Its file stays — the agent
 /// may be killed again before its run saves anew — and every other goes. After a
 /// restart of the machine they all go.
-pub fn apply_at_start(
+pub(crate) fn apply_at_start(
     data_dir: &Path,
     boot: Option<u64>,
     same_boot: bool,

@@ -18,7 +18,7 @@ use crate::engine::secrets::Secrets;
 use crate::engine::sink::Sink;
 use crate::engine::stall::StallWatch;
 
-pub async fn run(context: &mut RunContext, snapshot: Snapshot, secrets: &Secrets) -> RunEnd {
+pub(super) async fn run(context: &mut RunContext, snapshot: Snapshot, secrets: &Secrets) -> RunEnd {
     let mut sink = Sink::new(&snapshot);
     let result = download(context, &snapshot, secrets, &mut sink).await;
     match result {

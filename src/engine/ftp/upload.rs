@@ -24,7 +24,7 @@ use crate::engine::secrets::Secrets;
 /// Bytes read from the file per write to the data connection.
 const CHUNK: usize = 256 * 1024;
 
-pub async fn run(context: &mut RunContext, snapshot: Snapshot, secrets: &Secrets) -> RunEnd {
+pub(super) async fn run(context: &mut RunContext, snapshot: Snapshot, secrets: &Secrets) -> RunEnd {
     match upload(context, &snapshot, secrets).await {
         Ok(bytes) => RunEnd::Completed { bytes },
         Err(Interrupt::Stop(stop)) => {
@@ -47,7 +47,7 @@ async fn final_checkpoint(context: &RunContext, snapshot: &Snapshot) {
 
 /// Delete what a canceled upload left on the server (best effort, in the
 /// background: the operation is canceled whatever happens here).
-pub async fn abandon(options: Options, snapshot: Snapshot, secrets: Secrets) {
+pub(crate) async fn abandon(options: Options, snapshot: Snapshot, secrets: Secrets) {
     let started = snapshot.upload.as_ref().is_some_and(|u| u.ftp_started);
     if !started {
         return;

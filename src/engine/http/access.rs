@@ -31,7 +31,7 @@ tokio::task_local! {
 
 /// The credentials and cookies of one operation, ready for its requests.
 #[derive(Debug, Default)]
-pub struct Access {
+pub(crate) struct Access {
     /// The server's user and password.
     login: Option<(String, String)>,
     headers: HeaderMap,
@@ -44,7 +44,7 @@ pub struct Access {
 }
 
 impl Access {
-    pub fn new(snapshot: &Snapshot, secrets: &Secrets) -> Self {
+    pub(crate) fn new(snapshot: &Snapshot, secrets: &Secrets) -> Self {
         let jar = Jar::default();
         if let Ok(url) = reqwest::Url::parse(&snapshot.url) {
             for cookie in &secrets.cookies {
@@ -65,19 +65,19 @@ impl Access {
     }
 
     /// Whether the requests carry any credentials for the server.
-    pub fn has_credentials(&self) -> bool {
+    pub(crate) fn has_credentials(&self) -> bool {
         self.login.is_some() || self.headers.contains_key(AUTHORIZATION)
     }
 
     /// Add the operation's credential headers (an explicit `Authorization` wins
     /// over the user and password).
-    pub fn apply(&self, request: RequestBuilder) -> RequestBuilder {
+    pub(crate) fn apply(&self, request: RequestBuilder) -> RequestBuilder {
         request.headers(self.headers.clone())
     }
 
     /// Answer the server's challenge, if one is known; else send Basic at once
     /// where waiting for a challenge would cost too much or protect nothing.
-    pub fn authorize(&self, request: &mut reqwest::Request, repeatable: bool) {
+    pub(crate) fn authorize(&self, request: &mut reqwest::Request, repeatable: bool) {
         let Some((user, password)) = &self.login else {
             return;
         };
@@ -123,7 +123,7 @@ impl Access {
     /// Learn the challenge of a 401 answer to a request that carried credentials
     /// (`answered`) or not; whether the request is worth repeating. A Basic
     /// challenge to Basic credentials is a refusal: they are wrong.
-    pub fn learn(&self, response: &reqwest::Response, answered: bool) -> bool {
+    pub(crate) fn learn(&self, response: &reqwest::Response, answered: bool) -> bool {
         if self.login.is_none() || self.headers.contains_key(AUTHORIZATION) {
             return false;
         }
@@ -146,19 +146,19 @@ impl Access {
     }
 
     /// How many challenges were learned so far.
-    pub fn challenges_learned(&self) -> usize {
+    pub(crate) fn challenges_learned(&self) -> usize {
         self.challenges.load(Ordering::Relaxed)
     }
 
     /// Run `future` (a request being sent) with this operation's cookie jar.
-    pub async fn with_cookies<F: Future>(&self, future: F) -> F::Output {
+    pub(crate) async fn with_cookies<F: Future>(&self, future: F) -> F::Output {
         JAR.scope(Arc::clone(&self.jar), future).await
     }
 }
 
 /// The shared client's cookie store: the jar of the operation at hand, if any.
 #[derive(Debug)]
-pub struct OperationCookies;
+pub(crate) struct OperationCookies;
 
 impl CookieStore for OperationCookies {
     fn set_cookies(&self, headers: &mut dyn Iterator<Item = &HeaderValue>, url: &reqwest::Url) {

@@ -20,7 +20,7 @@ use crate::engine::validate::modified_ns;
 const CHUNK: usize = 1024 * 1024;
 
 /// Fail unless `source` is still the version recorded at creation.
-pub fn check_unchanged(source: &Source) -> Result<(), SourceProblem> {
+pub(crate) fn check_unchanged(source: &Source) -> Result<(), SourceProblem> {
     let meta = std::fs::metadata(&source.path).map_err(|e| SourceProblem::Missing {
         path: source.path.clone(),
         reason: e.to_string(),
@@ -32,7 +32,7 @@ pub fn check_unchanged(source: &Source) -> Result<(), SourceProblem> {
 }
 
 /// `len` bytes of `source` from `offset`, as a request body.
-pub fn file_body(
+pub(super) fn file_body(
     source: &Source,
     offset: u64,
     len: u64,

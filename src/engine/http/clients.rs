@@ -15,7 +15,7 @@ use super::access;
 /// The clients of one configuration (proxy and settings): each keeps its own
 /// connection pool.
 #[derive(Clone, Debug)]
-pub struct Clients {
+pub(crate) struct Clients {
     /// For every request but the extra parts of a segmented download.
     pub whole: reqwest::Client,
     /// HTTP/1.1 only: the parts of a segmented download each get a TCP
@@ -29,7 +29,7 @@ pub struct Clients {
 /// `proxy`: (URL, user, password) of a proxy for every request; `None` leaves the
 /// environment's (`HTTP_PROXY`, `HTTPS_PROXY`, `NO_PROXY`). `insecure`: accept any
 /// certificate (one operation's `--insecure`, never the shared clients).
-pub fn build_clients(
+pub(crate) fn build_clients(
     options: &Options,
     proxy: Option<(&str, Option<&str>, Option<&str>)>,
     insecure: bool,
@@ -119,13 +119,13 @@ fn extra_roots(paths: &[PathBuf]) -> (Vec<reqwest::Certificate>, Vec<String>) {
 
 /// The shared clients and those of other configurations, by configuration.
 #[derive(Debug)]
-pub struct ClientCache {
+pub(crate) struct ClientCache {
     pub shared: Clients,
     by_configuration: Mutex<HashMap<String, Clients>>,
 }
 
 impl ClientCache {
-    pub fn new(shared: Clients) -> Self {
+    pub(crate) fn new(shared: Clients) -> Self {
         Self {
             shared,
             by_configuration: Mutex::new(HashMap::new()),
@@ -134,7 +134,7 @@ impl ClientCache {
 
     /// The client for an operation's requests, and the proxy it goes through (its
     /// own, else the global setting, else the shared client with the environment's).
-    pub fn for_operation(
+    pub(crate) fn for_operation(
         &self,
         options: &Options,
         snapshot: &Snapshot,

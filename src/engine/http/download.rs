@@ -24,7 +24,7 @@ use crate::engine::stall::StallWatch;
 use crate::engine::{filename, integrity};
 
 /// Run one attempt of a download.
-pub async fn run(context: &mut HttpContext<'_>, snapshot: Snapshot) -> RunEnd {
+pub(super) async fn run(context: &mut HttpContext<'_>, snapshot: Snapshot) -> RunEnd {
     if !snapshot.segments.is_empty() {
         return match resume_segmented(context, &snapshot) {
             Ok(setup) => run_segmented(context, setup).await,

@@ -11,7 +11,7 @@
 //! ahead of every connection (`ferry cat --offset`).
 
 mod connection;
-pub mod count;
+pub(super) mod count;
 mod slots;
 
 use std::path::PathBuf;
@@ -26,7 +26,7 @@ use tokio::task::JoinSet;
 use self::connection::{Shared, Table};
 use self::count::{Count, Mode};
 use self::slots::Slots;
-pub use self::slots::split;
+pub(super) use self::slots::split;
 use super::Interrupt;
 use crate::engine::error::{ErrorStatus, TransferError};
 use crate::engine::hosts;
@@ -35,7 +35,7 @@ use crate::engine::operation::{Segment, Validators};
 use crate::engine::part_file;
 
 /// Below this, one connection does as well: no split.
-pub const MIN_SIZE: u64 = 4 << 20;
+pub(super) const MIN_SIZE: u64 = 4 << 20;
 /// How often the run looks at its connections (count, reader, refusals).
 const TICK: Duration = Duration::from_millis(50);
 /// How often the parts' written positions are saved for a restart in the same
@@ -48,7 +48,7 @@ const READER_LOOKAHEAD: u64 = 2 << 20;
 
 /// Everything a segmented run needs.
 #[derive(Debug)]
-pub struct Setup {
+pub(super) struct Setup {
     pub url: Url,
     pub headers: HeaderMap,
     pub part: PathBuf,
@@ -68,7 +68,7 @@ pub struct Setup {
     clippy::too_many_lines,
     reason = "one control loop (workers, checkpoints, refusals, the reader's wishes, the connection count) reads best whole; its steps are functions already"
 )]
-pub async fn run(context: &mut HttpContext<'_>, setup: Setup) -> Result<u64, Interrupt> {
+pub(super) async fn run(context: &mut HttpContext<'_>, setup: Setup) -> Result<u64, Interrupt> {
     let Setup {
         url,
         headers,

@@ -22,7 +22,7 @@ const TUS_VERSION: &str = "1.0.0";
 /// server confirms progress often.
 const CHUNK: u64 = 16 * 1024 * 1024;
 
-pub async fn run(context: &mut HttpContext<'_>, snapshot: Snapshot) -> RunEnd {
+pub(super) async fn run(context: &mut HttpContext<'_>, snapshot: Snapshot) -> RunEnd {
     let mut upload = match Upload::new(context, &snapshot) {
         Ok(upload) => upload,
         Err(error) => return RunEnd::Failed(error),
@@ -43,7 +43,7 @@ pub async fn run(context: &mut HttpContext<'_>, snapshot: Snapshot) -> RunEnd {
 }
 
 /// Ask the server to forget an upload (the termination extension); best effort.
-pub async fn terminate(client: reqwest::Client, url: String, headers: Vec<Header>) {
+pub(crate) async fn terminate(client: reqwest::Client, url: String, headers: Vec<Header>) {
     let request = client
         .delete(&url)
         .headers(custom_headers(&headers))

@@ -15,7 +15,7 @@ use crate::engine::http::HttpContext;
 use crate::engine::operation::{Snapshot, Source, UploadMode, UploadState};
 use crate::engine::run::RunEnd;
 
-pub async fn run(context: &mut HttpContext<'_>, snapshot: Snapshot) -> RunEnd {
+pub(super) async fn run(context: &mut HttpContext<'_>, snapshot: Snapshot) -> RunEnd {
     match upload(context, &snapshot).await {
         Ok(bytes) => RunEnd::Completed { bytes },
         Err(Interrupt::Stop(_)) => RunEnd::Stopped,

@@ -33,7 +33,7 @@ const WRITE_AGE: Duration = Duration::from_millis(10);
 /// lock, so a connection leaving and one finding nothing to take cannot both
 /// think the other stays.
 #[derive(Debug)]
-pub struct Table {
+pub(super) struct Table {
     pub slots: Slots,
     pub working: usize,
     /// Of those, connections on their way out (writing what they gathered).
@@ -48,14 +48,14 @@ impl Table {
 
 /// A host turned a connection away while this many others received.
 #[derive(Debug, Clone, Copy)]
-pub struct Refusal {
+pub(super) struct Refusal {
     pub working: usize,
     pub retry_after: Option<Duration>,
 }
 
 /// What the connections of one download share.
 #[derive(Debug)]
-pub struct Shared {
+pub(super) struct Shared {
     pub table: Mutex<Table>,
     pub file: Arc<std::fs::File>,
     pub url: Url,
@@ -91,12 +91,12 @@ impl<T: Into<Interrupt>> From<T> for Leave {
 }
 
 impl Shared {
-    pub fn lock(&self) -> MutexGuard<'_, Table> {
+    pub(super) fn lock(&self) -> MutexGuard<'_, Table> {
         self.table.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Count a connection about to start [`work`].
-    pub fn enlist(&self) {
+    pub(super) fn enlist(&self) {
         self.lock().working += 1;
     }
 }
@@ -104,7 +104,7 @@ impl Shared {
 /// One connection: fill parts until none is left to take or it is told to leave.
 /// `start`: a part it holds already, and the answer running for it. It must have
 /// been [`Shared::enlist`]ed; it counts against its host while it works.
-pub async fn work(
+pub(super) async fn work(
     shared: Arc<Shared>,
     requester: Requester,
     _host: HostConnection,

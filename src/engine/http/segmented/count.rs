@@ -32,7 +32,7 @@ const MIN_GAIN_SHARE: f64 = 0.25;
 const FAST_GAIN_SHARE: f64 = 0.75;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
+pub(crate) enum Mode {
     /// Exactly this many (as the host accepts).
     Fixed(usize),
     /// Found by measuring, never more than this.
@@ -41,7 +41,7 @@ pub enum Mode {
 
 /// The count, and the measurement that will decide the next.
 #[derive(Debug)]
-pub struct Count {
+pub(crate) struct Count {
     target: usize,
     ceiling: usize,
     settled: bool,
@@ -66,7 +66,7 @@ struct Window {
 
 impl Count {
     /// `running`: connections already at work when the run starts.
-    pub fn new(mode: Mode, running: usize) -> Self {
+    pub(crate) fn new(mode: Mode, running: usize) -> Self {
         match mode {
             Mode::Fixed(count) => Self {
                 target: count.max(1),
@@ -92,13 +92,13 @@ impl Count {
     }
 
     /// Connections wanted now.
-    pub fn target(&self) -> usize {
+    pub(crate) fn target(&self) -> usize {
         self.target
     }
 
     /// Look at the download: `bytes` received so far, `receiving` connections
     /// receiving a body now. Returns a new count when it is time to change.
-    pub fn observe(&mut self, now: Instant, bytes: u64, receiving: usize) -> Option<usize> {
+    pub(crate) fn observe(&mut self, now: Instant, bytes: u64, receiving: usize) -> Option<usize> {
         if self.reprobe_at.is_some_and(|at| now >= at) {
             self.reprobe_at = None;
             self.settled = false;
@@ -194,7 +194,7 @@ impl Count {
     }
 
     /// After a step up, the connections the host actually gave.
-    pub fn reached(&mut self, count: usize) {
+    pub(crate) fn reached(&mut self, count: usize) {
         let count = count.max(1);
         if count < self.target {
             if self.before.is_some_and(|(before, _)| count <= before) {
@@ -207,7 +207,7 @@ impl Count {
 
     /// The host turned a connection away while `working` others worked: that many
     /// at most, for good.
-    pub fn refused(&mut self, working: usize) {
+    pub(crate) fn refused(&mut self, working: usize) {
         self.ceiling = working.max(1);
         self.target = self.target.min(self.ceiling);
         self.settled = true;

@@ -9,10 +9,10 @@
 use crate::engine::operation::Segment;
 
 /// A running part is split only when this much or more is left of it.
-pub const MIN_STEAL: u64 = 2 << 20;
+pub(super) const MIN_STEAL: u64 = 2 << 20;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Slot {
+pub(super) struct Slot {
     pub start: u64,
     pub end: u64,
     pub written: u64,
@@ -35,24 +35,24 @@ impl Slot {
     }
 
     /// Bytes nobody has fetched yet.
-    pub fn left(&self) -> u64 {
+    pub(super) fn left(&self) -> u64 {
         self.end.saturating_sub(self.reached)
     }
 
     /// Where the next byte of this part goes when its connection starts again.
-    pub fn resume_at(&self) -> u64 {
+    pub(super) fn resume_at(&self) -> u64 {
         self.start + self.written
     }
 }
 
 /// Every part of one download.
 #[derive(Debug, Default)]
-pub struct Slots {
+pub(super) struct Slots {
     slots: Vec<Slot>,
 }
 
 impl Slots {
-    pub fn new(segments: &[Segment]) -> Self {
+    pub(super) fn new(segments: &[Segment]) -> Self {
         Self {
             slots: segments
                 .iter()
@@ -61,16 +61,16 @@ impl Slots {
         }
     }
 
-    pub fn get(&self, index: usize) -> &Slot {
+    pub(super) fn get(&self, index: usize) -> &Slot {
         &self.slots[index]
     }
 
-    pub fn get_mut(&mut self, index: usize) -> &mut Slot {
+    pub(super) fn get_mut(&mut self, index: usize) -> &mut Slot {
         &mut self.slots[index]
     }
 
     /// What is safe to checkpoint: each part's written bytes.
-    pub fn segments(&self) -> Vec<Segment> {
+    pub(super) fn segments(&self) -> Vec<Segment> {
         self.slots
             .iter()
             .map(|s| Segment {
@@ -82,7 +82,7 @@ impl Slots {
     }
 
     /// Bytes of the file not written yet.
-    pub fn missing(&self) -> u64 {
+    pub(super) fn missing(&self) -> u64 {
         self.slots
             .iter()
             .map(|s| (s.end - s.start).saturating_sub(s.written))
@@ -90,7 +90,7 @@ impl Slots {
     }
 
     /// Its connection stopped: what it gathered but did not write is fetched again.
-    pub fn release(&mut self, index: usize) {
+    pub(super) fn release(&mut self, index: usize) {
         let slot = &mut self.slots[index];
         slot.busy = false;
         slot.yield_now = false;
@@ -100,7 +100,7 @@ impl Slots {
     /// The part a free connection takes: the one a reader waits in, else the
     /// earliest nobody works on, else the second half of the running one with
     /// the most left.
-    pub fn claim(&mut self, wanted: Option<u64>) -> Option<usize> {
+    pub(super) fn claim(&mut self, wanted: Option<u64>) -> Option<usize> {
         let free = |s: &Slot| !s.busy && s.left() > 0;
         let waited_in = wanted.and_then(|at| {
             self.slots
@@ -145,7 +145,7 @@ impl Slots {
     /// A reader waits at `at`. Unless a connection will get there within
     /// `lookahead` bytes, make a free part start there and ask one connection to
     /// leave its part for it. Returns whether a connection was asked.
-    pub fn make_way(&mut self, at: u64, lookahead: u64) -> bool {
+    pub(super) fn make_way(&mut self, at: u64, lookahead: u64) -> bool {
         let Some(index) = self.slots.iter().position(|s| s.start <= at && at < s.end) else {
             return false;
         };
@@ -189,7 +189,7 @@ impl Slots {
 }
 
 /// `total` bytes in `count` parts of nearly equal size (fewer for small files).
-pub fn split(total: u64, count: usize) -> Vec<Segment> {
+pub(crate) fn split(total: u64, count: usize) -> Vec<Segment> {
     let count = (count as u64).clamp(1, (total / MIN_STEAL).max(1));
     let size = total.div_ceil(count);
     (0..count)
