@@ -7,6 +7,7 @@
 #![warn(unreachable_pub)]
 
 pub mod agent;
+pub mod browser;
 pub mod cli;
 pub mod config;
 pub mod data_dir;

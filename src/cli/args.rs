@@ -129,6 +129,18 @@ the file again under a free name, `big (1).iso`.")]
         #[arg(long)]
         json: bool,
     },
+    /// Connect browsers to Ferry: the native-messaging host our extension talks to.
+    #[command(subcommand)]
+    Browser(BrowserCommand),
+    /// The native-messaging host (browsers start it through the launcher that
+    /// `ferry browser install` writes).
+    #[command(hide = true)]
+    NativeHost {
+        /// What the browser passes: its extension's origin, or Firefox's manifest
+        /// path and extension id.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        from: Vec<String>,
+    },
     /// Run the agent in the foreground (it is started by other commands when needed).
     #[command(after_help = "Example:\n  ferry agent --data-dir /tmp/ferry")]
     Agent,
@@ -140,6 +152,22 @@ the file again under a free name, `big (1).iso`.")]
         after_help = "Example:\n  ferry completions bash > ~/.local/share/bash-completion/completions/ferry"
     )]
     Completions { shell: clap_complete::Shell },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BrowserCommand {
+    /// Write the host manifest for every browser you use (Firefox, Chromium,
+    /// Chrome, Edge, Brave, Vivaldi, Opera), allowed for Ferry's extension only.
+    #[command(after_help = "Example:\n  ferry browser install")]
+    Install {
+        /// Also for browsers that have no profile here yet.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Remove what `install` wrote.
+    Uninstall,
+    /// Say, for each browser, whether the extension can reach Ferry.
+    Check,
 }
 
 #[derive(Debug, Subcommand)]

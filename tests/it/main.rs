@@ -11,6 +11,7 @@ mod support;
 
 mod access;
 mod architecture;
+mod browser;
 mod cli;
 mod desktop;
 mod download;

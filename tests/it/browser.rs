@@ -1,0 +1,238 @@
+//! The browser bridge through the real program: `ferry browser install` into a
+//! private HOME, and `ferry native-host` started as a browser starts it (through
+//! the launcher, with the extension's origin), spoken to in native-messaging
+//! frames.
+
+use std::path::Path;
+use std::process::Stdio;
+
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::process::{Child, ChildStdin, ChildStdout};
+
+use crate::support;
+use support::program::{Ferry, text};
+use support::server::{Resource, TestServer};
+use support::*;
+
+const CHROMIUM_ID: &str = "alnodoobdeobidkhondbbpgffdbjcmni";
+
+fn frame(message: &[u8]) -> Vec<u8> {
+    let mut bytes = u32::try_from(message.len()).unwrap().to_ne_bytes().to_vec();
+    bytes.extend_from_slice(message);
+    bytes
+}
+
+/// The host, started through the launcher the way Chromium starts it.
+struct Host {
+    child: Child,
+    input: ChildStdin,
+    output: ChildStdout,
+}
+
+impl Host {
+    async fn start(ferry: &Ferry) -> Self {
+        let launcher = ferry.data_dir().join("native-host");
+        let mut child = tokio::process::Command::new(&launcher)
+            .arg(format!("chrome-extension://{CHROMIUM_ID}/"))
+            .env("HOME", ferry.dir.path())
+            .env_remove("FERRY_DATA_DIR")
+            .env_remove("FERRY_CONFIG")
+            .env_remove("RUST_LOG")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap_or_else(|e| panic!("running {}: {e}", launcher.display()));
+        let input = child.stdin.take().unwrap();
+        let output = child.stdout.take().unwrap();
+        Self {
+            child,
+            input,
+            output,
+        }
+    }
+
+    async fn send_raw(&mut self, bytes: &[u8]) {
+        self.input.write_all(bytes).await.unwrap();
+        self.input.flush().await.unwrap();
+    }
+
+    async fn ask(&mut self, message: &Value) -> Value {
+        self.send_raw(&frame(&serde_json::to_vec(message).unwrap()))
+            .await;
+        self.answer().await
+    }
+
+    async fn answer(&mut self) -> Value {
+        within(60, async {
+            let mut length = [0u8; 4];
+            self.output.read_exact(&mut length).await.unwrap();
+            let mut message = vec![0u8; u32::from_ne_bytes(length) as usize];
+            self.output.read_exact(&mut message).await.unwrap();
+            serde_json::from_slice(&message).unwrap()
+        })
+        .await
+    }
+}
+
+fn manifest(path: &Path) -> Value {
+    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn install_writes_a_manifest_per_browser_present_and_uninstall_removes_them() {
+    let ferry = Ferry::new();
+    let home = ferry.dir.path();
+    std::fs::create_dir_all(home.join(".mozilla")).unwrap();
+    std::fs::create_dir_all(home.join(".config/chromium")).unwrap();
+    std::fs::create_dir_all(home.join(".config/BraveSoftware/Brave-Browser")).unwrap();
+
+    let out = ferry.run(&["browser", "check"]).await;
+    assert!(!out.status.success(), "nothing is connected yet");
+    assert!(text(&out.stdout).contains("Chromium: not connected"));
+
+    let out = ferry.run(&["browser", "install"]).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let firefox = home.join(".mozilla/native-messaging-hosts/org.ferry.host.json");
+    let chromium = home.join(".config/chromium/NativeMessagingHosts/org.ferry.host.json");
+    let brave =
+        home.join(".config/BraveSoftware/Brave-Browser/NativeMessagingHosts/org.ferry.host.json");
+    let chrome = home.join(".config/google-chrome/NativeMessagingHosts/org.ferry.host.json");
+    assert!(firefox.exists() && chromium.exists() && brave.exists());
+    assert!(!chrome.exists(), "Chrome was never run here");
+    let launcher = ferry.data_dir().join("native-host");
+    let m = manifest(&chromium);
+    assert_eq!(m["name"], "org.ferry.host");
+    assert_eq!(m["type"], "stdio");
+    assert_eq!(m["path"], launcher.to_str().unwrap());
+    assert_eq!(
+        m["allowed_origins"],
+        json!([format!("chrome-extension://{CHROMIUM_ID}/")]),
+        "our extension only"
+    );
+    assert_eq!(
+        manifest(&firefox)["allowed_extensions"],
+        json!(["browser@ferry.invalid"])
+    );
+    use std::os::unix::fs::PermissionsExt as _;
+    let mode = std::fs::metadata(&launcher).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o700);
+
+    let out = ferry.run(&["browser", "check"]).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let said = text(&out.stdout);
+    assert!(
+        said.contains("Firefox: ready")
+            && said.contains("Chromium: ready")
+            && said.contains("Brave: ready"),
+        "{said}"
+    );
+    assert!(
+        !said.contains("Opera"),
+        "absent browsers are not listed: {said}"
+    );
+
+    let out = ferry.run(&["browser", "install", "--all"]).await;
+    assert!(out.status.success());
+    assert!(chrome.exists(), "--all writes for every browser");
+
+    let out = ferry.run(&["browser", "uninstall"]).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(!firefox.exists() && !chromium.exists() && !brave.exists() && !chrome.exists());
+    assert!(!launcher.exists());
+    assert!(
+        home.join(".config/chromium").is_dir(),
+        "the browser's own folder stays"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_host_answers_every_frame_and_hands_downloads_over_with_the_page_cookies() {
+    let ferry = Ferry::new();
+    std::fs::create_dir_all(ferry.dir.path().join(".config/chromium")).unwrap();
+    let out = ferry.run(&["browser", "install"]).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let server = TestServer::start().await;
+    let body = data(3 * 1024 * 1024, 77);
+    server.put("/files/report.pdf", Resource::new(body.clone()));
+
+    let mut host = Host::start(&ferry).await;
+    let pong = host.ask(&json!({"type": "ping"})).await;
+    assert_eq!(pong["type"], "pong", "{pong}");
+
+    // Garbage, an unknown type, an oversized frame: an error each, and the host
+    // goes on.
+    host.send_raw(&frame(b"{not json")).await;
+    let error = host.answer().await;
+    assert_eq!(error["type"], "error");
+    assert!(
+        error["message"].as_str().unwrap().contains("not a message"),
+        "{error}"
+    );
+    let error = host.ask(&json!({"type": "format_disk"})).await;
+    assert_eq!(error["type"], "error");
+    host.send_raw(&frame(&vec![b' '; 5 * 1024 * 1024])).await;
+    let error = host.answer().await;
+    assert!(
+        error["message"].as_str().unwrap().contains("more than"),
+        "{error}"
+    );
+    // A message of a megabyte is read whole.
+    let padded = host
+        .ask(&json!({"type": "ping", "padding": "x".repeat(1024 * 1024)}))
+        .await;
+    assert_eq!(padded["type"], "pong");
+    // A scheme Ferry does not speak is refused; the browser keeps that download.
+    let refused = host
+        .ask(&json!({"type": "download", "url": "blob:http://127.0.0.1/1234"}))
+        .await;
+    assert_eq!(refused["type"], "error", "{refused}");
+
+    let page = server.url("/page.html");
+    let added = host
+        .ask(&json!({
+            "type": "download",
+            "url": server.url("/files/report.pdf"),
+            "referrer": page,
+            "user_agent": "Mozilla/5.0 (X11; Linux x86_64) Chromium/156",
+            "cookies": [{"name": "session", "value": "s3cr3t-cookie-value"}],
+        }))
+        .await;
+    assert_eq!(added["type"], "added", "{added}");
+    assert_eq!(added["name"], "report.pdf");
+    assert_eq!(added["attached"], false);
+    let id = added["id"].as_str().unwrap().to_owned();
+    let out = ferry.run(&["wait", &id]).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        sha256_file(&ferry.downloads().join("report.pdf")),
+        sha256(&body)
+    );
+    let seen = server.seen("/files/report.pdf");
+    let request = seen.last().unwrap();
+    assert_eq!(
+        request.header("cookie"),
+        Some("session=s3cr3t-cookie-value")
+    );
+    assert_eq!(request.header("referer"), Some(page.as_str()));
+    assert_eq!(
+        request.header("user-agent"),
+        Some("Mozilla/5.0 (X11; Linux x86_64) Chromium/156")
+    );
+    for file in ["ferry.redb", "ferry.log"] {
+        let bytes = std::fs::read(ferry.data_dir().join(file)).unwrap_or_default();
+        assert!(
+            !bytes
+                .windows(b"s3cr3t-cookie-value".len())
+                .any(|w| w == b"s3cr3t-cookie-value"),
+            "the cookie is in {file}"
+        );
+    }
+
+    // A truncated frame (the browser went away mid-message): the host ends, cleanly.
+    host.send_raw(&frame(b"{\"type\":\"ping\"}")[..8]).await;
+    drop(host.input);
+    let status = within(30, host.child.wait()).await.unwrap();
+    assert!(status.success(), "the host ends cleanly: {status:?}");
+}
