@@ -60,6 +60,10 @@ pub struct Resource {
     pub digest: Option<(String, String)>,
     /// More headers for answers that carry the whole body (200).
     pub whole_headers: Vec<(String, String)>,
+    /// Request headers the answer needs, as (lower-case name, value the header
+    /// must contain); without them, 403 (a file host checking its cookie and
+    /// Referer).
+    pub required: Vec<(String, String)>,
     /// Bodies sent at once at most: one more is answered 429 (Retry-After: 1).
     pub max_bodies: Option<u64>,
     /// Body bytes per second for all its answers together (a server whose link,
@@ -83,6 +87,7 @@ impl Resource {
             authorization: None,
             digest: None,
             whole_headers: Vec::new(),
+            required: Vec::new(),
             max_bodies: None,
             shared_rate: None,
             faults: VecDeque::new(),
@@ -125,6 +130,19 @@ impl Resource {
 
     pub fn fault(mut self, fault: Fault) -> Self {
         self.faults.push_back(fault);
+        self
+    }
+
+    /// Answer 403 unless the request's `name` header contains `value`.
+    pub fn require(mut self, name: &str, value: &str) -> Self {
+        self.required
+            .push((name.to_ascii_lowercase(), value.to_owned()));
+        self
+    }
+
+    /// A header on the answer (with the whole body).
+    pub fn with_header(mut self, name: &str, value: &str) -> Self {
+        self.whole_headers.push((name.to_owned(), value.to_owned()));
         self
     }
 
@@ -467,6 +485,15 @@ async fn serve<S: AsyncRead + AsyncWrite + Unpin>(state: Arc<State>, mut stream:
             ("Content-Length".into(), "0".into()),
         ];
         let _ = write_head(&mut stream, 401, "Unauthorized", &headers).await;
+        return;
+    }
+    if resource.required.iter().any(|(name, value)| {
+        !seen
+            .header(name)
+            .is_some_and(|h| h.contains(value.as_str()))
+    }) {
+        let headers = vec![("Content-Length".into(), "0".into())];
+        let _ = write_head(&mut stream, 403, "Forbidden", &headers).await;
         return;
     }
     if let Some((user, password)) = &resource.digest

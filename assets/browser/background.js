@@ -1,0 +1,122 @@
+// Downloads the browser starts are handed to Ferry through its native-messaging
+// host ("org.ferry.host", installed by `ferry browser install`). The browser's
+// copy is paused while Ferry is asked, canceled once Ferry has it, and resumed if
+// Ferry cannot take it: nothing is ever lost.
+"use strict";
+
+if (typeof importScripts === "function") {
+  importScripts("settings.js"); // Chromium's service worker; Firefox loads it first.
+}
+
+const HOST = "org.ferry.host";
+// Addresses a click with Alt held asked to leave to the browser, until when.
+const keep = new Map();
+const KEEP_FOR_MS = 10000;
+
+chrome.runtime.onMessage.addListener((message) => {
+  if (message && message.type === "keep" && typeof message.url === "string") {
+    keep.set(message.url, Date.now() + KEEP_FOR_MS);
+  }
+});
+
+chrome.runtime.onInstalled.addListener(() => {
+  chrome.contextMenus.create({
+    id: "ferry-link",
+    title: chrome.i18n.getMessage("menu_download_link"),
+    contexts: ["link"],
+  });
+});
+
+chrome.contextMenus.onClicked.addListener(async (info, tab) => {
+  if (info.menuItemId !== "ferry-link" || !info.linkUrl) return;
+  await handOver({ url: info.linkUrl, referrer: info.pageUrl || (tab && tab.url) || "" });
+});
+
+function kept(url) {
+  const until = keep.get(url);
+  if (until === undefined) return false;
+  keep.delete(url);
+  return until >= Date.now();
+}
+
+function extensionOf(item) {
+  const name = (item.filename || new URL(item.finalUrl || item.url).pathname).split(/[\\/]/).pop();
+  const dot = name.lastIndexOf(".");
+  return dot > 0 ? name.slice(dot + 1).toLowerCase() : "";
+}
+
+// Whether Ferry should take this download, by the user's settings.
+function wanted(item, settings) {
+  if (!settings.enabled) return false;
+  if (!/^(https?|ftps?):/i.test(item.url)) return false;
+  if (kept(item.url) || kept(item.finalUrl)) return false;
+  const size = item.totalBytes > 0 ? item.totalBytes : item.fileSize;
+  if (size > 0 && size < settings.minSizeKiB * 1024) return false;
+  const type = extensionOf(item);
+  const take = ferryTypeList(settings.takeTypes);
+  if (take.length > 0 && !take.includes(type)) return false;
+  return !ferryTypeList(settings.leaveTypes).includes(type);
+}
+
+async function cookiesFor(url) {
+  const found = new Map();
+  const add = (cookies) => cookies.forEach((c) => found.set(`${c.name}\u0000${c.domain}\u0000${c.path}`, c));
+  add(await chrome.cookies.getAll({ url }));
+  try {
+    // Partitioned (CHIPS) cookies too, where the browser gives them.
+    add(await chrome.cookies.getAll({ url, partitionKey: {} }));
+  } catch (_) {
+    // Not supported here.
+  }
+  return [...found.values()].map((c) => ({ name: c.name, value: c.value }));
+}
+
+// Ask Ferry to take a download; its answer, or null when Ferry is not reachable.
+async function handOver({ url, referrer }) {
+  const message = {
+    type: "download",
+    url,
+    referrer: referrer || "",
+    user_agent: navigator.userAgent,
+    cookies: await cookiesFor(url),
+  };
+  try {
+    return await chrome.runtime.sendNativeMessage(HOST, message);
+  } catch (error) {
+    console.warn("Ferry is not reachable:", error);
+    return null;
+  }
+}
+
+// Read once and kept up to date, so a new download is paused without waiting
+// for storage (a fast download could finish meanwhile).
+let settingsNow = null;
+ferrySettings().then((s) => (settingsNow = s));
+chrome.storage.onChanged.addListener(() => ferrySettings().then((s) => (settingsNow = s)));
+
+// Ferry has the download: the browser's copy goes, whatever state it reached.
+async function dropBrowserCopy(id) {
+  await chrome.downloads.cancel(id).catch(() => {});
+  const [now] = await chrome.downloads.search({ id });
+  if (now && now.state === "complete") {
+    await chrome.downloads.removeFile(id).catch(() => {});
+  }
+  await chrome.downloads.erase({ id }).catch(() => {});
+}
+
+chrome.downloads.onCreated.addListener(async (item) => {
+  const settings = settingsNow || (await ferrySettings());
+  if (!wanted(item, settings)) return;
+  try {
+    await chrome.downloads.pause(item.id);
+  } catch (_) {
+    return; // Already finished: the browser keeps it.
+  }
+  const answer = await handOver({ url: item.url, referrer: item.referrer });
+  if (answer && answer.type === "added") {
+    await dropBrowserCopy(item.id);
+  } else {
+    if (answer && answer.message) console.warn("Ferry refused the download:", answer.message);
+    await chrome.downloads.resume(item.id).catch(() => {});
+  }
+});
