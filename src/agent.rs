@@ -370,6 +370,13 @@ async fn answer(engine: &Engine, request: Request) -> Result<Response, EngineErr
             engine.restart(id).await?;
             snapshot_of(id)?
         }
+        Request::Refresh { id, url } => {
+            let id = engine.resolve(&id)?;
+            let snapshot = engine.refresh(id, &url).await?;
+            Response::Snapshot {
+                snapshot: Box::new(snapshot),
+            }
+        }
         Request::Remove { id } => {
             engine.remove(engine.resolve(&id)?).await?;
             Response::Done

@@ -56,6 +56,9 @@ pub async fn run(command: Command, endpoint: &Endpoint) -> Exit {
         Command::Cancel { id } => changed(ask(endpoint, async |c| c.cancel(id).await).await),
         Command::Restart { id } => changed(ask(endpoint, async |c| c.restart(id).await).await),
         Command::Remove { id } => changed(ask(endpoint, async |c| c.remove(id).await).await),
+        Command::Refresh { id, url } => {
+            changed(ask(endpoint, async |c| c.refresh(id, url).await).await)
+        }
         Command::Wait { ids } => follow::wait(endpoint, ids).await,
         Command::Policy { id, policy } => {
             changed(ask(endpoint, async |c| c.set_policy(id, policy.into()).await).await)

@@ -88,6 +88,9 @@ pub enum EngineError {
     },
     #[error("the engine is shutting down")]
     ShuttingDown,
+    /// A new address was refused: it serves another file, or could not be asked.
+    #[error("{}", .0.message)]
+    Refresh(TransferError),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("cannot set up the HTTP client: {0}")]

@@ -49,6 +49,11 @@ pub enum Request {
     Restart {
         id: String,
     },
+    /// Continue a download from a new address, if it serves the same file.
+    Refresh {
+        id: String,
+        url: String,
+    },
     Remove {
         id: String,
     },
@@ -191,7 +196,7 @@ impl Response {
 impl From<&EngineError> for Response {
     fn from(error: &EngineError) -> Self {
         let code = match error {
-            EngineError::Invalid(_) => ErrorCode::InvalidInput,
+            EngineError::Invalid(_) | EngineError::Refresh(_) => ErrorCode::InvalidInput,
             EngineError::NotFound(_) => ErrorCode::NotFound,
             EngineError::Ambiguous(_) => ErrorCode::Ambiguous,
             EngineError::InvalidState { .. } => ErrorCode::InvalidState,

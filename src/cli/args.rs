@@ -141,6 +141,18 @@ the file again under a free name, `big (1).iso`.")]
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         from: Vec<String>,
     },
+    /// Give a download a new address (its link expired, the file moved): it
+    /// continues where it stopped once the new address proves to serve the same
+    /// file (same length; same ETag or Last-Modified, else the same first bytes).
+    #[command(
+        after_help = "Example:\n  ferry refresh 1a2b3c4d 'https://cdn.example.org/big.iso?token=new'"
+    )]
+    Refresh {
+        /// The operation (an id or a unique prefix).
+        id: String,
+        /// The new address.
+        url: String,
+    },
     /// Run the agent in the foreground (it is started by other commands when needed).
     #[command(after_help = "Example:\n  ferry agent --data-dir /tmp/ferry")]
     Agent,

@@ -68,6 +68,14 @@ pub fn status_line(s: &Snapshot) -> String {
         Status::PausedNoNetwork => "Paused: no network".to_owned(),
         Status::PausedCostedNetwork => "Paused: metered network".to_owned(),
         Status::PausedSystemPolicy => "Paused: battery saver".to_owned(),
+        Status::NeedsNewAddress => match error {
+            Some(e) => format!(
+                "Needs a new address ({}): `ferry refresh {} NEW_URL` continues it",
+                e.message,
+                s.id.short()
+            ),
+            None => "Needs a new address".to_owned(),
+        },
         Status::Completed => "Completed".to_owned(),
         Status::Canceled => "Canceled".to_owned(),
         Status::Error => match error {

@@ -7,6 +7,7 @@ mod body;
 mod clients;
 mod download;
 mod response;
+mod same_file;
 mod segmented;
 mod tus;
 mod upload;
@@ -88,6 +89,7 @@ pub(super) async fn run(context: &mut HttpContext<'_>, snapshot: Snapshot) -> Ru
 
 pub(crate) use body::check_unchanged as check_source_unchanged;
 pub(super) use clients::{ClientCache, Clients, build_clients};
+pub(crate) use same_file::check as same_file;
 pub(super) use tus::terminate as terminate_tus_upload;
 
 /// The operation's own headers (validated at creation; anything unusable skipped).

@@ -221,6 +221,9 @@ pub enum Status {
     PausedNoNetwork,
     PausedCostedNetwork,
     PausedSystemPolicy,
+    /// The address stopped serving the file (403, 404 or 410) after bytes came:
+    /// they are kept, and it waits for a new address (`Engine::refresh`).
+    NeedsNewAddress,
     Completed,
     Canceled,
     Error,
@@ -250,6 +253,7 @@ impl Status {
             Self::PausedNoNetwork => "PausedNoNetwork",
             Self::PausedCostedNetwork => "PausedCostedNetwork",
             Self::PausedSystemPolicy => "PausedSystemPolicy",
+            Self::NeedsNewAddress => "NeedsNewAddress",
             Self::Completed => "Completed",
             Self::Canceled => "Canceled",
             Self::Error => "Error",

@@ -5,8 +5,8 @@
 
 use std::sync::Arc;
 
-use super::error::ErrorStatus;
-use super::operation::{Protocol, Snapshot, Status};
+use super::error::{ErrorStatus, TransferError};
+use super::operation::{Protocol, Snapshot, Status, Validators};
 use super::run::{RunContext, RunEnd};
 use super::secrets::Secrets;
 use super::{Inner, ftp, http};
@@ -69,6 +69,32 @@ async fn run_http(
         );
     }
     Attempt { end, reach }
+}
+
+/// The validators of `url` when it serves the file `snapshot` was fetching (see
+/// `http::same_file`); an error saying why not otherwise.
+pub(super) async fn same_file(
+    inner: &Inner,
+    snapshot: &Snapshot,
+    url: &reqwest::Url,
+) -> Result<Validators, TransferError> {
+    if snapshot.protocol() != Protocol::Http || Protocol::of_scheme(url.scheme()) != Protocol::Http
+    {
+        return Err(TransferError::new(
+            ErrorStatus::Unknown,
+            "a new address can be given to HTTP(S) downloads only, for now",
+        ));
+    }
+    let secrets = if snapshot.secrets.is_empty() {
+        Secrets::default()
+    } else {
+        inner.secrets.get(snapshot.id).await
+    };
+    let access = Arc::new(http::access::Access::new(snapshot, &secrets));
+    let (clients, _) = inner
+        .clients
+        .for_operation(&inner.options, snapshot, &secrets)?;
+    http::same_file(&inner.options, &clients, access, snapshot, url).await
 }
 
 /// What a cancel leaves on the server, dropped in the background (best effort):

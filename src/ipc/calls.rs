@@ -88,6 +88,11 @@ impl Client {
         self.change(&Request::Restart { id }).await
     }
 
+    /// Continue a download from a new address (refused if it serves another file).
+    pub async fn refresh(&mut self, id: String, url: String) -> Result<Changed, ClientError> {
+        self.change(&Request::Refresh { id, url }).await
+    }
+
     pub async fn remove(&mut self, id: String) -> Result<Changed, ClientError> {
         self.change(&Request::Remove { id }).await
     }

@@ -414,6 +414,8 @@ pub fn actions_for(status: Status) -> &'static [RowAction] {
         Status::Idle | Status::Running => &[Pause, Cancel],
         Status::PausedByApplication | Status::PausedNoNetwork => &[Resume, Cancel],
         Status::PausedCostedNetwork | Status::PausedSystemPolicy => &[RunAnyway, Pause, Cancel],
+        // Resume asks the same address again (a link that came back).
+        Status::NeedsNewAddress => &[Resume, Cancel],
         Status::Completed => &[Open, ShowInFolder, Remove],
         // Remove is never where Cancel was: a second click on the same spot
         // must not throw the transfer away.

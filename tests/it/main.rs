@@ -25,6 +25,7 @@ mod limits;
 mod many;
 mod network;
 mod reading;
+mod refresh;
 mod security;
 mod segmented;
 mod tls;

@@ -100,6 +100,56 @@ impl Engine {
         Ok(())
     }
 
+    /// Continue a download from a new address (its link expired, the file moved),
+    /// once that address proves to serve the same file; what was fetched stays.
+    /// Refused, with the reason, when it serves another file or is unreachable.
+    pub async fn refresh(&self, id: OperationId, url: &str) -> Result<Snapshot, EngineError> {
+        self.inner.refuse_if_shutting_down()?;
+        let url = validate::url(url)?;
+        let snapshot = self
+            .inner
+            .stored(id)
+            .ok_or_else(|| EngineError::NotFound(id.to_string()))?;
+        if snapshot.kind != Kind::Download
+            || matches!(
+                snapshot.status,
+                Status::Running | Status::Completed | Status::Canceled
+            )
+        {
+            return Err(invalid_state(&snapshot, "give a new address to"));
+        }
+        // Asked without the transition lock: the check goes over the network.
+        let validators = transfer::same_file(&self.inner, &snapshot, &url)
+            .await
+            .map_err(EngineError::Refresh)?;
+        let _transition = self.inner.transitions.lock().await;
+        let mut snapshot = self
+            .inner
+            .stored(id)
+            .ok_or_else(|| EngineError::NotFound(id.to_string()))?;
+        if matches!(
+            snapshot.status,
+            Status::Running | Status::Completed | Status::Canceled
+        ) {
+            return Err(invalid_state(&snapshot, "give a new address to"));
+        }
+        tracing::info!(%id, url = %redact_url(url.as_str()), "continuing from a new address");
+        snapshot.url = url.to_string();
+        snapshot.validators = Validators {
+            // A digest the user or the old answer gave still names the file.
+            digest: snapshot.validators.digest.take(),
+            ..validators
+        };
+        snapshot.status = Status::Idle;
+        snapshot.attempts = 0;
+        snapshot.retry_at = None;
+        snapshot.error = None;
+        snapshot.finished_at = None;
+        self.inner.commit(snapshot.clone()).await?;
+        self.inner.wake_scheduler.notify_one();
+        Ok(snapshot)
+    }
+
     /// Pause every operation that has not ended; returns how many were paused.
     pub async fn pause_all(&self) -> Result<usize, EngineError> {
         let ids = self.ids_where(|s| !s.is_finished() && s != Status::PausedByApplication);

@@ -217,6 +217,12 @@ fn after_failure(policy: &RetryPolicy, snapshot: &mut Snapshot, error: &Transfer
         snapshot.attempts = 0;
     }
     snapshot.error = Some(ErrorInfo::from(error));
+    if address_expired(snapshot, error) {
+        tracing::warn!(id = %snapshot.id, status = ?error.status, error = %error.message, "the address stopped serving the file; waiting for a new one");
+        snapshot.status = Status::NeedsNewAddress;
+        snapshot.retry_at = None;
+        return;
+    }
     if error.status.is_retryable() && snapshot.attempts < policy.max_retries {
         snapshot.attempts += 1;
         let delay = policy.delay(snapshot.attempts, error.retry_after);
@@ -238,6 +244,18 @@ fn after_failure(policy: &RetryPolicy, snapshot: &mut Snapshot, error: &Transfer
         snapshot.finished_at = Some(time::now_millis());
         remove_empty_part(snapshot);
     }
+}
+
+/// A download that had bytes and is now refused (403), gone (404, 410): a signed
+/// address that expired, a file host's session that ended. Its bytes stay for
+/// the same file at a new address.
+fn address_expired(snapshot: &Snapshot, error: &TransferError) -> bool {
+    let refused = matches!(
+        error.status,
+        ErrorStatus::Forbidden | ErrorStatus::NotFound | ErrorStatus::Gone
+    );
+    let has_bytes = snapshot.bytes > 0 || snapshot.segments.iter().any(|s| s.done > 0);
+    refused && snapshot.kind == Kind::Download && has_bytes
 }
 
 /// A download that failed before its first byte (a 404) leaves no empty `.part`
@@ -363,6 +381,25 @@ mod tests {
             &TransferError::new(ErrorStatus::Timeout, "slow"),
         );
         assert_eq!(s.status, Status::Error, "no retry left");
+    }
+
+    #[test]
+    fn a_refusal_after_bytes_waits_for_a_new_address_and_keeps_them() {
+        let policy = RetryPolicy::default();
+        let forbidden =
+            TransferError::new(ErrorStatus::Forbidden, "the server answered 403 Forbidden");
+        let mut s = failing(5 << 20, 5 << 20, 0);
+        after_failure(&policy, &mut s, &forbidden);
+        assert_eq!(s.status, Status::NeedsNewAddress);
+        assert_eq!((s.retry_at, s.finished_at, s.bytes), (None, None, 5 << 20));
+        // Before any byte, a 404 is a plain failure.
+        let mut s = failing(0, 0, 0);
+        after_failure(
+            &policy,
+            &mut s,
+            &TransferError::new(ErrorStatus::NotFound, "404"),
+        );
+        assert_eq!(s.status, Status::Error);
     }
 
     #[test]

@@ -1,0 +1,115 @@
+//! Before a download continues from a new address: does that address serve the
+//! same file? The length must match; then an ETag or Last-Modified equal to the
+//! old one settles it, and otherwise (another CDN node, a file host that names
+//! versions its own way) the first bytes Ferry already has are compared with the
+//! same range from the new address.
+
+use std::sync::Arc;
+
+use reqwest::Url;
+use reqwest::header::RANGE;
+use tokio::sync::watch;
+
+use super::response::{content_range, http_error, validators_of};
+use super::{Clients, Requester, access::Access, custom_headers};
+use crate::engine::error::{ErrorStatus, TransferError};
+use crate::engine::operation::{Snapshot, Validators};
+use crate::engine::options::Options;
+use crate::engine::progress::Live;
+use crate::engine::run::{Interrupt, Stop};
+
+/// How much of the start of the file is compared.
+const COMPARED: u64 = 64 * 1024;
+
+/// The new address's validators when it serves the file `snapshot` was fetching.
+pub(crate) async fn check(
+    options: &Options,
+    clients: &Clients,
+    access: Arc<Access>,
+    snapshot: &Snapshot,
+    url: &Url,
+) -> Result<Validators, TransferError> {
+    let (_keep, stop) = watch::channel(Stop::None);
+    let mut requester = Requester {
+        access,
+        timeout: options.timeouts.response,
+        live: Arc::new(Live::new(0, None)),
+        stop,
+    };
+    let request = clients
+        .whole
+        .get(url.clone())
+        .headers(custom_headers(&snapshot.headers))
+        .header(RANGE, format!("bytes=0-{}", COMPARED - 1));
+    let response = requester
+        .send(request)
+        .await
+        .map_err(|interrupt| match interrupt {
+            Interrupt::Fail(error) => error,
+            Interrupt::Stop(_) => TransferError::new(ErrorStatus::Unknown, "stopped"),
+        })?;
+    if !response.status().is_success() {
+        return Err(http_error(&response));
+    }
+    let total = match content_range(&response) {
+        Some(range) => range.total,
+        None => response.content_length(),
+    };
+    let different = |why: String| {
+        TransferError::new(
+            ErrorStatus::SourceChanged,
+            format!("the new address serves a different file: {why}"),
+        )
+    };
+    if let (Some(had), Some(now)) = (snapshot.total, total)
+        && had != now
+    {
+        return Err(different(format!("{now} bytes, not {had}")));
+    }
+    let now = validators_of(&response);
+    let held = &snapshot.validators;
+    let same_version = (held.etag.is_some() && held.etag == now.etag)
+        || (held.last_modified.is_some() && held.last_modified == now.last_modified);
+    if same_version {
+        return Ok(now);
+    }
+    // Compare the start of the file, as far as Ferry has it from byte 0.
+    let have = match snapshot.segments.first() {
+        Some(first) if first.start == 0 => first.done,
+        Some(_) => 0,
+        None => snapshot.bytes,
+    }
+    .min(COMPARED);
+    let body = response
+        .bytes()
+        .await
+        .map_err(TransferError::from_reqwest)?;
+    let compared = have.min(body.len() as u64) as usize;
+    if compared == 0 {
+        return Err(different(
+            "nothing to compare it with (no bytes from the start yet, and no ETag or Last-Modified in common)".into(),
+        ));
+    }
+    let part = snapshot
+        .part_path()
+        .ok_or_else(|| TransferError::new(ErrorStatus::Unknown, "no partial file"))?;
+    let held_bytes = read_start(&part, compared).await?;
+    if held_bytes != body[..compared] {
+        return Err(different(format!(
+            "its first {compared} bytes differ from those already fetched"
+        )));
+    }
+    Ok(now)
+}
+
+async fn read_start(path: &std::path::Path, len: usize) -> Result<Vec<u8>, TransferError> {
+    use tokio::io::AsyncReadExt as _;
+    let mut file = tokio::fs::File::open(path)
+        .await
+        .map_err(|e| TransferError::io(&format!("reading {}", path.display()), &e))?;
+    let mut buffer = vec![0u8; len];
+    file.read_exact(&mut buffer)
+        .await
+        .map_err(|e| TransferError::io(&format!("reading {}", path.display()), &e))?;
+    Ok(buffer)
+}

@@ -1,0 +1,156 @@
+//! Link refresh: a download whose address stops serving the file (403 after
+//! some bytes, as a signed CDN address that expired) keeps what it fetched and
+//! waits for a new address; it continues from there only when the new address
+//! serves the same file.
+
+use ferry::engine::{EngineError, Request, Status};
+
+use crate::support;
+use support::server::{self, Fault, Resource};
+use support::*;
+
+const MIB: usize = 1024 * 1024;
+
+/// A signed address that expires after `after` bytes: the connection drops, and
+/// every later request is refused.
+fn expiring(body: &[u8], after: u64) -> Resource {
+    Resource::new(body.to_vec())
+        .rate(2 * MIB as u64)
+        .fault(Fault::DropAfter(after))
+        .fault(Fault::Status(403, vec![]))
+        .fault(Fault::Status(403, vec![]))
+        .fault(Fault::Status(403, vec![]))
+        .fault(Fault::Status(403, vec![]))
+}
+
+/// The same file from another node: another ETag and date, so only its bytes
+/// can say it is the same.
+fn elsewhere(body: &[u8]) -> Resource {
+    let mut resource = Resource::new(body.to_vec());
+    resource.etag = Some("\"cdn-node-2\"".into());
+    resource.last_modified = Some("Tue, 03 Jan 2023 11:00:00 GMT".into());
+    resource
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expired_address_waits_and_a_new_one_continues_byte_exact() {
+    let Fixture {
+        dir,
+        server,
+        engine,
+        mut events,
+    } = Fixture::start().await;
+    let body = data(4 * MIB, 61);
+    server.put("/a1/file", expiring(&body, MIB as u64));
+    let dest = dir.path().join("video.mp4");
+    let id = engine
+        .create(Request::download(
+            server.url("/a1/file"),
+            Some(dest.clone()),
+        ))
+        .await
+        .unwrap()
+        .id;
+    let waiting = wait_status(&engine, &mut events, id, Status::NeedsNewAddress).await;
+    assert!(waiting.bytes >= MIB as u64 / 2, "{waiting:?}");
+    assert_eq!(
+        waiting.error.as_ref().map(|e| e.status),
+        Some(ferry::engine::ErrorStatus::Forbidden)
+    );
+    let part = dest.with_file_name("video.mp4.part");
+    assert!(part.exists(), "what came is kept");
+    let sent_before = server.body_bytes_sent();
+
+    // Another file at the new address is refused, and nothing changes.
+    server.put("/b2/other", elsewhere(&data(4 * MIB, 62)));
+    let refused = engine
+        .refresh(id, &server.url("/b2/other"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&refused, EngineError::Refresh(_)) && refused.to_string().contains("differ"),
+        "{refused}"
+    );
+    server.put("/b2/short", elsewhere(&body[..3 * MIB]));
+    let refused = engine
+        .refresh(id, &server.url("/b2/short"))
+        .await
+        .unwrap_err();
+    assert!(
+        refused.to_string().contains("3145728 bytes, not 4194304"),
+        "{refused}"
+    );
+    assert_eq!(engine.get(id).unwrap().status, Status::NeedsNewAddress);
+
+    // The same file at a new address: it continues from where it stopped.
+    server.put("/b2/file", elsewhere(&body));
+    let refreshed = engine.refresh(id, &server.url("/b2/file")).await.unwrap();
+    assert!(refreshed.url.ends_with("/b2/file"));
+    let done = wait_finished(&engine, &mut events, id).await;
+    assert_eq!(done.status, Status::Completed, "{:?}", done.error);
+    assert_eq!(sha256_file(&dest), sha256(&body));
+    // Sent in all: what came before, two small checks (64 KiB each) and the rest.
+    let sent = server.body_bytes_sent();
+    assert!(
+        sent - sent_before <= body.len() as u64 - waiting.bytes + 3 * 64 * 1024,
+        "after the refresh {} bytes were sent for {} missing",
+        sent - sent_before,
+        body.len() as u64 - waiting.bytes
+    );
+    assert!(
+        sent <= body.len() as u64 * 105 / 100 + 3 * 64 * 1024,
+        "{sent} bytes sent in all for {}",
+        body.len()
+    );
+}
+
+/// The same from the command line: `list` and `show` say it needs a new address,
+/// `ferry refresh` continues it, a wrong file is refused with exit status 2.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ferry_refresh_continues_from_the_command_line() {
+    use support::program::{Ferry, text};
+    let ferry = Ferry::new();
+    let server = server::TestServer::start().await;
+    let body = data(3 * MIB, 63);
+    server.put("/old/disk.img", expiring(&body, MIB as u64));
+    let out = ferry
+        .run(&["get", &server.url("/old/disk.img"), "--detach"])
+        .await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let id = text(&out.stdout).trim().to_owned();
+    within(60, async {
+        loop {
+            let shown = ferry.json(&["show", &id, "--json"]).await;
+            if shown["status"] == "NeedsNewAddress" {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    })
+    .await;
+    let listed = text(&ferry.run(&["list"]).await.stdout);
+    assert!(listed.contains("NeedsNewAddress"), "{listed}");
+
+    server.put("/new/other.img", elsewhere(&data(3 * MIB, 64)));
+    let out = ferry
+        .run(&["refresh", &id, &server.url("/new/other.img")])
+        .await;
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("serves a different file"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    server.put("/new/disk.img", elsewhere(&body));
+    let out = ferry
+        .run(&["refresh", &id, &server.url("/new/disk.img")])
+        .await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = ferry.run(&["wait", &id]).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        sha256_file(&ferry.downloads().join("disk.img")),
+        sha256(&body)
+    );
+}
