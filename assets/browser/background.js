@@ -39,6 +39,18 @@ function kept(url) {
   return until >= Date.now();
 }
 
+// The file's name: the browser's choice when it has made it, else the address's
+// last segment (Chromium often decides the name after telling us).
+function nameOf(item) {
+  const chosen = (item.filename || "").split(/[\\/]/).pop();
+  if (chosen) return chosen;
+  try {
+    return decodeURIComponent(new URL(item.finalUrl || item.url).pathname.split("/").pop());
+  } catch (_) {
+    return "";
+  }
+}
+
 function extensionOf(item) {
   const name = (item.filename || new URL(item.finalUrl || item.url).pathname).split(/[\\/]/).pop();
   const dot = name.lastIndexOf(".");
@@ -72,13 +84,17 @@ async function cookiesFor(url) {
 }
 
 // Ask Ferry to take a download; its answer, or null when Ferry is not reachable.
-async function handOver({ url, referrer }) {
+// The name and size let Ferry match a download of its own that waits for a new
+// address (an expired link downloaded again).
+async function handOver({ url, referrer, filename, size }) {
   const message = {
     type: "download",
     url,
     referrer: referrer || "",
     user_agent: navigator.userAgent,
     cookies: await cookiesFor(url),
+    filename: filename || "",
+    size: size > 0 ? size : 0,
   };
   try {
     return await chrome.runtime.sendNativeMessage(HOST, message);
@@ -112,7 +128,12 @@ chrome.downloads.onCreated.addListener(async (item) => {
   } catch (_) {
     return; // Already finished: the browser keeps it.
   }
-  const answer = await handOver({ url: item.url, referrer: item.referrer });
+  const answer = await handOver({
+    url: item.url,
+    referrer: item.referrer,
+    filename: nameOf(item),
+    size: item.totalBytes,
+  });
   if (answer && answer.type === "added") {
     await dropBrowserCopy(item.id);
   } else {

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::native::{self, Frame, MAX_FROM_BROWSER};
 use crate::cli::{Endpoint, Exit};
-use crate::engine::{Header, Request};
+use crate::engine::{Header, Request, Status};
 use crate::ipc::{Client, ClientError};
 
 /// What the extension sends.
@@ -37,6 +37,13 @@ struct Handoff {
     /// The cookies the browser would send to `url`.
     #[serde(default)]
     cookies: Vec<Cookie>,
+    /// The file's name as the browser chose it, and its size when known: a
+    /// download waiting for a new address with the same name and size is
+    /// continued from this address instead of started again.
+    #[serde(default)]
+    filename: Option<String>,
+    #[serde(default)]
+    size: Option<u64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -100,9 +107,16 @@ async fn answer(endpoint: &Endpoint, agent: &mut Option<Client>, bytes: &[u8]) -
             };
         }
     };
-    let request = match message {
-        FromBrowser::Ping => None,
-        FromBrowser::Download(handoff) => Some(request_for(handoff)),
+    let (request, file) = match message {
+        FromBrowser::Ping => (None, None),
+        FromBrowser::Download(handoff) => {
+            let file = handoff
+                .filename
+                .clone()
+                .filter(|n| !n.is_empty())
+                .map(|name| (name, handoff.size.filter(|s| *s > 0)));
+            (Some(request_for(handoff)), file)
+        }
     };
     // An agent that went away since the last message is reached again once.
     for _ in 0..2 {
@@ -122,6 +136,11 @@ async fn answer(endpoint: &Endpoint, agent: &mut Option<Client>, bytes: &[u8]) -
                 version: env!("CARGO_PKG_VERSION"),
             };
         };
+        if let Some((name, size)) = &file
+            && let Some(continued) = continue_waiting(client, name, *size, &request.url).await
+        {
+            return continued;
+        }
         match client.create(request.clone()).await {
             Ok((snapshot, attached)) => {
                 return ToBrowser::Added {
@@ -143,6 +162,34 @@ async fn answer(endpoint: &Endpoint, agent: &mut Option<Client>, bytes: &[u8]) -
     }
     ToBrowser::Error {
         message: "Ferry's agent went away".into(),
+    }
+}
+
+/// The same file downloaded again in the browser (its old link expired): the
+/// download waiting for a new address under that name (and size, when the
+/// browser knows it) continues from this one, if it serves the same file.
+async fn continue_waiting(
+    client: &mut Client,
+    name: &str,
+    size: Option<u64>,
+    url: &str,
+) -> Option<ToBrowser> {
+    let waiting = client.list().await.ok()?.into_iter().find(|s| {
+        s.status == Status::NeedsNewAddress
+            && s.display_name() == name
+            && size.is_none_or(|size| s.total == Some(size))
+    })?;
+    let id = waiting.id.to_string();
+    match client.refresh(id.clone(), url.to_owned()).await {
+        Ok(_) => Some(ToBrowser::Added {
+            id,
+            name: waiting.display_name(),
+            attached: true,
+        }),
+        Err(e) => {
+            tracing::info!(%id, error = %e, "not the waiting download's file; a new download");
+            None
+        }
     }
 }
 

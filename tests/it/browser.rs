@@ -382,3 +382,68 @@ async fn chromium_hands_a_download_over_with_its_cookie_and_keeps_a_small_one() 
         );
     }
 }
+
+/// The same file downloaded again in the browser after its link expired: the
+/// hand-off continues the download that waits for a new address, instead of
+/// starting a second one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hand_off_of_the_same_file_continues_the_download_waiting_for_an_address() {
+    use support::server::Fault;
+    let ferry = Ferry::new();
+    std::fs::create_dir_all(ferry.dir.path().join(".config/chromium")).unwrap();
+    assert!(ferry.run(&["browser", "install"]).await.status.success());
+    let server = TestServer::start().await;
+    let body = data(3 * 1024 * 1024, 66);
+    server.put(
+        "/t1/movie.mkv",
+        Resource::new(body.clone())
+            .rate(2 * 1024 * 1024)
+            .fault(Fault::DropAfter(1024 * 1024))
+            .fault(Fault::Status(403, vec![]))
+            .fault(Fault::Status(403, vec![]))
+            .fault(Fault::Status(403, vec![]))
+            .fault(Fault::Status(403, vec![])),
+    );
+    let out = ferry
+        .run(&["get", &server.url("/t1/movie.mkv"), "--detach"])
+        .await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let id = text(&out.stdout).trim().to_owned();
+    within(60, async {
+        while ferry.json(&["show", &id, "--json"]).await["status"] != "NeedsNewAddress" {
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    })
+    .await;
+
+    let mut fresh = Resource::new(body.clone());
+    fresh.etag = Some("\"other-node\"".into());
+    server.put("/t2/movie.mkv", fresh);
+    let mut host = Host::start(&ferry).await;
+    let added = host
+        .ask(&json!({
+            "type": "download",
+            "url": server.url("/t2/movie.mkv"),
+            "filename": "movie.mkv",
+            "size": body.len(),
+        }))
+        .await;
+    assert_eq!(added["type"], "added", "{added}");
+    assert_eq!(added["attached"], true, "{added}");
+    assert!(
+        id.starts_with(&added["id"].as_str().unwrap()[..8]),
+        "{added} is {id}"
+    );
+    let out = ferry.run(&["wait", &id]).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        sha256_file(&ferry.downloads().join("movie.mkv")),
+        sha256(&body)
+    );
+    let all = ferry.json(&["list", "--json"]).await;
+    assert_eq!(
+        all.as_array().unwrap().len(),
+        1,
+        "no second download: {all}"
+    );
+}
