@@ -5,6 +5,7 @@
 
 pub mod advanced;
 pub mod backend;
+pub mod change_address;
 mod desktop;
 pub mod details;
 pub mod form;
@@ -46,6 +47,8 @@ pub enum Reply {
     Created { attached: Vec<OperationId> },
     /// A command on existing operations was carried out.
     Done,
+    /// A download continues from the new address it was given.
+    Refreshed(OperationId),
     /// Open or Show in folder could not (no program, the file gone).
     OpenFailed { name: String, reason: String },
     /// The engine refused a request (the reason in English, from the engine).
@@ -77,6 +80,7 @@ enum Screen {
     Upload(upload::State),
     Details(OperationId),
     Settings(settings::State),
+    ChangeAddress(change_address::State),
 }
 
 #[derive(Clone, Debug)]
@@ -88,6 +92,7 @@ pub enum Message {
     Upload(upload::Message),
     Settings(settings::Message),
     Details(details::Message),
+    ChangeAddress(change_address::Message),
     /// Open the new-download form.
     OpenNewDownload,
     /// Open the new-upload form.
@@ -208,7 +213,7 @@ impl App {
                 self.refresh_tray();
             }
             Message::Feedback(Feedback::Reply(reply)) => return self.reply(reply),
-            Message::Transfers(message) => self.transfers_message(&message),
+            Message::Transfers(message) => return self.transfers_message(&message),
             Message::NewDownload(message) => return self.new_download_message(message),
             Message::Upload(message) => return self.upload_message(message),
             Message::Settings(message) => return self.settings_message(message),
@@ -218,6 +223,7 @@ impl App {
                     self.set_policy(id, policy);
                 }
             }
+            Message::ChangeAddress(message) => self.change_address_message(message),
             Message::OpenNewDownload => return self.open_new_download(),
             Message::OpenUpload => return self.open_upload(),
             Message::OpenSettings => {
@@ -238,6 +244,7 @@ impl App {
             Screen::Transfers => self.transfers.view(tr).map(Message::Transfers),
             Screen::NewDownload(state) => state.view(tr).map(Message::NewDownload),
             Screen::Upload(state) => state.view(tr).map(Message::Upload),
+            Screen::ChangeAddress(state) => state.view(tr).map(Message::ChangeAddress),
             Screen::Settings(state) => {
                 let usage = self.backend.engine.data_usage();
                 let used = tr!(
@@ -314,11 +321,17 @@ impl App {
                     reason = reason
                 ));
             }
+            Reply::Refreshed(id) => {
+                if matches!(&self.screen, Screen::ChangeAddress(state) if state.id == id) {
+                    self.screen = Screen::Transfers;
+                }
+            }
             Reply::Refused(error) => {
                 let reason = format::refusal(&self.tr, &error);
                 match &mut self.screen {
                     Screen::NewDownload(state) => state.refused(reason),
                     Screen::Upload(state) => state.refused(reason),
+                    Screen::ChangeAddress(state) => state.refused(reason),
                     _ => tracing::warn!("{error}"),
                 }
             }

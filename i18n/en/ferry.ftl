@@ -258,3 +258,11 @@ refusal-invalid-proxy = invalid proxy { $proxy }: { $reason }
 refusal-invalid-checksum = invalid { $algorithm } checksum: expected { $digits } hexadecimal digits
 refusal-too-large = the request is too large: { $detail }
 name-and-more = { $first } (+{ $more } more)
+
+action-change-address = Change address…
+change-address-title = A new address for “{ $name }”
+change-address-explain = Its link stopped working. Paste a new one (download the file again in the browser and copy its address): Ferry checks that it serves the same file, then continues where it stopped.
+change-address-continue = Continue
+change-address-checking = Checking that the new address serves the same file…
+refusal-different-file = The new address serves a different file; the download keeps what it has.
+refusal-address-unusable = The new address cannot be used: { $reason }.

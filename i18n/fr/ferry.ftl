@@ -258,3 +258,11 @@ refusal-invalid-proxy = proxy invalide { $proxy } : { $reason }
 refusal-invalid-checksum = somme de contrôle { $algorithm } invalide : { $digits } chiffres hexadécimaux attendus
 refusal-too-large = la demande est trop grande : { $detail }
 name-and-more = { $first } (+{ $more } autres)
+
+action-change-address = Changer d’adresse…
+change-address-title = Une nouvelle adresse pour « { $name } »
+change-address-explain = Son lien ne fonctionne plus. Collez-en un nouveau (téléchargez le fichier à nouveau dans le navigateur et copiez son adresse) : Ferry vérifie qu’il sert le même fichier, puis reprend là où il s’était arrêté.
+change-address-continue = Continuer
+change-address-checking = Vérification que la nouvelle adresse sert le même fichier…
+refusal-different-file = La nouvelle adresse sert un autre fichier ; le téléchargement garde ce qu’il a.
+refusal-address-unusable = La nouvelle adresse ne peut pas servir : { $reason }.

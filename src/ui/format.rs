@@ -176,6 +176,14 @@ pub fn refusal(tr: &Tr, error: &ferry::engine::EngineError) -> String {
     match error {
         EngineError::Invalid(invalid) => invalid_request(tr, invalid),
         EngineError::ShuttingDown => tr!(tr, "refusal-shutting-down"),
+        EngineError::Refresh(e) if e.status == ErrorStatus::SourceChanged => {
+            tr!(tr, "refusal-different-file")
+        }
+        EngineError::Refresh(e) => tr!(
+            tr,
+            "refusal-address-unusable",
+            reason = self::error(tr, e.status)
+        ),
         other => other.to_string(),
     }
 }

@@ -3,8 +3,13 @@
 use super::*;
 
 impl App {
-    pub(super) fn transfers_message(&mut self, message: &transfers::Message) {
+    pub(super) fn transfers_message(&mut self, message: &transfers::Message) -> Task<Message> {
+        let mut task = Task::none();
         if let transfers::Message::Row(id, action) = message {
+            if *action == RowAction::ChangeAddress {
+                // Typing goes to the new address at once.
+                task = iced::widget::operation::focus(change_address::URL);
+            }
             self.transfers.selected = Some(*id);
             self.transfers.notice = None;
             let asked = self.asked.take();
@@ -15,6 +20,7 @@ impl App {
             }
         }
         self.transfers.update(message);
+        task
     }
 
     pub(super) fn row_action(&mut self, id: OperationId, action: RowAction) {
@@ -41,6 +47,14 @@ impl App {
                 .backend
                 .run(async move { done(engine.remove(id).await) }),
             RowAction::Details => self.screen = Screen::Details(id),
+            RowAction::ChangeAddress => {
+                let name = self
+                    .transfers
+                    .get(id)
+                    .map(|s| format::name(&self.tr, s))
+                    .unwrap_or_default();
+                self.screen = Screen::ChangeAddress(change_address::State::new(id, name));
+            }
             RowAction::Open | RowAction::ShowInFolder => {
                 let Some(path) = self.transfers.get(id).and_then(|s| s.destination.clone()) else {
                     return;
@@ -72,5 +86,24 @@ impl App {
                 Err(e) => Reply::Failed(e.to_string()),
             }
         });
+    }
+
+    pub(super) fn change_address_message(&mut self, message: change_address::Message) {
+        let Screen::ChangeAddress(state) = &mut self.screen else {
+            return;
+        };
+        match state.update(message) {
+            change_address::Action::None => {}
+            change_address::Action::Close => self.screen = Screen::Transfers,
+            change_address::Action::Refresh(id, url) => {
+                let engine = self.backend.engine.clone();
+                self.backend.run(async move {
+                    match engine.refresh(id, &url).await {
+                        Ok(_) => Reply::Refreshed(id),
+                        Err(e) => Reply::Refused(Arc::new(e)),
+                    }
+                });
+            }
+        }
     }
 }

@@ -56,6 +56,8 @@ pub enum RowAction {
     ShowInFolder,
     Remove,
     Details,
+    /// Give a download that waits for a new address one.
+    ChangeAddress,
 }
 
 #[derive(Clone, Debug)]
@@ -415,7 +417,7 @@ pub fn actions_for(status: Status) -> &'static [RowAction] {
         Status::PausedByApplication | Status::PausedNoNetwork => &[Resume, Cancel],
         Status::PausedCostedNetwork | Status::PausedSystemPolicy => &[RunAnyway, Pause, Cancel],
         // Resume asks the same address again (a link that came back).
-        Status::NeedsNewAddress => &[Resume, Cancel],
+        Status::NeedsNewAddress => &[ChangeAddress, Resume, Cancel],
         Status::Completed => &[Open, ShowInFolder, Remove],
         // Remove is never where Cancel was: a second click on the same spot
         // must not throw the transfer away.
@@ -428,6 +430,7 @@ fn action_label(tr: &Tr, action: RowAction) -> String {
         RowAction::Pause => tr!(tr, "action-pause"),
         RowAction::Resume => tr!(tr, "action-resume"),
         RowAction::Cancel => tr!(tr, "action-cancel"),
+        RowAction::ChangeAddress => tr!(tr, "action-change-address"),
         RowAction::Retry => tr!(tr, "action-retry"),
         RowAction::RunAnyway => tr!(tr, "action-run-anyway"),
         RowAction::Open => tr!(tr, "action-open"),

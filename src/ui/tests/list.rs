@@ -458,3 +458,71 @@ fn the_last_error_in_french_details_is_french() {
         "the engine's words"
     );
 }
+
+/// A download whose link expired offers "Change address…": another file is
+/// refused in French, the same file from a new address continues it.
+#[test]
+fn a_download_waiting_for_an_address_continues_from_one_typed_in_the_window() {
+    use server::Fault;
+    let mut h = Harness::new(Language::French);
+    let server = h.runtime.block_on(TestServer::start());
+    let body: Vec<u8> = (0..3 << 20).map(|i: u32| (i % 251) as u8).collect();
+    server.put(
+        "/old/film.mkv",
+        Resource::new(body.clone())
+            .rate(2 << 20)
+            .fault(Fault::DropAfter(1 << 20))
+            .fault(Fault::Status(403, vec![]))
+            .fault(Fault::Status(403, vec![]))
+            .fault(Fault::Status(403, vec![]))
+            .fault(Fault::Status(403, vec![])),
+    );
+    let engine = h.app.backend.engine.clone();
+    let request = ferry::engine::Request::download(server.url("/old/film.mkv"), None);
+    let id = h.runtime.block_on(engine.create(request)).unwrap().id;
+    h.pump_until("waiting for an address", |app| {
+        app.transfers()
+            .get(id)
+            .is_some_and(|s| s.status == Status::NeedsNewAddress)
+    });
+    let row = h.app.transfers().get(id).unwrap().clone();
+    let said = crate::ui::format::status(&h.app.tr, &row);
+    assert!(said.starts_with("Nouvelle adresse nécessaire ("), "{said}");
+    assert!(h.shows(&said), "the row says why");
+    h.click("Changer d’adresse…");
+    assert!(h.shows("Une nouvelle adresse pour « film.mkv »"));
+
+    let mut other = Resource::new(body.iter().map(|b| b ^ 1).collect());
+    other.etag = Some("\"elsewhere\"".into());
+    other.last_modified = Some("Tue, 03 Jan 2023 11:00:00 GMT".into());
+    server.put("/new/other.mkv", other);
+    let change = |h: &mut Harness, url: String| {
+        let _ = h.app.update(Message::ChangeAddress(
+            crate::ui::change_address::Message::UrlChanged(url),
+        ));
+        h.click("Continuer");
+    };
+    change(&mut h, server.url("/new/other.mkv"));
+    h.pump_until(
+        "the refusal",
+        |app| matches!(&app.screen, Screen::ChangeAddress(state) if state.problem.is_some()),
+    );
+    assert!(
+        h.shows("La nouvelle adresse sert un autre fichier ; le téléchargement garde ce qu’il a.")
+    );
+
+    let mut same = Resource::new(body.clone());
+    same.etag = Some("\"elsewhere\"".into());
+    same.last_modified = Some("Tue, 03 Jan 2023 11:00:00 GMT".into());
+    server.put("/new/film.mkv", same);
+    change(&mut h, server.url("/new/film.mkv"));
+    h.pump_until("back to the list, completed", |app| {
+        matches!(app.screen, Screen::Transfers)
+            && app
+                .transfers()
+                .get(id)
+                .is_some_and(|s| s.status == Status::Completed)
+    });
+    let file = h.dir().join("downloads/film.mkv");
+    assert_eq!(std::fs::read(file).unwrap(), body);
+}
