@@ -35,7 +35,7 @@ pub(super) async fn follow_one(endpoint: &Endpoint, created: &Snapshot) -> Exit 
             Ok(Some(Response::Snapshots { snapshots })) => {
                 if let Some(s) = snapshots.into_iter().find(|s| s.id == created.id) {
                     view.status(&s);
-                    if s.status.is_finished() {
+                    if s.status.is_settled() {
                         break s;
                     }
                 }
@@ -52,7 +52,7 @@ pub(super) async fn follow_one(endpoint: &Endpoint, created: &Snapshot) -> Exit 
                 }
                 Event::StatusChanged { snapshot } => {
                     view.status(&snapshot);
-                    if snapshot.status.is_finished() {
+                    if snapshot.status.is_settled() {
                         break *snapshot;
                     }
                 }
@@ -133,7 +133,7 @@ pub(super) async fn wait(endpoint: &Endpoint, ids: Vec<String>) -> Exit {
                 return Exit::Unreachable;
             }
         }
-        if !statuses.is_empty() && statuses.values().all(|s| s.status.is_finished()) {
+        if !statuses.is_empty() && statuses.values().all(|s| s.status.is_settled()) {
             let mut exit = Exit::Done;
             for s in statuses.values().filter(|s| s.status != Status::Completed) {
                 eprintln!(

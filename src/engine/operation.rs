@@ -235,6 +235,12 @@ impl Status {
         matches!(self, Self::Completed | Self::Canceled | Self::Error)
     }
 
+    /// Nothing will move it again by itself: finished, or waiting for the user to
+    /// give it a new address. What `ferry get` and `ferry wait` wait for.
+    pub fn is_settled(self) -> bool {
+        self.is_finished() || self == Self::NeedsNewAddress
+    }
+
     pub fn is_paused(self) -> bool {
         matches!(
             self,

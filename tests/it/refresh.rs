@@ -113,21 +113,19 @@ async fn ferry_refresh_continues_from_the_command_line() {
     let server = server::TestServer::start().await;
     let body = data(3 * MIB, 63);
     server.put("/old/disk.img", expiring(&body, MIB as u64));
-    let out = ferry
-        .run(&["get", &server.url("/old/disk.img"), "--detach"])
-        .await;
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    let id = text(&out.stdout).trim().to_owned();
-    within(60, async {
-        loop {
-            let shown = ferry.json(&["show", &id, "--json"]).await;
-            if shown["status"] == "NeedsNewAddress" {
-                return;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        }
-    })
-    .await;
+    // `get` ends when the download needs the user: exit 1, and says what to do.
+    let out = ferry.run(&["get", &server.url("/old/disk.img")]).await;
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let said = text(&out.stderr);
+    assert!(
+        said.contains("Needs a new address") && said.contains("ferry refresh"),
+        "{said}"
+    );
+    let all = ferry.json(&["list", "--json"]).await;
+    let id = all[0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(all[0]["status"], "NeedsNewAddress");
+    let out = ferry.run(&["wait", &id]).await;
+    assert_eq!(out.status.code(), Some(1), "`wait` ends too");
     let listed = text(&ferry.run(&["list"]).await.stdout);
     assert!(listed.contains("NeedsNewAddress"), "{listed}");
 
@@ -189,7 +187,17 @@ async fn a_segmented_download_continues_every_part_from_a_new_address() {
         .parse()
         .unwrap();
     server.kill();
-    server.revive(std::net::TcpListener::bind(("127.0.0.1", port)).unwrap());
+    // The killed listener goes away with its task, a moment later.
+    let listener = within(10, async {
+        loop {
+            match std::net::TcpListener::bind(("127.0.0.1", port)) {
+                Ok(listener) => return listener,
+                Err(_) => tokio::time::sleep(std::time::Duration::from_millis(20)).await,
+            }
+        }
+    })
+    .await;
+    server.revive(listener);
     let waiting = wait_status(&engine, &mut events, id, Status::NeedsNewAddress).await;
     let parts = waiting.segments.iter().filter(|s| s.done > 0).count();
     assert!(
