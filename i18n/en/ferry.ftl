@@ -64,7 +64,7 @@ status-paused-costed-network = Paused: metered network
 status-paused-system-policy = Paused: battery saver
 status-completed = Completed
 status-canceled = Canceled
-status-needs-new-address = Needs a new address ({ $reason }): what came is kept
+status-needs-new-address = Needs a new address
 status-error = Failed: { $reason }
 
 ## Errors (stable statuses in words)

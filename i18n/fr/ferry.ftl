@@ -64,7 +64,7 @@ status-paused-costed-network = En pause : réseau limité
 status-paused-system-policy = En pause : économie d’énergie
 status-completed = Terminé
 status-canceled = Annulé
-status-needs-new-address = Nouvelle adresse nécessaire ({ $reason }) : ce qui est arrivé est gardé
+status-needs-new-address = Nouvelle adresse nécessaire
 status-error = Échec : { $reason }
 
 ## Erreurs

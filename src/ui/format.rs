@@ -77,10 +77,8 @@ pub fn status(tr: &Tr, s: &Snapshot) -> String {
         Status::PausedByApplication => tr!(tr, "status-paused"),
         Status::PausedNoNetwork => tr!(tr, "status-paused-no-network"),
         Status::PausedCostedNetwork => tr!(tr, "status-paused-costed-network"),
-        Status::NeedsNewAddress => {
-            let reason = s.error.as_ref().map_or(ErrorStatus::Unknown, |e| e.status);
-            tr!(tr, "status-needs-new-address", reason = error(tr, reason))
-        }
+        // Short, to fit the row; the reason is in the details.
+        Status::NeedsNewAddress => tr!(tr, "status-needs-new-address"),
         Status::PausedSystemPolicy => tr!(tr, "status-paused-system-policy"),
         Status::Completed => tr!(tr, "status-completed"),
         Status::Canceled => tr!(tr, "status-canceled"),

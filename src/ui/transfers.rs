@@ -416,8 +416,9 @@ pub fn actions_for(status: Status) -> &'static [RowAction] {
         Status::Idle | Status::Running => &[Pause, Cancel],
         Status::PausedByApplication | Status::PausedNoNetwork => &[Resume, Cancel],
         Status::PausedCostedNetwork | Status::PausedSystemPolicy => &[RunAnyway, Pause, Cancel],
-        // Resume asks the same address again (a link that came back).
-        Status::NeedsNewAddress => &[ChangeAddress, Resume, Cancel],
+        // Two buttons, to fit a narrow window in French; `ferry resume` still
+        // tries the old address again.
+        Status::NeedsNewAddress => &[ChangeAddress, Cancel],
         Status::Completed => &[Open, ShowInFolder, Remove],
         // Remove is never where Cancel was: a second click on the same spot
         // must not throw the transfer away.
