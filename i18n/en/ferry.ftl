@@ -266,3 +266,6 @@ change-address-continue = Continue
 change-address-checking = Checking that the new address serves the same file…
 refusal-different-file = The new address serves a different file; the download keeps what it has.
 refusal-address-unusable = The new address cannot be used: { $reason }.
+refusal-gone = That transfer is not in the list any more.
+refusal-invalid-state = Not possible in the state the transfer is in now.
+refusal-internal = Ferry could not do it: { $detail }

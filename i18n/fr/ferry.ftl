@@ -266,3 +266,6 @@ change-address-continue = Continuer
 change-address-checking = Vérification que la nouvelle adresse sert le même fichier…
 refusal-different-file = La nouvelle adresse sert un autre fichier ; le téléchargement garde ce qu’il a.
 refusal-address-unusable = La nouvelle adresse ne peut pas servir : { $reason }.
+refusal-gone = Ce transfert n’est plus dans la liste.
+refusal-invalid-state = Impossible dans l’état où est le transfert.
+refusal-internal = Ferry n’a pas pu le faire : { $detail }

@@ -182,7 +182,15 @@ pub fn refusal(tr: &Tr, error: &ferry::engine::EngineError) -> String {
             "refusal-address-unusable",
             reason = self::error(tr, e.status)
         ),
-        other => other.to_string(),
+        // The window names operations by their rows, so these come from a row
+        // that another client changed meanwhile.
+        EngineError::NotFound(_) | EngineError::Ambiguous(_) => tr!(tr, "refusal-gone"),
+        EngineError::InvalidState { .. } => tr!(tr, "refusal-invalid-state"),
+        // Ferry's own trouble (its database, the keyring, the TLS set-up): the
+        // detail is technical and stays as the engine says it.
+        EngineError::Store(_) | EngineError::Client(_) | EngineError::Secrets(_) => {
+            tr!(tr, "refusal-internal", detail = error.to_string())
+        }
     }
 }
 
@@ -287,6 +295,27 @@ pub fn invalid_request(tr: &Tr, invalid: &ferry::engine::InvalidRequest) -> Stri
 mod tests {
     use super::*;
     use ferry::config::Language;
+
+    #[test]
+    fn refusals_are_in_the_screen_language() {
+        use ferry::engine::{EngineError, OperationId, Status, TransferError};
+        let fr = Tr::new(Language::French);
+        let state = EngineError::InvalidState {
+            id: OperationId::new(),
+            status: Status::Running,
+            action: "resume",
+        };
+        assert_eq!(
+            refusal(&fr, &state),
+            "Impossible dans l’état où est le transfert."
+        );
+        assert_eq!(
+            refusal(&fr, &EngineError::NotFound("1a2b".into())),
+            "Ce transfert n’est plus dans la liste."
+        );
+        let changed = EngineError::Refresh(TransferError::new(ErrorStatus::SourceChanged, "x"));
+        assert!(refusal(&fr, &changed).starts_with("La nouvelle adresse sert un autre fichier"));
+    }
 
     #[test]
     fn sizes_and_speeds_follow_the_language() {
