@@ -52,7 +52,7 @@ function nameOf(item) {
 }
 
 function extensionOf(item) {
-  const name = (item.filename || new URL(item.finalUrl || item.url).pathname).split(/[\\/]/).pop();
+  const name = nameOf(item);
   const dot = name.lastIndexOf(".");
   return dot > 0 ? name.slice(dot + 1).toLowerCase() : "";
 }

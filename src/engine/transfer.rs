@@ -19,13 +19,19 @@ pub(super) struct Attempt {
     pub reach: Option<String>,
 }
 
-/// One attempt of `snapshot`, by its protocol.
-pub(super) async fn run(inner: &Inner, context: &mut RunContext, snapshot: Snapshot) -> Attempt {
-    let secrets = if snapshot.secrets.is_empty() {
+/// The operation's secrets (passwords, credential headers, cookies); the store is
+/// asked only when the operation has some.
+async fn secrets_of(inner: &Inner, snapshot: &Snapshot) -> Secrets {
+    if snapshot.secrets.is_empty() {
         Secrets::default()
     } else {
         inner.secrets.get(snapshot.id).await
-    };
+    }
+}
+
+/// One attempt of `snapshot`, by its protocol.
+pub(super) async fn run(inner: &Inner, context: &mut RunContext, snapshot: Snapshot) -> Attempt {
+    let secrets = secrets_of(inner, &snapshot).await;
     match snapshot.protocol() {
         Protocol::Ftp => {
             let reach = Some(snapshot.url.clone());
@@ -85,11 +91,7 @@ pub(super) async fn same_file(
             "a new address can be given to HTTP(S) downloads only, for now",
         ));
     }
-    let secrets = if snapshot.secrets.is_empty() {
-        Secrets::default()
-    } else {
-        inner.secrets.get(snapshot.id).await
-    };
+    let secrets = secrets_of(inner, snapshot).await;
     let access = Arc::new(http::access::Access::new(snapshot, &secrets));
     let (clients, _) = inner
         .clients
@@ -108,11 +110,7 @@ pub(super) fn abandon_remote(inner: &Arc<Inner>, snapshot: &Snapshot) {
     let inner = Arc::clone(inner);
     let snapshot = snapshot.clone();
     tokio::spawn(async move {
-        let secrets = if snapshot.secrets.is_empty() {
-            Secrets::default()
-        } else {
-            inner.secrets.get(snapshot.id).await
-        };
+        let secrets = secrets_of(&inner, &snapshot).await;
         ftp::abandon_upload(inner.options.clone(), snapshot, secrets).await;
     });
 }

@@ -10,14 +10,16 @@ fn engine_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("src/engine")
 }
 
-/// Every `.rs` file under `dir`, with its depth below `src/engine` (1 for
+/// Every `.rs` file under `dir` but unit tests (`tests.rs`), with its depth below `src/engine` (1 for
 /// `src/engine/x.rs`, 2 for `src/engine/x/y.rs`…).
 fn sources(dir: &Path, depth: usize, out: &mut Vec<(PathBuf, usize)>) {
     for entry in std::fs::read_dir(dir).unwrap().flatten() {
         let path = entry.path();
         if path.is_dir() {
             sources(&path, depth + 1, out);
-        } else if path.extension().is_some_and(|e| e == "rs") {
+        } else if path.extension().is_some_and(|e| e == "rs")
+            && path.file_name().is_some_and(|n| n != "tests.rs")
+        {
             out.push((path, depth));
         }
     }

@@ -110,14 +110,7 @@ impl Engine {
             .inner
             .stored(id)
             .ok_or_else(|| EngineError::NotFound(id.to_string()))?;
-        if snapshot.kind != Kind::Download
-            || matches!(
-                snapshot.status,
-                Status::Running | Status::Completed | Status::Canceled
-            )
-        {
-            return Err(invalid_state(&snapshot, "give a new address to"));
-        }
+        takes_a_new_address(&snapshot)?;
         // Asked without the transition lock: the check goes over the network.
         let validators = transfer::same_file(&self.inner, &snapshot, &url)
             .await
@@ -127,12 +120,8 @@ impl Engine {
             .inner
             .stored(id)
             .ok_or_else(|| EngineError::NotFound(id.to_string()))?;
-        if matches!(
-            snapshot.status,
-            Status::Running | Status::Completed | Status::Canceled
-        ) {
-            return Err(invalid_state(&snapshot, "give a new address to"));
-        }
+        // Checked again: it may have been resumed or canceled meanwhile.
+        takes_a_new_address(&snapshot)?;
         tracing::info!(%id, url = %redact_url(url.as_str()), "continuing from a new address");
         snapshot.url = url.to_string();
         snapshot.validators = Validators {
@@ -321,4 +310,16 @@ pub(in crate::engine) fn remove_part(snapshot: &Snapshot) {
             }
         }
     }
+}
+
+/// A download that is not running and has not ended can be given a new address.
+fn takes_a_new_address(snapshot: &Snapshot) -> Result<(), EngineError> {
+    let ended_or_busy = matches!(
+        snapshot.status,
+        Status::Running | Status::Completed | Status::Canceled
+    );
+    if snapshot.kind != Kind::Download || ended_or_busy {
+        return Err(invalid_state(snapshot, "give a new address to"));
+    }
+    Ok(())
 }

@@ -80,10 +80,7 @@ pub(crate) async fn check(
         None => snapshot.bytes,
     }
     .min(COMPARED);
-    let body = response
-        .bytes()
-        .await
-        .map_err(TransferError::from_reqwest)?;
+    let body = start_of(response, have).await?;
     let compared = have.min(body.len() as u64) as usize;
     if compared == 0 {
         return Err(different(
@@ -100,6 +97,23 @@ pub(crate) async fn check(
         )));
     }
     Ok(now)
+}
+
+/// At most `len` bytes of the answer's body: a server that ignores the range
+/// sends the whole file, which is not read.
+async fn start_of(mut response: reqwest::Response, len: u64) -> Result<Vec<u8>, TransferError> {
+    let mut body = Vec::new();
+    while (body.len() as u64) < len {
+        match response
+            .chunk()
+            .await
+            .map_err(TransferError::from_reqwest)?
+        {
+            Some(chunk) => body.extend_from_slice(&chunk),
+            None => break,
+        }
+    }
+    Ok(body)
 }
 
 async fn read_start(path: &std::path::Path, len: usize) -> Result<Vec<u8>, TransferError> {
