@@ -4,6 +4,9 @@
 //! asked to quit or sent SIGTERM/SIGINT.
 
 mod completion;
+mod handoff;
+
+pub use handoff::{Answer, Offer};
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
@@ -111,6 +114,11 @@ impl StopSignals {
 pub trait Desktop: Send + Sync {
     /// Open the window, or bring it forward.
     fn show_window(&self);
+    /// Put a download from the browser to the user; the answer goes back
+    /// through the offer (one dropped unanswered means no).
+    fn offer(&self, offer: Arc<Offer>);
+    /// List links from a page for the user to pick from.
+    fn pick_links(&self, requests: Vec<engine::Request>);
 }
 
 /// An agent that owns its data directory and engine, ready to serve.
@@ -288,6 +296,19 @@ async fn serve(shared: Arc<Shared>, stream: UnixStream) {
                     "this agent runs without a display; quit it (ferry quit) and run ferry from the desktop",
                 ),
             },
+            Request::Handoff { request, file, ask } => {
+                handoff::take(&shared.engine, shared.desktop.as_ref(), *request, file, ask).await
+            }
+            Request::Links { requests } => match &shared.desktop {
+                Some(desktop) => {
+                    desktop.pick_links(requests);
+                    Response::Done
+                }
+                None => Response::error(
+                    ErrorCode::NoDisplay,
+                    "this agent runs without a display: there is no window to pick links in",
+                ),
+            },
             Request::Quit => {
                 let _ = ipc::write_line(&mut write, &Response::Done).await;
                 shared.quit.notify_one();
@@ -426,7 +447,9 @@ async fn answer(engine: &Engine, request: Request) -> Result<Response, EngineErr
         | Request::Watch { .. }
         | Request::Read { .. }
         | Request::Quit
-        | Request::ShowWindow => Response::error(ErrorCode::Protocol, "not valid here"),
+        | Request::ShowWindow
+        | Request::Handoff { .. }
+        | Request::Links { .. } => Response::error(ErrorCode::Protocol, "not valid here"),
     })
 }
 

@@ -34,6 +34,10 @@ pub struct Config {
     pub theme: Theme,
     /// Start the agent (tray, no window) at login: an XDG autostart entry.
     pub autostart: bool,
+    /// A download handed over by the browser extension opens a small dialog in
+    /// the window (folder, name, start now or later) before it is added; off:
+    /// it is added at once.
+    pub ask_for_browser_downloads: bool,
     /// A proxy for every transfer that names none (`http://`, `https://`, `socks5://`,
     /// credentials inside if needed); unset: `HTTP_PROXY`/`HTTPS_PROXY`/`NO_PROXY`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -202,6 +206,7 @@ impl Default for Config {
             language: Language::System,
             theme: Theme::System,
             autostart: false,
+            ask_for_browser_downloads: true,
             proxy: None,
             secret_store: engine::secrets::Backend::Auto,
             data_budget_mib: 0,

@@ -16,8 +16,9 @@ pub use calls::{Changed, ClientError};
 use crate::engine::{self, EngineError, Event, Snapshot};
 
 /// Bumped on any incompatible change of the types below (2: `create` answers
-/// `created`, saying whether the request attached to an unfinished operation).
-pub const PROTOCOL: u32 = 2;
+/// `created`, saying whether the request attached to an unfinished operation;
+/// 3: `handoff` and `links`, from the browser).
+pub const PROTOCOL: u32 = 3;
 /// Longest request line the agent accepts; a longer one is a protocol error.
 pub const MAX_LINE: usize = 1 << 20;
 /// Longest answer line a client accepts: `list` with tens of thousands of
@@ -103,6 +104,48 @@ pub enum Request {
     Quit,
     /// Open the desktop window of the agent (or bring it forward).
     ShowWindow,
+    /// A download the browser handed over: it continues the download waiting
+    /// for a new address that has this file's name (and size), else it is put
+    /// to the user in the window (unless they add without asking) and created.
+    Handoff {
+        request: Box<engine::Request>,
+        /// The file's name and size as the browser knows them.
+        #[serde(default)]
+        file: Option<HandedFile>,
+        /// The browser asks for the question in the window even when the user
+        /// chose to add without asking.
+        #[serde(default)]
+        ask: bool,
+    },
+    /// Links from a page ("Download all links with Ferry"): the window lists
+    /// them for the user to pick from.
+    Links {
+        requests: Vec<engine::Request>,
+    },
+}
+
+/// A handed-over file as the browser named it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HandedFile {
+    pub name: String,
+    #[serde(default)]
+    pub size: Option<u64>,
+}
+
+/// What became of a handed-over download.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum Handover {
+    /// Ferry has it: a new operation, or the unfinished one that already did the
+    /// same (`attached`).
+    Added {
+        snapshot: Box<Snapshot>,
+        attached: bool,
+    },
+    /// A download that waited for a new address continues from this one.
+    Continued { snapshot: Box<Snapshot> },
+    /// The user said no in the window: the browser keeps it.
+    Declined,
 }
 
 /// One operation (by id or unique id prefix) or all of them.
@@ -156,6 +199,10 @@ pub enum Response {
         usage: engine::DataUsage,
     },
     Done,
+    /// The answer to `handoff`.
+    HandedOver {
+        handover: Handover,
+    },
     Event {
         event: Event,
     },

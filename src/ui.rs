@@ -8,11 +8,15 @@ pub mod backend;
 pub mod change_address;
 mod desktop;
 pub mod details;
+pub mod folder;
 pub mod form;
 pub mod format;
+mod from_browser;
+pub mod handoff;
 mod keys;
 pub mod launch;
 pub mod layout;
+pub mod links;
 pub mod new_download;
 mod rows;
 pub mod settings;
@@ -22,6 +26,7 @@ pub mod upload;
 #[cfg(test)]
 mod tests;
 
+use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -29,8 +34,9 @@ use iced::widget::{Space, button, column, container, row, text};
 use iced::{Element, Fill, Subscription, Task, keyboard, window};
 use tokio::sync::Notify;
 
+use ferry::agent::{Answer, Offer};
 use ferry::config::{self, Config};
-use ferry::engine::{OperationId, Request, Snapshot};
+use ferry::engine::{EngineError, OperationId, Request, Snapshot, Submitted};
 
 use crate::i18n::{Tr, tr};
 use crate::platform;
@@ -52,13 +58,22 @@ pub enum Reply {
     /// Open or Show in folder could not (no program, the file gone).
     OpenFailed { name: String, reason: String },
     /// The engine refused a request (the reason in English, from the engine).
-    Refused(Arc<ferry::engine::EngineError>),
+    Refused(Arc<EngineError>),
     /// The whole list, after a resync.
     Snapshots(Vec<Snapshot>),
     /// A command failed after it was accepted (shown in the log only).
     Failed(String),
     /// Another `ferry` asked for the window.
     ShowWindow,
+    /// The browser handed over a download: ask the user (or add it at once).
+    Offer(Arc<Offer>),
+    /// What the window made of a download from the browser.
+    OfferSubmitted {
+        offer: Arc<Offer>,
+        result: Result<Box<Submitted>, Arc<EngineError>>,
+    },
+    /// Links from a page, to pick from.
+    Links(Vec<Request>),
     /// A click in the tray's menu.
     Tray(tray::Action),
     /// The agent has stopped every transfer: the app ends.
@@ -81,6 +96,10 @@ enum Screen {
     Details(OperationId),
     Settings(settings::State),
     ChangeAddress(change_address::State),
+    /// A download from the browser, put to the user.
+    Handoff(handoff::State),
+    /// Links from a page.
+    Links(links::State),
 }
 
 #[derive(Clone, Debug)]
@@ -93,6 +112,8 @@ pub enum Message {
     Settings(settings::Message),
     Details(details::Message),
     ChangeAddress(change_address::Message),
+    Handoff(handoff::Message),
+    Links(links::Message),
     /// Open the new-download form.
     OpenNewDownload,
     /// Open the new-upload form.
@@ -139,6 +160,8 @@ pub struct App {
     asked: Option<(OperationId, RowAction)>,
     /// Said once, when the window closes with no tray to get it back from.
     told_no_tray: bool,
+    /// Downloads from the browser waiting for the dialog (one is on screen).
+    offers: VecDeque<Arc<Offer>>,
 }
 
 impl App {
@@ -164,6 +187,7 @@ impl App {
             drafts: Drafts::default(),
             asked: None,
             told_no_tray: false,
+            offers: VecDeque::new(),
         };
         app.refresh_tray();
         let task = if setup.open_window {
@@ -224,6 +248,8 @@ impl App {
                 }
             }
             Message::ChangeAddress(message) => self.change_address_message(message),
+            Message::Handoff(message) => return self.handoff_message(message),
+            Message::Links(message) => return self.links_message(message),
             Message::OpenNewDownload => return self.open_new_download(),
             Message::OpenUpload => return self.open_upload(),
             Message::OpenSettings => {
@@ -245,6 +271,8 @@ impl App {
             Screen::NewDownload(state) => state.view(tr).map(Message::NewDownload),
             Screen::Upload(state) => state.view(tr).map(Message::Upload),
             Screen::ChangeAddress(state) => state.view(tr).map(Message::ChangeAddress),
+            Screen::Handoff(state) => state.view(tr, self.offers.len()).map(Message::Handoff),
+            Screen::Links(state) => state.view(tr).map(Message::Links),
             Screen::Settings(state) => {
                 let usage = self.backend.engine.data_usage();
                 let used = tr!(
@@ -307,7 +335,10 @@ impl App {
     fn reply(&mut self, reply: Reply) -> Task<Message> {
         match reply {
             Reply::Created { attached } => {
-                if matches!(self.screen, Screen::NewDownload(_) | Screen::Upload(_)) {
+                if matches!(
+                    self.screen,
+                    Screen::NewDownload(_) | Screen::Upload(_) | Screen::Links(_)
+                ) {
                     self.screen = Screen::Transfers;
                 }
                 self.show_attached(&attached);
@@ -332,12 +363,16 @@ impl App {
                     Screen::NewDownload(state) => state.refused(reason),
                     Screen::Upload(state) => state.refused(reason),
                     Screen::ChangeAddress(state) => state.refused(reason),
+                    Screen::Links(state) => state.refused(reason),
                     _ => tracing::warn!("{error}"),
                 }
             }
             Reply::Snapshots(rows) => self.transfers.reset(rows),
             Reply::Failed(reason) => tracing::warn!("{reason}"),
             Reply::ShowWindow => return self.show_window(),
+            Reply::Offer(offer) => return self.offered(offer),
+            Reply::OfferSubmitted { offer, result } => return self.offer_submitted(&offer, result),
+            Reply::Links(requests) => return self.open_links(requests),
             Reply::Tray(action) => return self.tray_action(action),
             Reply::ShutDown => return iced::exit(),
         }

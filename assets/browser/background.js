@@ -25,12 +25,48 @@ chrome.runtime.onInstalled.addListener(() => {
     title: chrome.i18n.getMessage("menu_download_link"),
     contexts: ["link"],
   });
+  chrome.contextMenus.create({
+    id: "ferry-all",
+    title: chrome.i18n.getMessage("menu_download_all"),
+    contexts: ["page", "selection"],
+  });
 });
 
 chrome.contextMenus.onClicked.addListener(async (info, tab) => {
-  if (info.menuItemId !== "ferry-link" || !info.linkUrl) return;
-  await handOver({ url: info.linkUrl, referrer: info.pageUrl || (tab && tab.url) || "" });
+  if (info.menuItemId === "ferry-link" && info.linkUrl) {
+    const settings = settingsNow || (await ferrySettings());
+    await handOver({
+      url: info.linkUrl,
+      referrer: info.pageUrl || (tab && tab.url) || "",
+      ask: settings.askFirst,
+    });
+  } else if (info.menuItemId === "ferry-all" && tab) {
+    await downloadAllLinks(tab.id, info.frameId || 0, Boolean(info.selectionText));
+  }
 });
+
+// The page's links (or the selection's) listed in Ferry's window, to pick from;
+// each with the cookies the browser would send to it.
+async function downloadAllLinks(tabId, frameId, selectionOnly) {
+  let found;
+  try {
+    found = await chrome.tabs.sendMessage(tabId, { type: "links", selectionOnly }, { frameId });
+  } catch (error) {
+    console.warn("Ferry cannot read this page's links:", error);
+    return null;
+  }
+  if (!found || found.links.length === 0) return null;
+  const links = await Promise.all(
+    found.links.map(async (url) => ({ url, cookies: await cookiesFor(url) })),
+  );
+  const message = { type: "links", links, referrer: found.page, user_agent: navigator.userAgent };
+  try {
+    return await chrome.runtime.sendNativeMessage(HOST, message);
+  } catch (error) {
+    console.warn("Ferry is not reachable:", error);
+    return null;
+  }
+}
 
 function kept(url) {
   const until = keep.get(url);
@@ -85,8 +121,9 @@ async function cookiesFor(url) {
 
 // Ask Ferry to take a download; its answer, or null when Ferry is not reachable.
 // The name and size let Ferry match a download of its own that waits for a new
-// address (an expired link downloaded again).
-async function handOver({ url, referrer, filename, size }) {
+// address (an expired link downloaded again). `ask`: Ferry asks the user first
+// (its answer may then be "declined": the browser keeps the download).
+async function handOver({ url, referrer, filename, size, ask }) {
   const message = {
     type: "download",
     url,
@@ -95,6 +132,7 @@ async function handOver({ url, referrer, filename, size }) {
     cookies: await cookiesFor(url),
     filename: filename || "",
     size: size > 0 ? size : 0,
+    ask: Boolean(ask),
   };
   try {
     return await chrome.runtime.sendNativeMessage(HOST, message);
@@ -133,6 +171,7 @@ chrome.downloads.onCreated.addListener(async (item) => {
     referrer: item.referrer,
     filename: nameOf(item),
     size: item.totalBytes,
+    ask: settings.askFirst,
   });
   if (answer && answer.type === "added") {
     await dropBrowserCopy(item.id);

@@ -10,6 +10,9 @@ const FERRY_DEFAULTS = Object.freeze({
   takeTypes: "",
   // Never these types.
   leaveTypes: "",
+  // Ferry asks (folder, name, start now or later) before taking each download,
+  // even when it is set to add them without asking.
+  askFirst: false,
 });
 
 async function ferrySettings() {

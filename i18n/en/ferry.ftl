@@ -269,3 +269,34 @@ refusal-address-unusable = The new address cannot be used: { $reason }.
 refusal-gone = That transfer is not in the list any more.
 refusal-invalid-state = Not possible in the state the transfer is in now.
 refusal-internal = Ferry could not do it: { $detail }
+
+## A download handed over by the browser, and links from a page
+settings-ask-browser = Ask before adding a download from the browser
+handoff-title = Download from the browser
+handoff-size = Size: { $size }
+handoff-size-unknown = unknown until it starts
+handoff-name = Name
+handoff-group = Group
+handoff-no-group = None
+handoff-start-now = Start now
+handoff-decline = Let the browser download it
+handoff-more = { $count ->
+    [one] One more download from the browser waits for an answer.
+   *[other] { $count } more downloads from the browser wait for an answer.
+}
+handoff-bad-name = The name must not be empty or contain “/”.
+handoff-no-folder = The folder { $folder } cannot be made: { $reason }
+handoff-too-late = The browser took this download back (it waited too long for an answer).
+links-title = { $count ->
+    [one] One link from the page
+   *[other] { $count } links from the page
+}
+links-filter-hint = Filter: words, or file types such as .zip .iso
+links-check-shown = Check shown
+links-uncheck-shown = Uncheck shown
+links-shown = { $shown } shown, { $chosen } checked
+links-none-chosen = No link is checked among those shown.
+links-submit = { $count ->
+    [one] Download 1 file
+   *[other] Download { $count } files
+}

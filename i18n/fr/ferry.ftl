@@ -269,3 +269,34 @@ refusal-address-unusable = La nouvelle adresse ne peut pas servir : { $reason }.
 refusal-gone = Ce transfert n’est plus dans la liste.
 refusal-invalid-state = Impossible dans l’état où est le transfert.
 refusal-internal = Ferry n’a pas pu le faire : { $detail }
+
+## Un téléchargement confié par le navigateur, et les liens d’une page
+settings-ask-browser = Demander avant d’ajouter un téléchargement venu du navigateur
+handoff-title = Téléchargement venu du navigateur
+handoff-size = Taille : { $size }
+handoff-size-unknown = inconnue avant le début
+handoff-name = Nom
+handoff-group = Groupe
+handoff-no-group = Aucun
+handoff-start-now = Commencer maintenant
+handoff-decline = Laisser le navigateur le télécharger
+handoff-more = { $count ->
+    [one] Un autre téléchargement venu du navigateur attend une réponse.
+   *[other] { $count } autres téléchargements venus du navigateur attendent une réponse.
+}
+handoff-bad-name = Le nom ne doit pas être vide ni contenir « / ».
+handoff-no-folder = Le dossier { $folder } ne peut pas être créé : { $reason }
+handoff-too-late = Le navigateur a repris ce téléchargement (il a attendu trop longtemps une réponse).
+links-title = { $count ->
+    [one] Un lien de la page
+   *[other] { $count } liens de la page
+}
+links-filter-hint = Filtre : des mots, ou des types de fichier comme .zip .iso
+links-check-shown = Cocher ceux affichés
+links-uncheck-shown = Décocher ceux affichés
+links-shown = { $shown } affichés, { $chosen } cochés
+links-none-chosen = Aucun lien affiché n’est coché.
+links-submit = { $count ->
+    [one] Télécharger 1 fichier
+   *[other] Télécharger { $count } fichiers
+}

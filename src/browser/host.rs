@@ -1,17 +1,20 @@
 //! `ferry native-host`: what the browser starts when our extension connects. Each
-//! message it reads is answered with one message; a download handed over becomes
-//! an operation in the agent (started if none runs), with the page's cookies,
-//! Referer and User-Agent so the server answers Ferry as it answered the browser.
-//! The cookies go where the command line's go: the secret store, never the
-//! database or the log. Whatever goes wrong is answered as an error message and
-//! the host keeps reading: the extension then lets the browser keep the download.
+//! message it reads is answered with one message. A download handed over goes
+//! to the agent (started if none runs), with the page's cookies, Referer and
+//! User-Agent so the server answers Ferry as it answered the browser; the agent
+//! continues a download waiting for that file's new address, or asks the user
+//! in its window, or adds it (see `agent::handoff`). A page's links go to the
+//! window to pick from. The cookies go where the command line's go: the secret
+//! store, never the database or the log. Whatever goes wrong is answered as an
+//! error message and the host keeps reading: the extension then lets the browser
+//! keep the download.
 
 use serde::{Deserialize, Serialize};
 
 use super::native::{self, Frame, MAX_FROM_BROWSER};
 use crate::cli::{Endpoint, Exit};
-use crate::engine::{Header, Request, Status};
-use crate::ipc::{Client, ClientError};
+use crate::engine::{Header, Request};
+use crate::ipc::{Client, ClientError, HandedFile, Handover};
 
 /// What the extension sends.
 #[derive(Debug, Deserialize)]
@@ -21,6 +24,8 @@ enum FromBrowser {
     Ping,
     /// A download the browser started, to be done by Ferry instead.
     Download(Handoff),
+    /// Links from a page, for the user to pick from in Ferry's window.
+    Links(Links),
 }
 
 /// A download as the browser saw it.
@@ -44,6 +49,28 @@ struct Handoff {
     filename: Option<String>,
     #[serde(default)]
     size: Option<u64>,
+    /// The user wants to be asked in the window, even if Ferry is set to add
+    /// without asking.
+    #[serde(default)]
+    ask: bool,
+}
+
+/// The links of a page (or of a selection in it).
+#[derive(Debug, Deserialize)]
+struct Links {
+    links: Vec<Link>,
+    #[serde(default)]
+    referrer: Option<String>,
+    #[serde(default)]
+    user_agent: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Link {
+    url: String,
+    /// The cookies the browser would send to `url`.
+    #[serde(default)]
+    cookies: Vec<Cookie>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -65,6 +92,12 @@ enum ToBrowser {
         id: String,
         name: String,
         attached: bool,
+    },
+    /// The user let the browser keep it.
+    Declined,
+    /// The links are listed in Ferry's window.
+    Listed {
+        count: usize,
     },
     Error {
         message: String,
@@ -107,17 +140,6 @@ async fn answer(endpoint: &Endpoint, agent: &mut Option<Client>, bytes: &[u8]) -
             };
         }
     };
-    let (request, file) = match message {
-        FromBrowser::Ping => (None, None),
-        FromBrowser::Download(handoff) => {
-            let file = handoff
-                .filename
-                .clone()
-                .filter(|n| !n.is_empty())
-                .map(|name| (name, handoff.size.filter(|s| *s > 0)));
-            (Some(request_for(handoff)), file)
-        }
-    };
     // An agent that went away since the last message is reached again once.
     for _ in 0..2 {
         let client = match agent {
@@ -131,24 +153,49 @@ async fn answer(endpoint: &Endpoint, agent: &mut Option<Client>, bytes: &[u8]) -
                 }
             },
         };
-        let Some(request) = &request else {
-            return ToBrowser::Pong {
-                version: env!("CARGO_PKG_VERSION"),
-            };
-        };
-        if let Some((name, size)) = &file
-            && let Some(continued) = continue_waiting(client, name, *size, &request.url).await
-        {
-            return continued;
-        }
-        match client.create(request.clone()).await {
-            Ok((snapshot, attached)) => {
-                return ToBrowser::Added {
-                    id: snapshot.id.to_string(),
-                    name: snapshot.display_name(),
-                    attached,
+        let answered = match &message {
+            FromBrowser::Ping => {
+                return ToBrowser::Pong {
+                    version: env!("CARGO_PKG_VERSION"),
                 };
             }
+            FromBrowser::Download(handoff) => {
+                let file = handoff
+                    .filename
+                    .clone()
+                    .filter(|n| !n.is_empty())
+                    .map(|name| HandedFile {
+                        name,
+                        size: handoff.size.filter(|s| *s > 0),
+                    });
+                client
+                    .hand_over(request_for(handoff), file, handoff.ask)
+                    .await
+                    .map(|handover| match handover {
+                        Handover::Added { snapshot, attached } => ToBrowser::Added {
+                            id: snapshot.id.to_string(),
+                            name: snapshot.display_name(),
+                            attached,
+                        },
+                        Handover::Continued { snapshot } => ToBrowser::Added {
+                            id: snapshot.id.to_string(),
+                            name: snapshot.display_name(),
+                            attached: true,
+                        },
+                        Handover::Declined => ToBrowser::Declined,
+                    })
+            }
+            FromBrowser::Links(links) => {
+                let requests = requests_for(links);
+                let count = requests.len();
+                client
+                    .offer_links(requests)
+                    .await
+                    .map(|()| ToBrowser::Listed { count })
+            }
+        };
+        match answered {
+            Ok(answer) => return answer,
             Err(ClientError::Ipc(e)) => {
                 tracing::warn!(error = %e, "the agent went away; reaching it again");
                 *agent = None;
@@ -165,52 +212,53 @@ async fn answer(endpoint: &Endpoint, agent: &mut Option<Client>, bytes: &[u8]) -
     }
 }
 
-/// The same file downloaded again in the browser (its old link expired): the
-/// download waiting for a new address under that name (and size, when the
-/// browser knows it) continues from this one, if it serves the same file.
-async fn continue_waiting(
-    client: &mut Client,
-    name: &str,
-    size: Option<u64>,
-    url: &str,
-) -> Option<ToBrowser> {
-    let waiting = client.list().await.ok()?.into_iter().find(|s| {
-        s.status == Status::NeedsNewAddress
-            && s.display_name() == name
-            && size.is_none_or(|size| s.total == Some(size))
-    })?;
-    let id = waiting.id.to_string();
-    match client.refresh(id.clone(), url.to_owned()).await {
-        Ok(_) => Some(ToBrowser::Added {
-            id,
-            name: waiting.display_name(),
-            attached: true,
-        }),
-        Err(e) => {
-            tracing::info!(%id, error = %e, "not the waiting download's file; a new download");
-            None
-        }
-    }
+/// One request per link, each with the page as Referer and its own cookies.
+fn requests_for(links: &Links) -> Vec<Request> {
+    links
+        .links
+        .iter()
+        .map(|link| {
+            request_with(
+                &link.url,
+                links.referrer.as_deref(),
+                links.user_agent.as_deref(),
+                &link.cookies,
+            )
+        })
+        .collect()
 }
 
 /// The request that asks the server what the browser asked it.
-fn request_for(handoff: Handoff) -> Request {
-    let mut request = Request::download(handoff.url, None);
-    if let Some(referrer) = handoff.referrer.filter(|r| !r.is_empty()) {
+fn request_for(handoff: &Handoff) -> Request {
+    request_with(
+        &handoff.url,
+        handoff.referrer.as_deref(),
+        handoff.user_agent.as_deref(),
+        &handoff.cookies,
+    )
+}
+
+fn request_with(
+    url: &str,
+    referrer: Option<&str>,
+    user_agent: Option<&str>,
+    cookies: &[Cookie],
+) -> Request {
+    let mut request = Request::download(url, None);
+    if let Some(referrer) = referrer.filter(|r| !r.is_empty()) {
         request.headers.push(Header {
             name: "Referer".into(),
-            value: referrer,
+            value: referrer.to_owned(),
         });
     }
-    if let Some(agent) = handoff.user_agent.filter(|a| !a.is_empty()) {
+    if let Some(agent) = user_agent.filter(|a| !a.is_empty()) {
         request.headers.push(Header {
             name: "User-Agent".into(),
-            value: agent,
+            value: agent.to_owned(),
         });
     }
-    request.cookies = handoff
-        .cookies
-        .into_iter()
+    request.cookies = cookies
+        .iter()
         .map(|c| format!("{}={}", c.name, c.value))
         .collect();
     request

@@ -85,6 +85,9 @@ pub struct Request {
     /// request attaches to that one.
     #[serde(default)]
     pub duplicate: bool,
+    /// Create it paused ("start later"): it waits for a resume.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub paused: bool,
 }
 
 impl Request {
@@ -108,6 +111,7 @@ impl Request {
             limit: None,
             connections: None,
             duplicate: false,
+            paused: false,
         }
     }
 
@@ -139,6 +143,7 @@ impl Request {
             limit: None,
             connections: None,
             duplicate: false,
+            paused: false,
             upload: Some(UploadSpec {
                 sources,
                 method: Method::Post,

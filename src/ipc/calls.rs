@@ -3,7 +3,7 @@
 
 use crate::engine::{CostPolicy, Priority, Request as EngineRequest, Snapshot};
 
-use super::{Client, ErrorCode, IpcError, Request, Response, Target};
+use super::{Client, ErrorCode, HandedFile, Handover, IpcError, Request, Response, Target};
 
 /// Why a call gave no answer of its kind.
 #[derive(Debug, thiserror::Error)]
@@ -50,6 +50,34 @@ impl Client {
         };
         self.ask(&request, |answer| match answer {
             Response::Created { snapshot, attached } => Ok((snapshot, attached)),
+            other => Err(other),
+        })
+        .await
+    }
+
+    /// A download from the browser (see [`Request::Handoff`]).
+    pub async fn hand_over(
+        &mut self,
+        request: EngineRequest,
+        file: Option<HandedFile>,
+        ask: bool,
+    ) -> Result<Handover, ClientError> {
+        let request = Request::Handoff {
+            request: Box::new(request),
+            file,
+            ask,
+        };
+        self.ask(&request, |answer| match answer {
+            Response::HandedOver { handover } => Ok(handover),
+            other => Err(other),
+        })
+        .await
+    }
+
+    /// Links for the window to list (see [`Request::Links`]).
+    pub async fn offer_links(&mut self, requests: Vec<EngineRequest>) -> Result<(), ClientError> {
+        self.ask(&Request::Links { requests }, |answer| match answer {
+            Response::Done => Ok(()),
             other => Err(other),
         })
         .await

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use tokio::sync::{Notify, mpsc};
 
-use ferry::agent::{Agent, Desktop};
+use ferry::agent::{Agent, Desktop, Offer};
 
 use super::backend::Backend;
 use super::{App, Reply, Setup};
@@ -22,12 +22,20 @@ pub fn display_available() -> bool {
         .any(|name| std::env::var_os(name).is_some_and(|v| !v.is_empty()))
 }
 
-/// Tells the app, through its reply channel, that a window is wanted.
+/// Tells the app, through its reply channel, what the agent wants of the window.
 struct WindowRequests(mpsc::UnboundedSender<Reply>);
 
 impl Desktop for WindowRequests {
     fn show_window(&self) {
         let _ = self.0.send(Reply::ShowWindow);
+    }
+
+    fn offer(&self, offer: Arc<Offer>) {
+        let _ = self.0.send(Reply::Offer(offer));
+    }
+
+    fn pick_links(&self, requests: Vec<ferry::engine::Request>) {
+        let _ = self.0.send(Reply::Links(requests));
     }
 }
 

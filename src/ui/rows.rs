@@ -25,7 +25,7 @@ impl App {
 
     pub(super) fn row_action(&mut self, id: OperationId, action: RowAction) {
         let engine = self.backend.engine.clone();
-        let done = |result: Result<(), ferry::engine::EngineError>| match result {
+        let done = |result: Result<(), EngineError>| match result {
             Ok(()) => Reply::Done,
             Err(e) => Reply::Failed(e.to_string()),
         };

@@ -34,6 +34,8 @@ pub enum Message {
     Language(Choice<Language>),
     Theme(Choice<Theme>),
     Autostart(bool),
+    /// Ask in the window before adding a download from the browser.
+    AskForBrowserDownloads(bool),
     Save,
     Close,
 }
@@ -183,6 +185,7 @@ impl State {
             Message::Language(choice) => self.draft.language = choice.value,
             Message::Theme(choice) => self.draft.theme = choice.value,
             Message::Autostart(on) => self.draft.autostart = on,
+            Message::AskForBrowserDownloads(on) => self.draft.ask_for_browser_downloads = on,
             Message::Save => {
                 self.saved = true;
                 return Action::Submit(Box::new(self.draft.clone()));
@@ -293,6 +296,12 @@ impl State {
                 tr!(tr, "settings-autostart"),
                 toggler(self.draft.autostart)
                     .on_toggle(Message::Autostart)
+                    .into()
+            ),
+            line(
+                tr!(tr, "settings-ask-browser"),
+                toggler(self.draft.ask_for_browser_downloads)
+                    .on_toggle(Message::AskForBrowserDownloads)
                     .into()
             ),
         ]

@@ -30,6 +30,7 @@ use super::backend::{Backend, Feedback};
 use super::{App, Message, Reply, Screen, Setup};
 use server::{Resource, TestServer};
 
+mod browser;
 mod download_form;
 mod list;
 mod live;

@@ -447,3 +447,132 @@ async fn a_hand_off_of_the_same_file_continues_the_download_waiting_for_an_addre
         "no second download: {all}"
     );
 }
+
+/// A window that answers as the test tells it, in an agent of the test's own.
+struct Window {
+    offers: tokio::sync::mpsc::UnboundedSender<std::sync::Arc<ferry::agent::Offer>>,
+    links: tokio::sync::mpsc::UnboundedSender<Vec<ferry::engine::Request>>,
+}
+
+impl ferry::agent::Desktop for Window {
+    fn show_window(&self) {}
+
+    fn offer(&self, offer: std::sync::Arc<ferry::agent::Offer>) {
+        let _ = self.offers.send(offer);
+    }
+
+    fn pick_links(&self, requests: Vec<ferry::engine::Request>) {
+        let _ = self.links.send(requests);
+    }
+}
+
+/// With a window, the agent puts each handed-over download to the user: "let
+/// the browser have it" leaves the browser its copy (nothing is made), and an
+/// answer with another folder downloads it there. A page's links go to the
+/// window to pick from, each with its cookies and the page as Referer; an agent
+/// without a window says it cannot list them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_a_window_the_user_is_asked_and_a_pages_links_are_listed() {
+    use ferry::agent::{Agent, Answer};
+    use std::sync::Arc;
+    let ferry = Ferry::new();
+    std::fs::create_dir_all(ferry.dir.path().join(".config/chromium")).unwrap();
+    assert!(ferry.run(&["browser", "install"]).await.status.success());
+    let server = TestServer::start().await;
+    let body = data(1024 * 1024, 68);
+    server.put("/dl/setup.exe", Resource::new(body.clone()));
+
+    let agent = Agent::start(ferry.data_dir(), ferry.dir.path().join("config.toml"))
+        .await
+        .unwrap()
+        .expect("the agent starts");
+    let (offers, mut offered) = tokio::sync::mpsc::unbounded_channel();
+    let (links, mut listed) = tokio::sync::mpsc::unbounded_channel();
+    let quit = Arc::new(tokio::sync::Notify::new());
+    let serving =
+        tokio::spawn(agent.serve(Some(Arc::new(Window { offers, links })), Arc::clone(&quit)));
+
+    let handoff = json!({
+        "type": "download",
+        "url": server.url("/dl/setup.exe"),
+        "referrer": server.url("/downloads.html"),
+        "cookies": [{"name": "sid", "value": "abc"}],
+        "filename": "setup.exe",
+        "size": body.len(),
+    });
+    let mut host = Host::start(&ferry).await;
+    let asking = tokio::spawn(async move {
+        let answer = host.ask(&handoff).await;
+        (host, answer)
+    });
+    let offer = within(30, offered.recv()).await.unwrap();
+    assert_eq!(offer.file.as_ref().unwrap().name, "setup.exe");
+    assert_eq!(offer.file.as_ref().unwrap().size, Some(body.len() as u64));
+    assert_eq!(offer.request.cookies, ["sid=abc"]);
+    offer.answer(Answer::Decline);
+    let (mut host, answer) = asking.await.unwrap();
+    assert_eq!(answer["type"], "declined", "{answer}");
+    let all = ferry.json(&["list", "--json"]).await;
+    assert_eq!(all.as_array().unwrap().len(), 0, "nothing made: {all}");
+    assert!(server.seen("/dl/setup.exe").is_empty());
+
+    let handoff = json!({
+        "type": "download",
+        "url": server.url("/dl/setup.exe"),
+        "cookies": [{"name": "sid", "value": "abc"}],
+        "filename": "setup.exe",
+    });
+    let asking = tokio::spawn(async move {
+        let answer = host.ask(&handoff).await;
+        (host, answer)
+    });
+    let offer = within(30, offered.recv()).await.unwrap();
+    let elsewhere = ferry.dir.path().join("programs");
+    let mut request = offer.request.clone();
+    request.destination = Some(elsewhere.clone());
+    request.into_folder = true;
+    offer.answer(Answer::Add(Box::new(request)));
+    let (mut host, added) = asking.await.unwrap();
+    assert_eq!(added["type"], "added", "{added}");
+    let id = added["id"].as_str().unwrap().to_owned();
+    let out = ferry.run(&["wait", &id]).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(sha256_file(&elsewhere.join("setup.exe")), sha256(&body));
+
+    let answer = host
+        .ask(&json!({
+            "type": "links",
+            "referrer": server.url("/index.html"),
+            "links": [
+                {"url": server.url("/pub/a.iso"), "cookies": [{"name": "sid", "value": "abc"}]},
+                {"url": server.url("/pub/b.iso")},
+            ],
+        }))
+        .await;
+    assert_eq!(answer["type"], "listed", "{answer}");
+    assert_eq!(answer["count"], 2);
+    let requests = within(30, listed.recv()).await.unwrap();
+    assert_eq!(requests.len(), 2);
+    assert!(requests[0].url.ends_with("/pub/a.iso"));
+    assert_eq!(requests[0].cookies, ["sid=abc"]);
+    assert!(requests[1].cookies.is_empty());
+    assert!(requests.iter().all(|r| {
+        r.headers
+            .iter()
+            .any(|h| h.name == "Referer" && h.value == server.url("/index.html"))
+    }));
+    drop(host);
+    quit.notify_one();
+    within(30, serving).await.unwrap();
+
+    // The agent `ferry` starts here has no window: it says so.
+    let mut host = Host::start(&ferry).await;
+    let answer = host
+        .ask(&json!({"type": "links", "links": [{"url": server.url("/pub/a.iso")}]}))
+        .await;
+    assert_eq!(answer["type"], "error", "{answer}");
+    assert!(
+        answer["message"].as_str().unwrap().contains("no window"),
+        "{answer}"
+    );
+}

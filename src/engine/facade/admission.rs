@@ -72,7 +72,7 @@ impl Engine {
                     proxy,
                     insecure: request.insecure,
                 };
-                return self.inner.attach(twin, access).await;
+                return self.inner.attach(twin, access, request.paused).await;
             }
         }
         let snapshot = {
@@ -87,6 +87,9 @@ impl Engine {
             snapshot.upload = upload;
             snapshot.secrets = summary;
             snapshot.proxy = proxy;
+            if request.paused {
+                snapshot.status = Status::PausedByApplication;
+            }
             snapshot
         };
         if !secrets.is_empty() {
@@ -170,11 +173,16 @@ impl Engine {
 impl Inner {
     /// A request found its twin: the user's pause or a failure is undone (that is
     /// what asking again means), a wait for the network or a policy is left as it
-    /// is. Credentials, headers, cookies and proxy given now replace the old ones
+    /// is (and a request to start paused undoes nothing). Credentials, headers, cookies and proxy given now replace the old ones
     /// (a login that failed, cookies refreshed), from the next attempt on; what
     /// the new request leaves out is kept.
     /// Callers hold `transitions`.
-    async fn attach(&self, id: OperationId, access: Access) -> Result<Submitted, EngineError> {
+    async fn attach(
+        &self,
+        id: OperationId,
+        access: Access,
+        paused: bool,
+    ) -> Result<Submitted, EngineError> {
         // The stored record, not the live view: `commit` replaces it.
         let mut stored = self
             .stored(id)
@@ -205,7 +213,7 @@ impl Inner {
             self.commit(stored).await?;
         }
         let snapshot = self.snapshot_of(id)?;
-        if matches!(snapshot.status, Status::PausedByApplication | Status::Error) {
+        if matches!(snapshot.status, Status::PausedByApplication | Status::Error) && !paused {
             self.requeue(snapshot).await?;
         }
         Ok(Submitted {
