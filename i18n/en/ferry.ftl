@@ -284,6 +284,7 @@ handoff-more = { $count ->
     [one] One more download from the browser waits for an answer.
    *[other] { $count } more downloads from the browser wait for an answer.
 }
+handoff-exists = “{ $name }” is already in this folder: the new file gets a name of its own, nothing is overwritten.
 handoff-bad-name = The name must not be empty or contain “/”.
 handoff-no-folder = The folder { $folder } cannot be made: { $reason }
 handoff-too-late = The browser took this download back (it waited too long for an answer).

@@ -284,6 +284,7 @@ handoff-more = { $count ->
     [one] Un autre téléchargement venu du navigateur attend une réponse.
    *[other] { $count } autres téléchargements venus du navigateur attendent une réponse.
 }
+handoff-exists = « { $name } » est déjà dans ce dossier : le nouveau fichier prendra un autre nom, rien n’est écrasé.
 handoff-bad-name = Le nom ne doit pas être vide ni contenir « / ».
 handoff-no-folder = Le dossier { $folder } ne peut pas être créé : { $reason }
 handoff-too-late = Le navigateur a repris ce téléchargement (il a attendu trop longtemps une réponse).

@@ -205,6 +205,12 @@ impl State {
             ]
             .spacing(8),
         );
+        // Below the buttons, so it moves nothing under the pointer as the
+        // name is typed.
+        let name = self.name.trim();
+        if !name.is_empty() && self.folder.path.join(name).exists() {
+            form = form.push(text(tr!(tr, "handoff-exists", name = name.to_owned())).size(13));
+        }
         if waiting > 0 {
             form = form.push(text(tr!(tr, "handoff-more", count = waiting)).size(13));
         }

@@ -73,6 +73,7 @@ fn a_download_from_the_browser_is_asked_about_and_goes_where_the_user_says() {
         name: "big.iso".into(),
         size: Some(2 << 20),
     };
+    std::fs::write(h.dir().join("downloads/big.iso"), b"another file").unwrap();
     let answer = offer(
         &mut h,
         handed_over(&server, "/dl/big.iso"),
@@ -83,6 +84,8 @@ fn a_download_from_the_browser_is_asked_about_and_goes_where_the_user_says() {
     assert!(h.shows("Download from the browser"));
     assert!(h.shows("Size: 2.0 MiB"), "the size the browser knew");
     assert!(h.shows("Let the browser download it"));
+    let exists = "“big.iso” is already in this folder: the new file gets a name of its own, nothing is overwritten.";
+    assert!(h.shows(exists), "the user hears of the file already there");
 
     let folder = h.dir().join("isos/new");
     let _ = h.app.update(Message::Handoff(handoff::Message::NameTyped(
@@ -91,6 +94,7 @@ fn a_download_from_the_browser_is_asked_about_and_goes_where_the_user_says() {
     let _ = h.app.update(Message::Handoff(handoff::Message::Folder(
         crate::ui::folder::Message::Typed(folder.display().to_string()),
     )));
+    assert!(!h.shows(exists));
     h.click("Download");
     let Answer::Added(submitted) = answer_of(&mut h, answer) else {
         panic!("the agent is told it was added");
