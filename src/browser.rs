@@ -7,7 +7,9 @@
 //!   browser keeps the port open.
 //! - [`install`]: the host manifests each browser looks for, and the small launcher
 //!   they name.
+//! - [`extension`]: the extension, built in, written unpacked for each browser family.
 
+pub mod extension;
 pub mod host;
 pub mod install;
 pub mod native;

@@ -87,19 +87,68 @@ function nameOf(item) {
   }
 }
 
+// Firefox tells no size when a download starts: the response's Content-Length,
+// seen as its headers arrive (just before), stands in for it. Chromium knows the
+// size at once and does not ask for this permission.
+const sizesSeen = new Map();
+const SIZE_KEPT_MS = 60000;
+if (chrome.webRequest && chrome.webRequest.onHeadersReceived) {
+  chrome.webRequest.onHeadersReceived.addListener(
+    (details) => {
+      if (details.statusCode !== 200) return;
+      const header = (details.responseHeaders || []).find(
+        (h) => h.name.toLowerCase() === "content-length",
+      );
+      const size = header ? Number(header.value) : NaN;
+      if (!(size >= 0)) return;
+      sizesSeen.set(details.url, { size, at: Date.now() });
+      if (sizesSeen.size > 500) sizesSeen.delete(sizesSeen.keys().next().value);
+    },
+    { urls: ["<all_urls>"] },
+    ["responseHeaders"],
+  );
+}
+
+// The download's size in bytes, 0 when unknown.
+function sizeOf(item) {
+  if (item.totalBytes > 0) return item.totalBytes;
+  if (item.fileSize > 0) return item.fileSize;
+  for (const url of [item.finalUrl, item.url]) {
+    const seen = url && sizesSeen.get(url);
+    if (seen && Date.now() - seen.at < SIZE_KEPT_MS) return seen.size;
+  }
+  return 0;
+}
+
 function extensionOf(item) {
   const name = nameOf(item);
   const dot = name.lastIndexOf(".");
   return dot > 0 ? name.slice(dot + 1).toLowerCase() : "";
 }
 
-// Whether Ferry should take this download, by the user's settings.
+// Too small to be worth handing over (unknown sizes are not).
+function tooSmall(size, settings) {
+  return size > 0 && size < settings.minSizeKiB * 1024;
+}
+
+// The size once the response's headers are in: Firefox creates the download
+// first and tells the headers a moment later (a second at most is waited for).
+async function sizeSoon(item) {
+  let size = sizeOf(item);
+  for (let waited = 0; size === 0 && chrome.webRequest && waited < 1000; waited += 50) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    size = sizeOf(item);
+  }
+  return size;
+}
+
+// Whether Ferry should take this download, by the user's settings (the size
+// aside when it is not known yet).
 function wanted(item, settings) {
   if (!settings.enabled) return false;
   if (!/^(https?|ftps?):/i.test(item.url)) return false;
   if (kept(item.url) || kept(item.finalUrl)) return false;
-  const size = item.totalBytes > 0 ? item.totalBytes : item.fileSize;
-  if (size > 0 && size < settings.minSizeKiB * 1024) return false;
+  if (tooSmall(sizeOf(item), settings)) return false;
   const type = extensionOf(item);
   const take = ferryTypeList(settings.takeTypes);
   if (take.length > 0 && !take.includes(type)) return false;
@@ -166,11 +215,16 @@ chrome.downloads.onCreated.addListener(async (item) => {
   } catch (_) {
     return; // Already finished: the browser keeps it.
   }
+  const size = await sizeSoon(item);
+  if (tooSmall(size, settings)) {
+    await chrome.downloads.resume(item.id).catch(() => {});
+    return;
+  }
   const answer = await handOver({
     url: item.url,
     referrer: item.referrer,
     filename: nameOf(item),
-    size: item.totalBytes,
+    size,
     ask: settings.askFirst,
   });
   if (answer && answer.type === "added") {

@@ -149,8 +149,8 @@ pub struct Installed {
     pub manifest: PathBuf,
 }
 
-/// Write the launcher and the manifest of every browser present (every browser we
-/// know with `all`).
+/// Write the launcher, the extension (unpacked, see [`super::extension`]) and
+/// the manifest of every browser present (every browser we know with `all`).
 pub fn install(
     homes: &Homes,
     ferry: &Path,
@@ -162,6 +162,7 @@ pub fn install(
     let launcher = launcher_path(data_dir);
     std::fs::write(&launcher, launcher_script(ferry, data_dir, config))?;
     std::fs::set_permissions(&launcher, std::fs::Permissions::from_mode(0o700))?;
+    super::extension::write(data_dir)?;
     let mut done = Vec::new();
     for browser in BROWSERS.iter().filter(|b| all || b.present(homes)) {
         let manifest = browser.manifest_path(homes);
@@ -179,8 +180,8 @@ pub fn install(
     Ok(done)
 }
 
-/// Remove our manifests (only files that name our host) and the launcher; the
-/// manifests removed.
+/// Remove our manifests (only files that name our host), the launcher and the
+/// extension's copies; the manifests removed.
 pub fn uninstall(homes: &Homes, data_dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     let mut removed = Vec::new();
     for browser in BROWSERS {
@@ -194,6 +195,7 @@ pub fn uninstall(homes: &Homes, data_dir: &Path) -> std::io::Result<Vec<PathBuf>
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
         _ => {}
     }
+    super::extension::remove(data_dir)?;
     Ok(removed)
 }
 

@@ -37,6 +37,17 @@ pub(super) fn run(command: &BrowserCommand, endpoint: &Endpoint) -> Exit {
                             installed.manifest.display()
                         );
                     }
+                    use crate::browser::extension::{Flavor, folder};
+                    println!(
+                        "The extension, to load in Chromium-family browsers (chrome://extensions, Developer mode, Load unpacked): {}",
+                        folder(&endpoint.data_dir, Flavor::Chromium).display()
+                    );
+                    println!(
+                        "and in Firefox (about:debugging, This Firefox, Load Temporary Add-on): {}",
+                        folder(&endpoint.data_dir, Flavor::Firefox)
+                            .join("manifest.json")
+                            .display()
+                    );
                     Exit::Done
                 }
                 Err(e) => {

@@ -238,10 +238,125 @@ async fn the_host_answers_every_frame_and_hands_downloads_over_with_the_page_coo
     assert!(status.success(), "the host ends cleanly: {status:?}");
 }
 
-/// Debian's Chromium, headless, with our unpacked extension: a page that sets a
-/// session cookie starts two downloads. The big one needs that cookie and the
-/// page as Referer; Ferry gets it byte for byte and the browser keeps no copy.
-/// The small one (under the extension's 100 KiB threshold) stays with the browser.
+/// A site whose page sets a session cookie and starts two downloads on its own
+/// (after `delay_ms`, time for the extension to load on a loaded CI machine):
+/// a big file served only with that cookie and the page as Referer, and a small
+/// one under the extension's 100 KiB threshold.
+struct Site {
+    server: TestServer,
+    big: Vec<u8>,
+    small: Vec<u8>,
+}
+
+impl Site {
+    async fn start(delay_ms: u64) -> Self {
+        let server = TestServer::start().await;
+        let page = format!(
+            "<!doctype html><html><body>\
+            <a id=big href=/files/big.bin download>big</a> <a id=small href=/files/small.txt download>small</a>\
+            <script>\
+            setTimeout(() => document.getElementById('big').click(), {delay_ms});\
+            setTimeout(() => document.getElementById('small').click(), {});\
+            </script></body></html>",
+            delay_ms + 2000
+        );
+        server.put(
+            "/page.html",
+            Resource::new(page.into_bytes())
+                .with_header("Content-Type", "text/html; charset=utf-8")
+                .with_header("Set-Cookie", "session=letmein-7c1e; Path=/"),
+        );
+        let big = data(2 * 1024 * 1024, 91);
+        server.put(
+            "/files/big.bin",
+            // 2 s at 1 MiB/s: a big file takes a while, and the browser's copy is
+            // still running when the extension pauses it.
+            Resource::new(big.clone())
+                .rate(1024 * 1024)
+                .require("cookie", "session=letmein-7c1e")
+                .require("referer", "/page.html"),
+        );
+        let small = b"small enough for the browser\n".repeat(20);
+        server.put(
+            "/files/small.txt",
+            Resource::new(small.clone()).with_header("Content-Type", "application/octet-stream"),
+        );
+        Self { server, big, small }
+    }
+
+    /// Wait until Ferry has completed a download and the browser has the small
+    /// file in `folder`, then check what each got, what the server saw, and that
+    /// the cookie is nowhere in Ferry's files.
+    async fn check(&self, ferry: &Ferry, folder: &Path) {
+        let browser_copy = folder.join("small.txt");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);
+        let done = loop {
+            let listed = if ferry.data_dir().join("agent.sock").exists() {
+                ferry.json(&["list", "--json"]).await
+            } else {
+                json!([])
+            };
+            let completed = listed
+                .as_array()
+                .is_some_and(|ops| ops.iter().any(|o| o["status"] == "Completed"));
+            if completed && browser_copy.exists() {
+                break listed;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no hand-over in 90 s: Ferry has {listed}; the browser's folder has {:?}",
+                std::fs::read_dir(folder)
+                    .map(|d| d.flatten().map(|e| e.file_name()).collect::<Vec<_>>())
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+        };
+        let ops = done.as_array().unwrap();
+        assert_eq!(ops.len(), 1, "one operation: {done}");
+        assert_eq!(
+            sha256_file(&ferry.downloads().join("big.bin")),
+            sha256(&self.big),
+            "Ferry's copy is the file"
+        );
+        assert_eq!(
+            std::fs::read(&browser_copy).unwrap(),
+            self.small,
+            "the small one stayed"
+        );
+        let kept: Vec<_> = std::fs::read_dir(folder)
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(
+            kept,
+            vec!["small.txt".to_owned()],
+            "the browser kept no copy of big.bin"
+        );
+        // The server answers big.bin only with the page's cookie and Referer: the
+        // file above proves Ferry sent both; here, that nobody was turned away.
+        let seen = self.server.seen("/files/big.bin");
+        assert!(seen.len() >= 2, "the browser's request, then Ferry's");
+        assert!(
+            seen.iter().all(|s| s
+                .header("cookie")
+                .is_some_and(|c| c.contains("session=letmein-7c1e"))
+                && s.header("referer")
+                    .is_some_and(|r| r.ends_with("/page.html"))),
+            "every request for big.bin carried the cookie and the Referer"
+        );
+        for file in ["ferry.redb", "ferry.log"] {
+            let bytes = std::fs::read(ferry.data_dir().join(file)).unwrap_or_default();
+            assert!(
+                !bytes.windows(12).any(|w| w == b"letmein-7c1e"),
+                "the cookie is in {file}"
+            );
+        }
+    }
+}
+
+/// Debian's Chromium, headless, with our unpacked extension (the copy `ferry
+/// browser install` writes): the big download goes to Ferry byte for byte and
+/// the browser keeps no copy; the small one stays with the browser.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chromium_hands_a_download_over_with_its_cookie_and_keeps_a_small_one() {
     if !found("chromium") {
@@ -254,43 +369,22 @@ async fn chromium_hands_a_download_over_with_its_cookie_and_keeps_a_small_one() 
     std::fs::create_dir_all(&profile).unwrap();
     let out = ferry.run(&["browser", "install"]).await;
     assert!(out.status.success(), "{}", text(&out.stderr));
+    let extension = ferry.data_dir().join("extension/chromium");
+    assert!(
+        text(&out.stdout).contains(&extension.display().to_string()),
+        "install says where the extension is: {}",
+        text(&out.stdout)
+    );
 
-    let server = TestServer::start().await;
-    // A page that starts two downloads on its own, after giving the extension
-    // time to load (5 s: a loaded CI machine); the profile allows that, as a
-    // user who answered Chromium's "download multiple files?" would have.
+    let site = Site::start(5000).await;
+    // The profile allows a page to start several downloads, as a user who
+    // answered Chromium's "download multiple files?" would have.
     std::fs::create_dir_all(profile.join("Default")).unwrap();
     std::fs::write(
         profile.join("Default/Preferences"),
         r#"{"profile":{"default_content_setting_values":{"automatic_downloads":1}}}"#,
     )
     .unwrap();
-    let page = "<!doctype html><html><body>\
-        <a id=big href=/files/big.bin download>big</a> <a id=small href=/files/small.txt download>small</a>\
-        <script>\
-        setTimeout(() => document.getElementById('big').click(), 5000);\
-        setTimeout(() => document.getElementById('small').click(), 7000);\
-        </script></body></html>";
-    server.put(
-        "/page.html",
-        Resource::new(page.as_bytes().to_vec())
-            .with_header("Content-Type", "text/html; charset=utf-8")
-            .with_header("Set-Cookie", "session=letmein-7c1e; Path=/"),
-    );
-    let big = data(2 * 1024 * 1024, 91);
-    server.put(
-        "/files/big.bin",
-        // 2 s at 1 MiB/s: a big file takes a while, and the browser's copy is
-        // still running when the extension pauses it.
-        Resource::new(big.clone())
-            .rate(1024 * 1024)
-            .require("cookie", "session=letmein-7c1e")
-            .require("referer", "/page.html"),
-    );
-    let small = b"small enough for the browser\n".repeat(20);
-    server.put("/files/small.txt", Resource::new(small.clone()));
-
-    let extension = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/browser");
     let mut browser = tokio::process::Command::new("chromium")
         .args([
             "--headless=new",
@@ -305,7 +399,7 @@ async fn chromium_hands_a_download_over_with_its_cookie_and_keeps_a_small_one() 
             "--disable-extensions-except={}",
             extension.display()
         ))
-        .arg(server.url("/page.html"))
+        .arg(site.server.url("/page.html"))
         .env("HOME", home)
         .env_remove("XDG_CONFIG_HOME")
         .env_remove("FERRY_DATA_DIR")
@@ -315,72 +409,68 @@ async fn chromium_hands_a_download_over_with_its_cookie_and_keeps_a_small_one() 
         .kill_on_drop(true)
         .spawn()
         .unwrap();
-
-    let browser_copy = home.join("Downloads/small.txt");
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    let done = loop {
-        let listed = if ferry.data_dir().join("agent.sock").exists() {
-            ferry.json(&["list", "--json"]).await
-        } else {
-            json!([])
-        };
-        let completed = listed
-            .as_array()
-            .is_some_and(|ops| ops.iter().any(|o| o["status"] == "Completed"));
-        if completed && browser_copy.exists() {
-            break listed;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "no hand-over in 60 s: Ferry has {listed}; the browser's folder has {:?}",
-            std::fs::read_dir(home.join("Downloads"))
-                .map(|d| d.flatten().map(|e| e.file_name()).collect::<Vec<_>>())
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
-    };
+    site.check(&ferry, &home.join("Downloads")).await;
     let _ = browser.kill().await;
+}
 
-    let ops = done.as_array().unwrap();
-    assert_eq!(ops.len(), 1, "one operation: {done}");
-    assert_eq!(
-        sha256_file(&ferry.downloads().join("big.bin")),
-        sha256(&big),
-        "Ferry's copy is the file"
-    );
-    assert_eq!(
-        std::fs::read(&browser_copy).unwrap(),
-        small,
-        "the small one stayed"
-    );
-    let kept: Vec<_> = std::fs::read_dir(home.join("Downloads"))
-        .unwrap()
-        .flatten()
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .collect();
-    assert_eq!(
-        kept,
-        vec!["small.txt".to_owned()],
-        "the browser kept no copy of big.bin"
-    );
-    // The server answers big.bin only with the page's cookie and Referer: the
-    // file above proves Ferry sent both; here, that nobody was turned away.
-    let seen = server.seen("/files/big.bin");
-    assert!(seen.len() >= 2, "the browser's request, then Ferry's");
-    assert!(
-        seen.iter().all(|s| s
-            .header("cookie")
-            .is_some_and(|c| c.contains("session=letmein-7c1e"))
-            && s.header("referer")
-                .is_some_and(|r| r.ends_with("/page.html"))),
-        "every request for big.bin carried the cookie and the Referer"
-    );
-    for file in ["ferry.redb", "ferry.log"] {
-        let bytes = std::fs::read(ferry.data_dir().join(file)).unwrap_or_default();
-        assert!(
-            !bytes.windows(12).any(|w| w == b"letmein-7c1e"),
-            "the cookie is in {file}"
-        );
+/// Debian's Firefox ESR, headless, with the same extension (its Firefox copy,
+/// named by a proxy file in the profile: ESR loads unsigned extensions when
+/// told to). Firefox knows no size when a download starts: the extension reads
+/// it from the response's headers, so the small file still stays.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn firefox_hands_a_download_over_with_its_cookie_and_keeps_a_small_one() {
+    if !found("firefox-esr") {
+        println!("skipped: firefox-esr is not installed (apt-get install firefox-esr)");
+        return;
     }
+    let ferry = Ferry::new();
+    let home = ferry.dir.path();
+    std::fs::create_dir_all(home.join(".mozilla")).unwrap();
+    let out = ferry.run(&["browser", "install"]).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        home.join(".mozilla/native-messaging-hosts/org.ferry.host.json")
+            .is_file()
+    );
+    let extension = ferry.data_dir().join("extension/firefox");
+    let profile = home.join("firefox-profile");
+    std::fs::create_dir_all(profile.join("extensions")).unwrap();
+    std::fs::write(
+        profile.join("extensions/browser@ferry.invalid"),
+        extension.display().to_string(),
+    )
+    .unwrap();
+    let downloads = home.join("Downloads");
+    std::fs::write(
+        profile.join("user.js"),
+        format!(
+            "user_pref(\"xpinstall.signatures.required\", false);\n\
+             user_pref(\"extensions.autoDisableScopes\", 0);\n\
+             user_pref(\"browser.download.useDownloadDir\", true);\n\
+             user_pref(\"browser.download.folderList\", 2);\n\
+             user_pref(\"browser.download.dir\", {:?});\n",
+            downloads.display().to_string()
+        ),
+    )
+    .unwrap();
+
+    // Firefox starts its extensions up to 4 s after it loads the page here.
+    let site = Site::start(8000).await;
+    let mut browser = tokio::process::Command::new("firefox-esr")
+        .args(["--headless", "--no-remote", "--profile"])
+        .arg(&profile)
+        .arg(site.server.url("/page.html"))
+        .env("HOME", home)
+        .env("MOZ_CRASHREPORTER_DISABLE", "1")
+        .env_remove("FERRY_DATA_DIR")
+        .env_remove("FERRY_CONFIG")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    site.check(&ferry, &downloads).await;
+    let _ = browser.kill().await;
 }
 
 /// The same file downloaded again in the browser after its link expired: the
