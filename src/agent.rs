@@ -398,6 +398,13 @@ async fn answer(engine: &Engine, request: Request) -> Result<Response, EngineErr
                 snapshot: Box::new(snapshot),
             }
         }
+        Request::StartOver { id, url } => {
+            let id = engine.resolve(&id)?;
+            let snapshot = engine.start_over(id, &url).await?;
+            Response::Snapshot {
+                snapshot: Box::new(snapshot),
+            }
+        }
         Request::Remove { id } => {
             engine.remove(engine.resolve(&id)?).await?;
             Response::Done

@@ -57,8 +57,28 @@ pub async fn run(command: Command, endpoint: &Endpoint) -> Exit {
         Command::Cancel { id } => changed(ask(endpoint, async |c| c.cancel(id).await).await),
         Command::Restart { id } => changed(ask(endpoint, async |c| c.restart(id).await).await),
         Command::Remove { id } => changed(ask(endpoint, async |c| c.remove(id).await).await),
-        Command::Refresh { id, url } => {
-            changed(ask(endpoint, async |c| c.refresh(id, url).await).await)
+        Command::Refresh {
+            id,
+            url,
+            start_over: true,
+        } => changed(ask(endpoint, async |c| c.start_over(id, url).await).await),
+        Command::Refresh { id, url, .. } => {
+            let hint = format!("ferry refresh --start-over {id} '{url}'");
+            let answer = ask(endpoint, async |c| match c.refresh(id, url).await {
+                Err(ClientError::Refused { message, .. })
+                    if message.contains("serves a different file") =>
+                {
+                    Err(ClientError::Refused {
+                        code: ErrorCode::InvalidInput,
+                        message: format!(
+                            "{message}\nTo download that file from the start instead (what was fetched is deleted): {hint}"
+                        ),
+                    })
+                }
+                other => other,
+            })
+            .await;
+            changed(answer)
         }
         Command::Wait { ids } => follow::wait(endpoint, ids).await,
         Command::Policy { id, policy } => {

@@ -17,7 +17,7 @@ use crate::engine::{self, EngineError, Event, Snapshot};
 
 /// Bumped on any incompatible change of the types below (2: `create` answers
 /// `created`, saying whether the request attached to an unfinished operation;
-/// 3: `handoff` and `links`, from the browser).
+/// 3: `handoff`, `links` and `start_over`).
 pub const PROTOCOL: u32 = 3;
 /// Longest request line the agent accepts; a longer one is a protocol error.
 pub const MAX_LINE: usize = 1 << 20;
@@ -52,6 +52,12 @@ pub enum Request {
     },
     /// Continue a download from a new address, if it serves the same file.
     Refresh {
+        id: String,
+        url: String,
+    },
+    /// Start a download again from byte zero at a new address (the file there
+    /// is another one, and the user wants it).
+    StartOver {
         id: String,
         url: String,
     },

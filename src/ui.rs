@@ -362,7 +362,11 @@ impl App {
                 match &mut self.screen {
                     Screen::NewDownload(state) => state.refused(reason),
                     Screen::Upload(state) => state.refused(reason),
-                    Screen::ChangeAddress(state) => state.refused(reason),
+                    Screen::ChangeAddress(state) => {
+                        let other_file = matches!(&*error, EngineError::Refresh(e)
+                            if e.status == ferry::engine::ErrorStatus::SourceChanged);
+                        state.refused(reason, other_file);
+                    }
                     Screen::Links(state) => state.refused(reason),
                     _ => tracing::warn!("{error}"),
                 }

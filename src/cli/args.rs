@@ -152,6 +152,10 @@ the file again under a free name, `big (1).iso`.")]
         id: String,
         /// The new address.
         url: String,
+        /// Download the new address's file from the start instead, deleting what
+        /// was fetched (when it serves another file and that is the one you want).
+        #[arg(long)]
+        start_over: bool,
     },
     /// Run the agent in the foreground (it is started by other commands when needed).
     #[command(after_help = "Example:\n  ferry agent --data-dir /tmp/ferry")]

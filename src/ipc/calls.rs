@@ -121,6 +121,11 @@ impl Client {
         self.change(&Request::Refresh { id, url }).await
     }
 
+    /// Download a new address from the start in place of what a download had.
+    pub async fn start_over(&mut self, id: String, url: String) -> Result<Changed, ClientError> {
+        self.change(&Request::StartOver { id, url }).await
+    }
+
     pub async fn remove(&mut self, id: String) -> Result<Changed, ClientError> {
         self.change(&Request::Remove { id }).await
     }

@@ -1,5 +1,6 @@
 //! "Change address…": a download whose link expired continues from a new
-//! address, once Ferry has checked that it serves the same file.
+//! address, once Ferry has checked that it serves the same file. When it serves
+//! another file, the user may start over from it.
 
 use iced::widget::{Space, button, column, row, text, text_input};
 use iced::{Element, Fill};
@@ -20,12 +21,16 @@ pub struct State {
     pub problem: Option<String>,
     /// Asked, not answered yet (the check goes over the network).
     checking: bool,
+    /// The address was refused as another file: starting over from it is offered.
+    other_file: bool,
 }
 
 #[derive(Clone, Debug)]
 pub enum Message {
     UrlChanged(String),
     Submit,
+    /// Download the new address's file from the start instead.
+    StartOver,
     Close,
 }
 
@@ -34,6 +39,8 @@ pub enum Action {
     None,
     /// Ask the engine to continue `id` from this address.
     Refresh(OperationId, String),
+    /// Ask the engine to start `id` over from this address.
+    StartOver(OperationId, String),
     Close,
 }
 
@@ -45,6 +52,7 @@ impl State {
             url: String::new(),
             problem: None,
             checking: false,
+            other_file: false,
         }
     }
 
@@ -53,6 +61,7 @@ impl State {
             Message::UrlChanged(url) => {
                 self.url = url;
                 self.problem = None;
+                self.other_file = false;
                 Action::None
             }
             Message::Submit if self.url.trim().is_empty() || self.checking => Action::None,
@@ -61,14 +70,22 @@ impl State {
                 self.problem = None;
                 Action::Refresh(self.id, self.url.trim().to_owned())
             }
+            Message::StartOver if self.checking || !self.other_file => Action::None,
+            Message::StartOver => {
+                self.checking = true;
+                self.problem = None;
+                Action::StartOver(self.id, self.url.trim().to_owned())
+            }
             Message::Close => Action::Close,
         }
     }
 
-    /// The engine refused the address.
-    pub fn refused(&mut self, reason: String) {
+    /// The engine refused the address; `other_file`: because it serves
+    /// another file (then starting over from it is offered).
+    pub fn refused(&mut self, reason: String, other_file: bool) {
         self.checking = false;
         self.problem = Some(reason);
+        self.other_file = other_file;
     }
 
     pub fn view(&self, tr: &Tr) -> Element<'_, Message> {
@@ -97,6 +114,14 @@ impl State {
         }
         if let Some(problem) = &self.problem {
             page = page.push(text(problem.clone()).size(14).style(text::danger));
+        }
+        if self.other_file {
+            page = page.push(text(tr!(tr, "change-address-other-file")).size(14));
+            page = page.push(
+                button(text(tr!(tr, "change-address-start-over")))
+                    .style(button::danger)
+                    .on_press(Message::StartOver),
+            );
         }
         page.into()
     }

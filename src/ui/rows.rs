@@ -104,6 +104,15 @@ impl App {
                     }
                 });
             }
+            change_address::Action::StartOver(id, url) => {
+                let engine = self.backend.engine.clone();
+                self.backend.run(async move {
+                    match engine.start_over(id, &url).await {
+                        Ok(_) => Reply::Refreshed(id),
+                        Err(e) => Reply::Refused(Arc::new(e)),
+                    }
+                });
+            }
         }
     }
 }

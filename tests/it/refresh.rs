@@ -153,8 +153,9 @@ async fn ferry_refresh_continues_from_the_command_line() {
         .await;
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
     assert!(
-        text(&out.stderr).contains("serves a different file"),
-        "{}",
+        text(&out.stderr).contains("serves a different file")
+            && text(&out.stderr).contains(&format!("ferry refresh --start-over {id} ")),
+        "says so, and how to start over instead: {}",
         text(&out.stderr)
     );
 
@@ -168,6 +169,48 @@ async fn ferry_refresh_continues_from_the_command_line() {
     assert_eq!(
         sha256_file(&ferry.downloads().join("disk.img")),
         sha256(&body)
+    );
+}
+
+/// The new address serves another file, and it is the one the user wants:
+/// `ferry refresh --start-over` downloads it from byte zero in place of the old
+/// one (what was fetched is deleted).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ferry_refresh_can_start_over_from_another_file() {
+    use support::program::{Ferry, text};
+    let ferry = Ferry::new();
+    let server = server::TestServer::start().await;
+    let body = data(3 * MIB, 65);
+    server.put("/old/build.tar", expiring(&body, MIB as u64));
+    let out = ferry.run(&["get", &server.url("/old/build.tar")]).await;
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let id = ferry.json(&["list", "--json"]).await[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let newer = data(2 * MIB, 66);
+    server.put("/new/build.tar", elsewhere(&newer));
+    let out = ferry
+        .run(&[
+            "refresh",
+            "--start-over",
+            &id,
+            &server.url("/new/build.tar"),
+        ])
+        .await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = ferry.run(&["wait", &id]).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        sha256_file(&ferry.downloads().join("build.tar")),
+        sha256(&newer)
+    );
+    assert!(!ferry.downloads().join("build.tar.part").exists());
+    let all = ferry.json(&["list", "--json"]).await;
+    assert_eq!(
+        all.as_array().unwrap().len(),
+        1,
+        "the same operation: {all}"
     );
 }
 

@@ -100,6 +100,29 @@ impl Engine {
         Ok(())
     }
 
+    /// Start a download again from byte zero at a new address: what the user
+    /// asks for when [`Engine::refresh`] found that the new address serves
+    /// another file and that file is the one they want. What was fetched from
+    /// the old address is deleted.
+    pub async fn start_over(&self, id: OperationId, url: &str) -> Result<Snapshot, EngineError> {
+        self.inner.refuse_if_shutting_down()?;
+        let url = validate::url(url)?;
+        let _transition = self.inner.transitions.lock().await;
+        let mut snapshot = self
+            .inner
+            .stored(id)
+            .ok_or_else(|| EngineError::NotFound(id.to_string()))?;
+        takes_a_new_address(&snapshot)?;
+        tracing::info!(%id, url = %redact_url(url.as_str()), "starting over from a new address");
+        snapshot.url = url.to_string();
+        // Nothing the old answers said holds for another file.
+        snapshot.validators = Validators::default();
+        self.inner
+            .apply_stop_to_idle(snapshot, Stop::Restart)
+            .await?;
+        self.inner.snapshot_of(id)
+    }
+
     /// Continue a download from a new address (its link expired, the file moved),
     /// once that address proves to serve the same file; what was fetched stays.
     /// Refused, with the reason, when it serves another file or is unreachable.
