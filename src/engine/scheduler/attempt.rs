@@ -246,14 +246,18 @@ fn after_failure(policy: &RetryPolicy, snapshot: &mut Snapshot, error: &Transfer
     }
 }
 
-/// A download that had bytes and is now refused (403), gone (404, 410): a signed
-/// address that expired, a file host's session that ended. Its bytes stay for
-/// the same file at a new address.
+/// A download that had bytes and is now refused (403), gone (404, 410), or
+/// asked to log in (401) though it was given no login of its own: a signed
+/// address that expired, a file host's session (cookie, token) that ended. Its
+/// bytes stay for the same file at a new address. (A 401 for a download with
+/// its own user and password is a login that stopped working: a failure.)
 fn address_expired(snapshot: &Snapshot, error: &TransferError) -> bool {
-    let refused = matches!(
-        error.status,
-        ErrorStatus::Forbidden | ErrorStatus::NotFound | ErrorStatus::Gone
-    );
+    let own_login = snapshot.secrets.user.is_some();
+    let refused = match error.status {
+        ErrorStatus::Forbidden | ErrorStatus::NotFound | ErrorStatus::Gone => true,
+        ErrorStatus::Unauthorized => !own_login,
+        _ => false,
+    };
     let has_bytes = snapshot.bytes > 0 || snapshot.segments.iter().any(|s| s.done > 0);
     refused && snapshot.kind == Kind::Download && has_bytes
 }
@@ -392,6 +396,16 @@ mod tests {
         after_failure(&policy, &mut s, &forbidden);
         assert_eq!(s.status, Status::NeedsNewAddress);
         assert_eq!((s.retry_at, s.finished_at, s.bytes), (None, None, 5 << 20));
+        // A session that ended (401, no login of its own) waits too; a login
+        // of its own that stopped working does not.
+        let unauthorized = TransferError::new(ErrorStatus::Unauthorized, "401");
+        let mut s = failing(5 << 20, 5 << 20, 0);
+        after_failure(&policy, &mut s, &unauthorized);
+        assert_eq!(s.status, Status::NeedsNewAddress);
+        let mut s = failing(5 << 20, 5 << 20, 0);
+        s.secrets.user = Some("bob".into());
+        after_failure(&policy, &mut s, &unauthorized);
+        assert_eq!(s.status, Status::Error);
         // Before any byte, a 404 is a plain failure.
         let mut s = failing(0, 0, 0);
         after_failure(
