@@ -371,6 +371,12 @@ impl Inner {
             .map(|e| Snapshot::clone(&e.snapshot))
     }
 
+    /// The stored record of an operation, or why there is none.
+    fn record(&self, id: OperationId) -> Result<Snapshot, EngineError> {
+        self.stored(id)
+            .ok_or_else(|| EngineError::NotFound(id.to_string()))
+    }
+
     fn announce(&self, event: Event) {
         // No subscriber is fine: nobody is watching.
         let _ = self.events.send(event);

@@ -15,7 +15,7 @@ use ferry::engine::Request;
 
 use super::folder::{self, Folder};
 use super::form::Choice;
-use super::new_download::policy_choices;
+use super::new_download::policy_row;
 use crate::i18n::{Tr, tr};
 
 /// The name field (for tests and focus).
@@ -159,16 +159,7 @@ impl State {
             self.folder.view(tr).map(Message::Folder),
         ]
         .spacing(10);
-        let choices = policy_choices(tr);
-        let selected = choices.iter().find(|c| c.value == self.policy).cloned();
-        form = form.push(
-            row![
-                text(tr!(tr, "download-policy")).size(14),
-                pick_list(choices, selected, Message::PolicyPicked),
-            ]
-            .spacing(8)
-            .align_y(Alignment::Center),
-        );
+        form = form.push(policy_row(tr, self.policy, Message::PolicyPicked));
         if !self.groups.is_empty() {
             let mut choices = vec![Choice {
                 value: None,

@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use iced::widget::{Space, button, checkbox, column, pick_list, row, scrollable, text, text_input};
+use iced::widget::{Space, button, checkbox, column, row, scrollable, text, text_input};
 use iced::{Alignment, Element, Fill, Length};
 
 use ferry::config::Policy;
@@ -14,7 +14,7 @@ use ferry::engine::Request;
 use super::folder::{self, Folder};
 use super::form::{self, Choice};
 use super::handoff::name_in_url;
-use super::new_download::policy_choices;
+use super::new_download::policy_row;
 use crate::i18n::{Tr, tr};
 
 /// The filter field (for tests and focus).
@@ -164,8 +164,6 @@ impl State {
                 .align_y(Alignment::Center),
             );
         }
-        let choices = policy_choices(tr);
-        let selected = choices.iter().find(|c| c.value == self.policy).cloned();
         let mut form = column![
             text(tr!(tr, "links-title", count = self.links.len())).size(22),
             row![
@@ -188,12 +186,7 @@ impl State {
                 .direction(super::layout::beside())
                 .height(Length::Fixed(240.0)),
             self.folder.view(tr).map(Message::Folder),
-            row![
-                text(tr!(tr, "download-policy")).size(14),
-                pick_list(choices, selected, Message::PolicyPicked),
-            ]
-            .spacing(8)
-            .align_y(Alignment::Center),
+            policy_row(tr, self.policy, Message::PolicyPicked),
             checkbox(self.start_now)
                 .label(tr!(tr, "handoff-start-now"))
                 .on_toggle(Message::StartNow),

@@ -82,6 +82,23 @@ pub fn policy_choices(tr: &Tr) -> Vec<Choice<Policy>> {
         .collect()
 }
 
+/// "On metered networks" and its pick list, as every download form shows it.
+pub fn policy_row<'a, M: Clone + 'a>(
+    tr: &Tr,
+    policy: Policy,
+    on_pick: impl Fn(Choice<Policy>) -> M + 'a,
+) -> Element<'a, M> {
+    let choices = policy_choices(tr);
+    let selected = choices.iter().find(|c| c.value == policy).cloned();
+    row![
+        text(tr!(tr, "download-policy")).size(14),
+        pick_list(choices, selected, on_pick),
+    ]
+    .spacing(8)
+    .align_y(iced::Alignment::Center)
+    .into()
+}
+
 impl State {
     pub fn new(folder: PathBuf, policy: Policy) -> (Self, Task<Message>) {
         let state = Self {
@@ -291,16 +308,7 @@ impl State {
             .spacing(8)
             .align_y(iced::Alignment::Center),
         );
-        let choices = policy_choices(tr);
-        let selected = choices.iter().find(|c| c.value == self.policy).cloned();
-        form = form.push(
-            row![
-                text(tr!(tr, "download-policy")).size(14),
-                pick_list(choices, selected, Message::PolicyPicked),
-            ]
-            .spacing(8)
-            .align_y(iced::Alignment::Center),
-        );
+        form = form.push(policy_row(tr, self.policy, Message::PolicyPicked));
         if self.no_picker {
             form = form.push(text(tr!(tr, "download-no-picker")).size(13));
         }

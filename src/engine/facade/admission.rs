@@ -184,9 +184,7 @@ impl Inner {
         paused: bool,
     ) -> Result<Submitted, EngineError> {
         // The stored record, not the live view: `commit` replaces it.
-        let mut stored = self
-            .stored(id)
-            .ok_or_else(|| EngineError::NotFound(id.to_string()))?;
+        let mut stored = self.record(id)?;
         tracing::info!(%id, status = %stored.status, "the same request again: attached to the unfinished operation");
         // What the new request gives replaces what the operation had; what it
         // leaves out is kept (the same command rerun without --user still has

@@ -29,10 +29,7 @@ impl Engine {
     ) -> Result<(), EngineError> {
         self.inner.refuse_if_shutting_down()?;
         let _transition = self.inner.transitions.lock().await;
-        let mut snapshot = self
-            .inner
-            .stored(id)
-            .ok_or_else(|| EngineError::NotFound(id.to_string()))?;
+        let mut snapshot = self.inner.record(id)?;
         edit(&mut snapshot);
         self.inner.commit(snapshot).await?;
         self.inner.wake_scheduler.notify_one();
@@ -108,10 +105,7 @@ impl Engine {
         self.inner.refuse_if_shutting_down()?;
         let url = validate::url(url)?;
         let _transition = self.inner.transitions.lock().await;
-        let mut snapshot = self
-            .inner
-            .stored(id)
-            .ok_or_else(|| EngineError::NotFound(id.to_string()))?;
+        let mut snapshot = self.inner.record(id)?;
         takes_a_new_address(&snapshot)?;
         tracing::info!(%id, url = %redact_url(url.as_str()), "starting over from a new address");
         snapshot.url = url.to_string();
@@ -129,20 +123,14 @@ impl Engine {
     pub async fn refresh(&self, id: OperationId, url: &str) -> Result<Snapshot, EngineError> {
         self.inner.refuse_if_shutting_down()?;
         let url = validate::url(url)?;
-        let snapshot = self
-            .inner
-            .stored(id)
-            .ok_or_else(|| EngineError::NotFound(id.to_string()))?;
+        let snapshot = self.inner.record(id)?;
         takes_a_new_address(&snapshot)?;
         // Asked without the transition lock: the check goes over the network.
         let validators = transfer::same_file(&self.inner, &snapshot, &url)
             .await
             .map_err(EngineError::Refresh)?;
         let _transition = self.inner.transitions.lock().await;
-        let mut snapshot = self
-            .inner
-            .stored(id)
-            .ok_or_else(|| EngineError::NotFound(id.to_string()))?;
+        let mut snapshot = self.inner.record(id)?;
         // Checked again: it may have been resumed or canceled meanwhile.
         takes_a_new_address(&snapshot)?;
         tracing::info!(%id, url = %redact_url(url.as_str()), "continuing from a new address");
