@@ -187,9 +187,33 @@ impl Agent {
         &self.config
     }
 
+    /// The aria2 RPC, when the settings ask for it; what keeps it from starting
+    /// is logged and told to the first client.
+    async fn start_rpc(&mut self, quit: &Arc<Notify>) -> Option<crate::rpc::Listening> {
+        let settings = match crate::rpc::Settings::from_config(&self.config) {
+            Ok(settings) => settings?,
+            Err(why) => {
+                tracing::warn!("{why}");
+                self.notices.push(why);
+                return None;
+            }
+        };
+        let address = settings.listen;
+        match crate::rpc::start(settings, self.engine.clone(), Arc::clone(quit)).await {
+            Ok(listening) => Some(listening),
+            Err(e) => {
+                let why = format!("the aria2 RPC cannot listen on {address}: {e}");
+                tracing::warn!("{why}");
+                self.notices.push(why);
+                None
+            }
+        }
+    }
+
     /// Serve clients until `quit` is notified (or `ferry quit`, SIGTERM, SIGINT),
     /// then checkpoint every transfer and release the data directory.
     pub async fn serve(mut self, desktop: Option<Arc<dyn Desktop>>, quit: Arc<Notify>) {
+        let rpc = self.start_rpc(&quit).await;
         let shared = Arc::new(Shared {
             engine: self.engine.clone(),
             notices: Mutex::new(std::mem::take(&mut self.notices)),
@@ -219,6 +243,7 @@ impl Agent {
         }
         tracing::info!("agent quitting");
         // Stop accepting first, so no new client talks to an engine that is stopping.
+        drop(rpc);
         drop(self.listener);
         let _ = std::fs::remove_file(&self.socket);
         stop_actions.send_replace(true);

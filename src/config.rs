@@ -38,6 +38,15 @@ pub struct Config {
     /// the window (folder, name, start now or later) before it is added; off:
     /// it is added at once.
     pub ask_for_browser_downloads: bool,
+    /// Answer aria2's JSON-RPC here (such as `127.0.0.1:6800`); unset: off.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rpc_listen: Option<String>,
+    /// The RPC's secret token (clients send `token:SECRET`); required.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rpc_secret: Option<String>,
+    /// Origins of web pages allowed to call the RPC (a web-hosted AriaNg, say
+    /// `https://ariang.example.org`); pages from anywhere else are refused.
+    pub rpc_allowed_origins: Vec<String>,
     /// A proxy for every transfer that names none (`http://`, `https://`, `socks5://`,
     /// credentials inside if needed); unset: `HTTP_PROXY`/`HTTPS_PROXY`/`NO_PROXY`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -207,6 +216,9 @@ impl Default for Config {
             theme: Theme::System,
             autostart: false,
             ask_for_browser_downloads: true,
+            rpc_listen: None,
+            rpc_secret: None,
+            rpc_allowed_origins: Vec::new(),
             proxy: None,
             secret_store: engine::secrets::Backend::Auto,
             data_budget_mib: 0,
@@ -244,7 +256,7 @@ impl Default for Retries {
 }
 
 /// Keys whose default is "absent", so the serialized defaults do not show them.
-const OPTIONAL_KEYS: &[&str] = &["download_dir", "proxy"];
+const OPTIONAL_KEYS: &[&str] = &["download_dir", "proxy", "rpc_listen", "rpc_secret"];
 
 /// A loaded config and what was wrong with the file.
 #[derive(Clone, Debug, Default)]

@@ -14,4 +14,5 @@ pub mod data_dir;
 pub mod engine;
 pub mod ipc;
 pub mod logging;
+pub mod rpc;
 pub mod system;

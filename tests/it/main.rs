@@ -26,6 +26,7 @@ mod many;
 mod network;
 mod reading;
 mod refresh;
+mod rpc;
 mod security;
 mod segmented;
 mod tls;
