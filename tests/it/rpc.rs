@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::support;
-use support::server::Resource;
+use support::server::{self, Resource};
 use support::*;
 
 const SECRET: &str = "correct horse battery staple";
@@ -493,4 +493,83 @@ async fn the_agent_listens_only_when_told_to_and_with_a_secret() {
     })
     .await;
     assert!(!listens(port));
+}
+
+/// The Python that has `aria2p` (`.ci/run` makes it: `target/aria2p`), if any.
+fn aria2p_python() -> Option<std::path::PathBuf> {
+    let python = std::env::var_os("FERRY_ARIA2P_PYTHON")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/aria2p/bin/python")
+        });
+    python.exists().then_some(python)
+}
+
+/// aria2p, a client nobody here wrote, drives Ferry as it drives aria2: a URI
+/// with a Cookie header and a Referer under a global limit, watched, paused,
+/// unpaused, the limit lifted, listed active, waiting and stopped, removed and
+/// purged (tests/rpc/aria2p_drive.py). The file is byte-exact and the server saw
+/// both headers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn aria2p_drives_a_download_through_ferry() {
+    use support::program::{Ferry, text};
+    let Some(python) = aria2p_python() else {
+        println!(
+            "skipped: no aria2p (python3 -m venv target/aria2p && target/aria2p/bin/pip install aria2p==0.12.3)"
+        );
+        return;
+    };
+    let port = free_port();
+    let ferry = Ferry::with_config(&format!(
+        "rpc_listen = \"127.0.0.1:{port}\"\nrpc_secret = \"{SECRET}\""
+    ));
+    assert!(ferry.run(&["list"]).await.status.success());
+    let server = server::TestServer::start().await;
+    let body = data(1536 * 1024, 84);
+    server.put(
+        "/pub/big.bin",
+        Resource::new(body.clone())
+            .require("cookie", "session=from-aria2p")
+            .require("referer", "http://page.test/list.html"),
+    );
+    let folder = ferry.dir.path().join("aria2p");
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/rpc/aria2p_drive.py");
+    let out = within(
+        120,
+        tokio::process::Command::new(&python)
+            .arg(&script)
+            .arg(port.to_string())
+            .arg(SECRET)
+            .arg(server.url("/pub/big.bin"))
+            .arg(&folder)
+            .output(),
+    )
+    .await
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "aria2p: {}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    let seen: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let gid = seen["gid"].as_str().unwrap();
+    assert_eq!(seen["limit"], (512 * 1024).to_string());
+    for list in ["active", "waiting", "stopped", "listed"] {
+        assert_eq!(seen[list], json!([gid]), "{list}: {seen}");
+    }
+    assert_eq!(seen["completed_length"], body.len());
+    assert_eq!(seen["total_length"], body.len());
+    assert_eq!(seen["after_purge"], json!([]));
+    assert_eq!(sha256_file(&folder.join("via-aria2p.bin")), sha256(&body));
+    let requests = server.seen("/pub/big.bin");
+    assert!(!requests.is_empty());
+    assert!(
+        requests
+            .iter()
+            .all(|r| r.header("cookie") == Some("session=from-aria2p")
+                && r.header("referer") == Some("http://page.test/list.html"))
+    );
+    // An ordinary Ferry operation: `ferry list` knew it until the purge.
+    assert_eq!(ferry.json(&["list", "--json"]).await, json!([]));
 }
