@@ -213,6 +213,12 @@ pub(super) fn download_request(
     let get = |key: &str| options.get(key).and_then(text_of);
     let mut request = Request::download(uri, None);
     let dir = get("dir").map(PathBuf::from);
+    if let Some(dir) = dir.as_ref().filter(|d| !d.is_absolute()) {
+        return Err(RpcError::aria2(format!(
+            "dir must be an absolute path: {}",
+            dir.display()
+        )));
+    }
     match (dir, get("out")) {
         (dir, Some(name)) => {
             if name.contains('/') || name.is_empty() {
@@ -369,5 +375,11 @@ mod tests {
         assert!(r.checksum.is_some() && r.paused);
         let bad = json!({"checksum": "crc32=00"});
         assert!(download_request("http://h/f", bad.as_object().unwrap(), dir.path()).is_err());
+        let relative = json!({"dir": "made-here", "out": "f"});
+        assert!(download_request("http://h/f", relative.as_object().unwrap(), dir.path()).is_err());
+        assert!(
+            !std::path::Path::new("made-here").exists(),
+            "nothing made in the working folder"
+        );
     }
 }

@@ -668,6 +668,173 @@ mod records {
     }
 }
 
+/// Calls to the aria2 RPC a client could send, valid ones first: the mutants
+/// start from these.
+fn rpc_corpus(token: &str, dir: &str) -> Vec<String> {
+    [
+        format!(r#"{{"jsonrpc":"2.0","id":1,"method":"aria2.getVersion","params":["{token}"]}}"#),
+        format!(r#"{{"jsonrpc":"2.0","id":"a","method":"aria2.addUri","params":["{token}",["http://127.0.0.1:1/x.iso"],{{"dir":"{dir}","out":"x.iso","header":["Cookie: a=b"],"split":"4","max-download-limit":"1M"}}]}}"#),
+        format!(r#"{{"jsonrpc":"2.0","id":2,"method":"aria2.tellStatus","params":["{token}","0123456789abcdef",["gid","status"]]}}"#),
+        format!(r#"{{"jsonrpc":"2.0","id":3,"method":"aria2.tellWaiting","params":["{token}",-1,1000]}}"#),
+        format!(r#"{{"jsonrpc":"2.0","id":4,"method":"aria2.changeGlobalOption","params":["{token}",{{"max-concurrent-downloads":"2"}}]}}"#),
+        format!(r#"[{{"jsonrpc":"2.0","id":5,"method":"aria2.getGlobalStat","params":["{token}"]}},{{"jsonrpc":"2.0","id":6,"method":"system.listMethods"}}]"#),
+        format!(r#"{{"jsonrpc":"2.0","id":7,"method":"system.multicall","params":[[{{"methodName":"aria2.getSessionInfo","params":["{token}"]}}]]}}"#),
+        format!(r#"{{"jsonrpc":"2.0","id":8,"method":"aria2.changePosition","params":["{token}","01",-3,"POS_CUR"]}}"#),
+    ]
+    .to_vec()
+}
+
+/// A structured call: any method, any parameters, with or without the token.
+fn rpc_call(token: String, dir: String) -> impl Strategy<Value = Vec<u8>> {
+    let methods = ferry_rpc_methods();
+    let leaf = prop_oneof![
+        Just(Value::String(token)),
+        Just(Value::String(dir)),
+        Just(Value::String("http://127.0.0.1:1/f.bin".into())),
+        "[0-9a-f]{0,17}".prop_map(Value::String),
+        nasty_string(40).prop_map(Value::String),
+        any::<i64>().prop_map(Value::from),
+        any::<bool>().prop_map(Value::from),
+        Just(Value::Null),
+    ];
+    let value = leaf.prop_recursive(3, 24, 6, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
+            prop::collection::vec(
+                (
+                    prop::sample::select(vec![
+                        "dir",
+                        "out",
+                        "header",
+                        "split",
+                        "checksum",
+                        "pause",
+                        "referer",
+                        "max-download-limit",
+                        "max-concurrent-downloads",
+                        "gid",
+                        "methodName",
+                        "params",
+                    ]),
+                    inner,
+                ),
+                0..4,
+            )
+            .prop_map(|pairs| Value::Object(
+                pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
+            )),
+        ]
+    });
+    (
+        prop::sample::select(methods),
+        prop::collection::vec(value, 0..5),
+        any::<bool>(),
+    )
+        .prop_map(|(method, params, with_id)| {
+            let mut call =
+                serde_json::json!({"jsonrpc": "2.0", "method": method, "params": params});
+            if with_id {
+                call["id"] = Value::from(9);
+            }
+            serde_json::to_vec(&call).unwrap()
+        })
+}
+
+fn ferry_rpc_methods() -> Vec<&'static str> {
+    vec![
+        "aria2.addUri",
+        "aria2.remove",
+        "aria2.forceRemove",
+        "aria2.pause",
+        "aria2.pauseAll",
+        "aria2.unpause",
+        "aria2.unpauseAll",
+        "aria2.tellStatus",
+        "aria2.getUris",
+        "aria2.getFiles",
+        "aria2.getServers",
+        "aria2.tellActive",
+        "aria2.tellWaiting",
+        "aria2.tellStopped",
+        "aria2.changePosition",
+        "aria2.changeUri",
+        "aria2.getOption",
+        "aria2.changeOption",
+        "aria2.getGlobalOption",
+        "aria2.changeGlobalOption",
+        "aria2.getGlobalStat",
+        "aria2.purgeDownloadResult",
+        "aria2.removeDownloadResult",
+        "aria2.getVersion",
+        "aria2.getSessionInfo",
+        "aria2.saveSession",
+        "aria2.addTorrent",
+        "system.multicall",
+        "system.listMethods",
+        "aria2.nothing",
+    ]
+}
+
+/// Any body to the aria2 RPC (mutants of real calls, and any method with any
+/// parameters) gets a JSON-RPC answer or a 4xx refusal, never a dropped
+/// connection; the RPC answers as before afterwards.
+#[test]
+fn rpc_bodies_never_upset_the_rpc() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let engine = runtime.block_on(support::open(support::options(dir.path())));
+    let token = "token:fuzz-secret";
+    let settings = ferry::rpc::Settings {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        secret: "fuzz-secret".into(),
+        allowed_origins: Vec::new(),
+    };
+    let quit = std::sync::Arc::new(tokio::sync::Notify::new());
+    let rpc = runtime
+        .block_on(ferry::rpc::start(settings, engine, quit))
+        .unwrap();
+    let url = format!("http://{}/jsonrpc", rpc.address);
+    let client = reqwest::Client::new();
+    let post = |body: Vec<u8>| -> Result<(), TestCaseError> {
+        let answer = runtime
+            .block_on(client.post(&url).body(body).send())
+            .map_err(|e| TestCaseError::fail(format!("no answer: {e}")))?;
+        let status = answer.status().as_u16();
+        let bytes = runtime.block_on(answer.bytes()).unwrap();
+        prop_assert!(
+            status == 200 || (400..500).contains(&status),
+            "status {status}"
+        );
+        let value: Value = serde_json::from_slice(&bytes)
+            .map_err(|e| TestCaseError::fail(format!("not JSON ({e}): {bytes:?}")))?;
+        let answers = match &value {
+            Value::Array(all) => all.clone(),
+            one => vec![one.clone()],
+        };
+        for one in answers {
+            prop_assert!(
+                one.get("result").is_some() != one.get("error").is_some(),
+                "a result or an error: {one}"
+            );
+        }
+        Ok(())
+    };
+    let folder = dir.path().join("rpc-downloads").display().to_string();
+    let mut runner = proptest::test_runner::TestRunner::new(config(250));
+    runner
+        .run(&mutant(rpc_corpus(token, &folder)), |body| post(body))
+        .unwrap();
+    let mut runner = proptest::test_runner::TestRunner::new(config(250));
+    runner
+        .run(&rpc_call(token.to_owned(), folder.clone()), |body| {
+            post(body)
+        })
+        .unwrap();
+    let version =
+        format!(r#"{{"jsonrpc":"2.0","id":1,"method":"aria2.getVersion","params":["{token}"]}}"#);
+    post(version.into_bytes()).unwrap();
+}
+
 /// What the fuzzing found, kept as plain tests.
 mod found {
     use super::*;
