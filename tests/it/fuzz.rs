@@ -822,13 +822,11 @@ fn rpc_bodies_never_upset_the_rpc() {
     let folder = dir.path().join("rpc-downloads").display().to_string();
     let mut runner = proptest::test_runner::TestRunner::new(config(250));
     runner
-        .run(&mutant(rpc_corpus(token, &folder)), |body| post(body))
+        .run(&mutant(rpc_corpus(token, &folder)), post)
         .unwrap();
     let mut runner = proptest::test_runner::TestRunner::new(config(250));
     runner
-        .run(&rpc_call(token.to_owned(), folder.clone()), |body| {
-            post(body)
-        })
+        .run(&rpc_call(token.to_owned(), folder), post)
         .unwrap();
     let version =
         format!(r#"{{"jsonrpc":"2.0","id":1,"method":"aria2.getVersion","params":["{token}"]}}"#);
