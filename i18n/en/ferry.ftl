@@ -274,6 +274,11 @@ refusal-internal = Ferry could not do it: { $detail }
 
 ## A download handed over by the browser, and links from a page
 settings-ask-browser = Ask before adding a download from the browser
+settings-rpc-listen = aria2 RPC address (empty: off)
+settings-rpc-secret = aria2 RPC secret
+settings-rpc-hint = AriaNg, aria2 extensions and aria2p connect with this address and secret. Takes effect when Ferry starts again.
+settings-rpc-bad-address = “{ $address }” is not an address and port such as 127.0.0.1:6800: the RPC stays off.
+settings-rpc-needs-secret = The RPC needs a secret: it stays off without one.
 handoff-title = Download from the browser
 handoff-size = Size: { $size }
 handoff-size-unknown = unknown until it starts

@@ -274,6 +274,11 @@ refusal-internal = Ferry n’a pas pu le faire : { $detail }
 
 ## Un téléchargement confié par le navigateur, et les liens d’une page
 settings-ask-browser = Demander avant d’ajouter un téléchargement venu du navigateur
+settings-rpc-listen = Adresse du RPC aria2 (vide : désactivé)
+settings-rpc-secret = Secret du RPC aria2
+settings-rpc-hint = AriaNg, les extensions aria2 et aria2p se connectent avec cette adresse et ce secret. Pris en compte au prochain démarrage de Ferry.
+settings-rpc-bad-address = « { $address } » n’est pas une adresse et un port comme 127.0.0.1:6800 : le RPC reste désactivé.
+settings-rpc-needs-secret = Le RPC a besoin d’un secret : il reste désactivé sans.
 handoff-title = Téléchargement venu du navigateur
 handoff-size = Taille : { $size }
 handoff-size-unknown = inconnue avant le début

@@ -1,6 +1,6 @@
 //! Settings: transfers at once, download folder, default cost policy, the monthly
 //! data budget on metered networks, notifications, language, theme, start at
-//! login. Saved to the config file.
+//! login, downloads from the browser, the aria2 RPC. Saved to the config file.
 
 use std::path::PathBuf;
 
@@ -36,6 +36,9 @@ pub enum Message {
     Autostart(bool),
     /// Ask in the window before adding a download from the browser.
     AskForBrowserDownloads(bool),
+    /// The aria2 RPC's address (empty: off) and secret.
+    RpcListen(String),
+    RpcSecret(String),
     Save,
     Close,
 }
@@ -186,6 +189,12 @@ impl State {
             Message::Theme(choice) => self.draft.theme = choice.value,
             Message::Autostart(on) => self.draft.autostart = on,
             Message::AskForBrowserDownloads(on) => self.draft.ask_for_browser_downloads = on,
+            Message::RpcListen(address) => {
+                self.draft.rpc_listen = Some(address).filter(|a| !a.trim().is_empty());
+            }
+            Message::RpcSecret(secret) => {
+                self.draft.rpc_secret = Some(secret).filter(|s| !s.is_empty());
+            }
             Message::Save => {
                 self.saved = true;
                 return Action::Submit(Box::new(self.draft.clone()));
@@ -193,6 +202,22 @@ impl State {
             Message::Close => return Action::Close,
         }
         Action::None
+    }
+
+    /// Why the RPC as set would stay off, in the user's words.
+    fn rpc_problem(&self, tr: &Tr) -> Option<String> {
+        let address = self.draft.rpc_listen.as_deref()?;
+        if address.trim().parse::<std::net::SocketAddr>().is_err() {
+            return Some(tr!(
+                tr,
+                "settings-rpc-bad-address",
+                address = address.to_owned()
+            ));
+        }
+        self.draft
+            .rpc_secret
+            .is_none()
+            .then(|| tr!(tr, "settings-rpc-needs-secret"))
     }
 
     /// `used`: this month's metered traffic, in words.
@@ -304,8 +329,30 @@ impl State {
                     .on_toggle(Message::AskForBrowserDownloads)
                     .into()
             ),
+            line(
+                tr!(tr, "settings-rpc-listen"),
+                text_input(
+                    "127.0.0.1:6800",
+                    self.draft.rpc_listen.as_deref().unwrap_or_default()
+                )
+                .on_input(Message::RpcListen)
+                .size(14)
+                .into()
+            ),
+            line(
+                tr!(tr, "settings-rpc-secret"),
+                text_input("", self.draft.rpc_secret.as_deref().unwrap_or_default())
+                    .secure(true)
+                    .on_input(Message::RpcSecret)
+                    .size(14)
+                    .into()
+            ),
+            text(tr!(tr, "settings-rpc-hint")).size(13),
         ]
         .spacing(12);
+        if let Some(problem) = self.rpc_problem(tr) {
+            form = form.push(text(problem).size(13).style(text::danger));
+        }
         if self.saved {
             form = form.push(
                 text(tr!(tr, "settings-saved"))

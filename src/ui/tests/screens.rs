@@ -171,3 +171,42 @@ fn forms_scroll_to_their_buttons_at_the_smallest_size() {
         h.app.screen = Screen::Transfers;
     }
 }
+
+/// The aria2 RPC is set in the settings: an address without a secret is said
+/// to leave it off; with both, they are saved to the config file.
+#[test]
+fn the_rpc_is_set_in_the_settings() {
+    use crate::ui::settings::Message as S;
+    let mut h = Harness::new(Language::English);
+    h.click("Settings");
+    assert!(h.shows("aria2 RPC address (empty: off)"));
+    let _ = h
+        .app
+        .update(Message::Settings(S::RpcListen("localhost".into())));
+    assert!(h.shows(
+        "“localhost” is not an address and port such as 127.0.0.1:6800: the RPC stays off."
+    ));
+    let _ = h
+        .app
+        .update(Message::Settings(S::RpcListen("127.0.0.1:6800".into())));
+    assert!(h.shows("The RPC needs a secret: it stays off without one."));
+    let _ = h
+        .app
+        .update(Message::Settings(S::RpcSecret("s3cret".into())));
+    assert!(!h.shows("The RPC needs a secret: it stays off without one."));
+    h.click("Save");
+    assert_eq!(h.app.config.rpc_listen.as_deref(), Some("127.0.0.1:6800"));
+    let saved = std::fs::read_to_string(h.dir().join("config.toml")).unwrap();
+    assert!(
+        saved.contains("rpc_listen = \"127.0.0.1:6800\"")
+            && saved.contains("rpc_secret = \"s3cret\""),
+        "{saved}"
+    );
+    let loaded = ferry::config::load(&h.dir().join("config.toml"));
+    assert!(
+        ferry::rpc::Settings::from_config(&loaded.config)
+            .unwrap()
+            .is_some(),
+        "the agent will start it"
+    );
+}
