@@ -117,8 +117,8 @@ pub async fn start(
                 continue;
             };
             let Ok(slot) = Arc::clone(&slots).try_acquire_owned() else {
-                // Too many at once: closed at once, the others go on.
-                drop(stream);
+                // Too many at once: told so and closed, the others go on.
+                tokio::spawn(http::too_busy(stream));
                 continue;
             };
             let shared = Arc::clone(&shared);

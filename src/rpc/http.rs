@@ -122,6 +122,15 @@ pub(super) async fn serve(shared: Arc<Shared>, mut stream: TcpStream) {
     }
 }
 
+/// Turn a connection away: every slot is taken.
+pub(super) async fn too_busy(mut stream: TcpStream) {
+    let _ = tokio::time::timeout(
+        Duration::from_secs(5),
+        respond(&mut stream, 503, None, &error_body(503), false),
+    )
+    .await;
+}
+
 /// Read until a whole head is in `buffer`; what follows it stays there.
 /// `Ok(None)`: the client closed; `Err(status)`: a head to refuse.
 async fn read_head(stream: &mut TcpStream, buffer: &mut Vec<u8>) -> Result<Option<Head>, u16> {
@@ -255,6 +264,10 @@ fn error_body(status: u16) -> Vec<u8> {
         404 => RpcError::invalid_request("the RPC is at /jsonrpc"),
         411 => RpcError::invalid_request("a request body needs a Content-Length"),
         413 => RpcError::invalid_request(format!("a request is at most {MAX_BODY} bytes")),
+        503 => RpcError::aria2(format!(
+            "{} connections are open already: try again when one closes",
+            super::MAX_CONNECTIONS
+        )),
         _ => RpcError::invalid_request("not a request this server takes"),
     };
     serde_json::to_vec(&jsonrpc::answer(Value::Null, Err(error))).unwrap_or_default()

@@ -378,10 +378,10 @@ async fn bad_secrets_origins_and_malformed_requests_are_refused() {
     drop(rpc.quit);
 }
 
-/// Over a WebSocket: calls answered, and `onDownloadStart` then
-/// `onDownloadComplete` pushed with the GID.
+/// Over a WebSocket: calls answered, and each change pushed with the GID:
+/// start and complete for one download; start, pause and stop for another.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_websocket_client_hears_start_and_complete() {
+async fn a_websocket_client_hears_each_change_with_its_gid() {
     let rpc = Rpc::start().await;
     rpc.fixture
         .server
@@ -426,6 +426,94 @@ async fn a_websocket_client_hears_start_and_complete() {
             ("aria2.onDownloadComplete".to_owned(), gid),
         ]
     );
+
+    // A slow one paused, then removed: onDownloadPause, onDownloadStop.
+    rpc.fixture
+        .server
+        .put("/slow.bin", Resource::new(data(8 << 20, 85)).rate(1 << 20));
+    let slow = rpc
+        .call(
+            "aria2.addUri",
+            json!([[rpc.fixture.server.url("/slow.bin")]]),
+        )
+        .await;
+    let slow = slow.as_str().unwrap().to_owned();
+    rpc.until(&slow, "active").await;
+    rpc.call("aria2.pause", json!([slow])).await;
+    rpc.until(&slow, "paused").await;
+    rpc.call("aria2.remove", json!([slow])).await;
+    let mut heard = Vec::new();
+    within(60, async {
+        while !heard.contains(&"aria2.onDownloadStop".to_owned()) {
+            let Some(Ok(Message::Text(text))) = socket.next().await else {
+                panic!("the socket closed");
+            };
+            let message: Value = serde_json::from_str(&text).unwrap();
+            if message["params"][0]["gid"] == slow.as_str() {
+                heard.push(message["method"].as_str().unwrap().to_owned());
+            }
+        }
+    })
+    .await;
+    assert_eq!(
+        heard,
+        [
+            "aria2.onDownloadStart",
+            "aria2.onDownloadPause",
+            "aria2.onDownloadStop"
+        ]
+    );
+}
+
+/// 64 connections at once: the next one is told the RPC is busy (503 with a
+/// JSON-RPC error) and closed; once one closes, calls are answered again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_beyond_the_bound_are_turned_away_with_a_reason() {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let rpc = Rpc::start().await;
+    let mut open = Vec::new();
+    for _ in 0..64 {
+        open.push(
+            tokio::net::TcpStream::connect(rpc.listening.address)
+                .await
+                .unwrap(),
+        );
+    }
+    // Each of the 64 has been accepted once a call on it is answered.
+    for stream in &mut open {
+        let body = r#"{"jsonrpc":"2.0","id":1,"method":"system.listMethods"}"#;
+        let request = format!(
+            "POST /jsonrpc HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        stream.write_all(request.as_bytes()).await.unwrap();
+        let mut answer = [0u8; 12];
+        stream.read_exact(&mut answer).await.unwrap();
+        assert_eq!(&answer, b"HTTP/1.1 200");
+    }
+    let mut extra = tokio::net::TcpStream::connect(rpc.listening.address)
+        .await
+        .unwrap();
+    let mut answer = String::new();
+    within(10, extra.read_to_string(&mut answer)).await.unwrap();
+    assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
+    assert!(answer.contains("connections are open already"), "{answer}");
+    open.clear();
+    within(10, async {
+        loop {
+            let answer = rpc
+                .http
+                .post(rpc.url())
+                .body(r#"{"jsonrpc":"2.0","id":1,"method":"system.listMethods"}"#)
+                .send()
+                .await;
+            if answer.is_ok_and(|a| a.status() == 200) {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    })
+    .await;
 }
 
 fn free_port() -> u16 {
