@@ -661,3 +661,84 @@ async fn aria2p_drives_a_download_through_ferry() {
     // An ordinary Ferry operation: `ferry list` knew it until the purge.
     assert_eq!(ferry.json(&["list", "--json"]).await, json!([]));
 }
+
+/// `changeUri` is Ferry's link refresh: a download whose address expired shows
+/// as `error` saying so, and continues from the new address it is given (the
+/// same file), byte for byte; another file there is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn change_uri_continues_a_download_whose_address_expired() {
+    use support::server::Fault;
+    let rpc = Rpc::start().await;
+    let body = data(3 << 20, 86);
+    rpc.fixture.server.put(
+        "/signed/v1/disk.img",
+        Resource::new(body.clone())
+            .rate(2 << 20)
+            .fault(Fault::DropAfter(1 << 20))
+            .fault(Fault::Status(403, vec![]))
+            .fault(Fault::Status(403, vec![]))
+            .fault(Fault::Status(403, vec![]))
+            .fault(Fault::Status(403, vec![])),
+    );
+    let old = rpc.fixture.server.url("/signed/v1/disk.img");
+    let gid = rpc.call("aria2.addUri", json!([[old]])).await;
+    let gid = gid.as_str().unwrap().to_owned();
+    let waiting = rpc.until(&gid, "error").await;
+    assert_eq!(waiting["errorCode"], "24", "{waiting}");
+    assert!(
+        waiting["errorMessage"]
+            .as_str()
+            .unwrap()
+            .contains("changeUri"),
+        "{waiting}"
+    );
+    // Another node: its own ETag and date, so only the bytes tell.
+    let elsewhere = |body: Vec<u8>| {
+        let mut resource = Resource::new(body);
+        resource.etag = Some("\"elsewhere\"".into());
+        resource.last_modified = Some("Tue, 03 Jan 2023 11:00:00 GMT".into());
+        resource
+    };
+    let other = elsewhere(data(3 << 20, 87));
+    rpc.fixture.server.put("/signed/v2/other.img", other);
+    let refused = rpc
+        .try_call(
+            "aria2.changeUri",
+            json!([
+                gid,
+                1,
+                [old],
+                [rpc.fixture.server.url("/signed/v2/other.img")]
+            ]),
+        )
+        .await;
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("different file"),
+        "{refused}"
+    );
+    rpc.fixture
+        .server
+        .put("/signed/v2/disk.img", elsewhere(body.clone()));
+    let changed = rpc
+        .call(
+            "aria2.changeUri",
+            json!([
+                gid,
+                1,
+                [old],
+                [rpc.fixture.server.url("/signed/v2/disk.img")]
+            ]),
+        )
+        .await;
+    assert_eq!(changed, json!([1, 1]));
+    let done = rpc.until(&gid, "complete").await;
+    assert_eq!(
+        done["files"][0]["uris"][0]["uri"],
+        rpc.fixture.server.url("/signed/v2/disk.img")
+    );
+    let path = done["files"][0]["path"].as_str().unwrap();
+    assert_eq!(sha256_file(std::path::Path::new(path)), sha256(&body));
+}
