@@ -299,7 +299,7 @@ links-title = { $count ->
     [one] One link from the page
    *[other] { $count } links from the page
 }
-links-filter-hint = Filter: words, or file types such as .zip .iso
+links-filter-hint = Filter: words or file types (.zip .iso)
 links-check-shown = Check shown
 links-uncheck-shown = Uncheck shown
 links-shown = { $shown } shown, { $chosen } checked

@@ -299,7 +299,7 @@ links-title = { $count ->
     [one] Un lien de la page
    *[other] { $count } liens de la page
 }
-links-filter-hint = Filtre : des mots, ou des types de fichier comme .zip .iso
+links-filter-hint = Filtre : mots ou types (.zip .iso)
 links-check-shown = Cocher ceux affichés
 links-uncheck-shown = Décocher ceux affichés
 links-shown = { $shown } affichés, { $chosen } cochés

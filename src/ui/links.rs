@@ -184,7 +184,7 @@ impl State {
             text(tr!(tr, "links-shown", shown = shown.len(), chosen = chosen)).size(13),
             scrollable(list)
                 .direction(super::layout::beside())
-                .height(Length::Fixed(240.0)),
+                .height(Length::Fixed(200.0)),
             self.folder.view(tr).map(Message::Folder),
             policy_row(tr, self.policy, Message::PolicyPicked),
             checkbox(self.start_now)
