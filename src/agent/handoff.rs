@@ -14,8 +14,10 @@ use crate::engine::{self, Engine, Snapshot, Status};
 use crate::ipc::{HandedFile, Handover, Response};
 
 /// How long a question in the window may wait for the user. The browser holds
-/// its paused copy meanwhile; after this it gets it back.
-const ANSWER_WITHIN: Duration = Duration::from_secs(15 * 60);
+/// its paused copy meanwhile; after this it gets it back. Under Chromium's 5
+/// minutes: an extension's service worker still waiting after those is stopped,
+/// and nobody would resume or drop the browser's copy.
+const ANSWER_WITHIN: Duration = Duration::from_secs(4 * 60);
 
 /// A handed-over download, put to the user.
 #[derive(Debug)]
