@@ -71,9 +71,29 @@ impl Settings {
 struct Shared {
     context: methods::Context,
     allowed_origins: Vec<String>,
+    /// Listening on loopback only: a request must name this machine as its
+    /// `Host` (a web page that rebinds its own name to 127.0.0.1 does not).
+    loopback: bool,
 }
 
 impl Shared {
+    /// A `Host` a request to this listener may carry: on loopback, an address
+    /// or `localhost` only, so a page that rebinds its own name to 127.0.0.1
+    /// (DNS rebinding) is refused before the secret is even looked at.
+    fn host_allowed(&self, host: Option<&str>) -> bool {
+        let Some(host) = host else {
+            return true;
+        };
+        if !self.loopback {
+            return true;
+        }
+        let name = match host.strip_prefix('[') {
+            Some(rest) => rest.split(']').next().unwrap_or(""),
+            None => host.rsplit_once(':').map_or(host, |(name, _)| name),
+        };
+        name.eq_ignore_ascii_case("localhost") || name.parse::<std::net::IpAddr>().is_ok()
+    }
+
     fn origin_allowed(&self, origin: &str) -> bool {
         self.allowed_origins
             .iter()
@@ -109,6 +129,7 @@ pub async fn start(
     let shared = Arc::new(Shared {
         context: methods::Context::new(engine, settings.secret, quit),
         allowed_origins: settings.allowed_origins,
+        loopback: address.ip().is_loopback(),
     });
     let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
     let task = tokio::spawn(async move {

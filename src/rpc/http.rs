@@ -57,6 +57,11 @@ pub(super) async fn serve(shared: Arc<Shared>, mut stream: TcpStream) {
                 return;
             }
         };
+        if !shared.host_allowed(head.header("host")) {
+            tracing::warn!(host = ?head.header("host"), "refused an RPC request for a name that is not this machine's");
+            let _ = respond(&mut stream, 403, None, &error_body(421), false).await;
+            return;
+        }
         let origin = head.header("origin").map(str::to_owned);
         if let Some(origin) = &origin
             && !shared.origin_allowed(origin)
@@ -261,6 +266,9 @@ async fn respond(
 fn error_body(status: u16) -> Vec<u8> {
     let error = match status {
         403 => RpcError::invalid_request("this page's origin is not allowed (rpc_allowed_origins)"),
+        421 => RpcError::invalid_request(
+            "the RPC listens on loopback: call it as 127.0.0.1, [::1] or localhost",
+        ),
         404 => RpcError::invalid_request("the RPC is at /jsonrpc"),
         411 => RpcError::invalid_request("a request body needs a Content-Length"),
         413 => RpcError::invalid_request(format!("a request is at most {MAX_BODY} bytes")),

@@ -316,6 +316,35 @@ async fn bad_secrets_origins_and_malformed_requests_are_refused() {
         "https://ariang.example"
     );
 
+    // A page that rebound its own name to 127.0.0.1 (DNS rebinding) still
+    // says its name as Host: refused; this machine's names are not.
+    let rebound = rpc
+        .http
+        .post(rpc.url())
+        .header("Host", "attacker.example:6800")
+        .body(r#"{"jsonrpc":"2.0","id":1,"method":"system.listMethods"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rebound.status(), 403);
+    assert!(
+        json_of(rebound).await["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("loopback")
+    );
+    for host in ["localhost:6800", "127.0.0.1", "[::1]:6800"] {
+        let answer = rpc
+            .http
+            .post(rpc.url())
+            .header("Host", host)
+            .body(r#"{"jsonrpc":"2.0","id":1,"method":"system.listMethods"}"#)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), 200, "{host}");
+    }
+
     // 10 MB: refused by its length, unread.
     let huge = rpc
         .http
