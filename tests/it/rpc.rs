@@ -512,7 +512,7 @@ async fn connections_beyond_the_bound_are_turned_away_with_a_reason() {
     for stream in &mut open {
         let body = r#"{"jsonrpc":"2.0","id":1,"method":"system.listMethods"}"#;
         let request = format!(
-            "POST /jsonrpc HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\n\r\n{body}",
+            "POST /jsonrpc HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {}\r\n\r\n{body}",
             body.len()
         );
         stream.write_all(request.as_bytes()).await.unwrap();
