@@ -117,6 +117,8 @@ pub trait Desktop: Send + Sync {
     /// Put a download from the browser to the user; the answer goes back
     /// through the offer (one dropped unanswered means no).
     fn offer(&self, offer: Arc<Offer>);
+    /// An offer nobody answered in time: the browser has its download back.
+    fn withdraw(&self, _offer: Arc<Offer>) {}
     /// List links from a page for the user to pick from.
     fn pick_links(&self, requests: Vec<engine::Request>);
 }

@@ -72,6 +72,8 @@ pub enum Reply {
         offer: Arc<Offer>,
         result: Result<Box<Submitted>, Arc<EngineError>>,
     },
+    /// A download from the browser nobody answered in time: the browser has it.
+    OfferWithdrawn(Arc<Offer>),
     /// Links from a page, to pick from.
     Links(Vec<Request>),
     /// A click in the tray's menu.
@@ -376,6 +378,7 @@ impl App {
             Reply::ShowWindow => return self.show_window(),
             Reply::Offer(offer) => return self.offered(offer),
             Reply::OfferSubmitted { offer, result } => return self.offer_submitted(&offer, result),
+            Reply::OfferWithdrawn(offer) => return self.offer_withdrawn(&offer),
             Reply::Links(requests) => return self.open_links(requests),
             Reply::Tray(action) => return self.tray_action(action),
             Reply::ShutDown => return iced::exit(),

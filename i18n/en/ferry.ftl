@@ -294,6 +294,7 @@ handoff-more = { $count ->
 handoff-exists = “{ $name }” is already in this folder: the new file gets a name of its own, nothing is overwritten.
 handoff-bad-name = The name must not be empty or contain “/”.
 handoff-no-folder = The folder { $folder } cannot be made: { $reason }
+handoff-withdrawn = No answer in time: the browser downloads “{ $name }” itself.
 handoff-too-late = The browser took this download back (it waited too long for an answer).
 links-title = { $count ->
     [one] One link from the page

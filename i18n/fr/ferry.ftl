@@ -294,6 +294,7 @@ handoff-more = { $count ->
 handoff-exists = « { $name } » est déjà dans ce dossier : le nouveau fichier prendra un autre nom, rien n’est écrasé.
 handoff-bad-name = Le nom ne doit pas être vide ni contenir « / ».
 handoff-no-folder = Le dossier { $folder } ne peut pas être créé : { $reason }
+handoff-withdrawn = Pas de réponse à temps : le navigateur télécharge « { $name } » lui-même.
 handoff-too-late = Le navigateur a repris ce téléchargement (il a attendu trop longtemps une réponse).
 links-title = { $count ->
     [one] Un lien de la page

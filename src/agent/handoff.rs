@@ -109,11 +109,19 @@ pub(super) async fn take(
         None => request,
         Some(desktop) => {
             let (offer, answer) = Offer::new(request, file, ask);
-            desktop.offer(Arc::new(offer));
+            let offer = Arc::new(offer);
+            desktop.offer(Arc::clone(&offer));
             match tokio::time::timeout(ANSWER_WITHIN, answer).await {
                 Ok(Ok(Answer::Add(request))) => *request,
                 Ok(Ok(Answer::Added(submitted))) => return added(*submitted),
-                Ok(Ok(Answer::Decline) | Err(_)) | Err(_) => {
+                Ok(Ok(Answer::Decline) | Err(_)) => {
+                    return Response::HandedOver {
+                        handover: Handover::Declined,
+                    };
+                }
+                Err(_) => {
+                    tracing::info!(url = %engine::redact_url(&offer.request.url), "no answer in time: the browser keeps the download");
+                    desktop.withdraw(offer);
                     return Response::HandedOver {
                         handover: Handover::Declined,
                     };

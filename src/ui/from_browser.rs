@@ -114,6 +114,24 @@ impl App {
         }
     }
 
+    /// The agent stopped waiting for an answer (the browser resumed its own
+    /// copy): the question goes, and the list says why.
+    pub(super) fn offer_withdrawn(&mut self, offer: &Arc<Offer>) -> Task<Message> {
+        self.offers.retain(|waiting| !Arc::ptr_eq(waiting, offer));
+        let name = handoff::name_in_url(&offer.request.url);
+        let name = offer.file.as_ref().map_or(name, |f| f.name.clone());
+        let shown =
+            matches!(&self.screen, Screen::Handoff(state) if Arc::ptr_eq(&state.offer, offer));
+        if !shown {
+            return Task::none();
+        }
+        let next = self.open_next_offer();
+        if matches!(self.screen, Screen::Transfers) {
+            self.transfers.notice = Some(tr!(self.tr, "handoff-withdrawn", name = name));
+        }
+        next
+    }
+
     /// Links from a page: listed to pick from, in the window brought forward.
     pub(super) fn open_links(&mut self, requests: Vec<Request>) -> Task<Message> {
         if matches!(self.screen, Screen::Handoff(_)) {

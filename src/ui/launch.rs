@@ -34,6 +34,10 @@ impl Desktop for WindowRequests {
         let _ = self.0.send(Reply::Offer(offer));
     }
 
+    fn withdraw(&self, offer: Arc<Offer>) {
+        let _ = self.0.send(Reply::OfferWithdrawn(offer));
+    }
+
     fn pick_links(&self, requests: Vec<ferry::engine::Request>) {
         let _ = self.0.send(Reply::Links(requests));
     }

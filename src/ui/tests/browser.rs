@@ -245,3 +245,38 @@ fn links_from_a_page_are_filtered_checked_and_downloaded() {
     assert!(server.seen("/pub/two.iso").is_empty());
     assert!(server.seen("/pub/readme.txt").is_empty());
 }
+
+/// A question nobody answered in time (the agent gave the browser its download
+/// back): it leaves the window, the next one is asked, and when none is left
+/// the list says what became of it.
+#[test]
+fn a_question_nobody_answered_in_time_leaves_the_window() {
+    let mut h = Harness::new(Language::English);
+    let server = h.runtime.block_on(TestServer::start());
+    let first = Offer::for_test(handed_over(&server, "/late.iso"), None, false);
+    let second = Offer::for_test(handed_over(&server, "/next.iso"), None, false);
+    let (first, second) = (Arc::new(first.0), Arc::new(second.0));
+    for offer in [&first, &second] {
+        let _ = h.app.update(Message::Feedback(Feedback::Reply(Reply::Offer(
+            Arc::clone(offer),
+        ))));
+    }
+    let _ = h
+        .app
+        .update(Message::Feedback(Feedback::Reply(Reply::OfferWithdrawn(
+            Arc::clone(&second),
+        ))));
+    assert!(
+        matches!(&h.app.screen, Screen::Handoff(s) if Arc::ptr_eq(&s.offer, &first)),
+        "a waiting one withdrawn: the shown one stays"
+    );
+    assert!(!h.shows("One more download from the browser waits for an answer."));
+    let _ = h
+        .app
+        .update(Message::Feedback(Feedback::Reply(Reply::OfferWithdrawn(
+            Arc::clone(&first),
+        ))));
+    assert!(matches!(h.app.screen, Screen::Transfers));
+    assert!(h.shows("No answer in time: the browser downloads “late.iso” itself."));
+    assert!(h.app.backend.engine.list().is_empty());
+}
