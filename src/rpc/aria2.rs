@@ -210,7 +210,13 @@ pub(super) fn download_request(
     options: &Map<String, Value>,
     default_dir: &std::path::Path,
 ) -> Result<Request, RpcError> {
-    let get = |key: &str| options.get(key).and_then(text_of);
+    // Front ends send options they leave empty (AriaNg's form): as if absent.
+    let get = |key: &str| {
+        options
+            .get(key)
+            .and_then(text_of)
+            .filter(|value| !value.trim().is_empty())
+    };
     let mut request = Request::download(uri, None);
     let dir = get("dir").map(PathBuf::from);
     if let Some(dir) = dir.as_ref().filter(|d| !d.is_absolute()) {
@@ -235,7 +241,10 @@ pub(super) fn download_request(
         }
         (None, None) => {}
     }
-    for line in header_lines(options.get("header"))? {
+    for line in header_lines(options.get("header"))?
+        .into_iter()
+        .filter(|l| !l.trim().is_empty())
+    {
         let Some((name, value)) = line.split_once(':') else {
             return Err(RpcError::aria2(format!("not a header: {line}")));
         };
@@ -375,6 +384,9 @@ mod tests {
         assert!(r.checksum.is_some() && r.paused);
         let bad = json!({"checksum": "crc32=00"});
         assert!(download_request("http://h/f", bad.as_object().unwrap(), dir.path()).is_err());
+        let empty = json!({"dir": "", "out": "", "header": [""], "referer": ""});
+        let r = download_request("http://h/f", empty.as_object().unwrap(), dir.path()).unwrap();
+        assert!(r.destination.is_none() && r.headers.is_empty(), "empty is absent");
         let relative = json!({"dir": "made-here", "out": "f"});
         assert!(download_request("http://h/f", relative.as_object().unwrap(), dir.path()).is_err());
         assert!(
