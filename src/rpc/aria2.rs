@@ -386,7 +386,10 @@ mod tests {
         assert!(download_request("http://h/f", bad.as_object().unwrap(), dir.path()).is_err());
         let empty = json!({"dir": "", "out": "", "header": [""], "referer": ""});
         let r = download_request("http://h/f", empty.as_object().unwrap(), dir.path()).unwrap();
-        assert!(r.destination.is_none() && r.headers.is_empty(), "empty is absent");
+        assert!(
+            r.destination.is_none() && r.headers.is_empty(),
+            "empty is absent"
+        );
         let relative = json!({"dir": "made-here", "out": "f"});
         assert!(download_request("http://h/f", relative.as_object().unwrap(), dir.path()).is_err());
         assert!(
