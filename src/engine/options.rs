@@ -105,7 +105,7 @@ pub struct Options {
 }
 
 /// Connections to one host for downloads that find their count.
-pub const DEFAULT_CONNECTIONS_PER_HOST: u8 = 8;
+pub const DEFAULT_CONNECTIONS_PER_HOST: u8 = 16;
 
 /// The longest wait between two checks for a lost network.
 pub(super) const MAX_PROBE_INTERVAL: Duration = Duration::from_secs(30);
