@@ -5,6 +5,7 @@
 
 mod completion;
 mod handoff;
+mod signals;
 
 pub use handoff::{Answer, Offer};
 
@@ -21,6 +22,7 @@ use crate::config;
 use crate::data_dir::{InstanceLock, lock_instance, socket_path};
 use crate::engine::{self, Engine, EngineError, Event, OperationId};
 use crate::ipc::{self, ErrorCode, PROTOCOL, Request, Response, Target};
+use signals::StopSignals;
 
 /// Whether the process at the other end of `stream` runs as this user. The
 /// socket is private already; this holds even if its folder's mode is changed.
@@ -66,48 +68,6 @@ pub async fn run(data_dir: PathBuf, config_path: PathBuf) -> anyhow::Result<()> 
         agent.serve(None, Arc::new(Notify::new())).await;
     }
     Ok(())
-}
-
-/// SIGTERM and SIGINT, listened for from the agent's first moment: a service
-/// manager's stop or a Ctrl-C during start-up (a large database, recovery after a
-/// crash) must stop it too, not wait for it.
-#[derive(Debug)]
-struct StopSignals {
-    terminate: Option<tokio::signal::unix::Signal>,
-    interrupt: Option<tokio::signal::unix::Signal>,
-}
-
-impl StopSignals {
-    fn listen() -> Self {
-        use tokio::signal::unix::{SignalKind, signal};
-        let listen = |kind: SignalKind, name: &str| match signal(kind) {
-            Ok(signal) => Some(signal),
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot listen for {name}");
-                None
-            }
-        };
-        Self {
-            terminate: listen(SignalKind::terminate(), "SIGTERM"),
-            interrupt: listen(SignalKind::interrupt(), "SIGINT"),
-        }
-    }
-
-    /// Resolves when either signal arrives.
-    async fn received(&mut self) {
-        async fn one(signal: Option<&mut tokio::signal::unix::Signal>) {
-            match signal {
-                Some(signal) => {
-                    signal.recv().await;
-                }
-                None => std::future::pending().await,
-            }
-        }
-        tokio::select! {
-            () = one(self.terminate.as_mut()) => {}
-            () = one(self.interrupt.as_mut()) => {}
-        }
-    }
 }
 
 /// What the agent asks of a desktop app living in its process.

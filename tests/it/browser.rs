@@ -513,7 +513,6 @@ async fn firefox_attempt(delay_ms: u64) -> bool {
 /// starting a second one.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hand_off_of_the_same_file_continues_the_download_waiting_for_an_address() {
-    use support::server::Fault;
     let ferry = Ferry::new();
     std::fs::create_dir_all(ferry.dir.path().join(".config/chromium")).unwrap();
     assert!(ferry.run(&["browser", "install"]).await.status.success());
@@ -521,13 +520,7 @@ async fn a_hand_off_of_the_same_file_continues_the_download_waiting_for_an_addre
     let body = data(3 * 1024 * 1024, 66);
     server.put(
         "/t1/movie.mkv",
-        Resource::new(body.clone())
-            .rate(2 * 1024 * 1024)
-            .fault(Fault::DropAfter(1024 * 1024))
-            .fault(Fault::Status(403, vec![]))
-            .fault(Fault::Status(403, vec![]))
-            .fault(Fault::Status(403, vec![]))
-            .fault(Fault::Status(403, vec![])),
+        Resource::expiring(body.clone(), 1024 * 1024),
     );
     let out = ferry
         .run(&["get", &server.url("/t1/movie.mkv"), "--detach"])

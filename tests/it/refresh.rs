@@ -6,31 +6,10 @@
 use ferry::engine::{EngineError, Request, Status};
 
 use crate::support;
-use support::server::{self, Fault, Resource};
+use support::server::{self, Resource};
 use support::*;
 
 const MIB: usize = 1024 * 1024;
-
-/// A signed address that expires after `after` bytes: the connection drops, and
-/// every later request is refused.
-fn expiring(body: &[u8], after: u64) -> Resource {
-    Resource::new(body.to_vec())
-        .rate(2 * MIB as u64)
-        .fault(Fault::DropAfter(after))
-        .fault(Fault::Status(403, vec![]))
-        .fault(Fault::Status(403, vec![]))
-        .fault(Fault::Status(403, vec![]))
-        .fault(Fault::Status(403, vec![]))
-}
-
-/// The same file from another node: another ETag and date, so only its bytes
-/// can say it is the same.
-fn elsewhere(body: &[u8]) -> Resource {
-    let mut resource = Resource::new(body.to_vec());
-    resource.etag = Some("\"cdn-node-2\"".into());
-    resource.last_modified = Some("Tue, 03 Jan 2023 11:00:00 GMT".into());
-    resource
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_expired_address_waits_and_a_new_one_continues_byte_exact() {
@@ -41,7 +20,7 @@ async fn an_expired_address_waits_and_a_new_one_continues_byte_exact() {
         mut events,
     } = Fixture::start().await;
     let body = data(4 * MIB, 61);
-    server.put("/a1/file", expiring(&body, MIB as u64));
+    server.put("/a1/file", Resource::expiring(body.clone(), MIB as u64));
     let dest = dir.path().join("video.mp4");
     let id = engine
         .create(Request::download(
@@ -62,7 +41,7 @@ async fn an_expired_address_waits_and_a_new_one_continues_byte_exact() {
     let sent_before = server.body_bytes_sent();
 
     // Another file at the new address is refused, and nothing changes.
-    server.put("/b2/other", elsewhere(&data(4 * MIB, 62)));
+    server.put("/b2/other", Resource::elsewhere(data(4 * MIB, 62)));
     let refused = engine
         .refresh(id, &server.url("/b2/other"))
         .await
@@ -71,7 +50,7 @@ async fn an_expired_address_waits_and_a_new_one_continues_byte_exact() {
         matches!(&refused, EngineError::Refresh(_)) && refused.to_string().contains("differ"),
         "{refused}"
     );
-    server.put("/b2/short", elsewhere(&body[..3 * MIB]));
+    server.put("/b2/short", Resource::elsewhere(body[..3 * MIB].to_vec()));
     let refused = engine
         .refresh(id, &server.url("/b2/short"))
         .await
@@ -85,7 +64,7 @@ async fn an_expired_address_waits_and_a_new_one_continues_byte_exact() {
     let mut rebuilt = body.clone();
     let last_held = waiting.bytes as usize - 1;
     rebuilt[last_held] ^= 0xff;
-    server.put("/b2/rebuilt", elsewhere(&rebuilt));
+    server.put("/b2/rebuilt", Resource::elsewhere(rebuilt));
     let refused = engine
         .refresh(id, &server.url("/b2/rebuilt"))
         .await
@@ -99,7 +78,7 @@ async fn an_expired_address_waits_and_a_new_one_continues_byte_exact() {
     assert_eq!(engine.get(id).unwrap().status, Status::NeedsNewAddress);
 
     // The same file at a new address: it continues from where it stopped.
-    server.put("/b2/file", elsewhere(&body));
+    server.put("/b2/file", Resource::elsewhere(body.clone()));
     let refreshed = engine.refresh(id, &server.url("/b2/file")).await.unwrap();
     assert!(refreshed.url.ends_with("/b2/file"));
     let done = wait_finished(&engine, &mut events, id).await;
@@ -130,7 +109,10 @@ async fn ferry_refresh_continues_from_the_command_line() {
     let ferry = Ferry::new();
     let server = server::TestServer::start().await;
     let body = data(3 * MIB, 63);
-    server.put("/old/disk.img", expiring(&body, MIB as u64));
+    server.put(
+        "/old/disk.img",
+        Resource::expiring(body.clone(), MIB as u64),
+    );
     // `get` ends when the download needs the user: exit 1, and says what to do.
     let out = ferry.run(&["get", &server.url("/old/disk.img")]).await;
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
@@ -147,7 +129,7 @@ async fn ferry_refresh_continues_from_the_command_line() {
     let listed = text(&ferry.run(&["list"]).await.stdout);
     assert!(listed.contains("NeedsNewAddress"), "{listed}");
 
-    server.put("/new/other.img", elsewhere(&data(3 * MIB, 64)));
+    server.put("/new/other.img", Resource::elsewhere(data(3 * MIB, 64)));
     let out = ferry
         .run(&["refresh", &id, &server.url("/new/other.img")])
         .await;
@@ -159,7 +141,7 @@ async fn ferry_refresh_continues_from_the_command_line() {
         text(&out.stderr)
     );
 
-    server.put("/new/disk.img", elsewhere(&body));
+    server.put("/new/disk.img", Resource::elsewhere(body.clone()));
     let out = ferry
         .run(&["refresh", &id, &server.url("/new/disk.img")])
         .await;
@@ -181,7 +163,10 @@ async fn ferry_refresh_can_start_over_from_another_file() {
     let ferry = Ferry::new();
     let server = server::TestServer::start().await;
     let body = data(3 * MIB, 65);
-    server.put("/old/build.tar", expiring(&body, MIB as u64));
+    server.put(
+        "/old/build.tar",
+        Resource::expiring(body.clone(), MIB as u64),
+    );
     let out = ferry.run(&["get", &server.url("/old/build.tar")]).await;
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     let id = ferry.json(&["list", "--json"]).await[0]["id"]
@@ -189,7 +174,7 @@ async fn ferry_refresh_can_start_over_from_another_file() {
         .unwrap()
         .to_owned();
     let newer = data(2 * MIB, 66);
-    server.put("/new/build.tar", elsewhere(&newer));
+    server.put("/new/build.tar", Resource::elsewhere(newer.clone()));
     let out = ferry
         .run(&[
             "refresh",
@@ -269,7 +254,7 @@ async fn a_segmented_download_continues_every_part_from_a_new_address() {
     let have: u64 = waiting.segments.iter().map(|s| s.done).sum();
     let sent_before = server.body_bytes_sent();
 
-    server.put("/b/big.iso", elsewhere(&body));
+    server.put("/b/big.iso", Resource::elsewhere(body.clone()));
     engine.refresh(id, &server.url("/b/big.iso")).await.unwrap();
     let done = wait_finished(&engine, &mut events, id).await;
     assert_eq!(done.status, Status::Completed, "{:?}", done.error);

@@ -696,18 +696,11 @@ async fn aria2p_drives_a_download_through_ferry() {
 /// same file), byte for byte; another file there is refused.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn change_uri_continues_a_download_whose_address_expired() {
-    use support::server::Fault;
     let rpc = Rpc::start().await;
     let body = data(3 << 20, 86);
     rpc.fixture.server.put(
         "/signed/v1/disk.img",
-        Resource::new(body.clone())
-            .rate(2 << 20)
-            .fault(Fault::DropAfter(1 << 20))
-            .fault(Fault::Status(403, vec![]))
-            .fault(Fault::Status(403, vec![]))
-            .fault(Fault::Status(403, vec![]))
-            .fault(Fault::Status(403, vec![])),
+        Resource::expiring(body.clone(), 1 << 20),
     );
     let old = rpc.fixture.server.url("/signed/v1/disk.img");
     let gid = rpc.call("aria2.addUri", json!([[old]])).await;
@@ -721,14 +714,7 @@ async fn change_uri_continues_a_download_whose_address_expired() {
             .contains("changeUri"),
         "{waiting}"
     );
-    // Another node: its own ETag and date, so only the bytes tell.
-    let elsewhere = |body: Vec<u8>| {
-        let mut resource = Resource::new(body);
-        resource.etag = Some("\"elsewhere\"".into());
-        resource.last_modified = Some("Tue, 03 Jan 2023 11:00:00 GMT".into());
-        resource
-    };
-    let other = elsewhere(data(3 << 20, 87));
+    let other = Resource::elsewhere(data(3 << 20, 87));
     rpc.fixture.server.put("/signed/v2/other.img", other);
     let refused = rpc
         .try_call(
@@ -750,7 +736,7 @@ async fn change_uri_continues_a_download_whose_address_expired() {
     );
     rpc.fixture
         .server
-        .put("/signed/v2/disk.img", elsewhere(body.clone()));
+        .put("/signed/v2/disk.img", Resource::elsewhere(body.clone()));
     let changed = rpc
         .call(
             "aria2.changeUri",

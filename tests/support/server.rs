@@ -133,6 +133,27 @@ impl Resource {
         self
     }
 
+    /// A signed address that expires after `after` bytes (at 2 MiB/s): the
+    /// connection drops, and the next requests are refused (403).
+    pub fn expiring(body: Vec<u8>, after: u64) -> Self {
+        Self::new(body)
+            .rate(2 * 1024 * 1024)
+            .fault(Fault::DropAfter(after))
+            .fault(Fault::Status(403, vec![]))
+            .fault(Fault::Status(403, vec![]))
+            .fault(Fault::Status(403, vec![]))
+            .fault(Fault::Status(403, vec![]))
+    }
+
+    /// Bytes from another node: another ETag and date, so only the bytes can
+    /// say whether it is the same file as elsewhere.
+    pub fn elsewhere(body: Vec<u8>) -> Self {
+        let mut resource = Self::new(body);
+        resource.etag = Some("\"cdn-node-2\"".into());
+        resource.last_modified = Some("Tue, 03 Jan 2023 11:00:00 GMT".into());
+        resource
+    }
+
     /// Answer 403 unless the request's `name` header contains `value`.
     pub fn require(mut self, name: &str, value: &str) -> Self {
         self.required

@@ -466,17 +466,7 @@ fn expired_download(
     server: &TestServer,
     body: &[u8],
 ) -> ferry::engine::OperationId {
-    use server::Fault;
-    server.put(
-        "/old/film.mkv",
-        Resource::new(body.to_vec())
-            .rate(2 << 20)
-            .fault(Fault::DropAfter(1 << 20))
-            .fault(Fault::Status(403, vec![]))
-            .fault(Fault::Status(403, vec![]))
-            .fault(Fault::Status(403, vec![]))
-            .fault(Fault::Status(403, vec![])),
-    );
+    server.put("/old/film.mkv", Resource::expiring(body.to_vec(), 1 << 20));
     let engine = h.app.backend.engine.clone();
     let request = ferry::engine::Request::download(server.url("/old/film.mkv"), None);
     let id = h.runtime.block_on(engine.create(request)).unwrap().id;
@@ -490,10 +480,7 @@ fn expired_download(
 
 /// The same bytes as `body` from another node, or another file (`flip`).
 fn elsewhere(body: &[u8], flip: u8) -> Resource {
-    let mut resource = Resource::new(body.iter().map(|b| b ^ flip).collect());
-    resource.etag = Some("\"elsewhere\"".into());
-    resource.last_modified = Some("Tue, 03 Jan 2023 11:00:00 GMT".into());
-    resource
+    Resource::elsewhere(body.iter().map(|b| b ^ flip).collect())
 }
 
 /// Type an address in "Change address…" and send it with `button`.
