@@ -164,6 +164,9 @@ pub struct App {
     told_no_tray: bool,
     /// Downloads from the browser waiting for the dialog (one is on screen).
     offers: VecDeque<Arc<Offer>>,
+    /// Links from a page that came while a download from the browser was asked
+    /// about: shown once no question is left.
+    links_waiting: Option<Vec<Request>>,
 }
 
 impl App {
@@ -190,6 +193,7 @@ impl App {
             asked: None,
             told_no_tray: false,
             offers: VecDeque::new(),
+            links_waiting: None,
         };
         app.refresh_tray();
         let task = if setup.open_window {

@@ -52,7 +52,10 @@ impl App {
             }
         }
         self.screen = Screen::Transfers;
-        Task::none()
+        match self.links_waiting.take() {
+            Some(requests) => self.open_links(requests),
+            None => Task::none(),
+        }
     }
 
     pub(super) fn handoff_message(&mut self, message: handoff::Message) -> Task<Message> {
@@ -135,9 +138,10 @@ impl App {
     /// Links from a page: listed to pick from, in the window brought forward.
     pub(super) fn open_links(&mut self, requests: Vec<Request>) -> Task<Message> {
         if matches!(self.screen, Screen::Handoff(_)) {
-            // A question from the browser is on screen: the links wait their turn
-            // as a draft would (never over the question).
-            tracing::info!("links from the browser arrived while a download waits for an answer");
+            // A question from the browser is on screen: the links wait their
+            // turn, never over the question (its browser download is paused).
+            self.links_waiting = Some(requests);
+            return Task::none();
         }
         self.leave_screen();
         self.screen = Screen::Links(links::State::new(

@@ -280,3 +280,24 @@ fn a_question_nobody_answered_in_time_leaves_the_window() {
     assert!(h.shows("No answer in time: the browser downloads “late.iso” itself."));
     assert!(h.app.backend.engine.list().is_empty());
 }
+
+/// Links from a page that come while a download from the browser is asked
+/// about wait for the answer: the question stays, then the links are listed.
+#[test]
+fn links_wait_for_the_question_on_screen() {
+    let mut h = Harness::new(Language::English);
+    let server = h.runtime.block_on(TestServer::start());
+    let asked = offer(&mut h, handed_over(&server, "/asked.iso"), None, false);
+    let links = vec![handed_over(&server, "/pub/a.iso")];
+    let _ = h
+        .app
+        .update(Message::Feedback(Feedback::Reply(Reply::Links(links))));
+    assert!(
+        matches!(h.app.screen, Screen::Handoff(_)),
+        "the question stays"
+    );
+    h.click("Let the browser download it");
+    assert!(matches!(answer_of(&mut h, asked), Answer::Decline));
+    assert!(matches!(h.app.screen, Screen::Links(_)));
+    assert!(h.shows("One link from the page"));
+}
