@@ -1,12 +1,17 @@
-//! Download and upload speed next to curl, wget and aria2c (-x1 and -x16), when
-//! installed, on the same machine, in the same run, against the same server: wall
-//! time, throughput and CPU seconds, median of N runs, the sha256 of every
-//! downloaded file checked. Run with `cargo bench --bench transfer`.
+//! Download and upload speed next to curl, wget and aria2c (-x1, -x8 and -x16),
+//! when installed, on the same machine, in the same run, against the same
+//! server: wall time, throughput, CPU seconds, and the bytes the server sent
+//! over the file's size (where the server is ours to count), median of N runs,
+//! the sha256 of every downloaded file checked. Each row's last column is its
+//! speed over the best peer's in that table (above 1.00: faster than all of them).
+//! Run with `cargo bench --bench transfer`.
 //!
 //! The cases, each a table:
 //! - loopback: a `FERRY_BENCH_MIB` MiB file (default 1024) from 127.0.0.1;
-//! - capped: `FERRY_BENCH_CAPPED_MIB` MiB (default 256) from a server that holds
-//!   each connection to `FERRY_BENCH_CAP_MIB` MiB/s (default 20);
+//! - capped: files of `FERRY_BENCH_CAPPED_MIB` MiB (a list, default `100,1024`)
+//!   from a server that holds each connection to `FERRY_BENCH_CAP_MIB` MiB/s
+//!   (default 10); the single-connection tools only where they take under a
+//!   minute;
 //! - lossy: `FERRY_BENCH_LOSSY_MIB` MiB (default 100) over a link with 50 ms of
 //!   round trip and 0.5 % loss between two network namespaces (root only; see
 //!   transfer/lossy.rs), `FERRY_BENCH_LOSSY_RUNS` runs (default `FERRY_BENCH_RUNS`);
@@ -57,9 +62,14 @@ const DOWNLOADERS: &[&str] = &[
     "ferry -x8",
     "wget",
     "aria2c",
+    "aria2c -x8",
     "aria2c -x16",
 ];
-const LOSSY_DOWNLOADERS: &[&str] = &["ferry", "curl", "ferry -x16", "aria2c -x16"];
+/// Where connections pay: the tools that use several, and the single-connection
+/// ones only for files they fetch in under a minute.
+const CAPPED_DOWNLOADERS: &[&str] = &["ferry", "ferry -x16", "aria2c -x8", "aria2c -x16"];
+const SINGLE_DOWNLOADERS: &[&str] = &["curl", "ferry -x1"];
+const LOSSY_DOWNLOADERS: &[&str] = &["ferry", "curl", "ferry -x16", "aria2c -x8", "aria2c -x16"];
 
 fn main() {
     if std::env::var(lossy::ROLE).as_deref() == Ok("lossy-server") {
@@ -85,7 +95,7 @@ fn main() {
         if wants("loopback") {
             let table = download_table(
                 &agent,
-                &Target::local(&server.url("/big.bin"), mib, &digest),
+                &Target::local(&server, "/big.bin", mib, &digest),
                 dir.path(),
                 DOWNLOADERS,
                 runs,
@@ -104,22 +114,31 @@ fn main() {
         let _ = std::fs::remove_file(&source);
     }
     if wants("capped") {
-        let capped_mib: u64 = env_or("FERRY_BENCH_CAPPED_MIB", 256);
-        let cap_mib: u64 = env_or("FERRY_BENCH_CAP_MIB", 20);
-        let body = pseudo_random(capped_mib * MIB);
-        let digest = sha256_hex(&body);
-        server.put("/capped.bin", Resource::new(body).rate(cap_mib * MIB));
-        let table = download_table(
-            &agent,
-            &Target::local(&server.url("/capped.bin"), capped_mib, &digest),
-            dir.path(),
-            DOWNLOADERS,
-            runs,
-        );
-        let title = format!(
-            "{capped_mib} MiB download from 127.0.0.1, each connection held to {cap_mib} MiB/s"
-        );
-        print_table(&title, runs, capped_mib, &table);
+        let sizes: String = env_or("FERRY_BENCH_CAPPED_MIB", "100,1024".to_owned());
+        let cap_mib: u64 = env_or("FERRY_BENCH_CAP_MIB", 10);
+        for capped_mib in sizes
+            .split(',')
+            .filter_map(|s| s.trim().parse::<u64>().ok())
+        {
+            let body = pseudo_random(capped_mib * MIB);
+            let digest = sha256_hex(&body);
+            server.put("/capped.bin", Resource::new(body).rate(cap_mib * MIB));
+            let mut tools = CAPPED_DOWNLOADERS.to_vec();
+            if capped_mib / cap_mib < 60 {
+                tools.extend(SINGLE_DOWNLOADERS);
+            }
+            let table = download_table(
+                &agent,
+                &Target::local(&server, "/capped.bin", capped_mib, &digest),
+                dir.path(),
+                &tools,
+                runs,
+            );
+            let title = format!(
+                "{capped_mib} MiB download from 127.0.0.1, each connection held to {cap_mib} MiB/s"
+            );
+            print_table(&title, runs, capped_mib, &table);
+        }
     }
     agent.quit();
     if wants("lossy") {
@@ -153,6 +172,7 @@ fn lossy_case(dir: &Path) {
         mib,
         digest: &digest,
         netns: Some(lossy::CLIENT_NS),
+        server: None,
     };
     let table = download_table(&agent, &target, &lossy_dir, LOSSY_DOWNLOADERS, runs);
     let title = format!(
@@ -172,15 +192,18 @@ struct Target<'a> {
     digest: &'a str,
     /// The network namespace the tools run in (the agent is started there too).
     netns: Option<&'static str>,
+    /// The server, when it is ours to count the bytes it sends.
+    server: Option<&'a TestServer>,
 }
 
 impl<'a> Target<'a> {
-    fn local(url: &str, mib: u64, digest: &'a str) -> Self {
+    fn local(server: &'a TestServer, path: &str, mib: u64, digest: &'a str) -> Self {
         Self {
-            url: url.to_owned(),
+            url: server.url(path),
             mib,
             digest,
             netns: None,
+            server: Some(server),
         }
     }
 
@@ -215,9 +238,11 @@ fn download_table(
         .map(|tool| (*tool, Vec::new()))
         .collect();
     let out_arg = out.to_str().expect("UTF-8 path");
+    let sent = || target.server.map(TestServer::body_bytes_sent);
     for run in 0..runs {
         for (tool, figures) in &mut table {
             let _ = std::fs::remove_file(&out);
+            let sent_before = sent();
             let aria2 = |connections: &str| {
                 let mut command = target.command("aria2c");
                 command
@@ -258,9 +283,13 @@ fn download_table(
                     ]),
                     None,
                 ),
-                "aria2c -x16" => aria2("16"),
+                many if many.starts_with("aria2c -x") => aria2(&many["aria2c -x".len()..]),
                 _ => aria2("1"),
             };
+            let mut measured = measured;
+            if let (Some(before), Some(after)) = (sent_before, sent()) {
+                measured.wire = (after - before) as f64 / (target.mib * MIB) as f64;
+            }
             let size = std::fs::metadata(&out).map(|m| m.len()).unwrap_or(0);
             assert_eq!(
                 size,
@@ -314,30 +343,44 @@ fn print_table(title: &str, runs: usize, mib: u64, table: &Table) {
     println!();
     println!("{title}, median of {runs} runs");
     println!(
-        "{:<12} {:>8} {:>10} {:>8} {:>12} {:>10} {:>14}",
-        "tool", "wall s", "MiB/s", "CPU s", "CPU s/GiB", "speed/curl", "speed/aria2-x16"
+        "{:<12} {:>8} {:>10} {:>8} {:>12} {:>6} {:>10} {:>10}",
+        "tool", "wall s", "MiB/s", "CPU s", "CPU s/GiB", "wire", "speed/curl", "speed/best"
     );
-    let reference = |name: &str| {
-        table
-            .iter()
-            .find(|(tool, _)| *tool == name)
-            .map(|(_, figures)| median(figures))
+    let medians: Vec<(&str, Figures)> = table
+        .iter()
+        .map(|(tool, figures)| (*tool, median(figures)))
+        .collect();
+    let curl = medians.iter().find(|(tool, _)| *tool == "curl");
+    // The fastest of the others (curl+sync is curl, timed differently).
+    let best = medians
+        .iter()
+        .filter(|(tool, _)| !tool.starts_with("ferry") && *tool != "curl+sync")
+        .min_by(|a, b| a.1.wall.total_cmp(&b.1.wall));
+    let ratio = |of: Figures, to: Option<&(&str, Figures)>| {
+        to.map_or_else(
+            || "-".to_owned(),
+            |(_, to)| format!("{:.2}", to.wall / of.wall),
+        )
     };
-    let (curl, aria2) = (reference("curl"), reference("aria2c -x16"));
-    let ratio = |of: Figures, to: Option<Figures>| {
-        to.map_or_else(|| "-".to_owned(), |to| format!("{:.2}", to.wall / of.wall))
-    };
-    for (tool, figures) in table {
-        let m = median(figures);
+    for (tool, m) in &medians {
+        let wire = if m.wire.is_nan() {
+            "-".to_owned()
+        } else {
+            format!("{:.2}", m.wire)
+        };
         println!(
-            "{:<12} {:>8.2} {:>10.1} {:>8.2} {:>12.2} {:>10} {:>14}",
+            "{:<12} {:>8.2} {:>10.1} {:>8.2} {:>12.2} {:>6} {:>10} {:>10}",
             tool,
             m.wall,
             mib as f64 / m.wall,
             m.cpu,
             m.cpu * 1024.0 / mib as f64,
-            ratio(m, curl),
-            ratio(m, aria2),
+            wire,
+            ratio(*m, curl),
+            ratio(*m, best),
         );
+    }
+    if let Some((name, _)) = best {
+        println!("(best peer: {name})");
     }
 }

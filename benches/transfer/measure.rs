@@ -9,6 +9,9 @@ use std::time::{Duration, Instant};
 pub struct Figures {
     pub wall: f64,
     pub cpu: f64,
+    /// Body bytes the server sent for the run, over the file's size (NaN where
+    /// the server is not ours to count).
+    pub wire: f64,
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
@@ -53,6 +56,7 @@ pub fn median(figures: &[Figures]) -> Figures {
     Figures {
         wall: pick(|f| f.wall),
         cpu: pick(|f| f.cpu),
+        wire: pick(|f| f.wire),
     }
 }
 
@@ -102,6 +106,7 @@ pub fn timed(command: &mut Command, extra: Option<u32>) -> Figures {
     Figures {
         wall,
         cpu: cpu + (after - before),
+        wire: f64::NAN,
     }
 }
 

@@ -101,6 +101,24 @@ impl Hosts {
         self.lock().get(key).map_or(0, |h| h.open)
     }
 
+    /// How many connections a download holding `mine` of those open to `key`
+    /// may hold, under `limit` and the host's learned cap: what the others leave
+    /// it, and always one (a download's first connection opens whatever the
+    /// others hold, so the one with more gives way).
+    pub(super) fn room(&self, key: &str, mine: usize, limit: usize) -> usize {
+        let now = now_millis();
+        let hosts = self.lock();
+        let Some(host) = hosts.get(key) else {
+            return limit.max(1);
+        };
+        let learned = host
+            .learned
+            .filter(|cap| cap.until > now)
+            .map_or(usize::MAX, |cap| cap.cap);
+        let others = host.open.saturating_sub(mine);
+        limit.min(learned).saturating_sub(others).max(1)
+    }
+
     /// Count a connection that opens whatever the others do (a download's first).
     pub(super) fn connect(&self, key: &str) -> HostConnection {
         self.lock().entry(key.to_owned()).or_default().open += 1;
@@ -170,6 +188,23 @@ mod tests {
         assert_eq!(hosts.open("a:80"), 1);
         assert!(hosts.try_connect("a:80", 2).is_some());
         drop(first);
+    }
+
+    #[test]
+    fn a_download_has_room_for_what_the_others_leave_and_one_at_least() {
+        let hosts = Hosts::default();
+        assert_eq!(hosts.room("a:80", 0, 4), 4);
+        let mine: Vec<_> = (0..4).map(|_| hosts.connect("a:80")).collect();
+        assert_eq!(hosts.room("a:80", 4, 4), 4);
+        // Another download's first connection: this one has room for three.
+        let theirs = hosts.connect("a:80");
+        assert_eq!(hosts.room("a:80", 4, 4), 3);
+        assert_eq!(hosts.room("a:80", 1, 4), 1, "one at least");
+        drop(theirs);
+        assert_eq!(hosts.room("a:80", 4, 4), 4);
+        hosts.lower("a:80", 2, None);
+        assert_eq!(hosts.room("a:80", 4, 4), 2, "the learned cap holds");
+        drop(mine);
     }
 
     #[test]

@@ -457,6 +457,11 @@ impl TestServer {
         self.state.refused.load(Ordering::Relaxed)
     }
 
+    /// Response bodies being sent now.
+    pub fn bodies_now(&self) -> u64 {
+        self.state.sending.load(Ordering::Relaxed)
+    }
+
     /// The most response bodies that were ever being sent at the same time.
     pub fn peak_concurrent_bodies(&self) -> u64 {
         self.state.peak_sending.load(Ordering::Relaxed)

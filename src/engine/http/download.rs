@@ -96,7 +96,7 @@ fn resume_segmented(
         segments: snapshot.segments.clone(),
         mode,
         // A resumed download starts again with two.
-        count: Count::new(mode, 2),
+        count: Count::new(mode, 2, total),
         first: None,
     }))
 }
@@ -145,6 +145,9 @@ struct Download<'a, 'b> {
     destination: Option<PathBuf>,
     sink: Sink,
     mode: Mode,
+    /// This download's connection, counted against its host from the first
+    /// request: the host's limit holds for downloads still on one stream too.
+    host: Option<hosts::HostConnection>,
 }
 
 impl<'a, 'b> Download<'a, 'b> {
@@ -161,6 +164,7 @@ impl<'a, 'b> Download<'a, 'b> {
             destination: snapshot.destination.clone(),
             sink: Sink::new(snapshot),
             mode,
+            host: None,
         })
     }
 
@@ -218,11 +222,12 @@ impl<'a, 'b> Download<'a, 'b> {
         // says a second connection may pay.
         let mut count = match self.mode {
             Mode::Fixed(n) if splittable && n > 1 => {
-                let setup = self.split_setup(vec![], Count::new(self.mode, 1), response);
+                let count = Count::new(self.mode, 1, self.sink.total.unwrap_or(0));
+                let setup = self.split_setup(vec![], count, response);
                 return Ok(Outcome::Segmented(setup));
             }
             Mode::Adaptive { ceiling } if splittable && ceiling > 1 => {
-                Some(Count::new(self.mode, 1))
+                Some(Count::new(self.mode, 1, self.sink.total.unwrap_or(0)))
             }
             _ => None,
         };
@@ -251,7 +256,7 @@ impl<'a, 'b> Download<'a, 'b> {
     /// Go on over several connections: `parts` so far (none: split the file for
     /// a fixed count), `response` running for the first part.
     fn split_setup(
-        &self,
+        &mut self,
         parts: Vec<Segment>,
         count: Count,
         response: Response,
@@ -271,12 +276,15 @@ impl<'a, 'b> Download<'a, 'b> {
             segments,
             mode: self.mode,
             count,
-            first: Some(response),
+            first: Some((response, self.host.take())),
         })
     }
 
     /// Send the request for everything from `offset` on.
     async fn request(&mut self, offset: u64) -> Result<Response, Interrupt> {
+        if self.host.is_none() {
+            self.host = Some(self.context.hosts().connect(&hosts::key(&self.url)));
+        }
         let mut request = self
             .context
             .client()

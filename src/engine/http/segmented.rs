@@ -59,8 +59,9 @@ pub(super) struct Setup {
     /// The connection count, as measured so far.
     pub count: Count,
     /// An answer already running for the first part, from where that part
-    /// resumes (a fresh download's first request, or a stream handed over).
-    pub first: Option<Response>,
+    /// resumes (a fresh download's first request, or a stream handed over),
+    /// and its connection's place at the host if counted already.
+    pub first: Option<(Response, Option<hosts::HostConnection>)>,
 }
 
 /// Download the rest of every part; the file's size when all are synced.
@@ -113,17 +114,20 @@ pub(super) async fn run(context: &mut HttpContext<'_>, setup: Setup) -> Result<u
         Mode::Adaptive { ceiling } => ceiling,
         Mode::Fixed(_) => usize::MAX,
     };
-    let start = first.map(|response| {
-        shared.lock().slots.get_mut(0).busy = true;
-        (0, response)
-    });
+    let (start, held) = match first {
+        Some((response, held)) => {
+            shared.lock().slots.get_mut(0).busy = true;
+            (Some((0, response)), held)
+        }
+        None => (None, None),
+    };
     // Dropping the set stops every connection.
     let mut workers = JoinSet::new();
     shared.enlist();
     workers.spawn(connection::work(
         Arc::clone(&shared),
         context.requester(),
-        context.hosts().connect(&host),
+        held.unwrap_or_else(|| context.hosts().connect(&host)),
         start,
     ));
     let working = add_connections(
@@ -136,6 +140,7 @@ pub(super) async fn run(context: &mut HttpContext<'_>, setup: Setup) -> Result<u
     );
     count.reached(working);
 
+    let mut room = per_host;
     let interval = context.options().checkpoint_interval;
     let mut last_checkpoint = Instant::now();
     let saver = spawn_saver(context, &shared);
@@ -166,12 +171,14 @@ pub(super) async fn run(context: &mut HttpContext<'_>, setup: Setup) -> Result<u
                 let receiving = shared.receiving.load(Ordering::SeqCst);
                 let observed = count.observe(Instant::now(), context.live().bytes(), receiving);
                 if let Some(target) = observed {
+                    let target = target.min(room);
                     shared.allowed.store(target, Ordering::SeqCst);
                     let working = add_connections(context, &shared, &mut workers, &host, per_host, target);
                     count.reached(working.min(target));
                     shared.allowed.store(count.target(), Ordering::SeqCst);
                     tracing::debug!(id = %context.id(), connections = count.target(), "connections");
                 }
+                share_host(context, &shared, &mut workers, &host, per_host, &count, &mut room);
             }
         }
     };
@@ -234,6 +241,29 @@ fn add_connections(
         working += 1;
     }
     working
+}
+
+/// Keep to this download's share of its host: fewer connections while another
+/// download's first one pushes the host over its limit, and back up to the
+/// count when that one ends. `room`: the share at the last look.
+fn share_host(
+    context: &HttpContext<'_>,
+    shared: &Arc<Shared>,
+    workers: &mut JoinSet<Result<(), Interrupt>>,
+    host: &str,
+    per_host: usize,
+    count: &Count,
+    room: &mut usize,
+) {
+    let working = shared.lock().working;
+    let now = context.hosts().room(host, working, per_host);
+    let grew = now > *room;
+    *room = now;
+    let allowed = count.target().min(now);
+    shared.allowed.store(allowed, Ordering::SeqCst);
+    if grew && working < allowed {
+        add_connections(context, shared, workers, host, per_host, allowed);
+    }
 }
 
 /// A connection was turned away: no more than the others from now on, and the

@@ -46,11 +46,13 @@ fn the_screens_render() {
     );
     server.put(
         "/video/conference-keynote.mkv",
-        Resource::new(vec![4u8; 64 << 20]).rate(4 << 20),
+        // A rate for the whole server answer (more connections do not speed it
+        // up): still running when the screen is taken.
+        Resource::new(vec![4u8; 64 << 20]).shared_rate(4 << 20),
     );
     server.put(
         "/photos/holiday-2026.zip",
-        Resource::new(vec![5u8; 32 << 20]).rate(4 << 20),
+        Resource::new(vec![5u8; 32 << 20]).shared_rate(4 << 20),
     );
     let engine = h.app.backend.engine.clone();
     let create = |path: &str| {

@@ -1,9 +1,19 @@
 //! How many connections a segmented download uses. A fixed count is what the user
-//! asked. Otherwise the count is found by measuring: start with one, double while
-//! the total throughput rises with it (quadruple while it rises nearly in
-//! proportion), and when a step brings too little, try halfway back once, then
-//! keep the last count that paid — on loopback one connection is fastest, a
-//! server that holds each connection to a rate wants many.
+//! asked. Otherwise the count is found by measuring.
+//!
+//! The first connection gets a short look (a tenth of a second of bytes). When
+//! the rest of the file would take long at that speed, the count goes to the
+//! ceiling at once: a server that holds each connection to a rate (or a long,
+//! lossy link) rewards many connections, and finding that out one doubling at a
+//! time costs most of a short download. Otherwise it doubles while the total
+//! throughput rises with it (quadruples while it rises nearly in proportion).
+//!
+//! A step that brings too little is not simply undone: the throughput it did
+//! bring, at the per-connection speed of the count before, says how many
+//! connections it takes (one more for the noise); that count is tried, kept if
+//! it pays, else the count before is kept. On loopback one connection is
+//! fastest and stays alone; a server that serves three connections' worth gets
+//! about four.
 //!
 //! The count only changes between measurements taken with every connection
 //! receiving, after a moment to settle (a new connection starts slowly), so a
@@ -22,6 +32,13 @@ const SETTLE: Duration = Duration::from_millis(150);
 const MIN_WINDOW: Duration = Duration::from_millis(250);
 const WINDOW_BYTES: u64 = 4 << 20;
 const MAX_WINDOW: Duration = Duration::from_secs(3);
+/// The first look at the first connections: shorter, since it only has to tell
+/// a download of seconds from one of a moment.
+const FIRST_SETTLE: Duration = Duration::from_millis(20);
+const FIRST_WINDOW: Duration = Duration::from_millis(60);
+/// When the rest would take longer than this at the first look's speed, go to
+/// the ceiling at once.
+const JUMP_WHEN_LEFT: Duration = Duration::from_secs(2);
 /// After going back for lack of gain, try more again this much later.
 const REPROBE: Duration = Duration::from_secs(30);
 /// The share of the ideal gain a step must bring to be kept: doubling the
@@ -44,13 +61,18 @@ pub(crate) enum Mode {
 pub(crate) struct Count {
     target: usize,
     ceiling: usize,
+    /// The file's size, to tell how long the rest would take.
+    total: u64,
     settled: bool,
+    /// The first look is taken (it is shorter than the others).
+    looked: bool,
     /// The count before the last step, and the throughput it gave.
     before: Option<(usize, f64)>,
     /// A step that could not be taken (the host had no connection to spare):
     /// try it again after the next measurement rather than judge it.
     blocked: bool,
-    /// Trying halfway back after a step too far: whatever it shows is final.
+    /// Trying a count between `before` and a step that brought too little:
+    /// whatever it shows is final.
     narrowing: bool,
     window: Option<Window>,
     /// When to try more connections again after a step that did not pay.
@@ -65,29 +87,27 @@ struct Window {
 }
 
 impl Count {
-    /// `running`: connections already at work when the run starts.
-    pub(crate) fn new(mode: Mode, running: usize) -> Self {
-        match mode {
-            Mode::Fixed(count) => Self {
-                target: count.max(1),
-                ceiling: count.max(1),
-                settled: true,
-                before: None,
-                blocked: false,
-                narrowing: false,
-                window: None,
-                reprobe_at: None,
-            },
-            Mode::Adaptive { ceiling } => Self {
-                target: running.clamp(1, ceiling.max(1)),
-                ceiling: ceiling.max(1),
-                settled: ceiling <= 1,
-                before: None,
-                blocked: false,
-                narrowing: false,
-                window: None,
-                reprobe_at: None,
-            },
+    /// `running`: connections already at work when the run starts; `total`: the
+    /// file's size.
+    pub(crate) fn new(mode: Mode, running: usize, total: u64) -> Self {
+        let (target, ceiling, settled) = match mode {
+            Mode::Fixed(count) => (count.max(1), count.max(1), true),
+            Mode::Adaptive { ceiling } => {
+                let ceiling = ceiling.max(1);
+                (running.clamp(1, ceiling), ceiling, ceiling <= 1)
+            }
+        };
+        Self {
+            target,
+            ceiling,
+            total,
+            settled,
+            looked: false,
+            before: None,
+            blocked: false,
+            narrowing: false,
+            window: None,
+            reprobe_at: None,
         }
     }
 
@@ -112,6 +132,11 @@ impl Count {
             self.window = None;
             return None;
         }
+        let (settle, min_window, window_bytes) = if self.looked {
+            (SETTLE, MIN_WINDOW, WINDOW_BYTES)
+        } else {
+            (FIRST_SETTLE, FIRST_WINDOW, 0)
+        };
         let window = self.window.get_or_insert(Window {
             from: now,
             bytes,
@@ -119,7 +144,7 @@ impl Count {
         });
         let elapsed = now.saturating_duration_since(window.from);
         if !window.measuring {
-            if elapsed >= SETTLE {
+            if elapsed >= settle {
                 *window = Window {
                     from: now,
                     bytes,
@@ -129,47 +154,63 @@ impl Count {
             return None;
         }
         let seen = bytes.saturating_sub(window.bytes);
-        if elapsed < MIN_WINDOW || (seen < WINDOW_BYTES && elapsed < MAX_WINDOW) {
+        if elapsed < min_window || (seen < window_bytes && elapsed < MAX_WINDOW) {
             return None;
         }
         let speed = seen as f64 / elapsed.as_secs_f64();
         self.window = None;
-        self.judge(now, speed)
+        let left = self.total.saturating_sub(bytes);
+        self.judge(now, speed, left)
     }
 
-    fn judge(&mut self, now: Instant, speed: f64) -> Option<usize> {
+    fn judge(&mut self, now: Instant, speed: f64, left: u64) -> Option<usize> {
+        let first = !std::mem::replace(&mut self.looked, true);
         if self.blocked {
             self.blocked = false;
             return self.grow(false);
         }
         let Some((count, before)) = self.before else {
             self.before = Some((self.target, speed));
+            let long = left as f64 > speed * JUMP_WHEN_LEFT.as_secs_f64();
+            if first && long {
+                tracing::debug!(speed, left, "a long download: all connections at once");
+                return self.jump();
+            }
             return self.grow(false);
         };
+        let gain = speed / before.max(1.0);
         let ideal = self.target as f64 / count as f64 - 1.0;
-        let pays = speed >= before * (1.0 + MIN_GAIN_SHARE * ideal);
+        let pays = gain >= 1.0 + MIN_GAIN_SHARE * ideal;
         if self.narrowing {
             self.narrowing = false;
             let keep = if pays { self.target } else { count };
             return self.settle(now, keep);
         }
         if !pays {
+            // The connections it takes to bring what the step brought, at the
+            // old count's speed per connection (one more for the noise), when
+            // that is worth a try at all.
+            let needed = if gain >= 1.0 + MIN_GAIN_SHARE {
+                (count as f64 * gain).ceil() as usize + 1
+            } else {
+                count
+            };
             tracing::debug!(
                 from = count,
                 to = self.target,
                 speed,
                 before,
+                needed,
                 "more connections brought too little"
             );
-            let halfway = (count + self.target) / 2;
-            if halfway > count {
+            if needed > count && needed < self.target {
                 self.narrowing = true;
-                self.target = halfway;
-                return Some(halfway);
+                self.target = needed;
+                return Some(needed);
             }
             return self.settle(now, count);
         }
-        let fast = speed >= before * (1.0 + FAST_GAIN_SHARE * ideal);
+        let fast = gain >= 1.0 + FAST_GAIN_SHARE * ideal;
         self.before = Some((self.target, speed));
         self.grow(fast)
     }
@@ -190,6 +231,15 @@ impl Count {
         }
         let factor = if fast { 4 } else { 2 };
         self.target = (self.target * factor).min(self.ceiling);
+        Some(self.target)
+    }
+
+    fn jump(&mut self) -> Option<usize> {
+        if self.target >= self.ceiling {
+            self.settled = true;
+            return None;
+        }
+        self.target = self.ceiling;
         Some(self.target)
     }
 
@@ -220,6 +270,8 @@ mod tests {
     use super::*;
 
     const MIB: f64 = 1024.0 * 1024.0;
+    /// A file long enough for the first look to go to the ceiling at once.
+    const LONG: u64 = 1 << 40;
 
     /// Drive `count` against a server whose throughput for n connections is
     /// `speed(n)`, until it settles; the counts it went through.
@@ -242,49 +294,77 @@ mod tests {
         seen
     }
 
+    fn adaptive(ceiling: usize, total: u64) -> Count {
+        Count::new(Mode::Adaptive { ceiling }, 1, total)
+    }
+
     #[test]
-    fn a_server_that_holds_each_connection_gets_the_ceiling() {
-        let mut count = Count::new(Mode::Adaptive { ceiling: 8 }, 1);
-        let seen = settle(&mut count, |n| n as f64 * 20.0 * MIB);
-        // Twice the speed with two: the next step is bigger.
-        assert_eq!(seen, vec![1, 2, 8]);
+    fn a_long_download_from_a_server_that_holds_each_connection_gets_the_ceiling_at_once() {
+        // 100 MiB at 10 MiB/s a connection: ten seconds alone.
+        let mut count = adaptive(16, 100 << 20);
+        let seen = settle(&mut count, |n| n as f64 * 10.0 * MIB);
+        assert_eq!(seen, vec![1, 16]);
         assert!(count.settled);
+        // A download of a moment grows by measuring: twice the speed with two,
+        // so the next step is bigger.
+        let mut count = adaptive(8, 30 << 20);
+        let seen = settle(&mut count, |n| n as f64 * 20.0 * MIB);
+        assert_eq!(seen, vec![1, 2, 8]);
     }
 
     #[test]
     fn where_one_connection_is_as_fast_it_goes_back_to_one() {
-        let mut count = Count::new(Mode::Adaptive { ceiling: 8 }, 1);
+        // A GiB over loopback: under two seconds alone, so no jump.
+        let mut count = adaptive(16, 1 << 30);
         let seen = settle(&mut count, |n| if n == 1 { 600.0 } else { 450.0 } * MIB);
         assert_eq!(seen, vec![1, 2, 1]);
         assert_eq!(count.target(), 1);
+        // A slow link that more connections do not speed up: one again, after
+        // one look at the ceiling.
+        let mut count = adaptive(16, LONG);
+        let seen = settle(&mut count, |n| if n == 1 { 10.0 } else { 9.5 } * MIB);
+        assert_eq!(seen, vec![1, 16, 1]);
     }
 
     #[test]
-    fn it_stops_where_the_gain_stops() {
-        // The server serves 3 connections' worth at most.
-        let mut count = Count::new(Mode::Adaptive { ceiling: 16 }, 1);
+    fn it_stops_about_where_the_gain_stops() {
+        // The server serves 3 connections' worth at most: 16 bring 3 times the
+        // speed of one, so 3 would do; one more for the noise, and 4 pay.
+        let mut count = adaptive(16, LONG);
         let seen = settle(&mut count, |n| n.min(3) as f64 * 10.0 * MIB);
-        // 1 → 2 doubles, so 2 → 8; that brings 1.5× for 4× the connections: too
-        // little, halfway back (5) keeps the 1.5×.
-        assert_eq!(seen, vec![1, 2, 8, 5]);
-        assert_eq!(count.target(), 5);
-        // A server with room for 4 only at 2.5× of one, at 8 no better.
-        let mut count = Count::new(Mode::Adaptive { ceiling: 8 }, 1);
-        let seen = settle(&mut count, |n| match n {
-            1 => 10.0,
-            2 => 14.0,
-            _ => 15.0,
-        } * MIB);
-        // 2 brings 1.4× (pays, not fast): 4 brings 1.07×: too little; halfway is 3.
-        assert_eq!(seen, vec![1, 2, 4, 3, 2]);
+        assert_eq!(seen, vec![1, 16, 4]);
+        assert_eq!(count.target(), 4);
+        // Room for 1.5 times one connection's speed: 8 bring 1.5 times, 3 the same.
+        let mut count = adaptive(8, LONG);
+        let speed = |n| {
+            MIB * match n {
+                1 => 10.0,
+                2 => 14.0,
+                _ => 15.0,
+            }
+        };
+        assert_eq!(settle(&mut count, speed), vec![1, 8, 3]);
+        // A count that does not pay even there: back to the one before.
+        let mut count = adaptive(8, LONG);
+        let speed = |n| {
+            MIB * match n {
+                1 => 10.0,
+                8 => 16.0,
+                _ => 10.5,
+            }
+        };
+        assert_eq!(settle(&mut count, speed), vec![1, 8, 3, 1]);
+        // Growing by steps, a step too far goes back when in between is no better.
+        let mut count = adaptive(8, 16 << 20);
+        assert_eq!(settle(&mut count, speed), vec![1, 2, 1]);
     }
 
     #[test]
     fn a_count_given_up_is_tried_again_later() {
-        let mut count = Count::new(Mode::Adaptive { ceiling: 8 }, 1);
+        let mut count = adaptive(8, LONG);
         assert_eq!(
             settle(&mut count, |n| if n == 1 { 10.0 } else { 9.0 } * MIB),
-            vec![1, 2, 1]
+            vec![1, 8, 1]
         );
         let later = Instant::now() + REPROBE + Duration::from_secs(1);
         // Now the link rewards more connections: the next try keeps them.
@@ -299,28 +379,37 @@ mod tests {
     }
 
     #[test]
-    fn a_slow_link_is_measured_longer() {
-        let mut count = Count::new(Mode::Adaptive { ceiling: 8 }, 1);
+    fn the_first_look_is_quick_and_a_slow_link_is_measured_longer() {
+        let mut count = adaptive(8, LONG);
         let start = Instant::now();
-        // 100 KiB/s: no verdict before MAX_WINDOW (plus the settling time).
-        let mut first = None;
+        // 100 KiB/s a connection.
+        let mut bytes = 0;
+        let mut jumped = None;
+        let mut settled = None;
         for i in 1..200u64 {
             let now = start + Duration::from_millis(50 * i);
-            if count.observe(now, i * 5 * 1024, 1).is_some() {
-                first = Some(now - start);
+            bytes += count.target() as u64 * 5 * 1024;
+            if count.observe(now, bytes, count.target()).is_some() {
+                jumped.get_or_insert(now - start);
+            }
+            if count.settled {
+                settled = Some(now - start);
                 break;
             }
         }
-        let first = first.expect("a verdict in the end");
+        let jumped = jumped.expect("a first verdict");
+        assert!(jumped <= Duration::from_millis(200), "{jumped:?}");
+        // 800 KiB/s with all eight: no verdict before MAX_WINDOW.
+        let judged = settled.expect("a verdict in the end") - jumped;
         assert!(
-            first >= MAX_WINDOW && first < MAX_WINDOW + Duration::from_secs(1),
-            "{first:?}"
+            judged >= SETTLE + MAX_WINDOW && judged < SETTLE + MAX_WINDOW + Duration::from_secs(1),
+            "{judged:?}"
         );
     }
 
     #[test]
     fn connections_still_starting_are_not_judged() {
-        let mut count = Count::new(Mode::Adaptive { ceiling: 8 }, 1);
+        let mut count = adaptive(8, LONG);
         let start = Instant::now();
         // One connection receiving while two are wanted: no measurement.
         count.target = 2;
@@ -332,18 +421,18 @@ mod tests {
 
     #[test]
     fn a_refusal_ends_the_growth_and_a_fixed_count_never_moves() {
-        let mut count = Count::new(Mode::Adaptive { ceiling: 8 }, 4);
+        let mut count = Count::new(Mode::Adaptive { ceiling: 8 }, 4, LONG);
         count.refused(2);
         assert_eq!(count.target(), 2);
         assert!(count.settled);
-        let mut fixed = Count::new(Mode::Fixed(4), 1);
+        let mut fixed = Count::new(Mode::Fixed(4), 1, LONG);
         assert_eq!(fixed.target(), 4);
         assert_eq!(settle(&mut fixed, |n| n as f64 * MIB), vec![4]);
     }
 
     #[test]
     fn a_step_the_host_could_not_give_is_tried_again() {
-        let mut count = Count::new(Mode::Adaptive { ceiling: 8 }, 1);
+        let mut count = adaptive(8, 0);
         let mut now = Instant::now();
         let mut bytes = 0;
         let mut tick = |count: &mut Count, receiving| {
@@ -361,5 +450,13 @@ mod tests {
             Some(2),
             "asks again instead of judging one against one"
         );
+        // A jump the host gave in part is judged as what it gave.
+        let mut count = adaptive(16, LONG);
+        assert_eq!(
+            std::iter::repeat_with(|| tick(&mut count, 1)).find_map(|x| x),
+            Some(16)
+        );
+        count.reached(5);
+        assert_eq!(count.target(), 5);
     }
 }
