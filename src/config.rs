@@ -541,7 +541,7 @@ mod tests {
     fn connections_are_auto_or_a_number() {
         let defaults = Config::default().engine_options("/d".into());
         assert_eq!(defaults.connections, None, "auto by default");
-        assert_eq!(defaults.connections_per_host, 16);
+        assert_eq!(defaults.connections_per_host, 32);
         let loaded = parse_str("connections = 4\nconnections_per_host = 16\n");
         assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
         let options = loaded.config.engine_options("/d".into());

@@ -104,8 +104,9 @@ pub struct Options {
     pub boot_id_path: PathBuf,
 }
 
-/// Connections to one host for downloads that find their count.
-pub const DEFAULT_CONNECTIONS_PER_HOST: u8 = 16;
+/// Connections to one host for downloads that find their count. A long
+/// download goes to 16 at once (aria2's most) and further only where 16 paid.
+pub const DEFAULT_CONNECTIONS_PER_HOST: u8 = 32;
 
 /// The longest wait between two checks for a lost network.
 pub(super) const MAX_PROBE_INTERVAL: Duration = Duration::from_secs(30);

@@ -1,12 +1,14 @@
 //! How many connections a segmented download uses. A fixed count is what the user
 //! asked. Otherwise the count is found by measuring.
 //!
-//! The first connection gets a short look (a tenth of a second of bytes). When
-//! the rest of the file would take long at that speed, the count goes to the
-//! ceiling at once: a server that holds each connection to a rate (or a long,
-//! lossy link) rewards many connections, and finding that out one doubling at a
-//! time costs most of a short download. Otherwise it doubles while the total
-//! throughput rises with it (quadruples while it rises nearly in proportion).
+//! The first connection gets a short look (a few hundredths of a second of
+//! bytes). When the rest of the file would take long at that speed, the count
+//! goes to 16 at once (aria2's most): a server that holds each connection to a
+//! rate (or a long, lossy link) rewards many connections, and finding that out
+//! one doubling at a time costs most of a short download. Otherwise it doubles
+//! while the total throughput rises with it. Either way, a step that brought
+//! nearly in proportion is followed by a bigger one, up to the ceiling (32 by
+//! default): a host that keeps rewarding connections gets more than aria2 gives.
 //!
 //! A step that brings too little is not simply undone: the throughput it did
 //! bring, at the per-connection speed of the count before, says how many
@@ -37,8 +39,9 @@ const MAX_WINDOW: Duration = Duration::from_secs(3);
 const FIRST_SETTLE: Duration = Duration::from_millis(20);
 const FIRST_WINDOW: Duration = Duration::from_millis(60);
 /// When the rest would take longer than this at the first look's speed, go to
-/// the ceiling at once.
+/// `JUMP_TO` connections at once.
 const JUMP_WHEN_LEFT: Duration = Duration::from_secs(2);
+const JUMP_TO: usize = 16;
 /// After going back for lack of gain, try more again this much later.
 const REPROBE: Duration = Duration::from_secs(30);
 /// The share of the ideal gain a step must bring to be kept: doubling the
@@ -173,7 +176,7 @@ impl Count {
             self.before = Some((self.target, speed));
             let long = left as f64 > speed * JUMP_WHEN_LEFT.as_secs_f64();
             if first && long {
-                tracing::debug!(speed, left, "a long download: all connections at once");
+                tracing::debug!(speed, left, "a long download: many connections at once");
                 return self.jump();
             }
             return self.grow(false);
@@ -235,11 +238,10 @@ impl Count {
     }
 
     fn jump(&mut self) -> Option<usize> {
-        if self.target >= self.ceiling {
-            self.settled = true;
-            return None;
+        if self.target >= JUMP_TO.min(self.ceiling) {
+            return self.grow(false);
         }
-        self.target = self.ceiling;
+        self.target = JUMP_TO.min(self.ceiling);
         Some(self.target)
     }
 
@@ -299,12 +301,20 @@ mod tests {
     }
 
     #[test]
-    fn a_long_download_from_a_server_that_holds_each_connection_gets_the_ceiling_at_once() {
+    fn a_long_download_from_a_server_that_holds_each_connection_gets_many_at_once() {
         // 100 MiB at 10 MiB/s a connection: ten seconds alone.
         let mut count = adaptive(16, 100 << 20);
         let seen = settle(&mut count, |n| n as f64 * 10.0 * MIB);
         assert_eq!(seen, vec![1, 16]);
         assert!(count.settled);
+        // Under a higher ceiling, 16 first; twice as many pay as much again.
+        let mut count = adaptive(32, 100 << 20);
+        let seen = settle(&mut count, |n| n as f64 * 10.0 * MIB);
+        assert_eq!(seen, vec![1, 16, 32]);
+        // A host that gives no more with 32 keeps 16.
+        let mut count = adaptive(32, 100 << 20);
+        let seen = settle(&mut count, |n| n.min(16) as f64 * 10.0 * MIB);
+        assert_eq!(seen, vec![1, 16, 32, 16]);
         // A download of a moment grows by measuring: twice the speed with two,
         // so the next step is bigger.
         let mut count = adaptive(8, 30 << 20);
