@@ -16,11 +16,13 @@
 //! - lossy: `FERRY_BENCH_LOSSY_MIB` MiB (default 100) over a link with 50 ms of
 //!   round trip and 0.5 % loss between two network namespaces (root only; see
 //!   transfer/lossy.rs), `FERRY_BENCH_LOSSY_RUNS` runs (default `FERRY_BENCH_RUNS`);
+//! - interrupted: the bytes a pause and a crash cost, `FERRY_BENCH_INTERRUPTED_MIB`
+//!   MiB (default 100) at 4 MiB/s a connection (see transfer/interrupted.rs);
 //! - upload: the loopback file, PUT;
 //! - scale: `FERRY_BENCH_QUEUED` queued operations (default 10,000): agent memory
 //!   per operation, and the time from a start to the first `list` answer.
 //!
-//! `FERRY_BENCH_CASES` picks some (`loopback,capped,lossy,upload,scale`); the
+//! `FERRY_BENCH_CASES` picks some (`loopback,capped,interrupted,lossy,upload,scale`); the
 //! runs are `FERRY_BENCH_RUNS` (default 3).
 //!
 //! "ferry" finds its connection count by measuring; "ferry -xN" fixes it. Ferry's
@@ -33,6 +35,8 @@
 #[path = "../tests/support/digest.rs"]
 #[allow(dead_code)]
 mod digest;
+#[path = "transfer/interrupted.rs"]
+mod interrupted;
 #[path = "transfer/lossy.rs"]
 mod lossy;
 #[path = "transfer/measure.rs"]
@@ -77,7 +81,7 @@ fn main() {
         return lossy::serve();
     }
     let cases = std::env::var("FERRY_BENCH_CASES")
-        .unwrap_or_else(|_| "loopback,capped,lossy,upload,scale".into());
+        .unwrap_or_else(|_| "loopback,capped,interrupted,lossy,upload,scale".into());
     let wants = |case: &str| cases.split(',').any(|c| c.trim() == case);
     let mib: u64 = env_or("FERRY_BENCH_MIB", 1024);
     let runs: usize = env_or("FERRY_BENCH_RUNS", 3);
@@ -142,6 +146,12 @@ fn main() {
         }
     }
     agent.quit();
+    if wants("interrupted") {
+        let mib: u64 = env_or("FERRY_BENCH_INTERRUPTED_MIB", 100);
+        let interrupted_dir = dir.path().join("interrupted");
+        std::fs::create_dir_all(&interrupted_dir).expect("folder");
+        interrupted::print(&interrupted::run(&interrupted_dir, &server, mib, 4));
+    }
     if wants("lossy") {
         lossy_case(dir.path());
     }
