@@ -178,6 +178,7 @@ async fn get(args: GetArgs, endpoint: &Endpoint) -> Exit {
         .policy(args.policy.into())
         .overwrite(args.overwrite);
     request.connections = args.connections;
+    request.category = args.category;
     let checksum = match (&args.sha256, &args.sha512) {
         (Some(hex), _) => Some(engine::Checksum::parse(
             engine::ChecksumAlgorithm::Sha256,

@@ -14,6 +14,7 @@
 //! ```
 
 mod boot;
+pub mod category;
 mod connect_watch;
 mod error;
 mod event;
@@ -53,6 +54,7 @@ use std::time::Duration;
 
 use tokio::sync::{Notify, broadcast, watch};
 
+pub use category::{Categories, Category};
 pub use error::{ErrorInfo, ErrorStatus, InvalidRequest, TransferError};
 pub use event::Event;
 pub use facade::Submitted;

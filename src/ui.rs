@@ -96,7 +96,7 @@ enum Screen {
     NewDownload(new_download::State),
     Upload(upload::State),
     Details(OperationId),
-    Settings(settings::State),
+    Settings(Box<settings::State>),
     ChangeAddress(change_address::State),
     /// A download from the browser, put to the user.
     Handoff(handoff::State),
@@ -260,7 +260,7 @@ impl App {
             Message::OpenUpload => return self.open_upload(),
             Message::OpenSettings => {
                 self.leave_screen();
-                self.screen = Screen::Settings(settings::State::new(self.config.clone()));
+                self.screen = Screen::Settings(Box::new(settings::State::new(self.config.clone())));
             }
             Message::Key(key, modifiers) => return self.key(&key, modifiers),
             Message::FileDropped(path) => self.file_dropped(path),

@@ -362,6 +362,11 @@ pub struct GetArgs {
     /// Download over up to N connections where the server serves parts (1–32).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=32))]
     pub connections: Option<u8>,
+    /// Its category (videos, music, pictures, documents, archives, programs,
+    /// other) instead of the one its name and type give; without -o it goes to
+    /// that category's folder if the settings give one.
+    #[arg(long, value_name = "NAME", value_parser = parse_category)]
+    pub category: Option<engine::Category>,
     /// The file's SHA-256, checked before it gets its name.
     #[arg(long, value_name = "HEX", conflicts_with = "sha512")]
     pub sha256: Option<String>,
@@ -461,6 +466,13 @@ impl QueueArgs {
         request.duplicate = self.duplicate;
         request
     }
+}
+
+fn parse_category(text: &str) -> Result<engine::Category, String> {
+    engine::Category::parse(text).ok_or_else(|| {
+        let names: Vec<&str> = engine::Category::ALL.iter().map(|c| c.name()).collect();
+        format!("not a category; one of: {}", names.join(", "))
+    })
 }
 
 /// Bytes per second; `None`: no limit.

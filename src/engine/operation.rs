@@ -447,6 +447,13 @@ pub struct Snapshot {
     /// Connections it may use (`None`: the setting's).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub connections: Option<u8>,
+    /// What kind of file it is: the user's choice, else from its name (and the
+    /// server's media type once it answered).
+    #[serde(default)]
+    pub category: super::category::Category,
+    /// The user chose `category`: the name does not change it.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub category_chosen: bool,
     /// A segmented download's parts and how much of each is safely on disk; empty
     /// for a download written in order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

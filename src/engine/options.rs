@@ -67,6 +67,9 @@ pub struct Options {
     pub data_dir: PathBuf,
     /// Where downloads without a destination go.
     pub download_dir: PathBuf,
+    /// What kind of file each download is, and the folders by kind that
+    /// replace `download_dir`.
+    pub categories: super::category::Categories,
     /// Operations running at once; the rest wait in creation order.
     pub max_running: usize,
     pub timeouts: Timeouts,
@@ -116,6 +119,7 @@ impl Options {
         Self {
             data_dir,
             download_dir: default_download_dir(),
+            categories: super::category::Categories::default(),
             max_running: 4,
             timeouts: Timeouts::default(),
             retry: RetryPolicy::default(),

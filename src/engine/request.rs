@@ -80,6 +80,9 @@ pub struct Request {
     /// Connections for one download (`None`: the setting's).
     #[serde(default)]
     pub connections: Option<u8>,
+    /// Its category, chosen by the user (`None`: from its name and type).
+    #[serde(default)]
+    pub category: Option<super::category::Category>,
     /// Create a second operation even when the same one (same address and
     /// destination, or same target and files) has not ended yet; otherwise the
     /// request attaches to that one.
@@ -110,6 +113,7 @@ impl Request {
             checksum: None,
             limit: None,
             connections: None,
+            category: None,
             duplicate: false,
             paused: false,
         }
@@ -142,6 +146,7 @@ impl Request {
             checksum: None,
             limit: None,
             connections: None,
+            category: None,
             duplicate: false,
             paused: false,
             upload: Some(UploadSpec {
@@ -276,6 +281,8 @@ impl Snapshot {
             checksum: request.checksum.clone(),
             limit: request.limit.filter(|l| *l > 0),
             connections: request.connections.map(|c| c.clamp(1, MAX_CONNECTIONS)),
+            category: request.category.unwrap_or_default(),
+            category_chosen: request.category.is_some(),
             segments: Vec::new(),
             validators: Validators::default(),
             attempts: 0,

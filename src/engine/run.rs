@@ -216,8 +216,16 @@ impl RunContext {
 
     /// For a download into a folder: reserve a free file name built from `name` and
     /// create its `.part`, so no other operation or program takes it.
-    pub(super) async fn claim_destination(&self, name: &str) -> Result<PathBuf, TransferError> {
-        self.inner.claim_destination(self.id, name).await
+    /// The file a download into a folder gets, named `name` (the server's
+    /// `media_type` helps tell its category).
+    pub(super) async fn claim_destination(
+        &self,
+        name: &str,
+        media_type: Option<&str>,
+    ) -> Result<PathBuf, TransferError> {
+        self.inner
+            .claim_destination(self.id, name, media_type)
+            .await
     }
 }
 
@@ -270,6 +278,7 @@ impl Inner {
         &self,
         id: OperationId,
         name: &str,
+        media_type: Option<&str>,
     ) -> Result<PathBuf, TransferError> {
         let _transition = self.transitions.lock().await;
         let mut snapshot = self
@@ -280,6 +289,21 @@ impl Inner {
                 .destination
                 .clone()
                 .ok_or_else(|| TransferError::new(ErrorStatus::Unknown, "no destination"));
+        };
+        let categories = &self.options.categories;
+        if !snapshot.category_chosen {
+            snapshot.category = categories.of(name, media_type);
+        }
+        // The default folder gives way to the category's, when it has one.
+        let folder = match categories.folder(snapshot.category) {
+            Some(own) if *folder == self.options.download_dir => {
+                let own = own.to_owned();
+                tokio::fs::create_dir_all(&own)
+                    .await
+                    .map_err(|e| TransferError::io(&format!("creating {}", own.display()), &e))?;
+                own
+            }
+            _ => folder.clone(),
         };
         let wanted = folder.join(name);
         let path = loop {

@@ -12,6 +12,7 @@ mod support;
 mod access;
 mod architecture;
 mod browser;
+mod categories;
 mod cli;
 mod desktop;
 mod download;

@@ -627,7 +627,11 @@ async fn serve_body<S: AsyncRead + AsyncWrite + Unpin>(
         }
     }
     if status.0 == 200 {
-        headers.extend(resource.whole_headers.iter().cloned());
+        // A header of the resource's own replaces the default of that name.
+        for (name, value) in &resource.whole_headers {
+            headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
+            headers.push((name.clone(), value.clone()));
+        }
     }
     let extra = match (&fault, status.0) {
         (Some(Fault::LongerThanRange(n)), 206) => *n,

@@ -85,6 +85,10 @@ impl Engine {
             }
             snapshot.total = upload.as_ref().map(UploadState::total);
             snapshot.upload = upload;
+            if !snapshot.category_chosen {
+                let name = snapshot.display_name();
+                snapshot.category = self.inner.options.categories.of(&name, None);
+            }
             snapshot.secrets = summary;
             snapshot.proxy = proxy;
             if request.paused {

@@ -65,7 +65,7 @@ async fn download(
         Some(destination) => destination.clone(),
         None => {
             let name = filename::choose(None, &url);
-            context.claim_destination(&name).await?
+            context.claim_destination(&name, None).await?
         }
     };
     let mut offset = sink.open(&part_path(&destination), snapshot.bytes).await?;

@@ -384,7 +384,11 @@ impl<'a, 'b> Download<'a, 'b> {
                 .get(header::CONTENT_DISPOSITION)
                 .and_then(|v| v.to_str().ok());
             let name = filename::choose(disposition, response.url());
-            let destination = self.context.claim_destination(&name).await?;
+            let media_type = self.sink.validators.content_type.clone();
+            let destination = self
+                .context
+                .claim_destination(&name, media_type.as_deref())
+                .await?;
             self.sink.open(&part_path(&destination), 0).await?;
             self.destination = Some(destination);
         }
