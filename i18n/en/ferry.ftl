@@ -201,6 +201,15 @@ notification-no-tray = Ferry keeps running in the background. Run ferry again to
 
 # Network awareness, groups and policies
 filter-all-groups = All groups
+filter-all-categories = All kinds
+category-videos = Videos
+category-music = Music
+category-pictures = Pictures
+category-documents = Documents
+category-archives = Archives
+category-programs = Programs
+category-other = Other
+details-category = Kind
 action-run-anyway = Run anyway
 details-group = Group
 network-offline = Offline

@@ -201,6 +201,15 @@ notification-no-tray = Ferry continue en arrière-plan. Lancez ferry à nouveau 
 
 # Network awareness, groups and policies
 filter-all-groups = Tous les groupes
+filter-all-categories = Tous les types
+category-videos = Vidéos
+category-music = Musique
+category-pictures = Images
+category-documents = Documents
+category-archives = Archives
+category-programs = Programmes
+category-other = Autres
+details-category = Type
 action-run-anyway = Lancer quand même
 details-group = Groupe
 network-offline = Hors ligne

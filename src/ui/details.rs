@@ -55,6 +55,10 @@ pub fn view<'a>(tr: &Tr, s: &'a Snapshot) -> Element<'a, Message> {
             s.finished_at.map_or(none, when),
         ))
         .push(field(tr!(tr, "details-retries"), s.attempts.to_string()));
+    lines = lines.push(field(
+        tr!(tr, "details-category"),
+        format::category(tr, s.category),
+    ));
     if let Some(group) = &s.group {
         lines = lines.push(field(tr!(tr, "details-group"), group.clone()));
     }

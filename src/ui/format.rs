@@ -3,7 +3,7 @@
 //! status maps to its message with an explicit `match`, so the compiler checks
 //! every key.
 
-use ferry::engine::{ErrorInfo, ErrorStatus, Snapshot, Status, time};
+use ferry::engine::{Category, ErrorInfo, ErrorStatus, Snapshot, Status, time};
 
 use crate::i18n::{Tr, tr};
 
@@ -147,6 +147,19 @@ pub fn error(tr: &Tr, status: ErrorStatus) -> String {
         ErrorStatus::ProtocolNotSupported => tr!(tr, "error-protocol-not-supported"),
         ErrorStatus::IsADirectory => tr!(tr, "error-is-a-directory"),
         ErrorStatus::ChecksumMismatch => tr!(tr, "error-checksum-mismatch"),
+    }
+}
+
+/// A category's name.
+pub fn category(tr: &Tr, category: Category) -> String {
+    match category {
+        Category::Videos => tr!(tr, "category-videos"),
+        Category::Music => tr!(tr, "category-music"),
+        Category::Pictures => tr!(tr, "category-pictures"),
+        Category::Documents => tr!(tr, "category-documents"),
+        Category::Archives => tr!(tr, "category-archives"),
+        Category::Programs => tr!(tr, "category-programs"),
+        Category::Other => tr!(tr, "category-other"),
     }
 }
 

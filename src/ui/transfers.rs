@@ -10,7 +10,7 @@ use iced::widget::{
 };
 use iced::{Alignment, Element, Fill, Length};
 
-use ferry::engine::{DataLimit, Event, NetworkState, OperationId, Snapshot, Status};
+use ferry::engine::{Category, DataLimit, Event, NetworkState, OperationId, Snapshot, Status};
 
 use super::form::Choice;
 use super::format;
@@ -66,6 +66,8 @@ pub enum Message {
     Filter(Filter),
     /// Show only the operations of this group (`None`: every group).
     Group(Choice<Option<String>>),
+    /// Show only the operations of this category (`None`: every one).
+    Category(Choice<Option<Category>>),
     /// A row's button was pressed.
     Row(OperationId, RowAction),
     /// The list scrolled or was resized.
@@ -80,6 +82,8 @@ pub struct Transfers {
     pub filter: Filter,
     /// Only this group's operations, when set.
     pub group: Option<String>,
+    /// Only this category's operations, when set.
+    pub category: Option<Category>,
     /// The conditions the engine reports, for the footer.
     pub network: NetworkState,
     /// Visible part of the list: offset from the top and height.
@@ -116,6 +120,7 @@ impl Transfers {
         let mut fresh = Self::new(rows);
         fresh.filter = self.filter;
         fresh.group = self.group.take();
+        fresh.category = self.category;
         fresh.network = self.network;
         fresh.viewport = self.viewport;
         fresh.selected = self.selected.filter(|id| fresh.index.contains_key(id));
@@ -186,6 +191,7 @@ impl Transfers {
         match message {
             Message::Filter(filter) => self.filter = *filter,
             Message::Group(choice) => self.group.clone_from(&choice.value),
+            Message::Category(choice) => self.category = choice.value,
             Message::Scrolled(viewport) => {
                 self.viewport = (viewport.absolute_offset().y, viewport.bounds().height);
             }
@@ -201,25 +207,24 @@ impl Transfers {
             tab(tr!(tr, "filter-failed"), Filter::Failed, self.filter),
         ]
         .spacing(6);
+        let mut tabs = row![tabs, Space::new().width(Fill)]
+            .spacing(6)
+            .align_y(Alignment::Center);
+        let categories = self.category_choices(tr);
+        if categories.len() > 2 || self.category.is_some() {
+            let selected = categories
+                .iter()
+                .find(|c| c.value == self.category)
+                .cloned();
+            tabs = tabs.push(pick_list(categories, selected, Message::Category).text_size(14));
+        }
         let groups = self.group_choices(tr);
-        let tabs: Element<'a, Message> = if groups.len() > 1 {
+        if groups.len() > 1 {
             let selected = groups.iter().find(|c| c.value == self.group).cloned();
-            row![
-                tabs,
-                Space::new().width(Fill),
-                pick_list(groups, selected, Message::Group).text_size(14)
-            ]
-            .into()
-        } else {
-            tabs.into()
-        };
+            tabs = tabs.push(pick_list(groups, selected, Message::Group).text_size(14));
+        }
 
-        let shown: Vec<&Snapshot> = self
-            .rows
-            .iter()
-            .filter(|s| self.filter.keeps(s.status))
-            .filter(|s| self.group.is_none() || s.group == self.group)
-            .collect();
+        let shown = self.shown();
         let body: Element<'a, Message> = if self.rows.is_empty() {
             empty_state(tr)
         } else if shown.is_empty() {
@@ -261,6 +266,36 @@ impl Transfers {
             .on_scroll(Message::Scrolled)
             .height(Fill)
             .into()
+    }
+
+    /// The operations the tab, the category and the group keep, in order.
+    pub fn shown(&self) -> Vec<&Snapshot> {
+        self.rows
+            .iter()
+            .filter(|s| self.filter.keeps(s.status))
+            .filter(|s| self.category.is_none_or(|c| s.category == c))
+            .filter(|s| self.group.is_none() || s.group == self.group)
+            .collect()
+    }
+
+    /// "All kinds", then every category that has operations, with their count.
+    pub fn category_choices(&self, tr: &Tr) -> Vec<Choice<Option<Category>>> {
+        let count = |category| self.rows.iter().filter(|s| s.category == category).count();
+        std::iter::once(Choice {
+            value: None,
+            label: tr!(tr, "filter-all-categories"),
+        })
+        .chain(
+            Category::ALL
+                .into_iter()
+                .map(|category| (category, count(category)))
+                .filter(|(category, n)| *n > 0 || self.category == Some(*category))
+                .map(|(category, n)| Choice {
+                    value: Some(category),
+                    label: format!("{} ({n})", format::category(tr, category)),
+                }),
+        )
+        .collect()
     }
 
     /// "All groups", then every group that has operations, by name.

@@ -408,6 +408,55 @@ fn groups_show_on_rows_filter_the_list_and_the_policy_changes_in_details() {
     });
 }
 
+#[test]
+fn categories_count_filter_the_list_and_show_in_details() {
+    let mut h = Harness::new(Language::French);
+    let server = h.runtime.block_on(TestServer::start());
+    for path in ["/a.mkv", "/b.mp4", "/c.pdf", "/d.bin"] {
+        server.put(path, Resource::new(vec![1u8; 1000]).rate(200));
+    }
+    let engine = h.app.backend.engine.clone();
+    h.runtime.block_on(async {
+        for path in ["/a.mkv", "/b.mp4", "/c.pdf", "/d.bin"] {
+            let request = ferry::engine::Request::download(server.url(path), None);
+            engine.create(request).await.unwrap();
+        }
+    });
+    h.pump_until("four rows", |app| app.transfers().rows().len() == 4);
+    let labels: Vec<String> = h
+        .app
+        .transfers()
+        .category_choices(&h.app.tr)
+        .into_iter()
+        .map(|c| c.label)
+        .collect();
+    assert_eq!(
+        labels,
+        [
+            "Tous les types",
+            "Vidéos (2)",
+            "Documents (1)",
+            "Autres (1)"
+        ]
+    );
+    let videos = h
+        .app
+        .transfers()
+        .category_choices(&h.app.tr)
+        .into_iter()
+        .find(|c| c.value == Some(ferry::engine::Category::Videos))
+        .unwrap();
+    let _ = h
+        .app
+        .update(Message::Transfers(crate::ui::transfers::Message::Category(
+            videos,
+        )));
+    assert!(h.shows("a.mkv") && h.shows("b.mp4"));
+    assert!(!h.shows("c.pdf") && !h.shows("d.bin"), "filtered out");
+    h.click("a.mkv");
+    assert!(h.shows("Type") && h.shows("Vidéos"), "details say the kind");
+}
+
 /// The last error in details speaks the screen's language: the status in words and
 /// the server's answer, not the engine's English sentence.
 #[test]
