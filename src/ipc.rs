@@ -18,7 +18,7 @@ use crate::engine::{self, EngineError, Event, Snapshot};
 /// Bumped on any incompatible change of the types below (2: `create` answers
 /// `created`, saying whether the request attached to an unfinished operation;
 /// 3: `handoff`, `links` and `start_over`).
-pub const PROTOCOL: u32 = 3;
+pub const PROTOCOL: u32 = 4;
 /// Longest request line the agent accepts; a longer one is a protocol error.
 pub const MAX_LINE: usize = 1 << 20;
 /// Longest answer line a client accepts: `list` with tens of thousands of

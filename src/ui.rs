@@ -20,6 +20,7 @@ pub mod links;
 pub mod new_download;
 mod rows;
 pub mod settings;
+pub mod speed_history;
 pub mod transfers;
 pub mod upload;
 
@@ -291,7 +292,10 @@ impl App {
                     .map(Message::Settings)
             }
             Screen::Details(id) => match self.transfers.get(*id) {
-                Some(snapshot) => details::view(tr, snapshot).map(Message::Details),
+                Some(snapshot) => {
+                    let speeds = self.transfers.speeds.bars(*id, std::time::Instant::now());
+                    details::view(tr, snapshot, &speeds).map(Message::Details)
+                }
                 None => self.transfers.view(tr).map(Message::Transfers),
             },
         };

@@ -62,6 +62,7 @@ pub(super) async fn follow_one(endpoint: &Endpoint, created: &Snapshot) -> Exit 
                     return Exit::Failed;
                 }
                 Event::Added { .. }
+                | Event::Parts { .. }
                 | Event::GroupChanged { .. }
                 | Event::NetworkChanged { .. }
                 | Event::Resync => {}

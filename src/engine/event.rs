@@ -3,11 +3,12 @@
 use serde::{Deserialize, Serialize};
 
 use super::group::Group;
-use super::operation::{OperationId, Snapshot};
+use super::operation::{OperationId, Segment, Snapshot};
 use super::policy::NetworkState;
 
 /// What subscribers hear. `Progress` is throttled; the others arrive once per change,
-/// after the change is persisted.
+/// after the change is persisted (`StatusChanged` also when a running download
+/// learns its file's name).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum Event {
@@ -23,6 +24,12 @@ pub enum Event {
     },
     StatusChanged {
         snapshot: Box<Snapshot>,
+    },
+    /// A segmented download's parts, each as far as it is safely on disk: at
+    /// every checkpoint (about once a second), so a window can draw them.
+    Parts {
+        id: OperationId,
+        segments: Vec<Segment>,
     },
     Removed {
         id: OperationId,
@@ -43,7 +50,7 @@ impl Event {
     pub fn id(&self) -> Option<OperationId> {
         match self {
             Self::Added { snapshot } | Self::StatusChanged { snapshot } => Some(snapshot.id),
-            Self::Progress { id, .. } | Self::Removed { id } => Some(*id),
+            Self::Progress { id, .. } | Self::Parts { id, .. } | Self::Removed { id } => Some(*id),
             Self::GroupChanged { .. } | Self::NetworkChanged { .. } | Self::Resync => None,
         }
     }

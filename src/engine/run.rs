@@ -134,6 +134,7 @@ impl RunContext {
         validators: Validators,
     ) -> Result<(), TransferError> {
         let bytes = segments.iter().map(|s| s.done).sum();
+        let parts = segments.clone();
         self.inner
             .update_record(self.id, |s| {
                 s.segments = segments;
@@ -141,7 +142,12 @@ impl RunContext {
                 s.total = Some(total);
                 s.validators = validators;
             })
-            .await
+            .await?;
+        self.inner.announce(super::event::Event::Parts {
+            id: self.id,
+            segments: parts,
+        });
+        Ok(())
     }
 
     /// The connections open to each host, and what hosts were seen to accept.
@@ -331,8 +337,12 @@ impl Inner {
             .await
             .map_err(|e| TransferError::new(ErrorStatus::FileSystemError, e.to_string()))?;
         if let Some(entry) = self.lock().ops.get_mut(&id) {
-            *entry.snapshot = snapshot;
+            *entry.snapshot = snapshot.clone();
         }
+        // The window shows where it goes (and its kind) while it runs.
+        self.announce(super::event::Event::StatusChanged {
+            snapshot: Box::new(snapshot),
+        });
         Ok(path)
     }
 }

@@ -1,10 +1,12 @@
 //! Details of one operation: addresses, destination or files, times, retries, the
 //! last error with its status, and an upload's server answer.
 
-use iced::widget::{Space, button, column, container, pick_list, row, scrollable, text};
-use iced::{Alignment, Element, Fill};
+use iced::widget::{
+    Space, button, column, container, pick_list, progress_bar, row, scrollable, text,
+};
+use iced::{Alignment, Element, Fill, FillPortion, Theme};
 
-use ferry::engine::{CostPolicy, Snapshot, time};
+use ferry::engine::{CostPolicy, Segment, Snapshot, Status, time};
 
 use super::format;
 use crate::i18n::{Tr, tr};
@@ -25,7 +27,8 @@ fn field<'a>(label: String, value: String) -> iced::widget::Row<'a, Message> {
     .spacing(8)
 }
 
-pub fn view<'a>(tr: &Tr, s: &'a Snapshot) -> Element<'a, Message> {
+/// `speeds`: the speed bars of the last two minutes, oldest first.
+pub fn view<'a>(tr: &Tr, s: &'a Snapshot, speeds: &[f64]) -> Element<'a, Message> {
     let none = tr!(tr, "details-none");
     let mut lines = column![
         text(format::name(tr, s)).size(22),
@@ -63,6 +66,12 @@ pub fn view<'a>(tr: &Tr, s: &'a Snapshot) -> Element<'a, Message> {
         lines = lines.push(field(tr!(tr, "details-group"), group.clone()));
     }
     lines = access_fields(tr, s, lines);
+    if s.status == Status::Running || speeds.iter().any(|b| *b > 0.0) {
+        lines = lines.push(speed_graph(tr, speeds));
+    }
+    if !s.segments.is_empty() {
+        lines = lines.push(parts_bar(tr, &s.segments));
+    }
     if !s.status.is_finished() {
         let choices = super::new_download::policy_choices(tr);
         let current = ferry::config::Policy::from(s.policy);
@@ -112,6 +121,78 @@ pub fn view<'a>(tr: &Tr, s: &'a Snapshot) -> Element<'a, Message> {
     container(scrollable(column![lines, back].spacing(16)))
         .max_width(760)
         .into()
+}
+
+/// Height of the speed graph, logical pixels.
+const GRAPH_HEIGHT: f32 = 48.0;
+
+/// The speed of the last two minutes as bars, the newest on the right, scaled to
+/// the peak (which is said beside the label).
+fn speed_graph<'a>(tr: &Tr, bars: &[f64]) -> Element<'a, Message> {
+    let peak = bars.iter().copied().fold(0.0, f64::max);
+    let mut graph = iced::widget::Row::new()
+        .spacing(1)
+        .height(GRAPH_HEIGHT)
+        .align_y(Alignment::End);
+    for &speed in bars {
+        let height = if peak > 0.0 {
+            (speed / peak) as f32 * GRAPH_HEIGHT
+        } else {
+            0.0
+        };
+        // One pixel at least: the graph keeps its baseline where nothing moved.
+        graph = graph.push(
+            container(Space::new())
+                .width(Fill)
+                .height(height.max(1.0))
+                .style(|theme: &Theme| container::Style {
+                    background: Some(theme.palette().primary.into()),
+                    ..container::Style::default()
+                }),
+        );
+    }
+    column![
+        field(
+            tr!(tr, "details-speed-graph"),
+            tr!(tr, "details-speed-peak", speed = format::speed(tr, peak)),
+        ),
+        graph,
+    ]
+    .spacing(4)
+    .into()
+}
+
+/// A segmented download's parts side by side, each as wide as its share of the
+/// file and filled as far as it is on disk.
+fn parts_bar<'a>(tr: &Tr, segments: &[Segment]) -> Element<'a, Message> {
+    let mut parts: Vec<&Segment> = segments.iter().collect();
+    parts.sort_by_key(|s| s.start);
+    let total: u64 = parts.iter().map(|s| s.end - s.start).sum::<u64>().max(1);
+    let mut bar = iced::widget::Row::new().spacing(2);
+    for part in &parts {
+        let size = (part.end - part.start).max(1);
+        let share = ((size as f64 / total as f64) * 1000.0).round().max(1.0) as u16;
+        bar = bar.push(
+            progress_bar(0.0..=1.0, (part.done as f64 / size as f64) as f32)
+                .girth(10)
+                .length(FillPortion(share)),
+        );
+    }
+    let done = parts.iter().filter(|s| s.done >= s.end - s.start).count();
+    column![
+        field(
+            tr!(tr, "details-parts"),
+            tr!(
+                tr,
+                "details-parts-summary",
+                count = parts.len(),
+                done = done
+            ),
+        ),
+        bar,
+    ]
+    .spacing(4)
+    .into()
 }
 
 /// A time as `YYYY-MM-DD HH:MM:SS` in the user's time zone, with its name.

@@ -4,6 +4,7 @@
 //! fluid with ten thousand operations.
 
 use std::collections::HashMap;
+use std::time::Instant;
 
 use iced::widget::{
     Space, button, column, container, pick_list, progress_bar, row, scrollable, text,
@@ -14,6 +15,7 @@ use ferry::engine::{Category, DataLimit, Event, NetworkState, OperationId, Snaps
 
 use super::form::Choice;
 use super::format;
+use super::speed_history::SpeedHistory;
 use crate::i18n::{Tr, tr};
 
 /// Height of one row, in logical pixels (fixed, so visible rows are computed).
@@ -92,6 +94,8 @@ pub struct Transfers {
     pub selected: Option<OperationId>,
     /// A line for the user above the list (an address that was already there).
     pub notice: Option<String>,
+    /// Each transfer's speed lately, for the graph in details.
+    pub speeds: SpeedHistory,
 }
 
 impl Transfers {
@@ -125,6 +129,7 @@ impl Transfers {
         fresh.viewport = self.viewport;
         fresh.selected = self.selected.filter(|id| fresh.index.contains_key(id));
         fresh.notice = self.notice.take();
+        fresh.speeds = std::mem::take(&mut self.speeds);
         *self = fresh;
     }
 
@@ -148,9 +153,16 @@ impl Transfers {
                     row.total = total.or(row.total);
                     row.speed = *speed;
                     row.eta_secs = *eta_secs;
+                    self.speeds.record(*id, *speed, Instant::now());
+                }
+            }
+            Event::Parts { id, segments } => {
+                if let Some(&i) = self.index.get(id) {
+                    self.rows[i].segments.clone_from(segments);
                 }
             }
             Event::Removed { id } => {
+                self.speeds.forget(*id);
                 if self.selected == Some(*id) {
                     self.selected = None;
                 }

@@ -457,6 +457,45 @@ fn categories_count_filter_the_list_and_show_in_details() {
     assert!(h.shows("Type") && h.shows("Vidéos"), "details say the kind");
 }
 
+/// Details of a segmented download: the speed graph and the parts bar, both fed
+/// by the engine's events (the model is checked, and that the screen has them).
+#[test]
+fn details_draw_the_speed_lately_and_the_parts_from_engine_events() {
+    let mut h = Harness::new(Language::French);
+    let server = h.runtime.block_on(TestServer::start());
+    server.put("/big.iso", Resource::new(vec![7u8; 24 << 20]).rate(2 << 20));
+    let engine = h.app.backend.engine.clone();
+    let mut request = ferry::engine::Request::download(server.url("/big.iso"), None);
+    request.connections = Some(4);
+    let id = h.runtime.block_on(engine.create(request)).unwrap().id;
+    h.pump_until("parts on disk and a speed heard", |app| {
+        let parts = app
+            .transfers()
+            .get(id)
+            .map_or(0, |s| s.segments.iter().filter(|p| p.done > 0).count());
+        let bars = app.transfers().speeds.bars(id, Instant::now());
+        parts == 4 && bars.iter().any(|b| *b > 0.0)
+    });
+    let bars = h.app.transfers().speeds.bars(id, Instant::now());
+    assert_eq!(bars.len(), crate::ui::speed_history::SLOTS);
+    let peak = bars.iter().copied().fold(0.0, f64::max);
+    // Four connections at 2 MiB/s each: about 8 MiB/s, never more than the server gives.
+    assert!(peak > 1.0e6 && peak < 9.5 * 1048576.0, "{peak}");
+    h.click("big.iso");
+    assert!(h.shows("Vitesse, 2 dernières minutes"));
+    assert!(h.shows("Parties"));
+    let done = h.app.transfers().get(id).map_or(0, |s| {
+        s.segments
+            .iter()
+            .filter(|p| p.done >= p.end - p.start)
+            .count()
+    });
+    assert!(h.shows(&format!(
+        "4 parties, {done} terminées (chaque barre : ce qui est sûr sur le disque)"
+    )));
+    h.runtime.block_on(engine.pause(id)).unwrap();
+}
+
 /// The last error in details speaks the screen's language: the status in words and
 /// the server's answer, not the engine's English sentence.
 #[test]

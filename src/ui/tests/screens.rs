@@ -91,6 +91,16 @@ fn the_screens_render() {
     };
     shoot(&mut h, "transfers");
 
+    // Details of the running download: its speed lately and its parts.
+    h.pump_until("its parts on disk", |app| {
+        app.transfers()
+            .get(keynote)
+            .is_some_and(|s| s.segments.iter().any(|p| p.done > 0))
+    });
+    h.click("conference-keynote.mkv");
+    shoot(&mut h, "details");
+    h.click("Back");
+
     h.click("New upload");
     let files: Vec<_> = [
         ("slides.pdf", 1_250_000),
@@ -122,7 +132,7 @@ fn the_screens_render() {
             shot.path().display()
         );
     }
-    assert!(shots.len() == 3);
+    assert!(shots.len() == 4);
 }
 
 /// At the smallest window size, with the Advanced part open, every form scrolls
