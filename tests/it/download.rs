@@ -715,7 +715,20 @@ async fn events_come_in_order_and_progress_is_throttled() {
         })
         .collect();
     assert!(matches!(seen[0], Event::Added { .. }), "{:?}", seen[0]);
-    assert_eq!(statuses, [Status::Running, Status::Completed]);
+    // Running is said again once the download knows its file, with the file.
+    assert_eq!(
+        statuses,
+        [Status::Running, Status::Running, Status::Completed]
+    );
+    let named = seen.iter().find_map(|e| match e {
+        Event::StatusChanged { snapshot } if snapshot.destination.is_some() => Some(snapshot),
+        _ => None,
+    });
+    assert_eq!(
+        named.map(|s| s.status),
+        Some(Status::Running),
+        "the file is known while it runs"
+    );
     let progress: Vec<u64> = seen
         .iter()
         .filter_map(|e| match e {
