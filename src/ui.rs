@@ -19,6 +19,7 @@ pub mod layout;
 pub mod links;
 pub mod new_download;
 mod rows;
+pub mod selection;
 pub mod settings;
 pub mod speed_history;
 pub mod transfers;
@@ -124,6 +125,8 @@ pub enum Message {
     OpenSettings,
     /// A key pressed that no widget took.
     Key(keyboard::Key, keyboard::Modifiers),
+    /// Ctrl, Shift… held or let go (for clicks that pick rows).
+    Modifiers(keyboard::Modifiers),
     /// A file was dropped on the window: upload it.
     FileDropped(PathBuf),
     /// The window was closed; transfers go on.
@@ -226,6 +229,9 @@ impl App {
             {
                 Some(Message::Key(key, modifiers))
             }
+            iced::Event::Keyboard(keyboard::Event::ModifiersChanged(modifiers)) => {
+                Some(Message::Modifiers(modifiers))
+            }
             iced::Event::Window(window::Event::FileDropped(path)) => {
                 Some(Message::FileDropped(path))
             }
@@ -264,6 +270,7 @@ impl App {
                 self.screen = Screen::Settings(Box::new(settings::State::new(self.config.clone())));
             }
             Message::Key(key, modifiers) => return self.key(&key, modifiers),
+            Message::Modifiers(modifiers) => self.transfers.modifiers = modifiers,
             Message::FileDropped(path) => self.file_dropped(path),
             Message::WindowClosed(id) => self.window_closed(id),
             Message::Quit => self.quit.notify_one(),

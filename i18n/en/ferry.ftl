@@ -201,6 +201,10 @@ notification-no-tray = Ferry keeps running in the background. Run ferry again to
 
 # Network awareness, groups and policies
 filter-all-groups = All groups
+batch-selected = { $count } selected
+batch-clear = Clear selection
+notice-batch-cancel-again = Cancel again to stop { $count } transfers for good: their partial files will be deleted.
+notice-batch-remove-again = Remove again to take { $count } transfers off the list.
 filter-all-categories = All kinds
 category-videos = Videos
 category-music = Music

@@ -201,6 +201,10 @@ notification-no-tray = Ferry continue en arrière-plan. Lancez ferry à nouveau 
 
 # Network awareness, groups and policies
 filter-all-groups = Tous les groupes
+batch-selected = { $count } sélectionnés
+batch-clear = Tout désélectionner
+notice-batch-cancel-again = Annulez à nouveau pour arrêter { $count } transferts pour de bon : leurs fichiers partiels seront supprimés.
+notice-batch-remove-again = Retirez à nouveau pour enlever { $count } transferts de la liste.
 filter-all-categories = Tous les types
 category-videos = Vidéos
 category-music = Musique

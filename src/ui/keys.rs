@@ -15,6 +15,11 @@ impl App {
                 return self.open_new_download();
             }
             keyboard::Key::Character("u") if modifiers.command() => return self.open_upload(),
+            keyboard::Key::Character("a")
+                if modifiers.command() && matches!(self.screen, Screen::Transfers) =>
+            {
+                self.transfers.select_all();
+            }
             keyboard::Key::Character("q") if modifiers.command() => {
                 return self.update(Message::Quit);
             }
@@ -63,7 +68,10 @@ impl App {
                     Screen::Upload(state) => state.is_filled(),
                     _ => false,
                 };
-                if !filled {
+                if matches!(self.screen, Screen::Transfers) {
+                    self.transfers.selection.clear();
+                    self.transfers.batch_asked = None;
+                } else if !filled {
                     self.leave_screen();
                 }
             }

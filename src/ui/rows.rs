@@ -5,6 +5,10 @@ use super::*;
 impl App {
     pub(super) fn transfers_message(&mut self, message: &transfers::Message) -> Task<Message> {
         let mut task = Task::none();
+        if let transfers::Message::Batch(action) = message {
+            self.batch(*action);
+            return task;
+        }
         if let transfers::Message::Row(id, action) = message {
             if *action == RowAction::ChangeAddress {
                 // Typing goes to the new address at once.
@@ -21,6 +25,41 @@ impl App {
         }
         self.transfers.update(message);
         task
+    }
+
+    /// `action` on every picked row it fits. Cancel and Remove ask once first
+    /// (the notice says how many), as they do for one row.
+    fn batch(&mut self, action: RowAction) {
+        let targets: Vec<OperationId> = self
+            .transfers
+            .selection
+            .ids()
+            .into_iter()
+            .filter(|id| {
+                self.transfers
+                    .get(*id)
+                    .is_some_and(|s| transfers::fits(action, s.status))
+            })
+            .collect();
+        if targets.is_empty() {
+            return;
+        }
+        let asks = matches!(action, RowAction::Cancel | RowAction::Remove);
+        if asks && self.transfers.batch_asked != Some(action) {
+            self.transfers.batch_asked = Some(action);
+            let count = targets.len();
+            self.transfers.notice = Some(if action == RowAction::Cancel {
+                tr!(self.tr, "notice-batch-cancel-again", count = count)
+            } else {
+                tr!(self.tr, "notice-batch-remove-again", count = count)
+            });
+            return;
+        }
+        self.transfers.batch_asked = None;
+        self.transfers.notice = None;
+        for id in targets {
+            self.row_action(id, action);
+        }
     }
 
     pub(super) fn row_action(&mut self, id: OperationId, action: RowAction) {

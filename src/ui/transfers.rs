@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::time::Instant;
 
 use iced::widget::{
-    Space, button, column, container, pick_list, progress_bar, row, scrollable, text,
+    Space, button, column, container, mouse_area, pick_list, progress_bar, row, scrollable, text,
 };
 use iced::{Alignment, Element, Fill, Length};
 
@@ -15,6 +15,7 @@ use ferry::engine::{Category, DataLimit, Event, NetworkState, OperationId, Snaps
 
 use super::form::Choice;
 use super::format;
+use super::selection::Selection;
 use super::speed_history::SpeedHistory;
 use crate::i18n::{Tr, tr};
 
@@ -72,6 +73,11 @@ pub enum Message {
     Category(Choice<Option<Category>>),
     /// A row's button was pressed.
     Row(OperationId, RowAction),
+    /// A row was clicked (outside its buttons): pick it, with the modifiers held.
+    Select(OperationId),
+    /// Do this to every picked row it fits.
+    Batch(RowAction),
+    ClearSelection,
     /// The list scrolled or was resized.
     Scrolled(scrollable::Viewport),
 }
@@ -96,6 +102,12 @@ pub struct Transfers {
     pub notice: Option<String>,
     /// Each transfer's speed lately, for the graph in details.
     pub speeds: SpeedHistory,
+    /// The rows picked to act on together.
+    pub selection: Selection,
+    /// The keyboard modifiers held now (a click with Ctrl or Shift).
+    pub modifiers: iced::keyboard::Modifiers,
+    /// A batch Cancel or Remove asked once: the same again does it.
+    pub batch_asked: Option<RowAction>,
 }
 
 impl Transfers {
@@ -130,6 +142,8 @@ impl Transfers {
         fresh.selected = self.selected.filter(|id| fresh.index.contains_key(id));
         fresh.notice = self.notice.take();
         fresh.speeds = std::mem::take(&mut self.speeds);
+        fresh.selection = std::mem::take(&mut self.selection);
+        fresh.modifiers = self.modifiers;
         *self = fresh;
     }
 
@@ -163,6 +177,7 @@ impl Transfers {
             }
             Event::Removed { id } => {
                 self.speeds.forget(*id);
+                self.selection.forget(*id);
                 if self.selected == Some(*id) {
                     self.selected = None;
                 }
@@ -207,8 +222,57 @@ impl Transfers {
             Message::Scrolled(viewport) => {
                 self.viewport = (viewport.absolute_offset().y, viewport.bounds().height);
             }
-            Message::Row(..) => {}
+            Message::Select(id) => {
+                let shown: Vec<OperationId> = self.shown().iter().map(|s| s.id).collect();
+                self.selection.click(*id, self.modifiers, &shown);
+                self.selected = Some(*id);
+                self.batch_asked = None;
+            }
+            Message::ClearSelection => {
+                self.selection.clear();
+                self.batch_asked = None;
+            }
+            Message::Row(..) | Message::Batch(..) => {}
         }
+    }
+
+    /// Ctrl+A: every row shown.
+    pub fn select_all(&mut self) {
+        let shown: Vec<OperationId> = self.shown().iter().map(|s| s.id).collect();
+        self.selection.all(&shown);
+    }
+
+    /// The bar of actions on the picked rows, when more than one is picked.
+    fn batch_bar<'a>(&self, tr: &Tr) -> Option<Element<'a, Message>> {
+        if self.selection.len() < 2 {
+            return None;
+        }
+        let mut bar = row![
+            text(tr!(tr, "batch-selected", count = self.selection.len())).size(14),
+            Space::new().width(8),
+        ]
+        .spacing(6)
+        .align_y(Alignment::Center);
+        for action in BATCH_ACTIONS {
+            bar = bar.push(
+                button(text(action_label(tr, action)).size(12))
+                    .style(button::secondary)
+                    .on_press(Message::Batch(action)),
+            );
+        }
+        bar = bar.push(
+            button(text(tr!(tr, "batch-clear")).size(12))
+                .style(button::text)
+                .on_press(Message::ClearSelection),
+        );
+        // Wrapped: a narrow window puts the buttons on a second line.
+        Some(
+            container(bar.wrap().vertical_spacing(6))
+                .padding([4, 8])
+                .width(Fill)
+                .style(container::rounded_box)
+                .into(),
+        )
     }
 
     pub fn view<'a>(&'a self, tr: &Tr) -> Element<'a, Message> {
@@ -248,7 +312,11 @@ impl Transfers {
         };
         // The notice goes below the list, so that rows never move under the
         // pointer when it appears (a second click on Cancel confirms).
-        let mut page = column![tabs, body].spacing(10).height(Fill);
+        let mut page = column![tabs].spacing(10).height(Fill);
+        if let Some(bar) = self.batch_bar(tr) {
+            page = page.push(bar);
+        }
+        page = page.push(body);
         if let Some(notice) = &self.notice {
             page = page.push(text(notice).size(14).style(text::primary));
         }
@@ -265,11 +333,11 @@ impl Transfers {
         let last = (first + count).min(shown.len());
         let mut list = column![Space::new().height(Length::Fixed(first as f32 * ROW_HEIGHT))];
         for snapshot in &shown[first..last] {
-            list = list.push(transfer_row(
-                tr,
-                snapshot,
-                self.selected == Some(snapshot.id),
-            ));
+            let picked = self.selected == Some(snapshot.id) || self.selection.contains(snapshot.id);
+            list = list.push(
+                mouse_area(transfer_row(tr, snapshot, picked))
+                    .on_press(Message::Select(snapshot.id)),
+            );
         }
         let below = (shown.len() - last) as f32 * ROW_HEIGHT;
         list = list.push(Space::new().height(Length::Fixed(below)));
@@ -453,6 +521,24 @@ fn transfer_row<'a>(tr: &Tr, s: &'a Snapshot, selected: bool) -> Element<'a, Mes
         row.style(container::rounded_box).into()
     } else {
         row.into()
+    }
+}
+
+/// What the batch bar offers; each applies to the picked rows it fits.
+pub const BATCH_ACTIONS: [RowAction; 5] = [
+    RowAction::Pause,
+    RowAction::Resume,
+    RowAction::Retry,
+    RowAction::Cancel,
+    RowAction::Remove,
+];
+
+/// Whether `action` fits a row in `status` (the batch skips the rows it does not).
+pub fn fits(action: RowAction, status: Status) -> bool {
+    match action {
+        // Pause fits wherever it may still run (queued, waiting for a network).
+        RowAction::Pause => !status.is_settled() && status != Status::PausedByApplication,
+        _ => actions_for(status).contains(&action),
     }
 }
 

@@ -496,6 +496,110 @@ fn details_draw_the_speed_lately_and_the_parts_from_engine_events() {
     h.runtime.block_on(engine.pause(id)).unwrap();
 }
 
+/// Picking rows with Ctrl and Shift, Ctrl+A and Escape, and acting on the picked
+/// rows from the batch bar: Pause and Resume at once, Cancel after asking once.
+#[test]
+fn rows_picked_with_ctrl_and_shift_are_paused_resumed_and_canceled_together() {
+    use crate::ui::transfers::{Message as List, RowAction};
+    use iced::keyboard::{Key, Modifiers, key::Named};
+    let mut h = Harness::new(Language::English);
+    let server = h.runtime.block_on(TestServer::start());
+    let engine = h.app.backend.engine.clone();
+    let names = ["a.bin", "b.bin", "c.bin", "d.bin", "e.bin"];
+    let ids: Vec<_> = names
+        .iter()
+        .map(|name| {
+            let path = format!("/{name}");
+            server.put(&path, Resource::new(vec![9u8; 400_000]).rate(20_000));
+            let request = ferry::engine::Request::download(server.url(&path), None);
+            h.runtime.block_on(engine.create(request)).unwrap().id
+        })
+        .collect();
+    h.pump_until("five rows", |app| app.transfers().rows().len() == 5);
+    let pick = |h: &mut Harness, i: usize, modifiers: Modifiers| {
+        let _ = h.app.update(Message::Modifiers(modifiers));
+        let _ = h.app.update(Message::Transfers(List::Select(ids[i])));
+    };
+    pick(&mut h, 0, Modifiers::empty());
+    pick(&mut h, 2, Modifiers::SHIFT);
+    pick(&mut h, 4, Modifiers::CTRL);
+    let picked: Vec<bool> = ids
+        .iter()
+        .map(|id| h.app.transfers().selection.contains(*id))
+        .collect();
+    assert_eq!(picked, [true, true, true, false, true]);
+    assert!(h.shows("4 selected"));
+    // The batch bar fits the smallest window (its buttons wrap).
+    {
+        let mut ui = iced_test::Simulator::with_size(
+            iced_test::core::Settings::default(),
+            (640.0, 420.0),
+            h.app.view(h.window),
+        );
+        let clear = ui.find("Clear selection").expect("the batch bar");
+        let bounds = iced_test::selector::Bounded::visible_bounds(&clear).expect("visible");
+        assert!(bounds.x + bounds.width <= 640.0, "{bounds:?}");
+    }
+
+    let _ = h
+        .app
+        .update(Message::Transfers(List::Batch(RowAction::Pause)));
+    h.pump_until("four paused, one not", |app| {
+        let paused = |i: usize| {
+            app.transfers()
+                .get(ids[i])
+                .is_some_and(|s| s.status == Status::PausedByApplication)
+        };
+        [0, 1, 2, 4].into_iter().all(paused) && !paused(3)
+    });
+    let _ = h
+        .app
+        .update(Message::Transfers(List::Batch(RowAction::Resume)));
+    h.pump_until("none paused", |app| {
+        ids.iter().all(|id| {
+            app.transfers()
+                .get(*id)
+                .is_some_and(|s| !s.status.is_paused())
+        })
+    });
+
+    // Ctrl+A picks every row shown; Cancel asks once, then cancels them all.
+    let _ = h
+        .app
+        .update(Message::Key(Key::Character("a".into()), Modifiers::CTRL));
+    assert_eq!(h.app.transfers().selection.len(), 5);
+    let _ = h
+        .app
+        .update(Message::Transfers(List::Batch(RowAction::Cancel)));
+    assert!(
+        h.shows("Cancel again to stop 5 transfers for good: their partial files will be deleted.")
+    );
+    assert!(
+        ids.iter().all(|id| h
+            .app
+            .transfers()
+            .get(*id)
+            .is_some_and(|s| s.status != Status::Canceled)),
+        "asked, not done"
+    );
+    let _ = h
+        .app
+        .update(Message::Transfers(List::Batch(RowAction::Cancel)));
+    h.pump_until("all canceled", |app| {
+        ids.iter().all(|id| {
+            app.transfers()
+                .get(*id)
+                .is_some_and(|s| s.status == Status::Canceled)
+        })
+    });
+    // Escape lets go of the rows.
+    let _ = h
+        .app
+        .update(Message::Key(Key::Named(Named::Escape), Modifiers::empty()));
+    assert_eq!(h.app.transfers().selection.len(), 0);
+    assert!(!h.shows("5 selected"));
+}
+
 /// The last error in details speaks the screen's language: the status in words and
 /// the server's answer, not the engine's English sentence.
 #[test]
