@@ -192,9 +192,8 @@ impl Categories {
     }
 
     /// The category of a file named `name` (a file name or an address's last
-    /// segment) that the server gave `media_type`: by extension first (the
-    /// longest that matches, so `x.tar.gz` is an archive), else by media type,
-    /// else `Other`.
+    /// segment) that the server gave `media_type`: by its last extension first
+    /// (so `x.tar.gz` is an archive), else by media type, else `Other`.
     pub fn of(&self, name: &str, media_type: Option<&str>) -> Category {
         self.of_name(name)
             .or_else(|| media_type.and_then(Category::of_media_type))

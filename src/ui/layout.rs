@@ -1,7 +1,7 @@
 //! Layout pieces every screen shares.
 
 use iced::widget::scrollable::{Direction, Scrollbar};
-use iced::widget::{container, scrollable};
+use iced::widget::{column, container, scrollable};
 use iced::{Element, Fill};
 
 /// The widest a form grows: fields stay readable on a large window.
@@ -21,4 +21,17 @@ pub fn scrolling_form<'a, M: 'a>(form: impl Into<Element<'a, M>>) -> Element<'a,
         .width(Fill)
         .height(Fill)
         .into()
+}
+
+/// A long form that scrolls above its buttons, which stay in view.
+pub fn form_with_actions<'a, M: 'a>(
+    form: impl Into<Element<'a, M>>,
+    actions: impl Into<Element<'a, M>>,
+) -> Element<'a, M> {
+    column![
+        scrolling_form(form),
+        container(actions).max_width(FORM_WIDTH)
+    ]
+    .spacing(10)
+    .into()
 }

@@ -1,6 +1,9 @@
 //! Settings: transfers at once, download folder, default cost policy, the monthly
 //! data budget on metered networks, notifications, language, theme, start at
-//! login, downloads from the browser, the aria2 RPC. Saved to the config file.
+//! login, downloads from the browser, the aria2 RPC, the kinds of file. Saved to
+//! the config file.
+
+mod categories;
 
 use std::path::PathBuf;
 
@@ -18,6 +21,8 @@ pub struct State {
     /// The settings as edited, saved on Save.
     pub draft: Config,
     saved: bool,
+    /// The categories' extensions as typed.
+    typed: categories::Typed,
 }
 
 #[derive(Clone, Debug)]
@@ -39,6 +44,9 @@ pub enum Message {
     /// The aria2 RPC's address (empty: off) and secret.
     RpcListen(String),
     RpcSecret(String),
+    /// A category's folder (empty: the download folder) and extensions, typed.
+    CategoryFolder(ferry::engine::Category, String),
+    CategoryExtensions(ferry::engine::Category, String),
     Save,
     Close,
 }
@@ -151,6 +159,7 @@ fn themes(tr: &Tr) -> Vec<Choice<Theme>> {
 impl State {
     pub fn new(config: Config) -> Self {
         Self {
+            typed: categories::Typed::new(&config),
             draft: config,
             saved: false,
         }
@@ -194,6 +203,12 @@ impl State {
             }
             Message::RpcSecret(secret) => {
                 self.draft.rpc_secret = Some(secret).filter(|s| !s.is_empty());
+            }
+            Message::CategoryFolder(category, typed) => {
+                categories::folder(&mut self.draft, category, &typed);
+            }
+            Message::CategoryExtensions(category, typed) => {
+                self.typed.extensions(&mut self.draft, category, typed);
             }
             Message::Save => {
                 self.saved = true;
@@ -353,25 +368,31 @@ impl State {
         if let Some(problem) = self.rpc_problem(tr) {
             form = form.push(text(problem).size(13).style(text::danger));
         }
+        form = form.push(categories::view(tr, &self.draft, &self.typed));
+        if let Some(problem) = categories::problem(tr, &self.draft) {
+            form = form.push(text(problem).size(13).style(text::danger));
+        }
+        // "Saved" beside the button, which stays in view, not at the form's end.
+        let mut actions = row![
+            button(text(tr!(tr, "back")))
+                .style(button::secondary)
+                .on_press(Message::Close),
+            Space::new().width(Fill),
+        ]
+        .spacing(8)
+        .align_y(Alignment::Center);
         if self.saved {
-            form = form.push(
+            actions = actions.push(
                 text(tr!(tr, "settings-saved"))
                     .size(13)
                     .style(text::success),
             );
         }
-        form = form.push(
-            row![
-                button(text(tr!(tr, "back")))
-                    .style(button::secondary)
-                    .on_press(Message::Close),
-                Space::new().width(Fill),
-                button(text(tr!(tr, "settings-save")))
-                    .style(button::primary)
-                    .on_press(Message::Save),
-            ]
-            .spacing(8),
+        let actions = actions.push(
+            button(text(tr!(tr, "settings-save")))
+                .style(button::primary)
+                .on_press(Message::Save),
         );
-        super::layout::scrolling_form(form)
+        super::layout::form_with_actions(form, actions)
     }
 }

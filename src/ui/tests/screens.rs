@@ -17,6 +17,41 @@ fn the_settings_folder_can_be_typed() {
     assert!(saved.contains("elsewhere"), "{saved}");
 }
 
+/// Each kind of file's folder and extensions are edited in the settings; a
+/// folder that is not a full path is said, and the file read back has them.
+#[test]
+fn the_kinds_of_file_are_edited_in_settings() {
+    use crate::ui::settings::Message as S;
+    use ferry::engine::Category;
+    let mut h = Harness::new(Language::English);
+    h.click("Settings");
+    assert!(h.shows("Kinds of file"));
+    let videos = h.dir().join("Videos");
+    for message in [
+        S::CategoryFolder(Category::Music, "Music".into()),
+        S::CategoryFolder(Category::Videos, videos.display().to_string()),
+        S::CategoryExtensions(Category::Videos, "mkv, .TS ".into()),
+    ] {
+        let _ = h.app.update(Message::Settings(message));
+    }
+    assert!(h.shows("Music: the folder must be a full path (starting with /)."));
+    // The text stays as typed (a trailing space is kept for the next word).
+    assert!(h.shows("mkv, .TS "));
+    let _ = h.app.update(Message::Settings(S::CategoryFolder(
+        Category::Music,
+        String::new(),
+    )));
+    h.click("Save");
+    let saved = std::fs::read_to_string(h.dir().join("config.toml")).unwrap();
+    let loaded = ferry::config::parse(&saved, Path::new("config.toml"));
+    assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
+    let rules = loaded.config.engine_options("/d".into()).categories;
+    assert_eq!(rules.folder(Category::Videos), Some(videos.as_path()));
+    assert_eq!(rules.of("clip.ts", None), Category::Videos);
+    assert_eq!(rules.of("clip.mp4", None), Category::Other);
+    assert_eq!(rules.folder(Category::Music), None);
+}
+
 #[test]
 fn switching_the_language_in_settings_shows_french() {
     let mut h = Harness::new(Language::English);
