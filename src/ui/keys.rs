@@ -1,4 +1,5 @@
-//! The keyboard: shortcuts (Ctrl+N, Ctrl+U, Escape, Space, Delete, Tab, Enter)
+//! The keyboard: shortcuts (Ctrl+N, Ctrl+U, Ctrl+A, Ctrl+F, Escape, Space,
+//! Delete, Tab, Enter)
 //! and the ask-once confirmations of Delete and Cancel.
 
 use super::*;
@@ -19,6 +20,11 @@ impl App {
                 if modifiers.command() && matches!(self.screen, Screen::Transfers) =>
             {
                 self.transfers.select_all();
+            }
+            keyboard::Key::Character("f")
+                if modifiers.command() && matches!(self.screen, Screen::Transfers) =>
+            {
+                return iced::widget::operation::focus(transfers::SEARCH);
             }
             keyboard::Key::Character("q") if modifiers.command() => {
                 return self.update(Message::Quit);

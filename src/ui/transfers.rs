@@ -8,6 +8,7 @@ use std::time::Instant;
 
 use iced::widget::{
     Space, button, column, container, mouse_area, pick_list, progress_bar, row, scrollable, text,
+    text_input,
 };
 use iced::{Alignment, Element, Fill, Length};
 
@@ -18,6 +19,9 @@ use super::format;
 use super::selection::Selection;
 use super::speed_history::SpeedHistory;
 use crate::i18n::{Tr, tr};
+
+/// The search box (Ctrl+F focuses it).
+pub const SEARCH: &str = "transfers-search";
 
 /// Height of one row, in logical pixels (fixed, so visible rows are computed).
 pub const ROW_HEIGHT: f32 = 76.0;
@@ -41,6 +45,38 @@ impl Filter {
             Self::Completed => status == Status::Completed,
             Self::Failed => matches!(status, Status::Error | Status::Canceled),
         }
+    }
+}
+
+/// The order of the list.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Sort {
+    /// As they were added, oldest first.
+    #[default]
+    Added,
+    /// By name, A to Z (case and accents as written).
+    Name,
+    /// Largest first (unknown sizes last).
+    Size,
+    /// Running, then waiting, paused, needing the user, failed, done.
+    Status,
+}
+
+impl Sort {
+    const ALL: [Self; 4] = [Self::Added, Self::Name, Self::Size, Self::Status];
+}
+
+/// Where a status sorts: what moves first, what is over last.
+fn status_rank(status: Status) -> u8 {
+    match status {
+        Status::Running => 0,
+        Status::Idle => 1,
+        Status::PausedNoNetwork | Status::PausedCostedNetwork | Status::PausedSystemPolicy => 2,
+        Status::PausedByApplication => 3,
+        Status::NeedsNewAddress => 4,
+        Status::Error => 5,
+        Status::Canceled => 6,
+        Status::Completed => 7,
     }
 }
 
@@ -71,6 +107,10 @@ pub enum Message {
     Group(Choice<Option<String>>),
     /// Show only the operations of this category (`None`: every one).
     Category(Choice<Option<Category>>),
+    /// Show only the operations whose name or address has these words.
+    Search(String),
+    /// Order the list.
+    Sort(Choice<Sort>),
     /// A row's button was pressed.
     Row(OperationId, RowAction),
     /// A row was clicked (outside its buttons): pick it, with the modifiers held.
@@ -92,6 +132,9 @@ pub struct Transfers {
     pub group: Option<String>,
     /// Only this category's operations, when set.
     pub category: Option<Category>,
+    /// Words the name or address must have (any case), as typed.
+    pub search: String,
+    pub sort: Sort,
     /// The conditions the engine reports, for the footer.
     pub network: NetworkState,
     /// Visible part of the list: offset from the top and height.
@@ -137,6 +180,8 @@ impl Transfers {
         fresh.filter = self.filter;
         fresh.group = self.group.take();
         fresh.category = self.category;
+        fresh.search = std::mem::take(&mut self.search);
+        fresh.sort = self.sort;
         fresh.network = self.network;
         fresh.viewport = self.viewport;
         fresh.selected = self.selected.filter(|id| fresh.index.contains_key(id));
@@ -219,6 +264,8 @@ impl Transfers {
             Message::Filter(filter) => self.filter = *filter,
             Message::Group(choice) => self.group.clone_from(&choice.value),
             Message::Category(choice) => self.category = choice.value,
+            Message::Search(words) => self.search.clone_from(words),
+            Message::Sort(choice) => self.sort = choice.value,
             Message::Scrolled(viewport) => {
                 self.viewport = (viewport.absolute_offset().y, viewport.bounds().height);
             }
@@ -283,9 +330,19 @@ impl Transfers {
             tab(tr!(tr, "filter-failed"), Filter::Failed, self.filter),
         ]
         .spacing(6);
-        let mut tabs = row![tabs, Space::new().width(Fill)]
-            .spacing(6)
-            .align_y(Alignment::Center);
+        let sorts = Self::sort_choices(tr);
+        let sort = sorts.iter().find(|c| c.value == self.sort).cloned();
+        let mut tabs = row![
+            tabs,
+            text_input(&tr!(tr, "search-placeholder"), &self.search)
+                .id(SEARCH)
+                .on_input(Message::Search)
+                .size(14)
+                .width(Length::Fixed(200.0)),
+            pick_list(sorts, sort, Message::Sort).text_size(14),
+        ]
+        .spacing(6)
+        .align_y(Alignment::Center);
         let categories = self.category_choices(tr);
         if categories.len() > 2 || self.category.is_some() {
             let selected = categories
@@ -312,7 +369,9 @@ impl Transfers {
         };
         // The notice goes below the list, so that rows never move under the
         // pointer when it appears (a second click on Cancel confirms).
-        let mut page = column![tabs].spacing(10).height(Fill);
+        let mut page = column![tabs.wrap().vertical_spacing(6)]
+            .spacing(10)
+            .height(Fill);
         if let Some(bar) = self.batch_bar(tr) {
             page = page.push(bar);
         }
@@ -348,13 +407,51 @@ impl Transfers {
             .into()
     }
 
-    /// The operations the tab, the category and the group keep, in order.
+    /// The operations the tab, the category, the group and the search keep, in
+    /// the order chosen.
     pub fn shown(&self) -> Vec<&Snapshot> {
-        self.rows
+        let words: Vec<String> = self
+            .search
+            .split_whitespace()
+            .map(str::to_lowercase)
+            .collect();
+        let found = |s: &Snapshot| {
+            words.is_empty() || {
+                let name = s.display_name().to_lowercase();
+                let url = s.url.to_lowercase();
+                words.iter().all(|w| name.contains(w) || url.contains(w))
+            }
+        };
+        let mut shown: Vec<&Snapshot> = self
+            .rows
             .iter()
             .filter(|s| self.filter.keeps(s.status))
             .filter(|s| self.category.is_none_or(|c| s.category == c))
             .filter(|s| self.group.is_none() || s.group == self.group)
+            .filter(|s| found(s))
+            .collect();
+        match self.sort {
+            Sort::Added => {}
+            Sort::Name => shown.sort_by_cached_key(|s| s.display_name().to_lowercase()),
+            Sort::Size => shown.sort_by_key(|s| std::cmp::Reverse(s.total)),
+            Sort::Status => shown.sort_by_key(|s| status_rank(s.status)),
+        }
+        shown
+    }
+
+    /// The orders offered, in the screen's language.
+    pub fn sort_choices(tr: &Tr) -> Vec<Choice<Sort>> {
+        Sort::ALL
+            .into_iter()
+            .map(|sort| Choice {
+                value: sort,
+                label: match sort {
+                    Sort::Added => tr!(tr, "sort-added"),
+                    Sort::Name => tr!(tr, "sort-name"),
+                    Sort::Size => tr!(tr, "sort-size"),
+                    Sort::Status => tr!(tr, "sort-status"),
+                },
+            })
             .collect()
     }
 

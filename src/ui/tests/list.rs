@@ -600,6 +600,92 @@ fn rows_picked_with_ctrl_and_shift_are_paused_resumed_and_canceled_together() {
     assert!(!h.shows("5 selected"));
 }
 
+/// The list sorts by name, size and status, and the search box keeps the rows
+/// whose name or address has every word typed.
+#[test]
+fn the_list_sorts_and_searches() {
+    use crate::ui::transfers::{Message as List, Sort, Transfers};
+    let mut h = Harness::new(Language::English);
+    let server = h.runtime.block_on(TestServer::start());
+    let engine = h.app.backend.engine.clone();
+    for (path, size) in [
+        ("/docs/b-report.pdf", 3000),
+        ("/media/a-movie.mkv", 1000),
+        ("/media/c-song.mp3", 2000),
+    ] {
+        server.put(path, Resource::new(vec![1u8; size]));
+    }
+    for path in [
+        "/docs/b-report.pdf",
+        "/media/a-movie.mkv",
+        "/media/c-song.mp3",
+        "/gone/d-missing.iso",
+    ] {
+        let request = ferry::engine::Request::download(server.url(path), None);
+        h.runtime.block_on(engine.create(request)).unwrap();
+    }
+    h.pump_until("all ended", |app| {
+        app.transfers().rows().len() == 4
+            && app
+                .transfers()
+                .rows()
+                .iter()
+                .all(|s| s.status.is_finished())
+    });
+    let order = |h: &Harness| -> Vec<String> {
+        h.app
+            .transfers()
+            .shown()
+            .iter()
+            .map(|s| s.display_name())
+            .collect()
+    };
+    assert_eq!(
+        order(&h),
+        ["b-report.pdf", "a-movie.mkv", "c-song.mp3", "d-missing.iso"],
+        "as added"
+    );
+    let sort_by = |h: &mut Harness, sort: Sort| {
+        let choice = Transfers::sort_choices(&h.app.tr)
+            .into_iter()
+            .find(|c| c.value == sort)
+            .unwrap();
+        let _ = h.app.update(Message::Transfers(List::Sort(choice)));
+    };
+    sort_by(&mut h, Sort::Name);
+    assert_eq!(
+        order(&h),
+        ["a-movie.mkv", "b-report.pdf", "c-song.mp3", "d-missing.iso"]
+    );
+    sort_by(&mut h, Sort::Size);
+    assert_eq!(
+        order(&h),
+        ["b-report.pdf", "c-song.mp3", "a-movie.mkv", "d-missing.iso"],
+        "largest first, unknown last"
+    );
+    sort_by(&mut h, Sort::Status);
+    assert_eq!(
+        order(&h)[0],
+        "d-missing.iso",
+        "the failed one before the done ones"
+    );
+
+    let _ = h
+        .app
+        .update(Message::Transfers(List::Search("SONG".into())));
+    assert_eq!(order(&h), ["c-song.mp3"]);
+    assert!(h.shows("c-song.mp3") && !h.shows("a-movie.mkv"));
+    // Words of the address count too, each must be there.
+    let _ = h
+        .app
+        .update(Message::Transfers(List::Search("media mkv".into())));
+    assert_eq!(order(&h), ["a-movie.mkv"]);
+    let _ = h
+        .app
+        .update(Message::Transfers(List::Search(String::new())));
+    assert_eq!(order(&h).len(), 4);
+}
+
 /// The last error in details speaks the screen's language: the status in words and
 /// the server's answer, not the engine's English sentence.
 #[test]
