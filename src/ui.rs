@@ -12,6 +12,7 @@ pub mod folder;
 pub mod form;
 pub mod format;
 mod from_browser;
+pub mod geometry;
 pub mod handoff;
 mod keys;
 pub mod launch;
@@ -131,6 +132,9 @@ pub enum Message {
     FileDropped(PathBuf),
     /// The window was closed; transfers go on.
     WindowClosed(window::Id),
+    /// The window got this size, or moved here (remembered for the next run).
+    WindowResized(iced::Size),
+    WindowMoved(iced::Point),
     /// Checkpoint everything and exit (Ctrl+Q, the tray's Quit).
     Quit,
 }
@@ -171,6 +175,8 @@ pub struct App {
     /// Links from a page that came while a download from the browser was asked
     /// about: shown once no question is left.
     links_waiting: Option<Vec<Request>>,
+    /// The window's size and place, remembered for the next run.
+    geometry: geometry::Geometry,
 }
 
 impl App {
@@ -186,7 +192,7 @@ impl App {
             tr,
             backend: setup.backend,
             config: setup.config,
-            config_path: setup.config_path,
+            config_path: setup.config_path.clone(),
             quit: setup.quit,
             transfers,
             screen: Screen::Transfers,
@@ -198,6 +204,7 @@ impl App {
             told_no_tray: false,
             offers: VecDeque::new(),
             links_waiting: None,
+            geometry: geometry::Geometry::load(&geometry::Geometry::path(&setup.config_path)),
         };
         app.refresh_tray();
         let task = if setup.open_window {
@@ -235,6 +242,8 @@ impl App {
             iced::Event::Window(window::Event::FileDropped(path)) => {
                 Some(Message::FileDropped(path))
             }
+            iced::Event::Window(window::Event::Resized(size)) => Some(Message::WindowResized(size)),
+            iced::Event::Window(window::Event::Moved(at)) => Some(Message::WindowMoved(at)),
             _ => None,
         });
         let closed = window::close_events().map(Message::WindowClosed);
@@ -273,7 +282,12 @@ impl App {
             Message::Modifiers(modifiers) => self.transfers.modifiers = modifiers,
             Message::FileDropped(path) => self.file_dropped(path),
             Message::WindowClosed(id) => self.window_closed(id),
-            Message::Quit => self.quit.notify_one(),
+            Message::WindowResized(size) => self.geometry.resized(size),
+            Message::WindowMoved(at) => self.geometry.moved(at),
+            Message::Quit => {
+                self.save_geometry();
+                self.quit.notify_one();
+            }
         }
         Task::none()
     }

@@ -80,12 +80,21 @@ impl App {
             return;
         }
         self.window = None;
+        self.save_geometry();
         if self.tray.is_none() && !self.told_no_tray {
             self.told_no_tray = true;
             self.notifier.plain(
                 tr!(self.tr, "app-title"),
                 tr!(self.tr, "notification-no-tray"),
             );
+        }
+    }
+
+    /// Remember the window's size and place for the next run (best effort).
+    pub(super) fn save_geometry(&self) {
+        let path = geometry::Geometry::path(&self.config_path);
+        if let Err(e) = self.geometry.save(&path) {
+            tracing::debug!(error = %e, "cannot remember the window's size");
         }
     }
 
@@ -115,10 +124,8 @@ impl App {
             return window::gain_focus(id);
         }
         let (id, open) = window::open(window::Settings {
-            size: iced::Size::new(980.0, 680.0),
-            min_size: Some(iced::Size::new(640.0, 420.0)),
             icon: platform::app_icon(),
-            ..window::Settings::default()
+            ..self.geometry.settings()
         });
         self.window = Some(id);
         open.discard()

@@ -52,6 +52,30 @@ fn the_kinds_of_file_are_edited_in_settings() {
     assert_eq!(rules.folder(Category::Music), None);
 }
 
+/// The window's size and place are written when it closes, for the next run.
+#[test]
+fn the_window_remembers_its_size_and_place() {
+    use crate::ui::geometry::Geometry;
+    let mut h = Harness::new(Language::English);
+    // As if the window were open (the harness draws without one).
+    h.app.window = Some(h.window);
+    let _ = h
+        .app
+        .update(Message::WindowResized(iced::Size::new(1400.0, 900.0)));
+    let _ = h
+        .app
+        .update(Message::WindowMoved(iced::Point::new(20.0, 30.0)));
+    let _ = h.app.update(Message::WindowClosed(h.window));
+    let remembered = Geometry::load(&h.dir().join("window.toml"));
+    assert_eq!((remembered.width, remembered.height), (1400.0, 900.0));
+    assert_eq!((remembered.x, remembered.y), (Some(20.0), Some(30.0)));
+    assert_eq!(
+        remembered.settings().size,
+        iced::Size::new(1400.0, 900.0),
+        "the next window opens at that size"
+    );
+}
+
 #[test]
 fn switching_the_language_in_settings_shows_french() {
     let mut h = Harness::new(Language::English);
