@@ -183,6 +183,7 @@ impl App {
     pub fn new(setup: Setup) -> (Self, Task<Message>) {
         let mut transfers = Transfers::new(setup.backend.engine.list());
         transfers.network = setup.backend.engine.network_state();
+        transfers.limit = setup.backend.engine.limit();
         let tr = Tr::new(setup.config.language);
         let tray = setup
             .tray_host

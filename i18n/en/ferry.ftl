@@ -207,6 +207,7 @@ notice-batch-cancel-again = Cancel again to stop { $count } transfers for good: 
 notice-batch-remove-again = Remove again to take { $count } transfers off the list.
 filter-all-categories = All kinds
 search-placeholder = Search name or address
+footer-limit = Limit
 sort-added = Order added
 sort-name = Name
 sort-size = Size

@@ -207,6 +207,7 @@ notice-batch-cancel-again = Annulez à nouveau pour arrêter { $count } transfer
 notice-batch-remove-again = Retirez à nouveau pour enlever { $count } transferts de la liste.
 filter-all-categories = Tous les types
 search-placeholder = Nom ou adresse…
+footer-limit = Limite
 sort-added = Ordre d’ajout
 sort-name = Nom
 sort-size = Taille

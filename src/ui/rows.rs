@@ -5,9 +5,24 @@ use super::*;
 impl App {
     pub(super) fn transfers_message(&mut self, message: &transfers::Message) -> Task<Message> {
         let mut task = Task::none();
-        if let transfers::Message::Batch(action) = message {
-            self.batch(*action);
-            return task;
+        match message {
+            transfers::Message::Batch(action) => {
+                self.batch(*action);
+                return task;
+            }
+            transfers::Message::Limit(choice) => {
+                let limit = (choice.value > 0).then(|| choice.value.saturating_mul(1024));
+                self.backend.engine.set_limit(limit);
+                self.transfers.limit = limit;
+                return task;
+            }
+            transfers::Message::PauseAll => {
+                return self.tray_action(tray::Action::PauseAll);
+            }
+            transfers::Message::ResumeAll => {
+                return self.tray_action(tray::Action::ResumeAll);
+            }
+            _ => {}
         }
         if let transfers::Message::Row(id, action) = message {
             if *action == RowAction::ChangeAddress {

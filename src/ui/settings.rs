@@ -96,7 +96,7 @@ fn languages(tr: &Tr) -> Vec<Choice<Language>> {
 /// Speed limits offered, in KiB/s (0: none).
 const LIMITS_KIB: [u64; 9] = [0, 256, 512, 1024, 2048, 5120, 10_240, 20_480, 51_200];
 
-fn limits(tr: &Tr, current: u64) -> Vec<Choice<u64>> {
+pub fn limits(tr: &Tr, current: u64) -> Vec<Choice<u64>> {
     let mut values = LIMITS_KIB.to_vec();
     // A value set in the file (or by `ferry limit` at start) stays selectable.
     if !values.contains(&current) {

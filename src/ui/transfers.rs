@@ -111,6 +111,10 @@ pub enum Message {
     Search(String),
     /// Order the list.
     Sort(Choice<Sort>),
+    /// The speed limit of all transfers for this run (KiB/s, 0: none).
+    Limit(Choice<u64>),
+    PauseAll,
+    ResumeAll,
     /// A row's button was pressed.
     Row(OperationId, RowAction),
     /// A row was clicked (outside its buttons): pick it, with the modifiers held.
@@ -135,6 +139,8 @@ pub struct Transfers {
     /// Words the name or address must have (any case), as typed.
     pub search: String,
     pub sort: Sort,
+    /// The speed limit in force for all transfers, bytes per second.
+    pub limit: Option<u64>,
     /// The conditions the engine reports, for the footer.
     pub network: NetworkState,
     /// Visible part of the list: offset from the top and height.
@@ -182,6 +188,7 @@ impl Transfers {
         fresh.category = self.category;
         fresh.search = std::mem::take(&mut self.search);
         fresh.sort = self.sort;
+        fresh.limit = self.limit;
         fresh.network = self.network;
         fresh.viewport = self.viewport;
         fresh.selected = self.selected.filter(|id| fresh.index.contains_key(id));
@@ -279,7 +286,11 @@ impl Transfers {
                 self.selection.clear();
                 self.batch_asked = None;
             }
-            Message::Row(..) | Message::Batch(..) => {}
+            Message::Row(..)
+            | Message::Batch(..)
+            | Message::Limit(..)
+            | Message::PauseAll
+            | Message::ResumeAll => {}
         }
     }
 
@@ -355,6 +366,18 @@ impl Transfers {
         if groups.len() > 1 {
             let selected = groups.iter().find(|c| c.value == self.group).cloned();
             tabs = tabs.push(pick_list(groups, selected, Message::Group).text_size(14));
+        }
+        if !self.rows.is_empty() {
+            for (label, message) in [
+                (tr!(tr, "tray-pause-all"), Message::PauseAll),
+                (tr!(tr, "tray-resume-all"), Message::ResumeAll),
+            ] {
+                tabs = tabs.push(
+                    button(text(label).size(13))
+                        .style(button::secondary)
+                        .on_press(message),
+                );
+            }
         }
 
         let shown = self.shown();
@@ -505,14 +528,23 @@ impl Transfers {
             speed = format::speed(tr, speed)
         );
         let total = tr!(tr, "footer-total", count = self.rows.len());
+        // The limit in force, changed here for this run (Settings keep one).
+        let kib = self.limit.map_or(0, |bytes| bytes / 1024);
+        let limits = super::settings::limits(tr, kib);
+        let limit = limits.iter().find(|c| c.value == kib).cloned();
         row![
             text(summary).size(13),
             Space::new().width(Fill),
+            text(tr!(tr, "footer-limit")).size(13),
+            pick_list(limits, limit, Message::Limit)
+                .text_size(13)
+                .padding([2, 6]),
             text(network_words(tr, &self.network)).size(13),
             text("·").size(13),
             text(total).size(13)
         ]
         .spacing(8)
+        .align_y(Alignment::Center)
         .into()
     }
 }

@@ -686,6 +686,48 @@ fn the_list_sorts_and_searches() {
     assert_eq!(order(&h).len(), 4);
 }
 
+/// The footer changes the speed limit in force for this run, and the list's
+/// Pause all / Resume all reach every transfer.
+#[test]
+fn the_footer_limit_and_pause_all_reach_the_engine() {
+    use crate::ui::transfers::Message as List;
+    let mut h = Harness::new(Language::French);
+    let server = h.runtime.block_on(TestServer::start());
+    let engine = h.app.backend.engine.clone();
+    for path in ["/a.bin", "/b.bin"] {
+        server.put(path, Resource::new(vec![3u8; 400_000]).rate(20_000));
+        let request = ferry::engine::Request::download(server.url(path), None);
+        h.runtime.block_on(engine.create(request)).unwrap();
+    }
+    h.pump_until("two rows", |app| app.transfers().rows().len() == 2);
+    assert!(h.shows("Limite"), "the footer says the limit");
+    let two_mib = crate::ui::settings::limits(&h.app.tr, 0)
+        .into_iter()
+        .find(|c| c.value == 2048)
+        .unwrap();
+    let _ = h.app.update(Message::Transfers(List::Limit(two_mib)));
+    assert_eq!(engine.limit(), Some(2 << 20));
+    assert_eq!(h.app.transfers().limit, Some(2 << 20));
+
+    h.click("Tout mettre en pause");
+    h.pump_until("both paused", |app| {
+        app.transfers()
+            .rows()
+            .iter()
+            .all(|s| s.status == Status::PausedByApplication)
+    });
+    h.click("Tout reprendre");
+    h.pump_until("none paused", |app| {
+        app.transfers().rows().iter().all(|s| !s.status.is_paused())
+    });
+    let none = crate::ui::settings::limits(&h.app.tr, 2048)
+        .into_iter()
+        .find(|c| c.value == 0)
+        .unwrap();
+    let _ = h.app.update(Message::Transfers(List::Limit(none)));
+    assert_eq!(engine.limit(), None);
+}
+
 /// The last error in details speaks the screen's language: the status in words and
 /// the server's answer, not the engine's English sentence.
 #[test]
