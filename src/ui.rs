@@ -232,8 +232,11 @@ impl App {
         let feed = Subscription::run_with(self.backend.feed(), |feed| feed.stream())
             .map(Message::Feedback);
         let events = iced::event::listen_with(|event, status, _window| match event {
+            // A shortcut reaches the app even from a text field, but a paste
+            // into one is the field's.
             iced::Event::Keyboard(keyboard::Event::KeyPressed { key, modifiers, .. })
-                if status == iced::event::Status::Ignored || modifiers.command() =>
+                if status == iced::event::Status::Ignored
+                    || (modifiers.command() && key != keyboard::Key::Character("v".into())) =>
             {
                 Some(Message::Key(key, modifiers))
             }

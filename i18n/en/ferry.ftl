@@ -20,7 +20,7 @@ time-left = { $time } left
 
 ## Transfer list
 transfers-empty = No transfers yet.
-transfers-empty-hint = Add a download or an upload, or drop files on this window to upload them.
+transfers-empty-hint = Paste links here (Ctrl+V) or use New download; drop files on this window to upload them; with Ferry's browser extension (ferry browser install), the browser hands its downloads over.
 transfers-none-in-filter = Nothing here.
 filter-all = All
 filter-active = Active

@@ -20,7 +20,7 @@ time-left = encore { $time }
 
 ## Liste des transferts
 transfers-empty = Aucun transfert pour l’instant.
-transfers-empty-hint = Ajoutez un téléchargement ou un envoi, ou déposez des fichiers sur cette fenêtre pour les envoyer.
+transfers-empty-hint = Collez des liens ici (Ctrl+V) ou cliquez sur Nouveau téléchargement ; déposez des fichiers sur cette fenêtre pour les envoyer ; avec l’extension de Ferry (ferry browser install), le navigateur lui confie ses téléchargements.
 transfers-none-in-filter = Rien ici.
 filter-all = Tous
 filter-active = En cours

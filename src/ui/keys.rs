@@ -1,5 +1,5 @@
-//! The keyboard: shortcuts (Ctrl+N, Ctrl+U, Ctrl+A, Ctrl+F, Escape, Space,
-//! Delete, Tab, Enter)
+//! The keyboard: shortcuts (Ctrl+N, Ctrl+U, Ctrl+A, Ctrl+F, Ctrl+V, Escape,
+//! Space, Delete, Tab, Enter)
 //! and the ask-once confirmations of Delete and Cancel.
 
 use super::*;
@@ -25,6 +25,15 @@ impl App {
                 if modifiers.command() && matches!(self.screen, Screen::Transfers) =>
             {
                 return iced::widget::operation::focus(transfers::SEARCH);
+            }
+            // Addresses pasted on the list: the new-download form, with them in.
+            keyboard::Key::Character("v")
+                if modifiers.command() && matches!(self.screen, Screen::Transfers) =>
+            {
+                let open = self.open_new_download();
+                let paste = iced::clipboard::read()
+                    .map(|text| Message::NewDownload(new_download::Message::Pasted(text)));
+                return Task::batch([open, paste]);
             }
             keyboard::Key::Character("q") if modifiers.command() => {
                 return self.update(Message::Quit);

@@ -59,6 +59,9 @@ pub enum Message {
     ClipboardRead(Option<String>),
     /// Put the clipboard's address in the box.
     UseClipboard,
+    /// Ctrl+V on the list: the clipboard's addresses (every line that is one)
+    /// go in the box.
+    Pasted(Option<String>),
     /// Create the downloads.
     Submit,
     /// Leave the form.
@@ -175,6 +178,17 @@ impl State {
                 if let Some(url) = self.clipboard.take() {
                     self.urls = text_editor::Content::with_text(&url);
                 }
+            }
+            Message::Pasted(text) => {
+                let mut urls = self.urls();
+                for line in text.as_deref().unwrap_or_default().lines() {
+                    let line = line.trim();
+                    if engine::check_url(line).is_ok() && !urls.iter().any(|u| u == line) {
+                        urls.push(line.to_owned());
+                    }
+                }
+                self.urls = text_editor::Content::with_text(&urls.join("\n"));
+                self.clipboard = None;
             }
             Message::Submit => return self.submit(tr),
             Message::Close => return Action::Close,

@@ -382,3 +382,49 @@ fn typing_goes_to_the_first_field_and_tab_moves_between_fields() {
         "Ctrl+U focuses the upload address"
     );
 }
+
+/// Ctrl+V on the list opens the form with every address the clipboard holds
+/// (lines that are not addresses are left out); both downloads land on disk.
+#[test]
+fn links_pasted_on_the_list_become_downloads() {
+    use iced::keyboard::{Key, Modifiers};
+    let mut h = Harness::new(Language::English);
+    let server = h.runtime.block_on(TestServer::start());
+    server.put("/one.bin", Resource::new(vec![1u8; 50_000]));
+    server.put("/two.bin", Resource::new(vec![2u8; 60_000]));
+    assert!(h.shows(
+        "Paste links here (Ctrl+V) or use New download; drop files on this window to upload them; with Ferry's browser extension (ferry browser install), the browser hands its downloads over."
+    ));
+    let _ = h
+        .app
+        .update(Message::Key(Key::Character("v".into()), Modifiers::CTRL));
+    assert!(matches!(h.app.screen, Screen::NewDownload(_)));
+    // What the clipboard read gives (the simulator has no clipboard).
+    let clipboard = format!(
+        "{}\nnot an address\n  {}  \n{}\n",
+        server.url("/one.bin"),
+        server.url("/two.bin"),
+        server.url("/one.bin")
+    );
+    let _ = h.app.update(Message::NewDownload(
+        crate::ui::new_download::Message::Pasted(Some(clipboard)),
+    ));
+    h.click("Download");
+    h.pump_until("both complete", |app| {
+        app.transfers().rows().len() == 2
+            && app
+                .transfers()
+                .rows()
+                .iter()
+                .all(|s| s.status == Status::Completed)
+    });
+    let downloads = h.dir().join("downloads");
+    assert_eq!(
+        std::fs::read(downloads.join("one.bin")).unwrap(),
+        vec![1u8; 50_000]
+    );
+    assert_eq!(
+        std::fs::read(downloads.join("two.bin")).unwrap(),
+        vec![2u8; 60_000]
+    );
+}
