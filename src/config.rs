@@ -10,6 +10,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::engine;
 
+mod categories;
+pub use categories::{CategoryRule, CategoryRules};
+
 /// Every setting, with its default.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -70,88 +73,6 @@ pub struct Config {
     /// What kind of file each download is, by extension, and the folder each
     /// kind goes to when the download has none of its own.
     pub categories: CategoryRules,
-}
-
-/// The rules of every category (`[categories.videos]`…).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct CategoryRules {
-    pub videos: CategoryRule,
-    pub music: CategoryRule,
-    pub pictures: CategoryRule,
-    pub documents: CategoryRule,
-    pub archives: CategoryRule,
-    pub programs: CategoryRule,
-    pub other: CategoryRule,
-}
-
-/// One category: its folder (empty: the download folder) and its extensions (an
-/// extension listed under several categories belongs to the first).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct CategoryRule {
-    pub folder: String,
-    pub extensions: Vec<String>,
-}
-
-impl CategoryRules {
-    pub fn get(&self, category: engine::Category) -> &CategoryRule {
-        use engine::Category as C;
-        match category {
-            C::Videos => &self.videos,
-            C::Music => &self.music,
-            C::Pictures => &self.pictures,
-            C::Documents => &self.documents,
-            C::Archives => &self.archives,
-            C::Programs => &self.programs,
-            C::Other => &self.other,
-        }
-    }
-
-    pub fn get_mut(&mut self, category: engine::Category) -> &mut CategoryRule {
-        use engine::Category as C;
-        match category {
-            C::Videos => &mut self.videos,
-            C::Music => &mut self.music,
-            C::Pictures => &mut self.pictures,
-            C::Documents => &mut self.documents,
-            C::Archives => &mut self.archives,
-            C::Programs => &mut self.programs,
-            C::Other => &mut self.other,
-        }
-    }
-
-    /// The engine's rules.
-    pub fn categories(&self) -> engine::Categories {
-        let mut categories = engine::Categories::default();
-        for category in engine::Category::ALL {
-            let rule = self.get(category);
-            categories.set_extensions(category, &rule.extensions);
-            let folder = Some(PathBuf::from(&rule.folder)).filter(|f| f.is_absolute());
-            categories.set_folder(category, folder);
-        }
-        categories
-    }
-}
-
-impl Default for CategoryRules {
-    fn default() -> Self {
-        let engine = engine::Categories::default();
-        let rule = |category| CategoryRule {
-            folder: String::new(),
-            extensions: engine.extensions(category).to_vec(),
-        };
-        use engine::Category as C;
-        Self {
-            videos: rule(C::Videos),
-            music: rule(C::Music),
-            pictures: rule(C::Pictures),
-            documents: rule(C::Documents),
-            archives: rule(C::Archives),
-            programs: rule(C::Programs),
-            other: rule(C::Other),
-        }
-    }
 }
 
 /// How a group's completion action is retried when it exits with an error.
@@ -507,10 +428,7 @@ impl Config {
             "completion.retry_delay" => seconds(self.completion.retry_delay).is_none(),
             "download_dir" => self.download_dir.as_ref().is_some_and(|d| !d.is_absolute()),
             folder if folder.starts_with("categories.") && folder.ends_with(".folder") => {
-                engine::Category::ALL.iter().any(|c| {
-                    let folder = &self.categories.get(*c).folder;
-                    !folder.is_empty() && !Path::new(folder).is_absolute()
-                })
+                self.categories.relative_folder().is_some()
             }
             "proxy" => self
                 .proxy
@@ -628,28 +546,6 @@ mod tests {
         assert_eq!(loaded.config, config);
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(text.contains("language = \"fr\""), "{text}");
-    }
-
-    #[test]
-    fn categories_take_folders_and_extensions_and_refuse_relative_folders() {
-        let loaded = parse_str(
-            "[categories.videos]\nfolder = \"/home/me/Videos\"\nextensions = [\"mkv\", \"ts\"]\n\
-             [categories.music]\nfolder = \"relative/Music\"\n",
-        );
-        assert_eq!(loaded.warnings.len(), 1, "{:?}", loaded.warnings);
-        assert!(loaded.warnings[0].contains("categories.music.folder"));
-        let options = loaded.config.engine_options("/d".into());
-        let rules = &options.categories;
-        use engine::Category as C;
-        assert_eq!(rules.folder(C::Videos), Some(Path::new("/home/me/Videos")));
-        assert_eq!(rules.folder(C::Music), None);
-        assert_eq!(rules.of("a.mkv", None), C::Videos);
-        assert_eq!(rules.of("a.mp4", None), C::Other, "no longer listed");
-        assert_eq!(rules.of("a.flac", None), C::Music, "defaults elsewhere");
-        // The defaults are written out whole, so they can be edited.
-        let text = toml::to_string_pretty(&Config::default()).unwrap();
-        assert!(text.contains("[categories.archives]"), "{text}");
-        assert_eq!(parse_str(&text).config, Config::default());
     }
 
     #[test]

@@ -122,6 +122,13 @@ impl Category {
     }
 }
 
+/// An extension as the rules keep it: without its dot, lower case (`None`:
+/// nothing but spaces and dots).
+pub fn extension(typed: &str) -> Option<String> {
+    let extension = typed.trim().trim_start_matches('.').to_ascii_lowercase();
+    (!extension.is_empty()).then_some(extension)
+}
+
 /// The rules that give a download its category, and the folders by category.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Categories {
@@ -154,11 +161,7 @@ impl Categories {
         if category == Category::Other {
             return;
         }
-        let normal: Vec<String> = extensions
-            .iter()
-            .map(|e| e.trim().trim_start_matches('.').to_ascii_lowercase())
-            .filter(|e| !e.is_empty())
-            .collect();
+        let normal: Vec<String> = extensions.iter().filter_map(|e| extension(e)).collect();
         match self.extensions.iter_mut().find(|(c, _)| *c == category) {
             Some((_, list)) => *list = normal,
             None => {

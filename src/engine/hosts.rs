@@ -38,6 +38,15 @@ struct Host {
     learned: Option<LearnedCap>,
 }
 
+impl Host {
+    /// The cap learned from it, while it holds.
+    fn cap(&self, now: Millis) -> Option<usize> {
+        self.learned
+            .filter(|cap| cap.until > now)
+            .map(|cap| cap.cap)
+    }
+}
+
 /// Every host's open connections and learned cap; cheap to clone.
 #[derive(Clone, Debug, Default)]
 pub(super) struct Hosts {
@@ -88,11 +97,7 @@ impl Hosts {
     /// The connections `key` accepts at most, if it refused more lately.
     pub(super) fn learned(&self, key: &str) -> Option<usize> {
         let now = now_millis();
-        self.lock()
-            .get(key)
-            .and_then(|h| h.learned)
-            .filter(|cap| cap.until > now)
-            .map(|cap| cap.cap)
+        self.lock().get(key).and_then(|h| h.cap(now))
     }
 
     /// Connections open to `key` now.
@@ -111,10 +116,7 @@ impl Hosts {
         let Some(host) = hosts.get(key) else {
             return limit.max(1);
         };
-        let learned = host
-            .learned
-            .filter(|cap| cap.until > now)
-            .map_or(usize::MAX, |cap| cap.cap);
+        let learned = host.cap(now).unwrap_or(usize::MAX);
         let others = host.open.saturating_sub(mine);
         limit.min(learned).saturating_sub(others).max(1)
     }
@@ -134,10 +136,7 @@ impl Hosts {
         let now = now_millis();
         let mut hosts = self.lock();
         let host = hosts.entry(key.to_owned()).or_default();
-        let learned = host
-            .learned
-            .filter(|cap| cap.until > now)
-            .map_or(usize::MAX, |cap| cap.cap);
+        let learned = host.cap(now).unwrap_or(usize::MAX);
         if host.open >= limit.min(learned) {
             return None;
         }

@@ -221,9 +221,8 @@ impl RunContext {
     }
 
     /// For a download into a folder: reserve a free file name built from `name` and
-    /// create its `.part`, so no other operation or program takes it.
-    /// The file a download into a folder gets, named `name` (the server's
-    /// `media_type` helps tell its category).
+    /// create its `.part`, so no other operation or program takes it. The
+    /// server's `media_type` helps tell its category, whose folder it may go to.
     pub(super) async fn claim_destination(
         &self,
         name: &str,

@@ -16,27 +16,23 @@ impl App {
                 self.transfers.limit = limit;
                 return task;
             }
-            transfers::Message::PauseAll => {
-                return self.tray_action(tray::Action::PauseAll);
-            }
-            transfers::Message::ResumeAll => {
-                return self.tray_action(tray::Action::ResumeAll);
+            transfers::Message::PauseAll => return self.tray_action(tray::Action::PauseAll),
+            transfers::Message::ResumeAll => return self.tray_action(tray::Action::ResumeAll),
+            transfers::Message::Row(id, action) => {
+                if *action == RowAction::ChangeAddress {
+                    // Typing goes to the new address at once.
+                    task = iced::widget::operation::focus(change_address::URL);
+                }
+                self.transfers.selected = Some(*id);
+                self.transfers.notice = None;
+                let asked = self.asked.take();
+                if *action == RowAction::Cancel && asked != Some((*id, RowAction::Cancel)) {
+                    self.ask_before_cancel(*id);
+                } else {
+                    self.row_action(*id, *action);
+                }
             }
             _ => {}
-        }
-        if let transfers::Message::Row(id, action) = message {
-            if *action == RowAction::ChangeAddress {
-                // Typing goes to the new address at once.
-                task = iced::widget::operation::focus(change_address::URL);
-            }
-            self.transfers.selected = Some(*id);
-            self.transfers.notice = None;
-            let asked = self.asked.take();
-            if *action == RowAction::Cancel && asked != Some((*id, RowAction::Cancel)) {
-                self.ask_before_cancel(*id);
-            } else {
-                self.row_action(*id, *action);
-            }
         }
         self.transfers.update(message);
         task

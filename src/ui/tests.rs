@@ -33,6 +33,7 @@ use server::{Resource, TestServer};
 mod browser;
 mod download_form;
 mod list;
+mod list_tools;
 mod live;
 mod screens;
 mod upload_form;

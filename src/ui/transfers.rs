@@ -20,6 +20,13 @@ use super::selection::Selection;
 use super::speed_history::SpeedHistory;
 use crate::i18n::{Tr, tr};
 
+mod actions;
+mod order;
+
+use self::actions::action_label;
+pub use self::actions::{RowAction, actions_for, fits};
+pub use self::order::Sort;
+
 /// The search box (Ctrl+F focuses it).
 pub const SEARCH: &str = "transfers-search";
 
@@ -46,57 +53,6 @@ impl Filter {
             Self::Failed => matches!(status, Status::Error | Status::Canceled),
         }
     }
-}
-
-/// The order of the list.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Sort {
-    /// As they were added, oldest first.
-    #[default]
-    Added,
-    /// By name, A to Z (case and accents as written).
-    Name,
-    /// Largest first (unknown sizes last).
-    Size,
-    /// Running, then waiting, paused, needing the user, failed, done.
-    Status,
-}
-
-impl Sort {
-    const ALL: [Self; 4] = [Self::Added, Self::Name, Self::Size, Self::Status];
-}
-
-/// Where a status sorts: what moves first, what is over last.
-fn status_rank(status: Status) -> u8 {
-    match status {
-        Status::Running => 0,
-        Status::Idle => 1,
-        Status::PausedNoNetwork | Status::PausedCostedNetwork | Status::PausedSystemPolicy => 2,
-        Status::PausedByApplication => 3,
-        Status::NeedsNewAddress => 4,
-        Status::Error => 5,
-        Status::Canceled => 6,
-        Status::Completed => 7,
-    }
-}
-
-/// What a row's buttons ask for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RowAction {
-    Pause,
-    Resume,
-    Cancel,
-    /// Start a failed or canceled operation again.
-    Retry,
-    /// Let an operation waiting for an unmetered network (or the end of the power
-    /// saver) run now: its policy becomes `Always`.
-    RunAnyway,
-    Open,
-    ShowInFolder,
-    Remove,
-    Details,
-    /// Give a download that waits for a new address one.
-    ChangeAddress,
 }
 
 #[derive(Clone, Debug)]
@@ -300,39 +256,6 @@ impl Transfers {
         self.selection.all(&shown);
     }
 
-    /// The bar of actions on the picked rows, when more than one is picked.
-    fn batch_bar<'a>(&self, tr: &Tr) -> Option<Element<'a, Message>> {
-        if self.selection.len() < 2 {
-            return None;
-        }
-        let mut bar = row![
-            text(tr!(tr, "batch-selected", count = self.selection.len())).size(14),
-            Space::new().width(8),
-        ]
-        .spacing(6)
-        .align_y(Alignment::Center);
-        for action in BATCH_ACTIONS {
-            bar = bar.push(
-                button(text(action_label(tr, action)).size(12))
-                    .style(button::secondary)
-                    .on_press(Message::Batch(action)),
-            );
-        }
-        bar = bar.push(
-            button(text(tr!(tr, "batch-clear")).size(12))
-                .style(button::text)
-                .on_press(Message::ClearSelection),
-        );
-        // Wrapped: a narrow window puts the buttons on a second line.
-        Some(
-            container(bar.wrap().vertical_spacing(6))
-                .padding([4, 8])
-                .width(Fill)
-                .style(container::rounded_box)
-                .into(),
-        )
-    }
-
     pub fn view<'a>(&'a self, tr: &Tr) -> Element<'a, Message> {
         let tabs = row![
             tab(tr!(tr, "filter-all"), Filter::All, self.filter),
@@ -395,7 +318,7 @@ impl Transfers {
         let mut page = column![tabs.wrap().vertical_spacing(6)]
             .spacing(10)
             .height(Fill);
-        if let Some(bar) = self.batch_bar(tr) {
+        if let Some(bar) = actions::batch_bar(tr, self.selection.len()) {
             page = page.push(bar);
         }
         page = page.push(body);
@@ -433,49 +356,22 @@ impl Transfers {
     /// The operations the tab, the category, the group and the search keep, in
     /// the order chosen.
     pub fn shown(&self) -> Vec<&Snapshot> {
-        let words: Vec<String> = self
-            .search
-            .split_whitespace()
-            .map(str::to_lowercase)
-            .collect();
-        let found = |s: &Snapshot| {
-            words.is_empty() || {
-                let name = s.display_name().to_lowercase();
-                let url = s.url.to_lowercase();
-                words.iter().all(|w| name.contains(w) || url.contains(w))
-            }
-        };
+        let search = order::Search::new(&self.search);
         let mut shown: Vec<&Snapshot> = self
             .rows
             .iter()
             .filter(|s| self.filter.keeps(s.status))
             .filter(|s| self.category.is_none_or(|c| s.category == c))
             .filter(|s| self.group.is_none() || s.group == self.group)
-            .filter(|s| found(s))
+            .filter(|s| search.finds(s))
             .collect();
-        match self.sort {
-            Sort::Added => {}
-            Sort::Name => shown.sort_by_cached_key(|s| s.display_name().to_lowercase()),
-            Sort::Size => shown.sort_by_key(|s| std::cmp::Reverse(s.total)),
-            Sort::Status => shown.sort_by_key(|s| status_rank(s.status)),
-        }
+        order::sort(&mut shown, self.sort);
         shown
     }
 
     /// The orders offered, in the screen's language.
     pub fn sort_choices(tr: &Tr) -> Vec<Choice<Sort>> {
-        Sort::ALL
-            .into_iter()
-            .map(|sort| Choice {
-                value: sort,
-                label: match sort {
-                    Sort::Added => tr!(tr, "sort-added"),
-                    Sort::Name => tr!(tr, "sort-name"),
-                    Sort::Size => tr!(tr, "sort-size"),
-                    Sort::Status => tr!(tr, "sort-status"),
-                },
-            })
-            .collect()
+        order::choices(tr)
     }
 
     /// "All kinds", then every category that has operations, with their count.
@@ -650,55 +546,5 @@ fn transfer_row<'a>(tr: &Tr, s: &'a Snapshot, selected: bool) -> Element<'a, Mes
         row.style(container::rounded_box).into()
     } else {
         row.into()
-    }
-}
-
-/// What the batch bar offers; each applies to the picked rows it fits.
-pub const BATCH_ACTIONS: [RowAction; 5] = [
-    RowAction::Pause,
-    RowAction::Resume,
-    RowAction::Retry,
-    RowAction::Cancel,
-    RowAction::Remove,
-];
-
-/// Whether `action` fits a row in `status` (the batch skips the rows it does not).
-pub fn fits(action: RowAction, status: Status) -> bool {
-    match action {
-        // Pause fits wherever it may still run (queued, waiting for a network).
-        RowAction::Pause => !status.is_settled() && status != Status::PausedByApplication,
-        _ => actions_for(status).contains(&action),
-    }
-}
-
-/// The buttons that make sense for a status.
-pub fn actions_for(status: Status) -> &'static [RowAction] {
-    use RowAction::*;
-    match status {
-        Status::Idle | Status::Running => &[Pause, Cancel],
-        Status::PausedByApplication | Status::PausedNoNetwork => &[Resume, Cancel],
-        Status::PausedCostedNetwork | Status::PausedSystemPolicy => &[RunAnyway, Pause, Cancel],
-        // Two buttons, to fit a narrow window in French; `ferry resume` still
-        // tries the old address again.
-        Status::NeedsNewAddress => &[ChangeAddress, Cancel],
-        Status::Completed => &[Open, ShowInFolder, Remove],
-        // Remove is never where Cancel was: a second click on the same spot
-        // must not throw the transfer away.
-        Status::Canceled | Status::Error => &[Remove, Retry],
-    }
-}
-
-fn action_label(tr: &Tr, action: RowAction) -> String {
-    match action {
-        RowAction::Pause => tr!(tr, "action-pause"),
-        RowAction::Resume => tr!(tr, "action-resume"),
-        RowAction::Cancel => tr!(tr, "action-cancel"),
-        RowAction::ChangeAddress => tr!(tr, "action-change-address"),
-        RowAction::Retry => tr!(tr, "action-retry"),
-        RowAction::RunAnyway => tr!(tr, "action-run-anyway"),
-        RowAction::Open => tr!(tr, "action-open"),
-        RowAction::ShowInFolder => tr!(tr, "action-show-in-folder"),
-        RowAction::Remove => tr!(tr, "action-remove"),
-        RowAction::Details => tr!(tr, "action-details"),
     }
 }

@@ -16,11 +16,7 @@ async fn downloads_go_to_their_category_folder_and_carry_their_category() {
     let dir = tempfile::tempdir().unwrap();
     let server = TestServer::start().await;
     let videos = dir.path().join("Videos");
-    let mut options = options(dir.path());
-    options
-        .categories
-        .set_folder(Category::Videos, Some(videos.clone()));
-    let engine = open(options).await;
+    let engine = open(options_with_videos(dir.path(), &videos)).await;
     let mut events = engine.subscribe();
 
     let clip = data(300_000, 71);

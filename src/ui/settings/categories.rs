@@ -40,8 +40,7 @@ impl Typed {
     pub fn extensions(&mut self, draft: &mut Config, category: Category, typed: String) {
         draft.categories.get_mut(category).extensions = typed
             .split([' ', ',', ';'])
-            .map(|e| e.trim().trim_start_matches('.').to_ascii_lowercase())
-            .filter(|e| !e.is_empty())
+            .filter_map(ferry::engine::category::extension)
             .collect();
         if let Some((_, text)) = self.extensions.iter_mut().find(|(c, _)| *c == category) {
             *text = typed;
@@ -56,16 +55,12 @@ pub fn folder(draft: &mut Config, category: Category, typed: &str) {
 
 /// The first category whose folder is not a full path, in the user's words.
 pub fn problem(tr: &Tr, draft: &Config) -> Option<String> {
-    Category::ALL.into_iter().find_map(|c| {
-        let folder = &draft.categories.get(c).folder;
-        (!folder.is_empty() && !std::path::Path::new(folder).is_absolute()).then(|| {
-            tr!(
-                tr,
-                "settings-category-relative",
-                kind = format::category(tr, c)
-            )
-        })
-    })
+    let category = draft.categories.relative_folder()?;
+    Some(tr!(
+        tr,
+        "settings-category-relative",
+        kind = format::category(tr, category)
+    ))
 }
 
 /// One line per category: its name, its folder, its extensions.

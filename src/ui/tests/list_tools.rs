@@ -1,0 +1,324 @@
+//! The list's tools: kinds, search and order, picking rows and acting on them,
+//! the footer's limit, and the details' speed graph and parts.
+
+use super::*;
+
+#[test]
+fn categories_count_filter_the_list_and_show_in_details() {
+    let mut h = Harness::new(Language::French);
+    let server = h.runtime.block_on(TestServer::start());
+    for path in ["/a.mkv", "/b.mp4", "/c.pdf", "/d.bin"] {
+        server.put(path, Resource::new(vec![1u8; 1000]).rate(200));
+    }
+    let engine = h.app.backend.engine.clone();
+    h.runtime.block_on(async {
+        for path in ["/a.mkv", "/b.mp4", "/c.pdf", "/d.bin"] {
+            let request = ferry::engine::Request::download(server.url(path), None);
+            engine.create(request).await.unwrap();
+        }
+    });
+    h.pump_until("four rows", |app| app.transfers().rows().len() == 4);
+    let labels: Vec<String> = h
+        .app
+        .transfers()
+        .category_choices(&h.app.tr)
+        .into_iter()
+        .map(|c| c.label)
+        .collect();
+    assert_eq!(
+        labels,
+        [
+            "Tous les types",
+            "Vidéos (2)",
+            "Documents (1)",
+            "Autres (1)"
+        ]
+    );
+    let videos = h
+        .app
+        .transfers()
+        .category_choices(&h.app.tr)
+        .into_iter()
+        .find(|c| c.value == Some(ferry::engine::Category::Videos))
+        .unwrap();
+    let _ = h
+        .app
+        .update(Message::Transfers(crate::ui::transfers::Message::Category(
+            videos,
+        )));
+    assert!(h.shows("a.mkv") && h.shows("b.mp4"));
+    assert!(!h.shows("c.pdf") && !h.shows("d.bin"), "filtered out");
+    h.click("a.mkv");
+    assert!(h.shows("Type") && h.shows("Vidéos"), "details say the kind");
+}
+
+/// Details of a segmented download: the speed graph and the parts bar, both fed
+/// by the engine's events (the model is checked, and that the screen has them).
+#[test]
+fn details_draw_the_speed_lately_and_the_parts_from_engine_events() {
+    let mut h = Harness::new(Language::French);
+    let server = h.runtime.block_on(TestServer::start());
+    server.put("/big.iso", Resource::new(vec![7u8; 24 << 20]).rate(2 << 20));
+    let engine = h.app.backend.engine.clone();
+    let mut request = ferry::engine::Request::download(server.url("/big.iso"), None);
+    request.connections = Some(4);
+    let id = h.runtime.block_on(engine.create(request)).unwrap().id;
+    h.pump_until("parts on disk and a speed heard", |app| {
+        let parts = app
+            .transfers()
+            .get(id)
+            .map_or(0, |s| s.segments.iter().filter(|p| p.done > 0).count());
+        let bars = app.transfers().speeds.bars(id, Instant::now());
+        parts == 4 && bars.iter().any(|b| *b > 0.0)
+    });
+    let bars = h.app.transfers().speeds.bars(id, Instant::now());
+    assert_eq!(bars.len(), crate::ui::speed_history::SLOTS);
+    let peak = bars.iter().copied().fold(0.0, f64::max);
+    // Four connections at 2 MiB/s each: about 8 MiB/s, never more than the server gives.
+    assert!(peak > 1.0e6 && peak < 9.5 * 1048576.0, "{peak}");
+    h.click("big.iso");
+    assert!(h.shows("Vitesse, 2 dernières minutes"));
+    assert!(h.shows("Parties"));
+    let done = h.app.transfers().get(id).map_or(0, |s| {
+        s.segments
+            .iter()
+            .filter(|p| p.done >= p.end - p.start)
+            .count()
+    });
+    assert!(h.shows(&format!(
+        "4 parties, {done} terminées (chaque barre : ce qui est sûr sur le disque)"
+    )));
+    h.runtime.block_on(engine.pause(id)).unwrap();
+}
+
+/// Picking rows with Ctrl and Shift, Ctrl+A and Escape, and acting on the picked
+/// rows from the batch bar: Pause and Resume at once, Cancel after asking once.
+#[test]
+fn rows_picked_with_ctrl_and_shift_are_paused_resumed_and_canceled_together() {
+    use crate::ui::transfers::{Message as List, RowAction};
+    use iced::keyboard::{Key, Modifiers, key::Named};
+    let mut h = Harness::new(Language::English);
+    let server = h.runtime.block_on(TestServer::start());
+    let engine = h.app.backend.engine.clone();
+    let names = ["a.bin", "b.bin", "c.bin", "d.bin", "e.bin"];
+    let ids: Vec<_> = names
+        .iter()
+        .map(|name| {
+            let path = format!("/{name}");
+            server.put(&path, Resource::new(vec![9u8; 400_000]).rate(20_000));
+            let request = ferry::engine::Request::download(server.url(&path), None);
+            h.runtime.block_on(engine.create(request)).unwrap().id
+        })
+        .collect();
+    h.pump_until("five rows", |app| app.transfers().rows().len() == 5);
+    let pick = |h: &mut Harness, i: usize, modifiers: Modifiers| {
+        let _ = h.app.update(Message::Modifiers(modifiers));
+        let _ = h.app.update(Message::Transfers(List::Select(ids[i])));
+    };
+    pick(&mut h, 0, Modifiers::empty());
+    pick(&mut h, 2, Modifiers::SHIFT);
+    pick(&mut h, 4, Modifiers::CTRL);
+    let picked: Vec<bool> = ids
+        .iter()
+        .map(|id| h.app.transfers().selection.contains(*id))
+        .collect();
+    assert_eq!(picked, [true, true, true, false, true]);
+    assert!(h.shows("4 selected"));
+    // The batch bar fits the smallest window (its buttons wrap).
+    {
+        let mut ui = iced_test::Simulator::with_size(
+            iced_test::core::Settings::default(),
+            (640.0, 420.0),
+            h.app.view(h.window),
+        );
+        let clear = ui.find("Clear selection").expect("the batch bar");
+        let bounds = iced_test::selector::Bounded::visible_bounds(&clear).expect("visible");
+        assert!(bounds.x + bounds.width <= 640.0, "{bounds:?}");
+    }
+
+    let _ = h
+        .app
+        .update(Message::Transfers(List::Batch(RowAction::Pause)));
+    h.pump_until("four paused, one not", |app| {
+        let paused = |i: usize| {
+            app.transfers()
+                .get(ids[i])
+                .is_some_and(|s| s.status == Status::PausedByApplication)
+        };
+        [0, 1, 2, 4].into_iter().all(paused) && !paused(3)
+    });
+    let _ = h
+        .app
+        .update(Message::Transfers(List::Batch(RowAction::Resume)));
+    h.pump_until("none paused", |app| {
+        ids.iter().all(|id| {
+            app.transfers()
+                .get(*id)
+                .is_some_and(|s| !s.status.is_paused())
+        })
+    });
+
+    // Ctrl+A picks every row shown; Cancel asks once, then cancels them all.
+    let _ = h
+        .app
+        .update(Message::Key(Key::Character("a".into()), Modifiers::CTRL));
+    assert_eq!(h.app.transfers().selection.len(), 5);
+    let _ = h
+        .app
+        .update(Message::Transfers(List::Batch(RowAction::Cancel)));
+    assert!(
+        h.shows("Cancel again to stop 5 transfers for good: their partial files will be deleted.")
+    );
+    assert!(
+        ids.iter().all(|id| h
+            .app
+            .transfers()
+            .get(*id)
+            .is_some_and(|s| s.status != Status::Canceled)),
+        "asked, not done"
+    );
+    let _ = h
+        .app
+        .update(Message::Transfers(List::Batch(RowAction::Cancel)));
+    h.pump_until("all canceled", |app| {
+        ids.iter().all(|id| {
+            app.transfers()
+                .get(*id)
+                .is_some_and(|s| s.status == Status::Canceled)
+        })
+    });
+    // Escape lets go of the rows.
+    let _ = h
+        .app
+        .update(Message::Key(Key::Named(Named::Escape), Modifiers::empty()));
+    assert_eq!(h.app.transfers().selection.len(), 0);
+    assert!(!h.shows("5 selected"));
+}
+
+/// The list sorts by name, size and status, and the search box keeps the rows
+/// whose name or address has every word typed.
+#[test]
+fn the_list_sorts_and_searches() {
+    use crate::ui::transfers::{Message as List, Sort, Transfers};
+    let mut h = Harness::new(Language::English);
+    let server = h.runtime.block_on(TestServer::start());
+    let engine = h.app.backend.engine.clone();
+    for (path, size) in [
+        ("/docs/b-report.pdf", 3000),
+        ("/media/a-movie.mkv", 1000),
+        ("/media/c-song.mp3", 2000),
+    ] {
+        server.put(path, Resource::new(vec![1u8; size]));
+    }
+    for path in [
+        "/docs/b-report.pdf",
+        "/media/a-movie.mkv",
+        "/media/c-song.mp3",
+        "/gone/d-missing.iso",
+    ] {
+        let request = ferry::engine::Request::download(server.url(path), None);
+        h.runtime.block_on(engine.create(request)).unwrap();
+    }
+    h.pump_until("all ended", |app| {
+        app.transfers().rows().len() == 4
+            && app
+                .transfers()
+                .rows()
+                .iter()
+                .all(|s| s.status.is_finished())
+    });
+    let order = |h: &Harness| -> Vec<String> {
+        h.app
+            .transfers()
+            .shown()
+            .iter()
+            .map(|s| s.display_name())
+            .collect()
+    };
+    assert_eq!(
+        order(&h),
+        ["b-report.pdf", "a-movie.mkv", "c-song.mp3", "d-missing.iso"],
+        "as added"
+    );
+    let sort_by = |h: &mut Harness, sort: Sort| {
+        let choice = Transfers::sort_choices(&h.app.tr)
+            .into_iter()
+            .find(|c| c.value == sort)
+            .unwrap();
+        let _ = h.app.update(Message::Transfers(List::Sort(choice)));
+    };
+    sort_by(&mut h, Sort::Name);
+    assert_eq!(
+        order(&h),
+        ["a-movie.mkv", "b-report.pdf", "c-song.mp3", "d-missing.iso"]
+    );
+    sort_by(&mut h, Sort::Size);
+    assert_eq!(
+        order(&h),
+        ["b-report.pdf", "c-song.mp3", "a-movie.mkv", "d-missing.iso"],
+        "largest first, unknown last"
+    );
+    sort_by(&mut h, Sort::Status);
+    assert_eq!(
+        order(&h)[0],
+        "d-missing.iso",
+        "the failed one before the done ones"
+    );
+
+    let _ = h
+        .app
+        .update(Message::Transfers(List::Search("SONG".into())));
+    assert_eq!(order(&h), ["c-song.mp3"]);
+    assert!(h.shows("c-song.mp3") && !h.shows("a-movie.mkv"));
+    // Words of the address count too, each must be there.
+    let _ = h
+        .app
+        .update(Message::Transfers(List::Search("media mkv".into())));
+    assert_eq!(order(&h), ["a-movie.mkv"]);
+    let _ = h
+        .app
+        .update(Message::Transfers(List::Search(String::new())));
+    assert_eq!(order(&h).len(), 4);
+}
+
+/// The footer changes the speed limit in force for this run, and the list's
+/// Pause all / Resume all reach every transfer.
+#[test]
+fn the_footer_limit_and_pause_all_reach_the_engine() {
+    use crate::ui::transfers::Message as List;
+    let mut h = Harness::new(Language::French);
+    let server = h.runtime.block_on(TestServer::start());
+    let engine = h.app.backend.engine.clone();
+    for path in ["/a.bin", "/b.bin"] {
+        server.put(path, Resource::new(vec![3u8; 400_000]).rate(20_000));
+        let request = ferry::engine::Request::download(server.url(path), None);
+        h.runtime.block_on(engine.create(request)).unwrap();
+    }
+    h.pump_until("two rows", |app| app.transfers().rows().len() == 2);
+    assert!(h.shows("Limite"), "the footer says the limit");
+    let two_mib = crate::ui::settings::limits(&h.app.tr, 0)
+        .into_iter()
+        .find(|c| c.value == 2048)
+        .unwrap();
+    let _ = h.app.update(Message::Transfers(List::Limit(two_mib)));
+    assert_eq!(engine.limit(), Some(2 << 20));
+    assert_eq!(h.app.transfers().limit, Some(2 << 20));
+
+    h.click("Tout mettre en pause");
+    h.pump_until("both paused", |app| {
+        app.transfers()
+            .rows()
+            .iter()
+            .all(|s| s.status == Status::PausedByApplication)
+    });
+    h.click("Tout reprendre");
+    h.pump_until("none paused", |app| {
+        app.transfers().rows().iter().all(|s| !s.status.is_paused())
+    });
+    let none = crate::ui::settings::limits(&h.app.tr, 2048)
+        .into_iter()
+        .find(|c| c.value == 0)
+        .unwrap();
+    let _ = h.app.update(Message::Transfers(List::Limit(none)));
+    assert_eq!(engine.limit(), None);
+}

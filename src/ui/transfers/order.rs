@@ -1,0 +1,92 @@
+//! The list's order and its search: which rows the search box keeps, and how
+//! the rows are sorted.
+
+use std::cmp::Reverse;
+
+use ferry::engine::{Snapshot, Status};
+
+use crate::i18n::{Tr, tr};
+use crate::ui::form::Choice;
+
+/// The order of the list.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Sort {
+    /// As they were added, oldest first.
+    #[default]
+    Added,
+    /// By name, A to Z (case and accents as written).
+    Name,
+    /// Largest first (unknown sizes last).
+    Size,
+    /// Running, then waiting, paused, needing the user, failed, done.
+    Status,
+}
+
+impl Sort {
+    const ALL: [Self; 4] = [Self::Added, Self::Name, Self::Size, Self::Status];
+}
+
+/// Where a status sorts: what moves first, what is over last.
+fn status_rank(status: Status) -> u8 {
+    match status {
+        Status::Running => 0,
+        Status::Idle => 1,
+        Status::PausedNoNetwork | Status::PausedCostedNetwork | Status::PausedSystemPolicy => 2,
+        Status::PausedByApplication => 3,
+        Status::NeedsNewAddress => 4,
+        Status::Error => 5,
+        Status::Canceled => 6,
+        Status::Completed => 7,
+    }
+}
+
+/// The orders offered, in the screen's language.
+pub(super) fn choices(tr: &Tr) -> Vec<Choice<Sort>> {
+    Sort::ALL
+        .into_iter()
+        .map(|sort| Choice {
+            value: sort,
+            label: match sort {
+                Sort::Added => tr!(tr, "sort-added"),
+                Sort::Name => tr!(tr, "sort-name"),
+                Sort::Size => tr!(tr, "sort-size"),
+                Sort::Status => tr!(tr, "sort-status"),
+            },
+        })
+        .collect()
+}
+
+/// Put `rows` in `sort`'s order (stable: rows that tie keep the order added).
+pub(super) fn sort(rows: &mut [&Snapshot], sort: Sort) {
+    match sort {
+        Sort::Added => {}
+        Sort::Name => rows.sort_by_cached_key(|s| s.display_name().to_lowercase()),
+        Sort::Size => rows.sort_by_key(|s| Reverse(s.total)),
+        Sort::Status => rows.sort_by_key(|s| status_rank(s.status)),
+    }
+}
+
+/// The words typed in the search box, any case.
+pub(super) struct Search {
+    words: Vec<String>,
+}
+
+impl Search {
+    pub(super) fn new(typed: &str) -> Self {
+        Self {
+            words: typed.split_whitespace().map(str::to_lowercase).collect(),
+        }
+    }
+
+    /// Every word is in the row's name or its address (nothing typed: all rows).
+    pub(super) fn finds(&self, s: &Snapshot) -> bool {
+        if self.words.is_empty() {
+            return true;
+        }
+        let name = s.display_name().to_lowercase();
+        let url = s.url.to_lowercase();
+        self.words
+            .iter()
+            .all(|w| name.contains(w) || url.contains(w))
+    }
+}
