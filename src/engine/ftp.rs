@@ -230,10 +230,17 @@ fn tls_connector(extra: &[std::path::PathBuf]) -> Result<AsyncRustlsConnector, T
 fn ftp_error(error: FtpError, what: &str) -> TransferError {
     match error {
         FtpError::ConnectionError(e) => connection_error(&e, what),
-        FtpError::SecureError(e) => TransferError::new(
-            ErrorStatus::CertificateInvalid,
-            format!("{what}: TLS failed: {e}"),
-        ),
+        FtpError::SecureError(e) => {
+            // Only a refused certificate is the user's to fix (and final); a
+            // garbled handshake (plain text where a TLS record was due, an
+            // alert) is the server's glitch and worth another try.
+            let status = if e.to_ascii_lowercase().contains("certificate") {
+                ErrorStatus::CertificateInvalid
+            } else {
+                ErrorStatus::InvalidResponse
+            };
+            TransferError::new(status, format!("{what}: TLS failed: {e}"))
+        }
         FtpError::UnexpectedResponse(response) => {
             let code = response.status.code();
             let text = String::from_utf8_lossy(&response.body).trim().to_owned();
@@ -284,5 +291,19 @@ mod tests {
             let status = ftp_error(reply(temporary), "x").status;
             assert!(status.is_retryable(), "{temporary}: {status:?}");
         }
+    }
+
+    #[test]
+    fn only_a_refused_certificate_is_a_certificate_problem() {
+        let refused = FtpError::SecureError("invalid peer certificate: UnknownIssuer".into());
+        let refused = ftp_error(refused, "starting TLS");
+        assert_eq!(refused.status, ErrorStatus::CertificateInvalid);
+        assert!(!refused.status.is_retryable());
+        // What a server that answers in plain text after AUTH TLS produces.
+        let garbled =
+            FtpError::SecureError("received corrupt message of type InvalidContentType".into());
+        let garbled = ftp_error(garbled, "starting TLS");
+        assert_eq!(garbled.status, ErrorStatus::InvalidResponse);
+        assert!(garbled.status.is_retryable());
     }
 }
