@@ -428,3 +428,61 @@ async fn a_reader_far_ahead_gets_a_connection_of_its_own() {
         "a request from the reader's offset: {starts:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parts_are_asked_a_bounded_range_at_a_time_and_split_between_requests() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start().await;
+    server.keep_alive();
+    let body = data(48 * MIB, 57);
+    // Each connection held to 8 MiB/s, the server 2 MiB ahead of that: a
+    // request cut short loses up to 2 MiB with its connection. Six seconds on
+    // one: the count goes to many at once, each new one taking half a part.
+    server.put(
+        "/ahead.bin",
+        Resource::new(body.clone())
+            .rate(8 * MIB as u64)
+            .ahead(2 * MIB as u64),
+    );
+    let engine = open(adaptive(dir.path())).await;
+    let mut events = engine.subscribe();
+    let done = run_to_end(
+        &engine,
+        &mut events,
+        Request::download(server.url("/ahead.bin"), None),
+    )
+    .await;
+    assert_eq!(done.status, Status::Completed, "{:?}", done.error);
+    assert_eq!(
+        sha256_file(done.destination.as_ref().unwrap()),
+        sha256(&body)
+    );
+    let len = body.len() as u64;
+    let ranges: Vec<(u64, u64)> = server
+        .seen("/ahead.bin")
+        .iter()
+        .filter_map(|s| range(s, len))
+        .collect();
+    assert!(covered(&ranges, len), "{ranges:?}");
+    // After the first (from byte 0 to the end), every request asks for a
+    // bounded range, and connections carry several.
+    assert!(
+        ranges[1..].iter().all(|r| r.1 - r.0 <= 64 * MIB as u64),
+        "{ranges:?}"
+    );
+    let connections = server.connections_accepted();
+    assert!(
+        (connections as usize) < ranges.len(),
+        "{} requests over {connections} connections",
+        ranges.len()
+    );
+    // What crossed the wire beyond the file: the first request, cut where
+    // the second part starts, and at most one more cut (the last part, too
+    // short to wait for); every other split fell between requests.
+    let extra = server.body_bytes_sent().saturating_sub(len);
+    println!(
+        "bounded requests: {} requests over {connections} connections, {extra} bytes beyond the file",
+        ranges.len()
+    );
+    assert!(extra <= 5 * MIB as u64, "{extra} bytes beyond the file");
+}

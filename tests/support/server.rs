@@ -52,6 +52,9 @@ pub struct Resource {
     pub chunked: bool,
     /// Body bytes per second, per response.
     pub rate: Option<u64>,
+    /// With a rate: bytes written ahead of it (a server that fills the socket
+    /// as far as its pace allows plus this, as nginx's `limit_rate` does).
+    pub ahead: u64,
     /// A redirect to this location instead of a body.
     pub redirect: Option<String>,
     /// The `Authorization` value required (else 401 with a basic challenge).
@@ -83,6 +86,7 @@ impl Resource {
             if_range: true,
             chunked: false,
             rate: None,
+            ahead: 0,
             redirect: None,
             authorization: None,
             digest: None,
@@ -116,6 +120,12 @@ impl Resource {
 
     pub fn rate(mut self, bytes_per_sec: u64) -> Self {
         self.rate = Some(bytes_per_sec);
+        self
+    }
+
+    /// Write this many bytes ahead of the rate.
+    pub fn ahead(mut self, bytes: u64) -> Self {
+        self.ahead = bytes;
         self
     }
 
@@ -241,6 +251,10 @@ struct State {
     peak_sending: AtomicU64,
     /// Requests answered 429 for too many bodies at once.
     refused: AtomicU64,
+    /// A connection carries the next request after a body sent whole.
+    keep_alive: std::sync::atomic::AtomicBool,
+    /// TCP connections accepted.
+    accepted: AtomicU64,
 }
 
 pub struct TestServer {
@@ -270,6 +284,7 @@ fn accept(
                 continue;
             };
             let _ = stream.set_nodelay(true);
+            state.accepted.fetch_add(1, Ordering::Relaxed);
             let state = Arc::clone(&state);
             let served = match &tls {
                 None => tokio::spawn(serve(state, stream)),
@@ -471,17 +486,39 @@ impl TestServer {
     pub fn body_bytes_sent(&self) -> u64 {
         self.state.body_bytes.load(Ordering::Relaxed)
     }
+
+    /// From now on a connection carries more requests after a body sent whole
+    /// (as real servers do; by default each answer closes its connection).
+    pub fn keep_alive(&self) {
+        self.state.keep_alive.store(true, Ordering::Relaxed);
+    }
+
+    /// TCP connections accepted so far.
+    pub fn connections_accepted(&self) -> u64 {
+        self.state.accepted.load(Ordering::Relaxed)
+    }
 }
 
 async fn serve<S: AsyncRead + AsyncWrite + Unpin>(state: Arc<State>, mut stream: S) {
-    let Some((seen, leftover)) = read_request(&mut stream).await else {
-        return;
-    };
+    while let Some((seen, leftover)) = read_request(&mut stream).await {
+        if !answer(&state, &mut stream, seen, leftover).await {
+            return;
+        }
+    }
+}
+
+/// Answer one request; whether the connection may carry another.
+async fn answer<S: AsyncRead + AsyncWrite + Unpin>(
+    state: &Arc<State>,
+    mut stream: &mut S,
+    seen: Seen,
+    leftover: Vec<u8>,
+) -> bool {
     state.seen.lock().unwrap().push(seen.clone());
     let path = seen.path.split('?').next().unwrap_or("").to_owned();
     if uploads::handles(&state.uploads, &seen, &path) {
         uploads::serve(&state.uploads, &seen, &path, leftover, &mut stream).await;
-        return;
+        return false;
     }
     let (resource, fault) = {
         let mut resources = state.resources.lock().unwrap();
@@ -501,7 +538,7 @@ async fn serve<S: AsyncRead + AsyncWrite + Unpin>(state: Arc<State>, mut stream:
             &[("Content-Length".into(), "0".into())],
         )
         .await;
-        return;
+        return false;
     };
     if let Some(wanted) = &resource.authorization
         && seen.header("authorization") != Some(wanted.as_str())
@@ -511,7 +548,7 @@ async fn serve<S: AsyncRead + AsyncWrite + Unpin>(state: Arc<State>, mut stream:
             ("Content-Length".into(), "0".into()),
         ];
         let _ = write_head(&mut stream, 401, "Unauthorized", &headers).await;
-        return;
+        return false;
     }
     if resource.required.iter().any(|(name, value)| {
         !seen
@@ -520,7 +557,7 @@ async fn serve<S: AsyncRead + AsyncWrite + Unpin>(state: Arc<State>, mut stream:
     }) {
         let headers = vec![("Content-Length".into(), "0".into())];
         let _ = write_head(&mut stream, 403, "Forbidden", &headers).await;
-        return;
+        return false;
     }
     if let Some((user, password)) = &resource.digest
         && !super::digest::verifies(
@@ -532,21 +569,21 @@ async fn serve<S: AsyncRead + AsyncWrite + Unpin>(state: Arc<State>, mut stream:
         )
     {
         super::digest::refuse(&mut stream).await;
-        return;
+        return false;
     }
     if let Some(Fault::Silent) = &fault {
         tokio::time::sleep(Duration::from_secs(3600)).await;
-        return;
+        return false;
     }
     if let Some(fault @ (Fault::ManyHeaders(_) | Fault::EndlessHeader | Fault::WebPage)) = &fault {
         let _ = misbehave(&mut stream, fault).await;
-        return;
+        return false;
     }
     if let Some(Fault::Status(code, headers)) = &fault {
         let mut headers = headers.clone();
         headers.push(("Content-Length".into(), "0".into()));
         let _ = write_head(&mut stream, *code, "Fault", &headers).await;
-        return;
+        return false;
     }
     if let Some(location) = &resource.redirect {
         let headers = vec![
@@ -554,7 +591,7 @@ async fn serve<S: AsyncRead + AsyncWrite + Unpin>(state: Arc<State>, mut stream:
             ("Content-Length".into(), "0".into()),
         ];
         let _ = write_head(&mut stream, 302, "Found", &headers).await;
-        return;
+        return false;
     }
 
     // Admitted here, counted until its body is sent: a limit on bodies at once
@@ -568,20 +605,23 @@ async fn serve<S: AsyncRead + AsyncWrite + Unpin>(state: Arc<State>, mut stream:
             ("Content-Length".into(), "0".into()),
         ];
         let _ = write_head(&mut stream, 429, "Too Many Requests", &headers).await;
-        return;
+        return false;
     }
     state.peak_sending.fetch_max(now, Ordering::SeqCst);
-    serve_body(&state, stream, &seen, &resource, fault).await;
+    let kept = serve_body(state, stream, &seen, &resource, fault).await;
     state.sending.fetch_sub(1, Ordering::SeqCst);
+    kept
 }
 
+/// Send the resource (or the range asked); whether the connection may carry
+/// another request.
 async fn serve_body<S: AsyncRead + AsyncWrite + Unpin>(
     state: &State,
-    mut stream: S,
+    stream: &mut S,
     seen: &Seen,
     resource: &Resource,
     fault: Option<Fault>,
-) {
+) -> bool {
     let len = resource.body.len() as u64;
     let mut headers: Vec<(String, String)> =
         vec![("Content-Type".into(), "application/octet-stream".into())];
@@ -612,8 +652,8 @@ async fn serve_body<S: AsyncRead + AsyncWrite + Unpin>(
             if wanted >= len {
                 headers.push(("Content-Range".into(), format!("bytes */{len}")));
                 headers.push(("Content-Length".into(), "0".into()));
-                let _ = write_head(&mut stream, 416, "Range Not Satisfiable", &headers).await;
-                return;
+                let _ = write_head(stream, 416, "Range Not Satisfiable", &headers).await;
+                return false;
             }
             start = wanted;
             end = seen
@@ -642,11 +682,16 @@ async fn serve_body<S: AsyncRead + AsyncWrite + Unpin>(
     } else {
         headers.push(("Content-Length".into(), (end - start + extra).to_string()));
     }
-    if write_head(&mut stream, status.0, status.1, &headers)
+    let keep_alive = state.keep_alive.load(Ordering::Relaxed)
+        && fault.is_none()
+        && !seen
+            .header("connection")
+            .is_some_and(|c| c.eq_ignore_ascii_case("close"));
+    if write_head_with(stream, status.0, status.1, &headers, keep_alive)
         .await
         .is_err()
     {
-        return;
+        return false;
     }
     let mut longer;
     let mut body = &resource.body[start as usize..end as usize];
@@ -657,14 +702,17 @@ async fn serve_body<S: AsyncRead + AsyncWrite + Unpin>(
     }
     // A client that hangs up is noticed at once, not at the next write: the
     // count of bodies being sent stays true between paced pieces.
-    let (mut reader, mut writer) = tokio::io::split(stream);
+    // (Biased: once the body is out, a client on a kept connection may send its
+    // next request, which must not be read here.)
+    let (mut reader, mut writer) = tokio::io::split(&mut *stream);
     let hung_up = async move {
         let mut byte = [0u8; 1];
         while matches!(reader.read(&mut byte).await, Ok(n) if n > 0) {}
     };
     tokio::select! {
-        _ = write_body(state, &mut writer, body, resource, fault) => {}
-        () = hung_up => {}
+        biased;
+        sent = write_body(state, &mut writer, body, resource, fault, keep_alive) => sent.is_ok() && keep_alive,
+        () = hung_up => false,
     }
 }
 
@@ -674,6 +722,7 @@ async fn write_body<S: AsyncWrite + Unpin>(
     body: &[u8],
     resource: &Resource,
     fault: Option<Fault>,
+    keep_alive: bool,
 ) -> std::io::Result<()> {
     let limit = match fault {
         Some(Fault::DropAfter(n)) | Some(Fault::StallAfter(n)) => Some(n as usize),
@@ -718,8 +767,9 @@ async fn write_body<S: AsyncWrite + Unpin>(
             .body_bytes
             .fetch_add(piece.len() as u64, Ordering::Relaxed);
         sent = end;
-        if let Some(rate) = rate {
-            let due = started + Duration::from_secs_f64(sent as f64 / rate as f64);
+        if let (Some(rate), true) = (rate, sent < body.len()) {
+            let paced = (sent as u64).saturating_sub(resource.ahead);
+            let due = started + Duration::from_secs_f64(paced as f64 / rate as f64);
             tokio::time::sleep_until(due.into()).await;
         }
     }
@@ -736,7 +786,11 @@ async fn write_body<S: AsyncWrite + Unpin>(
             if resource.chunked {
                 stream.write_all(b"0\r\n\r\n").await?;
             }
-            stream.shutdown().await?;
+            if keep_alive {
+                stream.flush().await?;
+            } else {
+                stream.shutdown().await?;
+            }
         }
     }
     Ok(())
@@ -780,7 +834,18 @@ pub(super) async fn write_head<S: AsyncWrite + Unpin>(
     reason: &str,
     headers: &[(String, String)],
 ) -> std::io::Result<()> {
-    let mut head = format!("HTTP/1.1 {code} {reason}\r\nConnection: close\r\n");
+    write_head_with(stream, code, reason, headers, false).await
+}
+
+async fn write_head_with<S: AsyncWrite + Unpin>(
+    stream: &mut S,
+    code: u16,
+    reason: &str,
+    headers: &[(String, String)],
+    keep_alive: bool,
+) -> std::io::Result<()> {
+    let connection = if keep_alive { "keep-alive" } else { "close" };
+    let mut head = format!("HTTP/1.1 {code} {reason}\r\nConnection: {connection}\r\n");
     for (name, value) in headers {
         head.push_str(&format!("{name}: {value}\r\n"));
     }

@@ -28,6 +28,15 @@ const WRITE_BYTES: usize = 1 << 20;
 /// The longest received bytes wait before they are written: once written they
 /// survive the agent being killed (`engine/written.rs`), gathered they are lost.
 const WRITE_AGE: Duration = Duration::from_millis(10);
+/// A connection's first request asks for this much of its part at most.
+const FIRST_REQUEST: u64 = 4 << 20;
+/// Later requests ask for what this connection fetches in this long, or in
+/// `REQUEST_PER_WAIT` times its last wait for an answer if longer: one idle
+/// round trip a request costs a twentieth of its time on a long link.
+const REQUEST_SPAN: Duration = Duration::from_millis(250);
+const REQUEST_PER_WAIT: u32 = 20;
+const MIN_REQUEST: u64 = 1 << 20;
+const MAX_REQUEST: u64 = 64 << 20;
 
 /// The parts, and how many connections work on them: changed together, under one
 /// lock, so a connection leaving and one finding nothing to take cannot both
@@ -75,10 +84,33 @@ pub(super) struct Shared {
     pub refusal: Mutex<Option<Refusal>>,
 }
 
+/// How much of its part a connection asks for in one request, from how fast
+/// its last one came.
+#[derive(Debug, Clone, Copy)]
+struct RequestSize(u64);
+
+impl RequestSize {
+    fn new() -> Self {
+        Self(FIRST_REQUEST)
+    }
+
+    /// A request's body brought `bytes` in `took`, after `waited` for its answer.
+    fn measured(&mut self, bytes: u64, waited: Duration, took: Duration) {
+        if bytes < MIN_REQUEST / 2 || took.is_zero() {
+            return; // too little to tell
+        }
+        let speed = bytes as f64 / took.as_secs_f64();
+        let span = REQUEST_SPAN.max(waited * REQUEST_PER_WAIT);
+        self.0 = ((speed * span.as_secs_f64()) as u64).clamp(MIN_REQUEST, MAX_REQUEST);
+    }
+}
+
 /// Why a connection stopped filling its part.
 enum Leave {
     /// It goes back to taking parts (its part is done, or it gave it up).
     Next,
+    /// Its request is answered and its part goes on: it asks for more.
+    More,
     /// It stops working: fewer connections are wanted, or the server refused it.
     Stop,
     Interrupt(Interrupt),
@@ -119,6 +151,7 @@ impl Shared {
         mut requester: Requester,
         mut start: Option<(usize, Response)>,
     ) -> Result<(), Interrupt> {
+        let mut size = RequestSize::new();
         loop {
             let (index, response) = match start.take() {
                 Some((index, response)) => (index, Some(response)),
@@ -136,8 +169,8 @@ impl Shared {
                     (index, None)
                 }
             };
-            match self.fill(&mut requester, index, response).await {
-                Leave::Next => {
+            match self.fill(&mut requester, index, response, &mut size).await {
+                Leave::Next | Leave::More => {
                     let mut table = self.lock();
                     table.slots.release(index);
                 }
@@ -152,32 +185,54 @@ impl Shared {
         }
     }
 
-    /// Fetch the rest of part `index`, from `response` if one is running already.
+    /// Fetch the rest of part `index`, from `response` if one is running already
+    /// (it runs to the part's end), else a bounded range at a time.
     async fn fill(
         &self,
         requester: &mut Requester,
         index: usize,
-        response: Option<Response>,
+        mut response: Option<Response>,
+        size: &mut RequestSize,
     ) -> Leave {
-        let (from, to) = {
-            let table = self.lock();
-            let slot = table.slots.get(index);
-            (slot.resume_at(), slot.end)
-        };
-        if from >= to {
-            return Leave::Next;
+        loop {
+            let (from, to) = {
+                let mut table = self.lock();
+                let slot = table.slots.get_mut(index);
+                let from = slot.resume_at();
+                if response.is_some() {
+                    slot.asked = slot.end;
+                    slot.request = None;
+                } else {
+                    slot.asked = slot.end.min(from.saturating_add(size.0));
+                    slot.request = Some((Instant::now(), from));
+                }
+                (from, slot.asked)
+            };
+            if from >= to {
+                return Leave::Next;
+            }
+            let asked_at = Instant::now();
+            let response = match response.take() {
+                Some(response) => response,
+                None => match self.request(requester, index, from, to).await {
+                    Ok(response) => response,
+                    Err(leave) => return leave,
+                },
+            };
+            let waited = asked_at.elapsed();
+            self.receiving.fetch_add(1, Ordering::SeqCst);
+            let received = self.receive(requester, index, from, response).await;
+            self.receiving.fetch_sub(1, Ordering::SeqCst);
+            let reached = self.lock().slots.get(index).reached;
+            size.measured(
+                reached.saturating_sub(from),
+                waited,
+                asked_at.elapsed().saturating_sub(waited),
+            );
+            if !matches!(received, Leave::More) {
+                return received;
+            }
         }
-        let response = match response {
-            Some(response) => response,
-            None => match self.request(requester, index, from, to).await {
-                Ok(response) => response,
-                Err(leave) => return leave,
-            },
-        };
-        self.receiving.fetch_add(1, Ordering::SeqCst);
-        let received = self.receive(requester, index, from, response).await;
-        self.receiving.fetch_sub(1, Ordering::SeqCst);
-        received
     }
 
     /// Write the body of `response`, which starts at `from`, into part `index`.
@@ -220,7 +275,8 @@ impl Shared {
                     table.leaving += 1;
                 }
                 let slot = table.slots.get_mut(index);
-                let take = (chunk.len() as u64).min(slot.end.saturating_sub(slot.reached));
+                let end = slot.end.min(slot.asked);
+                let take = (chunk.len() as u64).min(end.saturating_sub(slot.reached));
                 slot.reached += take;
                 let leave = if retire {
                     Some(Leave::Stop)
@@ -229,7 +285,7 @@ impl Shared {
                 } else {
                     None
                 };
-                (take as usize, slot.end, leave)
+                (take as usize, end, leave)
             };
             tokio::select! {
                 biased;
@@ -267,7 +323,14 @@ impl Shared {
                 return leave;
             }
             if finished {
-                return Leave::Next;
+                let more = self.lock().slots.get(index).end > end;
+                if !more {
+                    return Leave::Next;
+                }
+                // Read the answer's end, so its connection can carry the next
+                // request (else it is closed with the answer).
+                let _ = tokio::time::timeout(stall.remaining(), response.chunk()).await;
+                return Leave::More;
             }
         }
     }
