@@ -13,6 +13,9 @@
 //!   from a server that holds each connection to `FERRY_BENCH_CAP_MIB` MiB/s
 //!   (default 10); the single-connection tools only where they take under a
 //!   minute;
+//! - fast: `FERRY_BENCH_FAST_MIB` MiB (default 100) from a server that holds each
+//!   connection to 60 MiB/s and writes 4 MiB ahead of that (as nginx's
+//!   `limit_rate` does): where a request cut short costs bytes;
 //! - lossy: `FERRY_BENCH_LOSSY_MIB` MiB (default 100) over a link with 50 ms of
 //!   round trip and 0.5 % loss between two network namespaces (root only; see
 //!   transfer/lossy.rs), `FERRY_BENCH_LOSSY_RUNS` runs (default `FERRY_BENCH_RUNS`);
@@ -22,7 +25,9 @@
 //! - scale: `FERRY_BENCH_QUEUED` queued operations (default 10,000): agent memory
 //!   per operation, and the time from a start to the first `list` answer.
 //!
-//! `FERRY_BENCH_CASES` picks some (`loopback,capped,interrupted,lossy,upload,scale`); the
+//! The server keeps connections alive, as real ones do.
+//!
+//! `FERRY_BENCH_CASES` picks some (`loopback,capped,fast,interrupted,lossy,upload,scale`); the
 //! runs are `FERRY_BENCH_RUNS` (default 3).
 //!
 //! "ferry" finds its connection count by measuring; "ferry -xN" fixes it. Ferry's
@@ -81,12 +86,13 @@ fn main() {
         return lossy::serve();
     }
     let cases = std::env::var("FERRY_BENCH_CASES")
-        .unwrap_or_else(|_| "loopback,capped,interrupted,lossy,upload,scale".into());
+        .unwrap_or_else(|_| "loopback,capped,fast,interrupted,lossy,upload,scale".into());
     let wants = |case: &str| cases.split(',').any(|c| c.trim() == case);
     let mib: u64 = env_or("FERRY_BENCH_MIB", 1024);
     let runs: usize = env_or("FERRY_BENCH_RUNS", 3);
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let server = runtime.block_on(TestServer::start());
+    server.keep_alive();
     let dir = tempfile::tempdir().expect("temp dir");
     let settings = std::env::var("FERRY_BENCH_CONFIG").unwrap_or_default();
     let agent = Agent::start(dir.path(), &settings, None);
@@ -145,6 +151,9 @@ fn main() {
             print_table(&title, runs, capped_mib, &table);
         }
     }
+    if wants("fast") {
+        fast_case(&agent, &server, dir.path(), runs);
+    }
     agent.quit();
     if wants("interrupted") {
         let mib: u64 = env_or("FERRY_BENCH_INTERRUPTED_MIB", 100);
@@ -161,6 +170,32 @@ fn main() {
         std::fs::create_dir_all(&scale_dir).expect("folder");
         scale::print(&scale::run(&scale_dir, queued));
     }
+}
+
+/// A server that holds each connection to 60 MiB/s and writes 4 MiB ahead (as
+/// nginx's `limit_rate` does): many connections pay, and a request cut short
+/// costs what was written ahead.
+fn fast_case(agent: &Agent, server: &TestServer, dir: &Path, runs: usize) {
+    let fast_mib: u64 = env_or("FERRY_BENCH_FAST_MIB", 100);
+    let body = pseudo_random(fast_mib * MIB);
+    let digest = sha256_hex(&body);
+    server.put(
+        "/fast.bin",
+        Resource::new(body).rate(60 * MIB).ahead(4 * MIB),
+    );
+    let mut tools = CAPPED_DOWNLOADERS.to_vec();
+    tools.extend(SINGLE_DOWNLOADERS);
+    let table = download_table(
+        agent,
+        &Target::local(server, "/fast.bin", fast_mib, &digest),
+        dir,
+        &tools,
+        runs,
+    );
+    let title = format!(
+        "{fast_mib} MiB download from 127.0.0.1, each connection held to 60 MiB/s, 4 MiB written ahead"
+    );
+    print_table(&title, runs, fast_mib, &table);
 }
 
 fn lossy_case(dir: &Path) {

@@ -188,6 +188,7 @@ pub fn serve() {
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let address: SocketAddr = SERVER_ADDR.parse().expect("address");
     let server = runtime.block_on(TestServer::start_on(address));
+    server.keep_alive();
     server.put("/lossy.bin", Resource::new(pseudo_random(mib << 20)));
     println!("listening");
     let mut rest = Vec::new();
