@@ -22,6 +22,7 @@ pub mod new_download;
 mod rows;
 pub mod selection;
 pub mod settings;
+pub mod shortcuts;
 pub mod speed_history;
 pub mod transfers;
 pub mod upload;
@@ -105,6 +106,8 @@ enum Screen {
     Handoff(handoff::State),
     /// Links from a page.
     Links(links::State),
+    /// The keyboard shortcuts.
+    Shortcuts,
 }
 
 #[derive(Clone, Debug)]
@@ -119,6 +122,9 @@ pub enum Message {
     ChangeAddress(change_address::Message),
     Handoff(handoff::Message),
     Links(links::Message),
+    Shortcuts(shortcuts::Message),
+    /// Open the keyboard shortcuts (F1).
+    OpenShortcuts,
     /// Open the new-download form.
     OpenNewDownload,
     /// Open the new-upload form.
@@ -255,6 +261,9 @@ impl App {
     }
 
     pub fn update(&mut self, message: Message) -> Task<Message> {
+        // The limit in force is the engine's: `ferry limit`, the RPC and
+        // Settings change it too.
+        self.transfers.limit = self.backend.engine.limit();
         match message {
             Message::Feedback(Feedback::Engine(events)) => {
                 for event in &events {
@@ -278,6 +287,11 @@ impl App {
             Message::Links(message) => return self.links_message(message),
             Message::OpenNewDownload => return self.open_new_download(),
             Message::OpenUpload => return self.open_upload(),
+            Message::OpenShortcuts => {
+                self.leave_screen();
+                self.screen = Screen::Shortcuts;
+            }
+            Message::Shortcuts(shortcuts::Message::Back) => self.leave_screen(),
             Message::OpenSettings => {
                 self.leave_screen();
                 self.screen = Screen::Settings(Box::new(settings::State::new(self.config.clone())));
@@ -305,6 +319,7 @@ impl App {
             Screen::ChangeAddress(state) => state.view(tr).map(Message::ChangeAddress),
             Screen::Handoff(state) => state.view(tr, self.offers.len()).map(Message::Handoff),
             Screen::Links(state) => state.view(tr).map(Message::Links),
+            Screen::Shortcuts => shortcuts::view(tr).map(Message::Shortcuts),
             Screen::Settings(state) => {
                 let usage = self.backend.engine.data_usage();
                 let used = tr!(
@@ -332,6 +347,15 @@ impl App {
             button(text(tr!(tr, "action-settings")))
                 .style(button::secondary)
                 .on_press(Message::OpenSettings),
+            iced::widget::tooltip(
+                button(text(tr!(tr, "shortcuts-button")))
+                    .style(button::secondary)
+                    .on_press(Message::OpenShortcuts),
+                container(text(tr!(tr, "shortcuts-tooltip")).size(13))
+                    .padding(6)
+                    .style(container::rounded_box),
+                iced::widget::tooltip::Position::Bottom,
+            ),
         ]
         .spacing(8)
         .align_y(iced::Alignment::Center);

@@ -336,3 +336,36 @@ links-submit = { $count ->
     [one] Download 1 file
    *[other] Download { $count } files
 }
+
+# Keyboard shortcuts (F1)
+shortcuts-title = Keyboard shortcuts
+shortcuts-button = ?
+shortcuts-tooltip = Keyboard shortcuts (F1)
+shortcut-new-download = New download
+shortcut-new-upload = New upload
+shortcut-paste = On the list: a new download with the addresses copied
+shortcut-search = Search the list
+shortcut-select-all = Pick every transfer shown
+shortcut-pick-one = Add a transfer to those picked, or take it out
+shortcut-pick-range = Pick every transfer up to this one
+shortcut-pause-resume = Pause or resume the transfer picked
+shortcut-remove = Remove the transfer picked (press twice)
+shortcut-escape = Let go of the transfers picked; leave a screen
+shortcut-tab = Next or previous field
+shortcut-send = Send the form
+shortcut-quit = Stop Ferry (transfers resume at the next start)
+shortcut-help = This list
+keys-ctrl-click = Ctrl+click
+keys-shift-click = Shift+click
+keys-space = Space
+keys-delete = Delete
+keys-escape = Escape
+keys-tab = Tab, Shift+Tab
+keys-ctrl-enter = Ctrl+Enter
+
+# The bar over picked transfers: priority and metered networks
+batch-priority = Priority…
+batch-policy = On metered networks…
+priority-high = High (first in the queue)
+priority-normal = Normal
+priority-low = Low (after the others)

@@ -336,3 +336,36 @@ links-submit = { $count ->
     [one] Télécharger 1 fichier
    *[other] Télécharger { $count } fichiers
 }
+
+# Raccourcis clavier (F1)
+shortcuts-title = Raccourcis clavier
+shortcuts-button = ?
+shortcuts-tooltip = Raccourcis clavier (F1)
+shortcut-new-download = Nouveau téléchargement
+shortcut-new-upload = Nouvel envoi
+shortcut-paste = Sur la liste : un téléchargement avec les adresses copiées
+shortcut-search = Chercher dans la liste
+shortcut-select-all = Choisir tous les transferts affichés
+shortcut-pick-one = Ajouter un transfert au choix, ou l’en retirer
+shortcut-pick-range = Choisir tous les transferts jusqu’à celui-ci
+shortcut-pause-resume = Mettre en pause ou reprendre le transfert choisi
+shortcut-remove = Retirer le transfert choisi (appuyer deux fois)
+shortcut-escape = Ne plus rien choisir ; quitter un écran
+shortcut-tab = Champ suivant ou précédent
+shortcut-send = Envoyer le formulaire
+shortcut-quit = Arrêter Ferry (les transferts reprennent au prochain démarrage)
+shortcut-help = Cette liste
+keys-ctrl-click = Ctrl+clic
+keys-shift-click = Maj+clic
+keys-space = Espace
+keys-delete = Suppr
+keys-escape = Échap
+keys-tab = Tab, Maj+Tab
+keys-ctrl-enter = Ctrl+Entrée
+
+# La barre des transferts choisis : priorité et réseaux limités
+batch-priority = Priorité…
+batch-policy = Sur les réseaux limités…
+priority-high = Haute (en tête de file)
+priority-normal = Normale
+priority-low = Basse (après les autres)

@@ -1,5 +1,5 @@
 //! The keyboard: shortcuts (Ctrl+N, Ctrl+U, Ctrl+A, Ctrl+F, Ctrl+V, Escape,
-//! Space, Delete, Tab, Enter)
+//! Space, Delete, Tab, Enter, F1; listed for the user in `shortcuts.rs`)
 //! and the ask-once confirmations of Delete and Cancel.
 
 use super::*;
@@ -34,6 +34,13 @@ impl App {
                 let paste = iced::clipboard::read()
                     .map(|text| Message::NewDownload(new_download::Message::Pasted(text)));
                 return Task::batch([open, paste]);
+            }
+            keyboard::Key::Named(Named::F1) => {
+                return self.update(if matches!(self.screen, Screen::Shortcuts) {
+                    Message::Shortcuts(shortcuts::Message::Back)
+                } else {
+                    Message::OpenShortcuts
+                });
             }
             keyboard::Key::Character("q") if modifiers.command() => {
                 return self.update(Message::Quit);

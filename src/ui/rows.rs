@@ -10,6 +10,20 @@ impl App {
                 self.batch(*action);
                 return task;
             }
+            transfers::Message::BatchPriority(choice) => {
+                let priority = choice.value;
+                self.each_picked_unfinished(move |engine, id| async move {
+                    engine.set_priority(id, priority).await
+                });
+                return task;
+            }
+            transfers::Message::BatchPolicy(choice) => {
+                let policy = choice.value.into();
+                self.each_picked_unfinished(move |engine, id| async move {
+                    engine.set_policy(id, policy).await
+                });
+                return task;
+            }
             transfers::Message::Limit(choice) => {
                 let limit = (choice.value > 0).then(|| choice.value.saturating_mul(1024));
                 self.backend.engine.set_limit(limit);
@@ -36,6 +50,35 @@ impl App {
         }
         self.transfers.update(message);
         task
+    }
+
+    /// `change` on every picked transfer that has not ended (a priority or a
+    /// policy means nothing to one that has).
+    fn each_picked_unfinished<F, Fut>(&mut self, change: F)
+    where
+        F: Fn(ferry::engine::Engine, OperationId) -> Fut,
+        Fut: Future<Output = Result<(), EngineError>> + Send + 'static,
+    {
+        let ids: Vec<OperationId> = self
+            .transfers
+            .selection
+            .ids()
+            .into_iter()
+            .filter(|id| {
+                self.transfers
+                    .get(*id)
+                    .is_some_and(|s| !s.status.is_finished())
+            })
+            .collect();
+        for id in ids {
+            let changed = change(self.backend.engine.clone(), id);
+            self.backend.run(async move {
+                match changed.await {
+                    Ok(()) => Reply::Done,
+                    Err(e) => Reply::Failed(e.to_string()),
+                }
+            });
+        }
     }
 
     /// `action` on every picked row it fits. Cancel and Remove ask once first

@@ -20,7 +20,7 @@ use super::selection::Selection;
 use super::speed_history::SpeedHistory;
 use crate::i18n::{Tr, tr};
 
-mod actions;
+pub mod actions;
 mod order;
 
 use self::actions::action_label;
@@ -67,6 +67,10 @@ pub enum Message {
     Search(String),
     /// Order the list.
     Sort(Choice<Sort>),
+    /// Move the picked transfers in the queue.
+    BatchPriority(Choice<ferry::engine::Priority>),
+    /// Change when the picked transfers may use a metered network.
+    BatchPolicy(Choice<ferry::config::Policy>),
     /// The speed limit of all transfers for this run (KiB/s, 0: none).
     Limit(Choice<u64>),
     PauseAll,
@@ -244,6 +248,8 @@ impl Transfers {
             }
             Message::Row(..)
             | Message::Batch(..)
+            | Message::BatchPriority(..)
+            | Message::BatchPolicy(..)
             | Message::Limit(..)
             | Message::PauseAll
             | Message::ResumeAll => {}

@@ -563,3 +563,28 @@ fn a_download_can_start_over_from_an_address_that_serves_another_file() {
     );
     assert!(!h.dir().join("downloads/film.mkv.part").exists());
 }
+
+#[test]
+fn f1_lists_every_shortcut_in_the_users_language() {
+    use iced::keyboard::{Key, Modifiers, key::Named};
+    let mut h = Harness::new(Language::French);
+    let f1 = || Message::Key(Key::Named(Named::F1), Modifiers::empty());
+    let _ = h.app.update(f1());
+    assert!(h.shows("Raccourcis clavier"), "F1 opens the list");
+    // Every line is there, in French, and each shortcut it names is one the
+    // keyboard handler knows (the list is written from keys.rs).
+    let lines = crate::ui::shortcuts::lines(&h.app.tr);
+    assert_eq!(lines.len(), 14);
+    for (keys, what) in &lines {
+        assert!(h.shows(keys), "{keys} is listed");
+        assert!(h.shows(what), "{what} is listed");
+    }
+    assert!(h.shows("Chercher dans la liste") && h.shows("Échap") && h.shows("Maj+clic"));
+    // F1 again, or Back, goes back to the list.
+    let _ = h.app.update(f1());
+    assert!(h.shows("Aucun transfert pour l’instant."), "F1 closes it");
+    h.click("?");
+    assert!(h.shows("Raccourcis clavier"), "the ? button opens it");
+    h.click("Retour");
+    assert!(!h.shows("Raccourcis clavier"), "Back closes it");
+}

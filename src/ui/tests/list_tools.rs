@@ -321,4 +321,65 @@ fn the_footer_limit_and_pause_all_reach_the_engine() {
         .unwrap();
     let _ = h.app.update(Message::Transfers(List::Limit(none)));
     assert_eq!(engine.limit(), None);
+    // Changed elsewhere (`ferry limit 1M`): the footer follows.
+    engine.set_limit(Some(1 << 20));
+    h.pump_until("the footer follows", |app| {
+        app.transfers().limit == Some(1 << 20)
+    });
+    // (A pick list draws its choice itself: the model is what can be read.)
+}
+
+/// The batch bar moves the picked transfers in the queue and changes their
+/// metered-network policy; a transfer that has ended is left as it is.
+#[test]
+fn picked_rows_get_a_priority_and_a_policy_together() {
+    use crate::ui::transfers::Message as List;
+    use ferry::engine::{CostPolicy, Priority};
+    use iced::keyboard::Modifiers;
+    let mut h = Harness::new(Language::French);
+    let server = h.runtime.block_on(TestServer::start());
+    let engine = h.app.backend.engine.clone();
+    server.put("/done.bin", Resource::new(vec![1u8; 1000]));
+    let done = ferry::engine::Request::download(server.url("/done.bin"), None);
+    let done = h.runtime.block_on(engine.create(done)).unwrap().id;
+    h.pump_until("one completed", |app| {
+        app.transfers()
+            .get(done)
+            .is_some_and(|s| s.status == Status::Completed)
+    });
+    let mut ids = vec![done];
+    for name in ["a.bin", "b.bin"] {
+        let path = format!("/{name}");
+        server.put(&path, Resource::new(vec![9u8; 400_000]).rate(20_000));
+        let mut request = ferry::engine::Request::download(server.url(&path), None);
+        request.paused = true;
+        ids.push(h.runtime.block_on(engine.create(request)).unwrap().id);
+    }
+    h.pump_until("three rows", |app| app.transfers().rows().len() == 3);
+    for id in &ids {
+        let _ = h.app.update(Message::Modifiers(Modifiers::CTRL));
+        let _ = h.app.update(Message::Transfers(List::Select(*id)));
+    }
+    assert_eq!(h.app.transfers().selection.len(), 3);
+
+    let high = crate::ui::transfers::actions::priority_choices(&h.app.tr)
+        .into_iter()
+        .find(|c| c.value == Priority::High)
+        .unwrap();
+    assert_eq!(high.label, "Haute (en tête de file)");
+    let _ = h.app.update(Message::Transfers(List::BatchPriority(high)));
+    let always = crate::ui::new_download::policy_choices(&h.app.tr)
+        .into_iter()
+        .find(|c| c.value == ferry::config::Policy::Always)
+        .unwrap();
+    let _ = h.app.update(Message::Transfers(List::BatchPolicy(always)));
+    h.pump_until("both changed in the engine", |_| {
+        ids[1..].iter().all(|id| {
+            let s = engine.get(*id).unwrap();
+            s.priority == Priority::High && s.policy == CostPolicy::Always
+        })
+    });
+    let finished = engine.get(done).unwrap();
+    assert_eq!(finished.priority, Priority::Normal, "the ended one is left");
+    assert_ne!(finished.policy, CostPolicy::Always);
 }

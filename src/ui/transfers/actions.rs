@@ -1,13 +1,15 @@
 //! What a row's buttons ask for, which fit a status, and the bar that acts on
 //! many picked rows at once.
 
-use iced::widget::{Space, button, container, row, text};
+use iced::widget::{Space, button, container, pick_list, row, text};
 use iced::{Alignment, Element, Fill};
 
-use ferry::engine::Status;
+use ferry::config::Policy;
+use ferry::engine::{Priority, Status};
 
 use super::Message;
 use crate::i18n::{Tr, tr};
+use crate::ui::form::Choice;
 
 /// What a row's buttons ask for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -96,6 +98,26 @@ pub(super) fn batch_bar<'a>(tr: &Tr, picked: usize) -> Option<Element<'a, Messag
                 .on_press(Message::Batch(action)),
         );
     }
+    // Where they stand in the queue, and whether they may use a metered
+    // network: a pick list each, nothing picked (it is a command, not a state).
+    bar = bar.push(
+        pick_list(
+            priority_choices(tr),
+            None::<Choice<Priority>>,
+            Message::BatchPriority,
+        )
+        .placeholder(tr!(tr, "batch-priority"))
+        .text_size(12),
+    );
+    bar = bar.push(
+        pick_list(
+            crate::ui::new_download::policy_choices(tr),
+            None::<Choice<Policy>>,
+            Message::BatchPolicy,
+        )
+        .placeholder(tr!(tr, "batch-policy"))
+        .text_size(12),
+    );
     bar = bar.push(
         button(text(tr!(tr, "batch-clear")).size(12))
             .style(button::text)
@@ -109,4 +131,19 @@ pub(super) fn batch_bar<'a>(tr: &Tr, picked: usize) -> Option<Element<'a, Messag
             .style(container::rounded_box)
             .into(),
     )
+}
+
+/// The priorities, highest first, in the screen's language.
+pub fn priority_choices(tr: &Tr) -> Vec<Choice<Priority>> {
+    [Priority::High, Priority::Normal, Priority::Low]
+        .into_iter()
+        .map(|priority| Choice {
+            value: priority,
+            label: match priority {
+                Priority::High => tr!(tr, "priority-high"),
+                Priority::Normal => tr!(tr, "priority-normal"),
+                Priority::Low => tr!(tr, "priority-low"),
+            },
+        })
+        .collect()
 }
