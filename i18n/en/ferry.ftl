@@ -369,3 +369,9 @@ batch-policy = On metered networks…
 priority-high = High (first in the queue)
 priority-normal = Normal
 priority-low = Low (after the others)
+
+# A row's menu (right click)
+menu-copy-address = Copy address
+menu-move-up = Move up in the queue
+menu-move-down = Move down in the queue
+menu-limit = Its own limit

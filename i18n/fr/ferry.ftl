@@ -369,3 +369,9 @@ batch-policy = Sur les réseaux limités…
 priority-high = Haute (en tête de file)
 priority-normal = Normale
 priority-low = Basse (après les autres)
+
+# Le menu d’une ligne (clic droit)
+menu-copy-address = Copier l’adresse
+menu-move-up = Avancer dans la file
+menu-move-down = Reculer dans la file
+menu-limit = Sa propre limite

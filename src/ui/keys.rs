@@ -90,7 +90,9 @@ impl App {
                     Screen::Upload(state) => state.is_filled(),
                     _ => false,
                 };
-                if matches!(self.screen, Screen::Transfers) {
+                if matches!(self.screen, Screen::Transfers) && self.transfers.menu.is_some() {
+                    self.transfers.menu = None;
+                } else if matches!(self.screen, Screen::Transfers) {
                     self.transfers.selection.clear();
                     self.transfers.batch_asked = None;
                 } else if !filled {

@@ -24,6 +24,12 @@ impl App {
                 });
                 return task;
             }
+            transfers::Message::Menu(entry) => {
+                let Some(menu) = self.transfers.menu.take() else {
+                    return task;
+                };
+                return self.menu_entry(menu.id, entry);
+            }
             transfers::Message::Limit(choice) => {
                 let limit = (choice.value > 0).then(|| choice.value.saturating_mul(1024));
                 self.backend.engine.set_limit(limit);
@@ -50,6 +56,36 @@ impl App {
         }
         self.transfers.update(message);
         task
+    }
+
+    /// A choice in a row's menu.
+    fn menu_entry(&mut self, id: OperationId, entry: &transfers::menu::Entry) -> Task<Message> {
+        use transfers::menu::{Entry, step};
+        let Some(snapshot) = self.transfers.get(id) else {
+            return Task::none();
+        };
+        let engine = self.backend.engine.clone();
+        let done = |result: Result<(), EngineError>| match result {
+            Ok(()) => Reply::Done,
+            Err(e) => Reply::Failed(e.to_string()),
+        };
+        match entry {
+            Entry::Row(action) => {
+                return self.transfers_message(&transfers::Message::Row(id, *action));
+            }
+            Entry::CopyAddress => return iced::clipboard::write(snapshot.url.clone()),
+            Entry::MoveUp | Entry::MoveDown => {
+                let priority = step(snapshot.priority, *entry == Entry::MoveUp);
+                self.backend
+                    .run(async move { done(engine.set_priority(id, priority).await) });
+            }
+            Entry::Limit(choice) => {
+                let limit = (choice.value > 0).then(|| choice.value.saturating_mul(1024));
+                self.backend
+                    .run(async move { done(engine.set_operation_limit(id, limit).await) });
+            }
+        }
+        Task::none()
     }
 
     /// `change` on every picked transfer that has not ended (a priority or a

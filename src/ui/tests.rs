@@ -35,6 +35,7 @@ mod download_form;
 mod list;
 mod list_tools;
 mod live;
+mod menu;
 mod screens;
 mod upload_form;
 use live::LiveWindow;

@@ -21,6 +21,7 @@ use super::speed_history::SpeedHistory;
 use crate::i18n::{Tr, tr};
 
 pub mod actions;
+pub mod menu;
 mod order;
 
 use self::actions::action_label;
@@ -84,6 +85,13 @@ pub enum Message {
     ClearSelection,
     /// The list scrolled or was resized.
     Scrolled(scrollable::Viewport),
+    /// The pointer moved over the list (where a right click opens the menu).
+    Pointer(iced::Point),
+    /// A row was right-clicked: its menu.
+    OpenMenu(OperationId),
+    /// A choice in the open menu.
+    Menu(menu::Entry),
+    CloseMenu,
 }
 
 /// Every operation as the engine last reported it, in creation order.
@@ -105,6 +113,11 @@ pub struct Transfers {
     pub network: NetworkState,
     /// Visible part of the list: offset from the top and height.
     viewport: (f32, f32),
+    /// The list's width, and where the pointer was last over it.
+    width: f32,
+    pointer: iced::Point,
+    /// A row's menu, open where it was right-clicked.
+    pub menu: Option<menu::Menu>,
     /// The row Space and Delete act on, shown highlighted.
     pub selected: Option<OperationId>,
     /// A line for the user above the list (an address that was already there).
@@ -125,6 +138,7 @@ impl Transfers {
         let mut transfers = Self {
             rows,
             viewport: (0.0, 900.0),
+            width: 900.0,
             ..Self::default()
         };
         transfers.reindex();
@@ -151,6 +165,9 @@ impl Transfers {
         fresh.limit = self.limit;
         fresh.network = self.network;
         fresh.viewport = self.viewport;
+        fresh.width = self.width;
+        fresh.pointer = self.pointer;
+        fresh.menu = self.menu.filter(|m| fresh.index.contains_key(&m.id));
         fresh.selected = self.selected.filter(|id| fresh.index.contains_key(id));
         fresh.notice = self.notice.take();
         fresh.speeds = std::mem::take(&mut self.speeds);
@@ -190,6 +207,9 @@ impl Transfers {
             Event::Removed { id } => {
                 self.speeds.forget(*id);
                 self.selection.forget(*id);
+                if self.menu.is_some_and(|m| m.id == *id) {
+                    self.menu = None;
+                }
                 if self.selected == Some(*id) {
                     self.selected = None;
                 }
@@ -235,7 +255,18 @@ impl Transfers {
             Message::Sort(choice) => self.sort = choice.value,
             Message::Scrolled(viewport) => {
                 self.viewport = (viewport.absolute_offset().y, viewport.bounds().height);
+                self.width = viewport.bounds().width;
+                self.menu = None;
             }
+            Message::Pointer(at) => self.pointer = *at,
+            Message::OpenMenu(id) => {
+                self.menu = Some(menu::Menu {
+                    id: *id,
+                    at: self.pointer,
+                });
+                self.selected = Some(*id);
+            }
+            Message::CloseMenu | Message::Menu(..) => self.menu = None,
             Message::Select(id) => {
                 let shown: Vec<OperationId> = self.shown().iter().map(|s| s.id).collect();
                 self.selection.click(*id, self.modifiers, &shown);
@@ -347,16 +378,26 @@ impl Transfers {
             let picked = self.selected == Some(snapshot.id) || self.selection.contains(snapshot.id);
             list = list.push(
                 mouse_area(transfer_row(tr, snapshot, picked))
-                    .on_press(Message::Select(snapshot.id)),
+                    .on_press(Message::Select(snapshot.id))
+                    .on_right_press(Message::OpenMenu(snapshot.id)),
             );
         }
         let below = (shown.len() - last) as f32 * ROW_HEIGHT;
         list = list.push(Space::new().height(Length::Fixed(below)));
-        scrollable(list.width(Fill))
-            .direction(super::layout::beside())
-            .on_scroll(Message::Scrolled)
-            .height(Fill)
-            .into()
+        let list: Element<'a, Message> = mouse_area(
+            scrollable(list.width(Fill))
+                .direction(super::layout::beside())
+                .on_scroll(Message::Scrolled)
+                .height(Fill),
+        )
+        .on_move(Message::Pointer)
+        .into();
+        match self.menu.and_then(|m| Some((m, self.get(m.id)?))) {
+            Some((open, snapshot)) => {
+                menu::over(tr, list, open, snapshot, (self.width, self.viewport.1))
+            }
+            None => list,
+        }
     }
 
     /// The operations the tab, the category, the group and the search keep, in

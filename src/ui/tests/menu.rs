@@ -1,0 +1,107 @@
+//! A row's menu (right click): where it opens, what it offers for a state, and
+//! that its choices reach the engine.
+
+use super::*;
+use crate::ui::transfers::Message as List;
+use crate::ui::transfers::menu::Entry;
+use ferry::engine::Priority;
+
+#[test]
+fn a_right_click_opens_a_menu_whose_choices_reach_the_engine() {
+    use iced::keyboard::{Key, Modifiers, key::Named};
+    let mut h = Harness::new(Language::French);
+    let server = h.runtime.block_on(TestServer::start());
+    server.put("/slow.bin", Resource::new(vec![9u8; 400_000]).rate(20_000));
+    let engine = h.app.backend.engine.clone();
+    let mut request = ferry::engine::Request::download(server.url("/slow.bin"), None);
+    request.paused = true;
+    let id = h.runtime.block_on(engine.create(request)).unwrap().id;
+    h.pump_until("the row", |app| app.transfers().rows().len() == 1);
+
+    // The pointer over the list, then a right click on the row.
+    let _ = h
+        .app
+        .update(Message::Transfers(List::Pointer(iced::Point::new(
+            120.0, 40.0,
+        ))));
+    let _ = h.app.update(Message::Transfers(List::OpenMenu(id)));
+    let open = h.app.transfers().menu.expect("the menu is open");
+    assert_eq!((open.id, open.at), (id, iced::Point::new(120.0, 40.0)));
+    for entry in [
+        "Reprendre",
+        "Annuler",
+        "Copier l’adresse",
+        "Avancer dans la file",
+        "Reculer dans la file",
+        "Détails",
+        "Sa propre limite",
+    ] {
+        assert!(h.shows(entry), "the menu offers {entry}");
+    }
+
+    // Up in the queue: the engine's priority; the menu closes.
+    h.click("Avancer dans la file");
+    assert!(h.app.transfers().menu.is_none(), "a choice closes the menu");
+    h.pump_until("high priority", |_| {
+        engine.get(id).is_some_and(|s| s.priority == Priority::High)
+    });
+    // Its own limit, from the menu's pick list.
+    let _ = h.app.update(Message::Transfers(List::OpenMenu(id)));
+    let one_mib = crate::ui::settings::limits(&h.app.tr, 0)
+        .into_iter()
+        .find(|c| c.value == 1024)
+        .unwrap();
+    let _ = h
+        .app
+        .update(Message::Transfers(List::Menu(Entry::Limit(one_mib))));
+    h.pump_until("its own limit", |_| {
+        engine.get(id).is_some_and(|s| s.limit == Some(1 << 20))
+    });
+    // Escape closes the menu and keeps the row picked; a click elsewhere too.
+    let _ = h.app.update(Message::Transfers(List::OpenMenu(id)));
+    let _ = h
+        .app
+        .update(Message::Key(Key::Named(Named::Escape), Modifiers::empty()));
+    assert!(h.app.transfers().menu.is_none());
+    assert_eq!(h.app.transfers().selected, Some(id));
+    // Details from the menu: its screen.
+    let _ = h.app.update(Message::Transfers(List::OpenMenu(id)));
+    h.click("Détails");
+    assert!(h.shows("Adresse"), "the details screen");
+}
+
+#[test]
+fn the_menu_offers_what_fits_the_state() {
+    use crate::ui::transfers::RowAction;
+    use crate::ui::transfers::menu::{entries, step};
+    let mut h = Harness::new(Language::English);
+    let server = h.runtime.block_on(TestServer::start());
+    server.put("/done.bin", Resource::new(vec![1u8; 1000]));
+    let engine = h.app.backend.engine.clone();
+    let request = ferry::engine::Request::download(server.url("/done.bin"), None);
+    let id = h.runtime.block_on(engine.create(request)).unwrap().id;
+    h.pump_until("completed", |app| {
+        app.transfers()
+            .get(id)
+            .is_some_and(|s| s.status == Status::Completed)
+    });
+    let mut s = h.app.transfers().get(id).unwrap().clone();
+    assert_eq!(
+        entries(&s),
+        [
+            Entry::Row(RowAction::Open),
+            Entry::Row(RowAction::ShowInFolder),
+            Entry::Row(RowAction::Remove),
+            Entry::CopyAddress,
+            Entry::Row(RowAction::Details),
+        ],
+        "nothing to move or limit once ended"
+    );
+    s.status = Status::Running;
+    s.priority = Priority::High;
+    assert!(!entries(&s).contains(&Entry::MoveUp), "already first");
+    assert!(entries(&s).contains(&Entry::MoveDown));
+    assert_eq!(step(Priority::Normal, true), Priority::High);
+    assert_eq!(step(Priority::High, false), Priority::Normal);
+    assert_eq!(step(Priority::Low, false), Priority::Low);
+}

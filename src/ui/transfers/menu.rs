@@ -1,0 +1,129 @@
+//! The menu a right click on a row opens, where the pointer is: what the row's
+//! buttons do, and what has no room on the row (copy the address, move in the
+//! queue, a speed limit of its own, details). A click anywhere else, Escape or
+//! a choice closes it.
+
+use iced::widget::{
+    Space, button, column, container, mouse_area, opaque, pick_list, pin, row, stack, text,
+};
+use iced::{Element, Fill, Point};
+
+use ferry::engine::{OperationId, Priority, Snapshot};
+
+use super::Message;
+use super::actions::{RowAction, action_label, actions_for};
+use crate::i18n::{Tr, tr};
+use crate::ui::form::Choice;
+
+/// Room the menu needs at most, to keep it inside the list near its edges.
+const WIDTH: f32 = 260.0;
+const ENTRY_HEIGHT: f32 = 30.0;
+
+/// An open menu: for which row, and where (in the list's coordinates).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Menu {
+    pub id: OperationId,
+    pub at: Point,
+}
+
+/// What the menu offers.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Entry {
+    /// What one of the row's buttons does (or Open, Show in folder, Details).
+    Row(RowAction),
+    CopyAddress,
+    /// One step up or down in the queue (its priority).
+    MoveUp,
+    MoveDown,
+    /// Its own speed limit (KiB/s, 0: none).
+    Limit(Choice<u64>),
+}
+
+/// The entries for a row in this state, in order.
+pub fn entries(s: &Snapshot) -> Vec<Entry> {
+    let mut entries: Vec<Entry> = actions_for(s.status)
+        .iter()
+        .map(|action| Entry::Row(*action))
+        .collect();
+    entries.push(Entry::CopyAddress);
+    if !s.status.is_finished() {
+        if s.priority != Priority::High {
+            entries.push(Entry::MoveUp);
+        }
+        if s.priority != Priority::Low {
+            entries.push(Entry::MoveDown);
+        }
+    }
+    entries.push(Entry::Row(RowAction::Details));
+    entries
+}
+
+/// One step up (`up`) or down from `priority`.
+pub fn step(priority: Priority, up: bool) -> Priority {
+    match (priority, up) {
+        (Priority::Low, true) | (Priority::High, false) => Priority::Normal,
+        (_, true) => Priority::High,
+        (_, false) => Priority::Low,
+    }
+}
+
+fn label(tr: &Tr, entry: &Entry) -> String {
+    match entry {
+        Entry::Row(action) => action_label(tr, *action),
+        Entry::CopyAddress => tr!(tr, "menu-copy-address"),
+        Entry::MoveUp => tr!(tr, "menu-move-up"),
+        Entry::MoveDown => tr!(tr, "menu-move-down"),
+        Entry::Limit(choice) => choice.label.clone(),
+    }
+}
+
+/// `list` with the menu over it, at `menu.at` kept inside `size` (the list's
+/// width and height), and a layer that closes it on a click elsewhere.
+pub fn over<'a>(
+    tr: &Tr,
+    list: Element<'a, Message>,
+    menu: Menu,
+    s: &Snapshot,
+    size: (f32, f32),
+) -> Element<'a, Message> {
+    let entries = entries(s);
+    let mut items = column![].spacing(2).width(WIDTH);
+    for entry in &entries {
+        items = items.push(
+            button(text(label(tr, entry)).size(13))
+                .style(button::text)
+                .width(Fill)
+                .on_press(Message::Menu(entry.clone())),
+        );
+    }
+    let mut height = entries.len() as f32 * ENTRY_HEIGHT;
+    if !s.status.is_finished() {
+        let kib = s.limit.map_or(0, |bytes| bytes / 1024);
+        let limits = crate::ui::settings::limits(tr, kib);
+        let current = limits.iter().find(|c| c.value == kib).cloned();
+        items = items.push(
+            row![
+                text(tr!(tr, "menu-limit")).size(13),
+                pick_list(limits, current, |choice| Message::Menu(Entry::Limit(
+                    choice
+                )))
+                .text_size(13),
+            ]
+            .spacing(6)
+            .padding([2, 10])
+            .align_y(iced::Alignment::Center),
+        );
+        height += ENTRY_HEIGHT + 8.0;
+    }
+    let panel = container(items).padding(4).style(container::bordered_box);
+    let x = menu.at.x.min(size.0 - WIDTH - 12.0).max(0.0);
+    let y = menu.at.y.min(size.1 - height - 12.0).max(0.0);
+    stack![
+        list,
+        mouse_area(Space::new().width(Fill).height(Fill))
+            .on_press(Message::CloseMenu)
+            .on_right_press(Message::CloseMenu),
+        pin(opaque(panel)).x(x).y(y),
+    ]
+    .into()
+}
