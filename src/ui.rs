@@ -213,6 +213,7 @@ impl App {
             links_waiting: None,
             geometry: geometry::Geometry::load(&geometry::Geometry::path(&setup.config_path)),
         };
+        app.transfers.wide = app.geometry.width >= transfers::sidebar::FROM_WIDTH;
         app.refresh_tray();
         let task = if setup.open_window {
             app.show_window()
@@ -300,7 +301,10 @@ impl App {
             Message::Modifiers(modifiers) => self.transfers.modifiers = modifiers,
             Message::FileDropped(path) => self.file_dropped(path),
             Message::WindowClosed(id) => self.window_closed(id),
-            Message::WindowResized(size) => self.geometry.resized(size),
+            Message::WindowResized(size) => {
+                self.geometry.resized(size);
+                self.transfers.wide = size.width >= transfers::sidebar::FROM_WIDTH;
+            }
             Message::WindowMoved(at) => self.geometry.moved(at),
             Message::Quit => {
                 self.save_geometry();

@@ -375,3 +375,9 @@ menu-copy-address = Copy address
 menu-move-up = Move up in the queue
 menu-move-down = Move down in the queue
 menu-limit = Its own limit
+
+# The sidebar of a wide window
+filter-running = Running
+filter-waiting = Waiting
+sidebar-kinds = Kinds of file
+sidebar-groups = Groups

@@ -375,3 +375,9 @@ menu-copy-address = Copier l’adresse
 menu-move-up = Avancer dans la file
 menu-move-down = Reculer dans la file
 menu-limit = Sa propre limite
+
+# La barre latérale d’une fenêtre large
+filter-running = En cours
+filter-waiting = En attente
+sidebar-kinds = Types de fichier
+sidebar-groups = Groupes

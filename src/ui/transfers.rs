@@ -7,8 +7,7 @@ use std::collections::HashMap;
 use std::time::Instant;
 
 use iced::widget::{
-    Space, button, column, container, mouse_area, pick_list, progress_bar, row, scrollable, text,
-    text_input,
+    Space, button, column, container, mouse_area, pick_list, row, scrollable, text, text_input,
 };
 use iced::{Alignment, Element, Fill, Length};
 
@@ -23,10 +22,12 @@ use crate::i18n::{Tr, tr};
 pub mod actions;
 pub mod menu;
 mod order;
+pub mod sidebar;
+mod view;
 
-use self::actions::action_label;
 pub use self::actions::{RowAction, actions_for, fits};
 pub use self::order::Sort;
+use self::view::{empty_state, tab, transfer_row};
 
 /// The search box (Ctrl+F focuses it).
 pub const SEARCH: &str = "transfers-search";
@@ -40,7 +41,12 @@ const OVERSCAN: usize = 3;
 pub enum Filter {
     #[default]
     All,
+    /// Not ended: running or waiting (the narrow window's tab).
     Active,
+    /// Moving bytes now.
+    Running,
+    /// Not ended and not moving bytes: queued, paused, waiting for a network.
+    Waiting,
     Completed,
     Failed,
 }
@@ -50,6 +56,8 @@ impl Filter {
         match self {
             Self::All => true,
             Self::Active => !status.is_finished(),
+            Self::Running => status == Status::Running,
+            Self::Waiting => !status.is_finished() && status != Status::Running,
             Self::Completed => status == Status::Completed,
             Self::Failed => matches!(status, Status::Error | Status::Canceled),
         }
@@ -118,6 +126,8 @@ pub struct Transfers {
     pointer: iced::Point,
     /// A row's menu, open where it was right-clicked.
     pub menu: Option<menu::Menu>,
+    /// The window is wide enough for the sidebar.
+    pub wide: bool,
     /// The row Space and Delete act on, shown highlighted.
     pub selected: Option<OperationId>,
     /// A line for the user above the list (an address that was already there).
@@ -166,6 +176,7 @@ impl Transfers {
         fresh.network = self.network;
         fresh.viewport = self.viewport;
         fresh.width = self.width;
+        fresh.wide = self.wide;
         fresh.pointer = self.pointer;
         fresh.menu = self.menu.filter(|m| fresh.index.contains_key(&m.id));
         fresh.selected = self.selected.filter(|id| fresh.index.contains_key(id));
@@ -294,13 +305,19 @@ impl Transfers {
     }
 
     pub fn view<'a>(&'a self, tr: &Tr) -> Element<'a, Message> {
-        let tabs = row![
-            tab(tr!(tr, "filter-all"), Filter::All, self.filter),
-            tab(tr!(tr, "filter-active"), Filter::Active, self.filter),
-            tab(tr!(tr, "filter-completed"), Filter::Completed, self.filter),
-            tab(tr!(tr, "filter-failed"), Filter::Failed, self.filter),
-        ]
-        .spacing(6);
+        // A wide window has the filters in the sidebar; a narrow one, above
+        // the list.
+        let tabs = if self.wide {
+            row![]
+        } else {
+            row![
+                tab(tr!(tr, "filter-all"), Filter::All, self.filter),
+                tab(tr!(tr, "filter-active"), Filter::Active, self.filter),
+                tab(tr!(tr, "filter-completed"), Filter::Completed, self.filter),
+                tab(tr!(tr, "filter-failed"), Filter::Failed, self.filter),
+            ]
+            .spacing(6)
+        };
         let sorts = Self::sort_choices(tr);
         let sort = sorts.iter().find(|c| c.value == self.sort).cloned();
         let mut tabs = row![
@@ -315,7 +332,7 @@ impl Transfers {
         .spacing(6)
         .align_y(Alignment::Center);
         let categories = self.category_choices(tr);
-        if categories.len() > 2 || self.category.is_some() {
+        if !self.wide && (categories.len() > 2 || self.category.is_some()) {
             let selected = categories
                 .iter()
                 .find(|c| c.value == self.category)
@@ -323,7 +340,7 @@ impl Transfers {
             tabs = tabs.push(pick_list(categories, selected, Message::Category).text_size(14));
         }
         let groups = self.group_choices(tr);
-        if groups.len() > 1 {
+        if !self.wide && groups.len() > 1 {
             let selected = groups.iter().find(|c| c.value == self.group).cloned();
             tabs = tabs.push(pick_list(groups, selected, Message::Group).text_size(14));
         }
@@ -361,6 +378,12 @@ impl Transfers {
         page = page.push(body);
         if let Some(notice) = &self.notice {
             page = page.push(text(notice).size(14).style(text::primary));
+        }
+        if self.wide {
+            let side = sidebar::view(self, tr);
+            return column![row![side, page].spacing(16).height(Fill), self.footer(tr)]
+                .spacing(10)
+                .into();
         }
         page.push(self.footer(tr)).into()
     }
@@ -514,84 +537,4 @@ pub fn network_words(tr: &Tr, network: &NetworkState) -> String {
         words.push_str(&tr!(tr, "network-power-saver"));
     }
     words
-}
-
-fn tab<'a>(label: String, filter: Filter, current: Filter) -> Element<'a, Message> {
-    let style = if filter == current {
-        button::primary
-    } else {
-        button::secondary
-    };
-    button(text(label).size(14))
-        .style(style)
-        .on_press(Message::Filter(filter))
-        .into()
-}
-
-fn empty_state<'a>(tr: &Tr) -> Element<'a, Message> {
-    container(
-        column![
-            text(tr!(tr, "transfers-empty")).size(20),
-            text(tr!(tr, "transfers-empty-hint")).size(14),
-        ]
-        .spacing(8)
-        .align_x(Alignment::Center),
-    )
-    .center(Fill)
-    .into()
-}
-
-fn transfer_row<'a>(tr: &Tr, s: &'a Snapshot, selected: bool) -> Element<'a, Message> {
-    let fraction = match s.total {
-        Some(0) => 1.0,
-        Some(total) => (s.bytes as f64 / total as f64) as f32,
-        None if s.status == Status::Completed => 1.0,
-        None => 0.0,
-    };
-    let mut figures = format::progress(tr, s.bytes, s.total);
-    if s.status == Status::Running {
-        figures.push_str(" · ");
-        figures.push_str(&format::speed(tr, s.speed));
-        if let Some(eta) = s.eta_secs {
-            figures.push_str(" · ");
-            figures.push_str(&tr!(tr, "time-left", time = format::duration(tr, eta)));
-        }
-    }
-    let name = button(text(format::name(tr, s)).size(15))
-        .style(button::text)
-        .padding(0)
-        .on_press(Message::Row(s.id, RowAction::Details));
-    let mut heading = row![name, Space::new().width(Fill)]
-        .spacing(8)
-        .align_y(Alignment::Center);
-    if let Some(group) = &s.group {
-        heading = heading.push(text(group).size(12).style(text::secondary));
-    }
-    heading = heading.push(text(format::status(tr, s)).size(13));
-    let info = column![
-        heading,
-        progress_bar(0.0..=1.0, fraction.clamp(0.0, 1.0)).girth(6),
-        text(figures).size(12),
-    ]
-    .spacing(4)
-    .width(Fill);
-    // A fixed width keeps the progress bars of all rows aligned.
-    let mut actions = row![Space::new().width(Fill)]
-        .spacing(4)
-        .width(Length::Fixed(280.0));
-    for &action in actions_for(s.status) {
-        actions = actions.push(
-            button(text(action_label(tr, action)).size(12))
-                .style(button::secondary)
-                .on_press(Message::Row(s.id, action)),
-        );
-    }
-    let row = container(row![info, actions].spacing(12).align_y(Alignment::Center))
-        .padding([6, 4])
-        .height(Length::Fixed(ROW_HEIGHT));
-    if selected {
-        row.style(container::rounded_box).into()
-    } else {
-        row.into()
-    }
 }

@@ -383,3 +383,78 @@ fn picked_rows_get_a_priority_and_a_policy_together() {
     assert_eq!(finished.priority, Priority::Normal, "the ended one is left");
     assert_ne!(finished.policy, CostPolicy::Always);
 }
+
+/// A wide window shows the states, kinds and groups in a sidebar, each with its
+/// count; a click filters the list, a second click on a kind shows all again.
+/// A narrow one keeps the tabs above the list.
+#[test]
+fn the_sidebar_counts_and_filters_by_state_kind_and_group() {
+    let mut h = Harness::new(Language::French);
+    let server = h.runtime.block_on(TestServer::start());
+    let engine = h.app.backend.engine.clone();
+    server.put("/done.pdf", Resource::new(vec![1u8; 1000]));
+    server.put("/film.mkv", Resource::new(vec![2u8; 400_000]).rate(20_000));
+    server.put(
+        "/paused.zip",
+        Resource::new(vec![3u8; 400_000]).rate(20_000),
+    );
+    h.runtime.block_on(async {
+        engine
+            .create_group("soir", ferry::engine::Behavior::Parallel, None)
+            .await
+            .unwrap();
+        let done = ferry::engine::Request::download(server.url("/done.pdf"), None);
+        engine.create(done).await.unwrap();
+        let film = ferry::engine::Request::download(server.url("/film.mkv"), None);
+        engine.create(film.group("soir")).await.unwrap();
+        let mut paused = ferry::engine::Request::download(server.url("/paused.zip"), None);
+        paused.paused = true;
+        engine.create(paused).await.unwrap();
+    });
+    h.pump_until("one done, one running, one paused", |app| {
+        let rows = app.transfers().rows();
+        rows.len() == 3
+            && rows[0].status == Status::Completed
+            && rows[1].status == Status::Running
+            && rows[2].status == Status::PausedByApplication
+    });
+    assert!(h.app.transfers().wide, "the default window is wide");
+    let counts = crate::ui::transfers::sidebar::counts(h.app.transfers().rows());
+    assert_eq!(
+        counts,
+        [3, 1, 1, 1, 0],
+        "all, running, waiting, done, failed"
+    );
+    for label in ["Tous", "En cours", "En attente", "Terminés", "En échec"] {
+        assert!(h.shows(label), "the sidebar lists {label}");
+    }
+    assert!(h.shows("Types de fichier") && h.shows("Vidéos") && h.shows("Archives"));
+    assert!(h.shows("Groupes") && h.shows("soir"));
+
+    h.click("En attente");
+    let names = |h: &Harness| -> Vec<String> {
+        h.app
+            .transfers()
+            .shown()
+            .iter()
+            .map(|s| s.display_name())
+            .collect()
+    };
+    assert_eq!(names(&h), ["paused.zip"]);
+    h.click("Tous");
+    h.click("Vidéos");
+    assert_eq!(names(&h), ["film.mkv"]);
+    h.click("Vidéos");
+    assert_eq!(names(&h).len(), 3, "a second click shows every kind");
+    h.click("soir");
+    assert_eq!(names(&h), ["film.mkv"]);
+    h.click("soir");
+
+    // Narrow: no sidebar, the tabs and pick lists above the list.
+    let _ = h
+        .app
+        .update(Message::WindowResized(iced::Size::new(640.0, 480.0)));
+    assert!(!h.app.transfers().wide);
+    assert!(!h.shows("Types de fichier") && !h.shows("En attente"));
+    assert!(h.shows("En cours") && h.shows("Terminés"), "the tabs");
+}

@@ -1,0 +1,133 @@
+//! The sidebar of a wide window: the list's states, kinds of file and groups,
+//! each with how many transfers it holds; a click shows only those. A narrow
+//! window keeps the same filters above the list (tabs and pick lists).
+
+use iced::widget::{Space, button, column, row, scrollable, text};
+use iced::{Alignment, Element, Fill, Length};
+
+use ferry::engine::{Category, Snapshot};
+
+use super::{Filter, Message, Transfers};
+use crate::i18n::{Tr, tr};
+use crate::ui::form::Choice;
+use crate::ui::format;
+
+/// The window width from which the sidebar shows (below, the list needs the
+/// room: a row's buttons take 280 px).
+pub const FROM_WIDTH: f32 = 860.0;
+const WIDTH: f32 = 190.0;
+
+/// The states the sidebar offers, in order.
+pub const STATES: [Filter; 5] = [
+    Filter::All,
+    Filter::Running,
+    Filter::Waiting,
+    Filter::Completed,
+    Filter::Failed,
+];
+
+pub fn label(tr: &Tr, filter: Filter) -> String {
+    match filter {
+        Filter::All => tr!(tr, "filter-all"),
+        Filter::Active => tr!(tr, "filter-active"),
+        Filter::Running => tr!(tr, "filter-running"),
+        Filter::Waiting => tr!(tr, "filter-waiting"),
+        Filter::Completed => tr!(tr, "filter-completed"),
+        Filter::Failed => tr!(tr, "filter-failed"),
+    }
+}
+
+/// How many of `rows` each state holds, in the order of [`STATES`].
+pub fn counts(rows: &[Snapshot]) -> [usize; 5] {
+    STATES.map(|filter| rows.iter().filter(|s| filter.keeps(s.status)).count())
+}
+
+/// One line: the label, its count on the right; highlighted when in force.
+fn entry<'a>(label: String, count: usize, on: bool, message: Message) -> Element<'a, Message> {
+    let style = if on { button::primary } else { button::text };
+    button(
+        row![
+            text(label).size(14),
+            Space::new().width(Fill),
+            text(count.to_string()).size(12),
+        ]
+        .align_y(Alignment::Center),
+    )
+    .style(style)
+    .width(Fill)
+    .padding([5, 8])
+    .on_press(message)
+    .into()
+}
+
+fn heading<'a>(label: String) -> Element<'a, Message> {
+    text(label).size(12).style(text::secondary).into()
+}
+
+pub fn view<'a>(transfers: &Transfers, tr: &Tr) -> Element<'a, Message> {
+    let mut side = column![].spacing(2).width(Length::Fixed(WIDTH));
+    for (filter, count) in STATES.into_iter().zip(counts(&transfers.rows)) {
+        side = side.push(entry(
+            label(tr, filter),
+            count,
+            transfers.filter == filter,
+            Message::Filter(filter),
+        ));
+    }
+    let kinds: Vec<(Category, usize)> = Category::ALL
+        .into_iter()
+        .map(|c| (c, transfers.rows.iter().filter(|s| s.category == c).count()))
+        .filter(|(c, n)| *n > 0 || transfers.category == Some(*c))
+        .collect();
+    if !kinds.is_empty() {
+        side = side.push(Space::new().height(10));
+        side = side.push(heading(tr!(tr, "sidebar-kinds")));
+        for (category, count) in kinds {
+            let on = transfers.category == Some(category);
+            // A second click on the kind in force shows every kind again.
+            let value = if on { None } else { Some(category) };
+            side = side.push(entry(
+                format::category(tr, category),
+                count,
+                on,
+                Message::Category(Choice {
+                    value,
+                    label: String::new(),
+                }),
+            ));
+        }
+    }
+    let mut groups: Vec<&String> = transfers
+        .rows
+        .iter()
+        .filter_map(|s| s.group.as_ref())
+        .collect();
+    groups.sort();
+    groups.dedup();
+    if !groups.is_empty() {
+        side = side.push(Space::new().height(10));
+        side = side.push(heading(tr!(tr, "sidebar-groups")));
+        for name in groups {
+            let count = transfers
+                .rows
+                .iter()
+                .filter(|s| s.group.as_ref() == Some(name))
+                .count();
+            let on = transfers.group.as_ref() == Some(name);
+            let value = if on { None } else { Some(name.clone()) };
+            side = side.push(entry(
+                name.clone(),
+                count,
+                on,
+                Message::Group(Choice {
+                    value,
+                    label: String::new(),
+                }),
+            ));
+        }
+    }
+    scrollable(side)
+        .direction(crate::ui::layout::beside())
+        .height(Fill)
+        .into()
+}
