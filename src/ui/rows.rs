@@ -65,10 +65,6 @@ impl App {
             return Task::none();
         };
         let engine = self.backend.engine.clone();
-        let done = |result: Result<(), EngineError>| match result {
-            Ok(()) => Reply::Done,
-            Err(e) => Reply::Failed(e.to_string()),
-        };
         match entry {
             Entry::Row(action) => {
                 return self.transfers_message(&transfers::Message::Row(id, *action));
@@ -77,12 +73,12 @@ impl App {
             Entry::MoveUp | Entry::MoveDown => {
                 let priority = step(snapshot.priority, *entry == Entry::MoveUp);
                 self.backend
-                    .run(async move { done(engine.set_priority(id, priority).await) });
+                    .run(async move { answered(engine.set_priority(id, priority).await) });
             }
             Entry::Limit(choice) => {
                 let limit = (choice.value > 0).then(|| choice.value.saturating_mul(1024));
                 self.backend
-                    .run(async move { done(engine.set_operation_limit(id, limit).await) });
+                    .run(async move { answered(engine.set_operation_limit(id, limit).await) });
             }
         }
         Task::none()
@@ -95,42 +91,18 @@ impl App {
         F: Fn(ferry::engine::Engine, OperationId) -> Fut,
         Fut: Future<Output = Result<(), EngineError>> + Send + 'static,
     {
-        let ids: Vec<OperationId> = self
-            .transfers
-            .selection
-            .ids()
-            .into_iter()
-            .filter(|id| {
-                self.transfers
-                    .get(*id)
-                    .is_some_and(|s| !s.status.is_finished())
-            })
-            .collect();
-        for id in ids {
+        for id in self.transfers.picked_where(|s| !s.status.is_finished()) {
             let changed = change(self.backend.engine.clone(), id);
-            self.backend.run(async move {
-                match changed.await {
-                    Ok(()) => Reply::Done,
-                    Err(e) => Reply::Failed(e.to_string()),
-                }
-            });
+            self.backend.run(async move { answered(changed.await) });
         }
     }
 
     /// `action` on every picked row it fits. Cancel and Remove ask once first
     /// (the notice says how many), as they do for one row.
     fn batch(&mut self, action: RowAction) {
-        let targets: Vec<OperationId> = self
+        let targets = self
             .transfers
-            .selection
-            .ids()
-            .into_iter()
-            .filter(|id| {
-                self.transfers
-                    .get(*id)
-                    .is_some_and(|s| transfers::fits(action, s.status))
-            })
-            .collect();
+            .picked_where(|s| transfers::fits(action, s.status));
         if targets.is_empty() {
             return;
         }
@@ -154,27 +126,23 @@ impl App {
 
     pub(super) fn row_action(&mut self, id: OperationId, action: RowAction) {
         let engine = self.backend.engine.clone();
-        let done = |result: Result<(), EngineError>| match result {
-            Ok(()) => Reply::Done,
-            Err(e) => Reply::Failed(e.to_string()),
-        };
         match action {
             RowAction::Pause => self
                 .backend
-                .run(async move { done(engine.pause(id).await) }),
+                .run(async move { answered(engine.pause(id).await) }),
             RowAction::Resume => self
                 .backend
-                .run(async move { done(engine.resume(id).await) }),
+                .run(async move { answered(engine.resume(id).await) }),
             RowAction::Cancel => self
                 .backend
-                .run(async move { done(engine.cancel(id).await) }),
+                .run(async move { answered(engine.cancel(id).await) }),
             RowAction::Retry => self
                 .backend
-                .run(async move { done(engine.restart(id).await) }),
+                .run(async move { answered(engine.restart(id).await) }),
             RowAction::RunAnyway => self.set_policy(id, ferry::engine::CostPolicy::Always),
             RowAction::Remove => self
                 .backend
-                .run(async move { done(engine.remove(id).await) }),
+                .run(async move { answered(engine.remove(id).await) }),
             RowAction::Details => self.screen = Screen::Details(id),
             RowAction::ChangeAddress => {
                 let name = self
@@ -209,12 +177,8 @@ impl App {
 
     pub(super) fn set_policy(&self, id: OperationId, policy: ferry::engine::CostPolicy) {
         let engine = self.backend.engine.clone();
-        self.backend.run(async move {
-            match engine.set_policy(id, policy).await {
-                Ok(()) => Reply::Done,
-                Err(e) => Reply::Failed(e.to_string()),
-            }
-        });
+        self.backend
+            .run(async move { answered(engine.set_policy(id, policy).await) });
     }
 
     pub(super) fn change_address_message(&mut self, message: change_address::Message) {
@@ -243,5 +207,13 @@ impl App {
                 });
             }
         }
+    }
+}
+
+/// What an engine command's result tells the app.
+fn answered(result: Result<(), EngineError>) -> Reply {
+    match result {
+        Ok(()) => Reply::Done,
+        Err(e) => Reply::Failed(e.to_string()),
     }
 }

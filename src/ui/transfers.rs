@@ -298,6 +298,15 @@ impl Transfers {
         }
     }
 
+    /// The picked rows that `keep` keeps.
+    pub fn picked_where(&self, keep: impl Fn(&Snapshot) -> bool) -> Vec<OperationId> {
+        self.selection
+            .ids()
+            .into_iter()
+            .filter(|id| self.get(*id).is_some_and(&keep))
+            .collect()
+    }
+
     /// Ctrl+A: every row shown.
     pub fn select_all(&mut self) {
         let shown: Vec<OperationId> = self.shown().iter().map(|s| s.id).collect();
@@ -310,13 +319,16 @@ impl Transfers {
         let tabs = if self.wide {
             row![]
         } else {
-            row![
-                tab(tr!(tr, "filter-all"), Filter::All, self.filter),
-                tab(tr!(tr, "filter-active"), Filter::Active, self.filter),
-                tab(tr!(tr, "filter-completed"), Filter::Completed, self.filter),
-                tab(tr!(tr, "filter-failed"), Filter::Failed, self.filter),
+            [
+                Filter::All,
+                Filter::Active,
+                Filter::Completed,
+                Filter::Failed,
             ]
-            .spacing(6)
+            .into_iter()
+            .fold(row![].spacing(6), |tabs, filter| {
+                tabs.push(tab(sidebar::label(tr, filter), filter, self.filter))
+            })
         };
         let sorts = Self::sort_choices(tr);
         let sort = sorts.iter().find(|c| c.value == self.sort).cloned();
@@ -444,18 +456,38 @@ impl Transfers {
         order::choices(tr)
     }
 
+    /// Every category that has operations (and the one in force), with its count.
+    pub fn category_counts(&self) -> Vec<(Category, usize)> {
+        Category::ALL
+            .into_iter()
+            .map(|c| (c, self.rows.iter().filter(|s| s.category == c).count()))
+            .filter(|(c, n)| *n > 0 || self.category == Some(*c))
+            .collect()
+    }
+
+    /// Every group that has operations, by name, with its count.
+    pub fn group_counts(&self) -> Vec<(&String, usize)> {
+        let mut counts: Vec<(&String, usize)> = Vec::new();
+        let mut names: Vec<&String> = self.rows.iter().filter_map(|s| s.group.as_ref()).collect();
+        names.sort();
+        for name in names {
+            match counts.last_mut() {
+                Some((last, n)) if *last == name => *n += 1,
+                _ => counts.push((name, 1)),
+            }
+        }
+        counts
+    }
+
     /// "All kinds", then every category that has operations, with their count.
     pub fn category_choices(&self, tr: &Tr) -> Vec<Choice<Option<Category>>> {
-        let count = |category| self.rows.iter().filter(|s| s.category == category).count();
         std::iter::once(Choice {
             value: None,
             label: tr!(tr, "filter-all-categories"),
         })
         .chain(
-            Category::ALL
+            self.category_counts()
                 .into_iter()
-                .map(|category| (category, count(category)))
-                .filter(|(category, n)| *n > 0 || self.category == Some(*category))
                 .map(|(category, n)| Choice {
                     value: Some(category),
                     label: format!("{} ({n})", format::category(tr, category)),
@@ -466,14 +498,11 @@ impl Transfers {
 
     /// "All groups", then every group that has operations, by name.
     pub fn group_choices(&self, tr: &Tr) -> Vec<Choice<Option<String>>> {
-        let mut names: Vec<&String> = self.rows.iter().filter_map(|s| s.group.as_ref()).collect();
-        names.sort();
-        names.dedup();
         std::iter::once(Choice {
             value: None,
             label: tr!(tr, "filter-all-groups"),
         })
-        .chain(names.into_iter().map(|name| Choice {
+        .chain(self.group_counts().into_iter().map(|(name, _)| Choice {
             value: Some(name.clone()),
             label: name.clone(),
         }))

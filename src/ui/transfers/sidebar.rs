@@ -5,7 +5,7 @@
 use iced::widget::{Space, button, column, row, scrollable, text};
 use iced::{Alignment, Element, Fill, Length};
 
-use ferry::engine::{Category, Snapshot};
+use ferry::engine::Snapshot;
 
 use super::{Filter, Message, Transfers};
 use crate::i18n::{Tr, tr};
@@ -74,11 +74,7 @@ pub fn view<'a>(transfers: &Transfers, tr: &Tr) -> Element<'a, Message> {
             Message::Filter(filter),
         ));
     }
-    let kinds: Vec<(Category, usize)> = Category::ALL
-        .into_iter()
-        .map(|c| (c, transfers.rows.iter().filter(|s| s.category == c).count()))
-        .filter(|(c, n)| *n > 0 || transfers.category == Some(*c))
-        .collect();
+    let kinds = transfers.category_counts();
     if !kinds.is_empty() {
         side = side.push(Space::new().height(10));
         side = side.push(heading(tr!(tr, "sidebar-kinds")));
@@ -97,22 +93,11 @@ pub fn view<'a>(transfers: &Transfers, tr: &Tr) -> Element<'a, Message> {
             ));
         }
     }
-    let mut groups: Vec<&String> = transfers
-        .rows
-        .iter()
-        .filter_map(|s| s.group.as_ref())
-        .collect();
-    groups.sort();
-    groups.dedup();
+    let groups = transfers.group_counts();
     if !groups.is_empty() {
         side = side.push(Space::new().height(10));
         side = side.push(heading(tr!(tr, "sidebar-groups")));
-        for name in groups {
-            let count = transfers
-                .rows
-                .iter()
-                .filter(|s| s.group.as_ref() == Some(name))
-                .count();
+        for (name, count) in groups {
             let on = transfers.group.as_ref() == Some(name);
             let value = if on { None } else { Some(name.clone()) };
             side = side.push(entry(
