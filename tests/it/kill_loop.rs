@@ -494,7 +494,14 @@ async fn two_gets_of_the_same_file_at_once_make_one_operation() {
     assert_eq!(list(&ferry).await.len(), 1);
     assert_eq!(files_in(&ferry.downloads()), vec!["same.bin"]);
     assert_eq!(sha256_file(&dest), sha256(&body));
-    assert_eq!(server.body_bytes_sent(), body.len() as u64, "fetched once");
+    // Once, not twice: a part split while the server was writing may cost what it
+    // had already sent past the cut (one write, 32 KiB), within the wire budget.
+    let sent = server.body_bytes_sent();
+    let len = body.len() as u64;
+    assert!(
+        (len..=len + len / 20).contains(&sent),
+        "fetched once: {sent} bytes sent for {len}"
+    );
 }
 
 /// After a machine restart (the boot id changed) nothing written after the last
