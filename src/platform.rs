@@ -1,6 +1,7 @@
 //! The desktop around the app: opening files with the user's programs, the window
 //! icon, the start-at-login entry, the tray and notifications.
 
+pub mod appearance;
 pub mod autostart;
 pub mod notify;
 pub mod tray;

@@ -24,6 +24,7 @@ pub mod selection;
 pub mod settings;
 pub mod shortcuts;
 pub mod speed_history;
+pub mod theme;
 pub mod transfers;
 pub mod upload;
 
@@ -141,6 +142,8 @@ pub enum Message {
     /// The window got this size, or moved here (remembered for the next run).
     WindowResized(iced::Size),
     WindowMoved(iced::Point),
+    /// The desktop said it prefers light or dark windows.
+    Appearance(platform::appearance::Scheme),
     /// Checkpoint everything and exit (Ctrl+Q, the tray's Quit).
     Quit,
 }
@@ -183,6 +186,8 @@ pub struct App {
     links_waiting: Option<Vec<Request>>,
     /// The window's size and place, remembered for the next run.
     geometry: geometry::Geometry,
+    /// The desktop's light or dark preference, for the "System" theme.
+    appearance: platform::appearance::Scheme,
 }
 
 impl App {
@@ -212,6 +217,7 @@ impl App {
             offers: VecDeque::new(),
             links_waiting: None,
             geometry: geometry::Geometry::load(&geometry::Geometry::path(&setup.config_path)),
+            appearance: platform::appearance::Scheme::default(),
         };
         app.transfers.wide = app.geometry.width >= transfers::sidebar::FROM_WIDTH;
         app.refresh_tray();
@@ -228,11 +234,7 @@ impl App {
     }
 
     pub fn theme(&self, _window: window::Id) -> Option<iced::Theme> {
-        match self.config.theme {
-            config::Theme::System => None,
-            config::Theme::Light => Some(iced::Theme::Light),
-            config::Theme::Dark => Some(iced::Theme::Dark),
-        }
+        Some(theme::pick(self.config.theme, self.appearance))
     }
 
     pub fn subscription(&self) -> Subscription<Message> {
@@ -258,7 +260,8 @@ impl App {
             _ => None,
         });
         let closed = window::close_events().map(Message::WindowClosed);
-        Subscription::batch([feed, events, closed])
+        let appearance = Subscription::run(platform::appearance::follow).map(Message::Appearance);
+        Subscription::batch([feed, events, closed, appearance])
     }
 
     pub fn update(&mut self, message: Message) -> Task<Message> {
@@ -306,6 +309,7 @@ impl App {
                 self.transfers.wide = size.width >= transfers::sidebar::FROM_WIDTH;
             }
             Message::WindowMoved(at) => self.geometry.moved(at),
+            Message::Appearance(scheme) => self.appearance = scheme,
             Message::Quit => {
                 self.save_geometry();
                 self.quit.notify_one();
@@ -344,26 +348,59 @@ impl App {
             },
         };
         let bar = row![
-            text(tr!(tr, "app-title")).size(24),
+            theme::icon(lucide_icons::Icon::Ship)
+                .size(theme::size::TITLE)
+                .style(|t: &iced::Theme| text::Style {
+                    color: Some(t.extended_palette().primary.base.color)
+                }),
+            text(tr!(tr, "app-title")).size(theme::size::TITLE),
             Space::new().width(Fill),
-            button(text(tr!(tr, "action-new-download"))).on_press(Message::OpenNewDownload),
-            button(text(tr!(tr, "action-new-upload"))).on_press(Message::OpenUpload),
-            button(text(tr!(tr, "action-settings")))
-                .style(button::secondary)
-                .on_press(Message::OpenSettings),
-            iced::widget::tooltip(
-                button(text(tr!(tr, "shortcuts-button")))
-                    .style(button::secondary)
-                    .on_press(Message::OpenShortcuts),
-                container(text(tr!(tr, "shortcuts-tooltip")).size(13))
-                    .padding(6)
-                    .style(container::rounded_box),
-                iced::widget::tooltip::Position::Bottom,
+            button(theme::labelled(
+                lucide_icons::Icon::Download,
+                tr!(tr, "action-new-download")
+            ))
+            .style(theme::primary)
+            .padding([6, 14])
+            .on_press(Message::OpenNewDownload),
+            self.header_button(
+                lucide_icons::Icon::Upload,
+                tr!(tr, "action-new-upload"),
+                Message::OpenUpload
+            ),
+            self.header_button(
+                lucide_icons::Icon::Settings,
+                tr!(tr, "action-settings"),
+                Message::OpenSettings
+            ),
+            theme::icon_button(
+                lucide_icons::Icon::CircleHelp,
+                tr!(tr, "shortcuts-tooltip"),
+                Message::OpenShortcuts
             ),
         ]
-        .spacing(8)
+        .spacing(theme::space::S)
         .align_y(iced::Alignment::Center);
-        container(column![bar, body].spacing(16)).padding(16).into()
+        container(column![bar, body].spacing(theme::space::L))
+            .padding(theme::space::L)
+            .into()
+    }
+
+    /// A button of the header: icon and words in a wide window, the icon alone
+    /// (its words in a tooltip) in a narrow one, where French words overflow.
+    fn header_button<'a>(
+        &self,
+        which: lucide_icons::Icon,
+        words: String,
+        press: Message,
+    ) -> Element<'a, Message> {
+        if !self.transfers.wide {
+            return theme::icon_button(which, words, press);
+        }
+        button(theme::labelled(which, words))
+            .style(theme::secondary)
+            .padding([6, 14])
+            .on_press(press)
+            .into()
     }
 
     #[cfg(test)]

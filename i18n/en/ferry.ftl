@@ -339,7 +339,6 @@ links-submit = { $count ->
 
 # Keyboard shortcuts (F1)
 shortcuts-title = Keyboard shortcuts
-shortcuts-button = ?
 shortcuts-tooltip = Keyboard shortcuts (F1)
 shortcut-new-download = New download
 shortcut-new-upload = New upload

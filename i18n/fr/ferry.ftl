@@ -339,7 +339,6 @@ links-submit = { $count ->
 
 # Raccourcis clavier (F1)
 shortcuts-title = Raccourcis clavier
-shortcuts-button = ?
 shortcuts-tooltip = Raccourcis clavier (F1)
 shortcut-new-download = Nouveau téléchargement
 shortcut-new-upload = Nouvel envoi

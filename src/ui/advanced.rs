@@ -2,12 +2,13 @@
 //! the server's user and password, a proxy and cookies. It checks what it can
 //! before anything is created and puts the rest on each request.
 
-use iced::widget::{checkbox, column, row, text, text_editor, text_input};
+use iced::widget::{checkbox, column, row, text, text_editor};
 use iced::{Alignment, Element};
 
 use ferry::engine::{self, Header, Request};
 
 use crate::i18n::{Tr, tr};
+use crate::ui::theme;
 
 #[derive(Debug, Default)]
 pub struct Advanced {
@@ -145,12 +146,12 @@ impl Advanced {
                 .height(80),
             row![
                 text(tr!(tr, "request-user")).size(14),
-                text_input("", &self.user)
+                theme::text_box("", &self.user)
                     .id(USER)
                     .on_input(Message::UserChanged)
                     .on_submit(Message::Submit),
                 text(tr!(tr, "request-password")).size(14),
-                text_input("", &self.password)
+                theme::text_box("", &self.password)
                     .id(PASSWORD)
                     .secure(true)
                     .on_input(Message::PasswordChanged)
@@ -160,14 +161,14 @@ impl Advanced {
             .align_y(Alignment::Center),
             labelled(
                 tr!(tr, "request-proxy"),
-                text_input(&tr!(tr, "request-proxy-hint"), &self.proxy)
+                theme::text_box(&tr!(tr, "request-proxy-hint"), &self.proxy)
                     .on_input(Message::ProxyChanged)
                     .on_submit(Message::Submit)
                     .into(),
             ),
             labelled(
                 tr!(tr, "request-cookies"),
-                text_input(&tr!(tr, "request-cookies-hint"), &self.cookies)
+                theme::text_box(&tr!(tr, "request-cookies-hint"), &self.cookies)
                     .on_input(Message::CookiesChanged)
                     .on_submit(Message::Submit)
                     .into(),

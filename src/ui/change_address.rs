@@ -2,12 +2,13 @@
 //! address, once Ferry has checked that it serves the same file. When it serves
 //! another file, the user may start over from it.
 
-use iced::widget::{Space, button, column, row, text, text_input};
+use iced::widget::{Space, button, column, row, text};
 use iced::{Element, Fill};
 
 use ferry::engine::OperationId;
 
 use crate::i18n::{Tr, tr};
+use crate::ui::theme;
 
 /// The address field (focused on open).
 pub const URL: &str = "change-address-url";
@@ -95,13 +96,13 @@ impl State {
         let mut page = column![
             text(tr!(tr, "change-address-title", name = self.name.clone())).size(22),
             text(tr!(tr, "change-address-explain")).size(14),
-            text_input("https://…", &self.url)
+            theme::text_box("https://…", &self.url)
                 .id(URL)
                 .on_input(Message::UrlChanged)
                 .on_submit(Message::Submit),
             row![
                 button(text(tr!(tr, "back")))
-                    .style(button::secondary)
+                    .style(theme::secondary)
                     .on_press(Message::Close),
                 Space::new().width(Fill),
                 submit,
@@ -119,7 +120,7 @@ impl State {
             page = page.push(text(tr!(tr, "change-address-other-file")).size(14));
             page = page.push(
                 button(text(tr!(tr, "change-address-start-over")))
-                    .style(button::danger)
+                    .style(theme::danger)
                     .on_press(Message::StartOver),
             );
         }

@@ -1,15 +1,14 @@
 //! Details of one operation: addresses, destination or files, times, retries, the
 //! last error with its status, and an upload's server answer.
 
-use iced::widget::{
-    Space, button, column, container, pick_list, progress_bar, row, scrollable, text,
-};
+use iced::widget::{Space, button, column, container, progress_bar, row, scrollable, text};
 use iced::{Alignment, Element, Fill, FillPortion, Theme};
 
 use ferry::engine::{CostPolicy, Segment, Snapshot, Status, time};
 
 use super::format;
 use crate::i18n::{Tr, tr};
+use crate::ui::theme;
 
 #[derive(Clone, Debug)]
 pub enum Message {
@@ -79,7 +78,7 @@ pub fn view<'a>(tr: &Tr, s: &'a Snapshot, speeds: &[f64]) -> Element<'a, Message
         lines = lines.push(
             row![
                 text(tr!(tr, "download-policy")).size(13).width(160),
-                pick_list(choices, selected, |choice| Message::Policy(
+                theme::choose(choices, selected, |choice| Message::Policy(
                     choice.value.into()
                 )),
             ]
@@ -114,7 +113,7 @@ pub fn view<'a>(tr: &Tr, s: &'a Snapshot, speeds: &[f64]) -> Element<'a, Message
     }
     let back = row![
         button(text(tr!(tr, "back")))
-            .style(button::secondary)
+            .style(theme::secondary)
             .on_press(Message::Close),
         Space::new().width(Fill),
     ];
@@ -145,8 +144,14 @@ fn speed_graph<'a>(tr: &Tr, bars: &[f64]) -> Element<'a, Message> {
             container(Space::new())
                 .width(Fill)
                 .height(height.max(1.0))
-                .style(|theme: &Theme| container::Style {
-                    background: Some(theme.palette().primary.into()),
+                .style(move |theme: &Theme| container::Style {
+                    // A still second is a faint baseline, not a bar.
+                    background: Some(if speed > 0.0 {
+                        theme.palette().primary.scale_alpha(0.8).into()
+                    } else {
+                        theme.extended_palette().background.strong.color.into()
+                    }),
+                    border: iced::border::rounded(iced::border::top(1)),
                     ..container::Style::default()
                 }),
         );
@@ -156,7 +161,7 @@ fn speed_graph<'a>(tr: &Tr, bars: &[f64]) -> Element<'a, Message> {
             tr!(tr, "details-speed-graph"),
             tr!(tr, "details-speed-peak", speed = format::speed(tr, peak)),
         ),
-        graph,
+        container(graph).padding(6).style(theme::panel),
     ]
     .spacing(4)
     .into()

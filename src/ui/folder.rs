@@ -4,10 +4,11 @@
 
 use std::path::PathBuf;
 
-use iced::widget::{button, column, row, text, text_input};
+use iced::widget::{button, column, row, text};
 use iced::{Alignment, Element, Fill, Task};
 
 use crate::i18n::{Tr, tr};
+use crate::ui::theme;
 
 #[derive(Debug)]
 pub struct Folder {
@@ -58,13 +59,13 @@ impl Folder {
     pub fn view<'a>(&self, tr: &Tr) -> Element<'a, Message> {
         let field = row![
             text(tr!(tr, "download-folder")).size(14),
-            text_input("", &self.path.display().to_string())
+            theme::text_box("", &self.path.display().to_string())
                 .on_input(Message::Typed)
                 .on_submit(Message::Submit)
                 .size(14)
                 .width(Fill),
             button(text(tr!(tr, "download-choose-folder")).size(13))
-                .style(button::secondary)
+                .style(theme::secondary)
                 .on_press(Message::Choose),
         ]
         .spacing(8)

@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use iced::widget::{Space, button, checkbox, column, pick_list, row, text, text_input};
+use iced::widget::{Space, button, checkbox, column, row, text};
 use iced::{Alignment, Element, Fill, Task};
 
 use ferry::agent::Offer;
@@ -17,6 +17,7 @@ use super::folder::{self, Folder};
 use super::form::Choice;
 use super::new_download::policy_row;
 use crate::i18n::{Tr, tr};
+use crate::ui::theme;
 
 /// The name field (for tests and focus).
 pub const NAME: &str = "handoff-name";
@@ -147,7 +148,7 @@ impl State {
                 .style(text::secondary),
             row![
                 text(tr!(tr, "handoff-name")).size(14),
-                text_input("", &self.name)
+                theme::text_box("", &self.name)
                     .id(NAME)
                     .on_input(Message::NameTyped)
                     .on_submit(Message::Accept)
@@ -173,7 +174,7 @@ impl State {
             form = form.push(
                 row![
                     text(tr!(tr, "handoff-group")).size(14),
-                    pick_list(choices, selected, Message::GroupPicked),
+                    theme::choose(choices, selected, Message::GroupPicked),
                 ]
                 .spacing(8)
                 .align_y(Alignment::Center),
@@ -187,11 +188,11 @@ impl State {
         form = form.push(
             row![
                 button(text(tr!(tr, "handoff-decline")))
-                    .style(button::secondary)
+                    .style(theme::secondary)
                     .on_press(Message::Decline),
                 Space::new().width(Fill),
                 button(text(tr!(tr, "download-submit")))
-                    .style(button::primary)
+                    .style(theme::primary)
                     .on_press_maybe((!self.submitting).then_some(Message::Accept)),
             ]
             .spacing(8),

@@ -91,6 +91,7 @@ pub fn run(data_dir: PathBuf, config_path: PathBuf, open_window: bool) -> anyhow
     let result = iced::daemon(boot, App::update, App::view)
         .title(App::title)
         .theme(App::theme)
+        .font(super::theme::ICON_FONT_BYTES)
         .subscription(App::subscription)
         .run();
     if let Err(e) = result {

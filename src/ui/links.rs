@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use iced::widget::{Space, button, checkbox, column, row, scrollable, text, text_input};
+use iced::widget::{Space, button, checkbox, column, row, scrollable, text};
 use iced::{Alignment, Element, Fill, Length};
 
 use ferry::config::Policy;
@@ -16,6 +16,7 @@ use super::form::{self, Choice};
 use super::handoff::name_in_url;
 use super::new_download::policy_row;
 use crate::i18n::{Tr, tr};
+use crate::ui::theme;
 
 /// The filter field (for tests and focus).
 pub const FILTER: &str = "links-filter";
@@ -167,16 +168,16 @@ impl State {
         let mut form = column![
             text(tr!(tr, "links-title", count = self.links.len())).size(22),
             row![
-                text_input(&tr!(tr, "links-filter-hint"), &self.filter)
+                theme::text_box(&tr!(tr, "links-filter-hint"), &self.filter)
                     .id(FILTER)
                     .on_input(Message::FilterTyped)
                     .size(14)
                     .width(Fill),
                 button(text(tr!(tr, "links-check-shown")).size(13))
-                    .style(button::secondary)
+                    .style(theme::secondary)
                     .on_press(Message::All(true)),
                 button(text(tr!(tr, "links-uncheck-shown")).size(13))
-                    .style(button::secondary)
+                    .style(theme::secondary)
                     .on_press(Message::All(false)),
             ]
             .spacing(8)
@@ -192,11 +193,11 @@ impl State {
                 .on_toggle(Message::StartNow),
             row![
                 button(text(tr!(tr, "back")))
-                    .style(button::secondary)
+                    .style(theme::secondary)
                     .on_press(Message::Close),
                 Space::new().width(Fill),
                 button(text(tr!(tr, "links-submit", count = chosen)))
-                    .style(button::primary)
+                    .style(theme::primary)
                     .on_press_maybe((!self.submitting && chosen > 0).then_some(Message::Submit)),
             ]
             .spacing(8),

@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use iced::widget::{Space, button, column, pick_list, row, text, text_editor, text_input};
+use iced::widget::{Space, button, column, row, text, text_editor};
 use iced::{Element, Fill, Task};
 
 use ferry::config::Policy;
@@ -14,6 +14,7 @@ use ferry::engine::{self, Request};
 use super::advanced::{self, Advanced, Parts};
 use super::form::{self, Choice};
 use crate::i18n::{Tr, tr};
+use crate::ui::theme;
 
 /// The addresses box (for tests and focus).
 pub const URLS: &str = "download-urls";
@@ -95,7 +96,7 @@ pub fn policy_row<'a, M: Clone + 'a>(
     let selected = choices.iter().find(|c| c.value == policy).cloned();
     row![
         text(tr!(tr, "download-policy")).size(14),
-        pick_list(choices, selected, on_pick),
+        theme::choose(choices, selected, on_pick),
     ]
     .spacing(8)
     .align_y(iced::Alignment::Center)
@@ -301,7 +302,7 @@ impl State {
             .size(14)
             .width(Fill)
             .into(),
-            None => text_input("", &self.folder.display().to_string())
+            None => theme::text_box("", &self.folder.display().to_string())
                 .on_input(Message::FolderTyped)
                 .on_submit(Message::Submit)
                 .size(14)
@@ -313,10 +314,10 @@ impl State {
                 text(tr!(tr, "download-folder")).size(14),
                 destination,
                 button(text(tr!(tr, "download-choose-folder")).size(13))
-                    .style(button::secondary)
+                    .style(theme::secondary)
                     .on_press(Message::ChooseFolder),
                 button(text(tr!(tr, "download-save-as")).size(13))
-                    .style(button::secondary)
+                    .style(theme::secondary)
                     .on_press(Message::SaveAs),
             ]
             .spacing(8)
@@ -327,11 +328,11 @@ impl State {
             form = form.push(text(tr!(tr, "download-no-picker")).size(13));
         }
         form = form.push(self.advanced.view(tr).map(Message::Advanced));
-        let submit = button(text(tr!(tr, "download-submit"))).style(button::primary);
+        let submit = button(text(tr!(tr, "download-submit"))).style(theme::primary);
         form = form.push(
             row![
                 button(text(tr!(tr, "back")))
-                    .style(button::secondary)
+                    .style(theme::secondary)
                     .on_press(Message::Close),
                 Space::new().width(Fill),
                 submit.on_press_maybe((!self.submitting).then_some(Message::Submit)),

@@ -7,7 +7,7 @@ mod categories;
 
 use std::path::PathBuf;
 
-use iced::widget::{Space, button, column, pick_list, row, text, text_input, toggler};
+use iced::widget::{Space, button, column, row, text, toggler};
 use iced::{Alignment, Element, Fill, Task};
 
 use ferry::config::{Config, Language, Policy, Theme};
@@ -15,6 +15,7 @@ use ferry::config::{Config, Language, Policy, Theme};
 use super::form::{self, Choice};
 use super::new_download::policy_choices;
 use crate::i18n::{Tr, tr};
+use crate::ui::theme;
 
 #[derive(Debug)]
 pub struct State {
@@ -62,9 +63,9 @@ fn segmented<'a, T: Clone + PartialEq + 'a>(
     let mut buttons = row![].spacing(4);
     for choice in choices {
         let style = if Some(&choice) == current {
-            button::primary
+            theme::primary
         } else {
-            button::secondary
+            theme::secondary
         };
         buttons = buttons.push(
             button(text(choice.label.clone()).size(13))
@@ -276,12 +277,12 @@ impl State {
             text(tr!(tr, "settings-title")).size(22),
             line(
                 tr!(tr, "settings-max-running"),
-                pick_list(counts, Some(self.draft.max_running), Message::MaxRunning).into()
+                theme::choose(counts, Some(self.draft.max_running), Message::MaxRunning).into()
             ),
             line(
                 tr!(tr, "settings-folder"),
                 row![
-                    text_input(
+                    theme::text_box(
                         folder,
                         &self
                             .draft
@@ -293,7 +294,7 @@ impl State {
                     .on_input(Message::FolderTyped)
                     .size(14),
                     button(text(tr!(tr, "download-choose-folder")).size(13))
-                        .style(button::secondary)
+                        .style(theme::secondary)
                         .on_press(Message::ChooseFolder),
                 ]
                 .spacing(8)
@@ -302,12 +303,12 @@ impl State {
             ),
             line(
                 tr!(tr, "settings-policy"),
-                pick_list(policies, policy, Message::Policy).into()
+                theme::choose(policies, policy, Message::Policy).into()
             ),
             line(
                 tr!(tr, "settings-data-budget"),
                 row![
-                    pick_list(budgets, budget, Message::DataBudget),
+                    theme::choose(budgets, budget, Message::DataBudget),
                     text(used).size(13),
                 ]
                 .spacing(8)
@@ -316,7 +317,7 @@ impl State {
             ),
             line(
                 tr!(tr, "settings-speed-limit"),
-                pick_list(limits, limit, Message::SpeedLimit).into()
+                theme::choose(limits, limit, Message::SpeedLimit).into()
             ),
             line(
                 tr!(tr, "settings-notifications"),
@@ -346,7 +347,7 @@ impl State {
             ),
             line(
                 tr!(tr, "settings-rpc-listen"),
-                text_input(
+                theme::text_box(
                     "127.0.0.1:6800",
                     self.draft.rpc_listen.as_deref().unwrap_or_default()
                 )
@@ -356,7 +357,7 @@ impl State {
             ),
             line(
                 tr!(tr, "settings-rpc-secret"),
-                text_input("", self.draft.rpc_secret.as_deref().unwrap_or_default())
+                theme::text_box("", self.draft.rpc_secret.as_deref().unwrap_or_default())
                     .secure(true)
                     .on_input(Message::RpcSecret)
                     .size(14)
@@ -375,7 +376,7 @@ impl State {
         // "Saved" beside the button, which stays in view, not at the form's end.
         let mut actions = row![
             button(text(tr!(tr, "back")))
-                .style(button::secondary)
+                .style(theme::secondary)
                 .on_press(Message::Close),
             Space::new().width(Fill),
         ]
@@ -390,7 +391,7 @@ impl State {
         }
         let actions = actions.push(
             button(text(tr!(tr, "settings-save")))
-                .style(button::primary)
+                .style(theme::primary)
                 .on_press(Message::Save),
         );
         super::layout::form_with_actions(form, actions)

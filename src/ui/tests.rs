@@ -20,7 +20,6 @@ use std::time::{Duration, Instant};
 use futures_util::StreamExt as _;
 use iced::widget;
 use iced::window;
-use iced_test::simulator;
 use tokio::sync::Notify;
 
 use ferry::config::{Config, Language};
@@ -29,6 +28,21 @@ use ferry::engine::{Engine, Options, Status};
 use super::backend::{Backend, Feedback};
 use super::{App, Message, Reply, Screen, Setup};
 use server::{Resource, TestServer};
+
+/// A headless window on `view`, with the icon font loaded (fonts load into a
+/// global font system, so the first call is the one that matters).
+fn simulator(view: iced::Element<'_, Message>) -> iced_test::Simulator<'_, Message> {
+    let settings = iced_test::core::Settings {
+        fonts: vec![super::theme::ICON_FONT_BYTES.into()],
+        ..iced_test::core::Settings::default()
+    };
+    iced_test::Simulator::with_settings(settings, view)
+}
+
+/// What an icon button shows, to find it as a user finds it by its picture.
+fn glyph(icon: lucide_icons::Icon) -> String {
+    char::from(icon).to_string()
+}
 
 mod browser;
 mod download_form;

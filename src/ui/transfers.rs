@@ -17,7 +17,9 @@ use super::form::Choice;
 use super::format;
 use super::selection::Selection;
 use super::speed_history::SpeedHistory;
+use super::theme::{self, size, space};
 use crate::i18n::{Tr, tr};
+use lucide_icons::Icon;
 
 pub mod actions;
 pub mod menu;
@@ -34,6 +36,8 @@ pub const SEARCH: &str = "transfers-search";
 
 /// Height of one row, in logical pixels (fixed, so visible rows are computed).
 pub const ROW_HEIGHT: f32 = 76.0;
+/// The space between two rows' cards (inside [`ROW_HEIGHT`]).
+pub const ROW_GAP: f32 = 6.0;
 /// Rows built beyond the visible ones, above and below.
 const OVERSCAN: usize = 3;
 
@@ -313,7 +317,9 @@ impl Transfers {
         self.selection.all(&shown);
     }
 
-    pub fn view<'a>(&'a self, tr: &Tr) -> Element<'a, Message> {
+    /// Above the list: the filters of a narrow window, the search box, the
+    /// order, Pause all and Resume all.
+    fn toolbar<'a>(&'a self, tr: &Tr) -> Element<'a, Message> {
         // A wide window has the filters in the sidebar; a narrow one, above
         // the list.
         let tabs = if self.wide {
@@ -326,7 +332,7 @@ impl Transfers {
                 Filter::Failed,
             ]
             .into_iter()
-            .fold(row![].spacing(6), |tabs, filter| {
+            .fold(row![].spacing(space::XS), |tabs, filter| {
                 tabs.push(tab(sidebar::label(tr, filter), filter, self.filter))
             })
         };
@@ -337,11 +343,22 @@ impl Transfers {
             text_input(&tr!(tr, "search-placeholder"), &self.search)
                 .id(SEARCH)
                 .on_input(Message::Search)
-                .size(14)
-                .width(Length::Fixed(200.0)),
-            pick_list(sorts, sort, Message::Sort).text_size(14),
+                .icon(text_input::Icon {
+                    font: theme::ICON_FONT,
+                    code_point: char::from(Icon::Search),
+                    size: Some(size::BODY.into()),
+                    spacing: space::S,
+                    side: text_input::Side::Left,
+                })
+                .size(size::BODY)
+                .padding([space::XS + 1.0, space::S])
+                .style(theme::field)
+                .width(Length::Fixed(220.0)),
+            pick_list(sorts, sort, Message::Sort)
+                .text_size(size::BODY)
+                .style(theme::choice),
         ]
-        .spacing(6)
+        .spacing(space::S)
         .align_y(Alignment::Center);
         let categories = self.category_choices(tr);
         if !self.wide && (categories.len() > 2 || self.category.is_some()) {
@@ -349,26 +366,51 @@ impl Transfers {
                 .iter()
                 .find(|c| c.value == self.category)
                 .cloned();
-            tabs = tabs.push(pick_list(categories, selected, Message::Category).text_size(14));
+            tabs = tabs.push(
+                pick_list(categories, selected, Message::Category)
+                    .text_size(size::BODY)
+                    .style(theme::choice),
+            );
         }
         let groups = self.group_choices(tr);
         if !self.wide && groups.len() > 1 {
             let selected = groups.iter().find(|c| c.value == self.group).cloned();
-            tabs = tabs.push(pick_list(groups, selected, Message::Group).text_size(14));
+            tabs = tabs.push(
+                pick_list(groups, selected, Message::Group)
+                    .text_size(size::BODY)
+                    .style(theme::choice),
+            );
         }
         if !self.rows.is_empty() {
-            for (label, message) in [
-                (tr!(tr, "tray-pause-all"), Message::PauseAll),
-                (tr!(tr, "tray-resume-all"), Message::ResumeAll),
+            for (which, label, message) in [
+                (
+                    Icon::CirclePause,
+                    tr!(tr, "tray-pause-all"),
+                    Message::PauseAll,
+                ),
+                (
+                    Icon::CirclePlay,
+                    tr!(tr, "tray-resume-all"),
+                    Message::ResumeAll,
+                ),
             ] {
-                tabs = tabs.push(
-                    button(text(label).size(13))
-                        .style(button::secondary)
-                        .on_press(message),
-                );
+                // A narrow window keeps the icons (the words in a tooltip),
+                // so the toolbar stays on one or two lines.
+                tabs = tabs.push(if self.wide {
+                    button(theme::labelled(which, label))
+                        .style(theme::secondary)
+                        .padding([space::XS + 1.0, space::M])
+                        .on_press(message)
+                        .into()
+                } else {
+                    theme::icon_button(which, label, message)
+                });
             }
         }
+        tabs.wrap().vertical_spacing(6).into()
+    }
 
+    pub fn view<'a>(&'a self, tr: &Tr) -> Element<'a, Message> {
         let shown = self.shown();
         let body: Element<'a, Message> = if self.rows.is_empty() {
             empty_state(tr)
@@ -381,9 +423,7 @@ impl Transfers {
         };
         // The notice goes below the list, so that rows never move under the
         // pointer when it appears (a second click on Cancel confirms).
-        let mut page = column![tabs.wrap().vertical_spacing(6)]
-            .spacing(10)
-            .height(Fill);
+        let mut page = column![self.toolbar(tr)].spacing(10).height(Fill);
         if let Some(bar) = actions::batch_bar(tr, self.selection.len()) {
             page = page.push(bar);
         }
@@ -527,20 +567,34 @@ impl Transfers {
         let kib = self.limit.map_or(0, |bytes| bytes / 1024);
         let limits = super::settings::limits(tr, kib);
         let limit = limits.iter().find(|c| c.value == kib).cloned();
-        row![
+        let network = if self.network.conditions.online {
+            Icon::Wifi
+        } else {
+            Icon::WifiOff
+        };
+        let bar = row![
+            theme::icon(Icon::ArrowDownUp).size(size::BODY),
             text(summary).size(13),
             Space::new().width(Fill),
+            theme::icon(Icon::Gauge).size(size::BODY),
             text(tr!(tr, "footer-limit")).size(13),
             pick_list(limits, limit, Message::Limit)
                 .text_size(13)
-                .padding([2, 6]),
+                .padding([2, 6])
+                .style(theme::choice),
+            Space::new().width(space::S),
+            theme::icon(network).size(size::BODY),
             text(network_words(tr, &self.network)).size(13),
             text("·").size(13),
             text(total).size(13)
         ]
-        .spacing(8)
-        .align_y(Alignment::Center)
-        .into()
+        .spacing(space::S)
+        .align_y(Alignment::Center);
+        container(bar)
+            .padding([space::XS, space::M])
+            .width(Fill)
+            .style(theme::panel)
+            .into()
     }
 }
 

@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use iced::widget::{Space, button, column, pick_list, row, scrollable, text, text_input};
+use iced::widget::{Space, button, column, row, scrollable, text};
 use iced::{Alignment, Element, Fill, Task};
 
 use ferry::config::Policy;
@@ -15,6 +15,7 @@ use super::advanced::{self, Advanced, Parts};
 use super::form::{self, Choice};
 use super::format;
 use crate::i18n::{Tr, tr};
+use crate::ui::theme;
 
 /// The target address field (for tests and focus).
 pub const URL: &str = "upload-url";
@@ -268,7 +269,7 @@ impl State {
                     text(name).size(14).width(Fill),
                     text(format::size(tr, *size)).size(13),
                     button(text(tr!(tr, "upload-remove-file")).size(12))
-                        .style(button::secondary)
+                        .style(theme::secondary)
                         .on_press(Message::RemoveFile(index)),
                 ]
                 .spacing(8)
@@ -280,7 +281,7 @@ impl State {
             text(tr!(tr, "upload-title")).size(22),
             row![
                 text(tr!(tr, "upload-url")).size(14),
-                text_input("https://", &self.url)
+                theme::text_box("https://", &self.url)
                     .on_submit(Message::Submit)
                     .id(URL)
                     .on_input(Message::UrlChanged),
@@ -289,15 +290,15 @@ impl State {
             .align_y(Alignment::Center),
             row![
                 text(tr!(tr, "upload-method")).size(14),
-                pick_list(methods, method, Message::MethodPicked),
+                theme::choose(methods, method, Message::MethodPicked),
                 text(tr!(tr, "upload-mode")).size(14),
-                pick_list(modes, mode, Message::ModePicked),
+                theme::choose(modes, mode, Message::ModePicked),
             ]
             .spacing(8)
             .align_y(Alignment::Center),
             row![
                 button(text(tr!(tr, "upload-pick-files")).size(13))
-                    .style(button::secondary)
+                    .style(theme::secondary)
                     .on_press(Message::PickFiles),
                 text(tr!(tr, "upload-drop-hint")).size(13),
             ]
@@ -305,12 +306,12 @@ impl State {
             .align_y(Alignment::Center),
             // A picker is a help, not the only way: a path can be typed.
             row![
-                text_input(&tr!(tr, "upload-path-hint"), &self.typed)
+                theme::text_box(&tr!(tr, "upload-path-hint"), &self.typed)
                     .on_input(Message::PathTyped)
                     .on_submit(Message::AddTyped)
                     .size(13),
                 button(text(tr!(tr, "upload-add-path")).size(13))
-                    .style(button::secondary)
+                    .style(theme::secondary)
                     .on_press(Message::AddTyped),
             ]
             .spacing(8)
@@ -329,11 +330,11 @@ impl State {
             form = form.push(text(tr!(tr, "upload-no-picker")).size(13));
         }
         form = form.push(self.advanced.view(tr).map(Message::Advanced));
-        let submit = button(text(tr!(tr, "upload-submit"))).style(button::primary);
+        let submit = button(text(tr!(tr, "upload-submit"))).style(theme::primary);
         form = form.push(
             row![
                 button(text(tr!(tr, "back")))
-                    .style(button::secondary)
+                    .style(theme::secondary)
                     .on_press(Message::Close),
                 Space::new().width(Fill),
                 submit.on_press_maybe((!self.submitting).then_some(Message::Submit)),

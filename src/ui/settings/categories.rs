@@ -1,7 +1,7 @@
 //! The settings' kinds of file: for each category, the folder its downloads go
 //! to when they have none of their own, and the extensions that make it.
 
-use iced::widget::{column, row, text, text_input};
+use iced::widget::{column, row, text};
 use iced::{Alignment, Element, Fill};
 
 use ferry::config::Config;
@@ -10,6 +10,7 @@ use ferry::engine::Category;
 use super::Message;
 use crate::i18n::{Tr, tr};
 use crate::ui::format;
+use crate::ui::theme;
 
 /// The extensions as typed, one text per category (parsed into the draft at each
 /// key, but kept as typed so a space or comma being typed stays).
@@ -74,7 +75,7 @@ pub fn view<'a>(tr: &Tr, draft: &'a Config, typed: &'a Typed) -> Element<'a, Mes
     for category in Category::ALL {
         let mut line = row![
             text(format::category(tr, category)).size(14).width(110),
-            text_input(&download_folder, &draft.categories.get(category).folder)
+            theme::text_box(&download_folder, &draft.categories.get(category).folder)
                 .on_input(move |t| Message::CategoryFolder(category, t))
                 .size(13)
                 .width(Fill),
@@ -83,7 +84,7 @@ pub fn view<'a>(tr: &Tr, draft: &'a Config, typed: &'a Typed) -> Element<'a, Mes
         .align_y(Alignment::Center);
         if category != Category::Other {
             line = line.push(
-                text_input("", typed.text(category))
+                theme::text_box("", typed.text(category))
                     .on_input(move |t| Message::CategoryExtensions(category, t))
                     .size(13)
                     .width(Fill),

@@ -24,7 +24,8 @@ fn a_download_from_the_form_shows_its_name_then_completed() {
     assert!(h.shows("report.pdf"), "the row shows the file name");
     assert!(h.shows("Completed"), "the row shows its status in words");
     assert!(
-        h.shows("Open") && h.shows("Show in folder"),
+        h.shows(&glyph(lucide_icons::Icon::ExternalLink))
+            && h.shows(&glyph(lucide_icons::Icon::FolderOpen)),
         "a completed row offers to open it"
     );
     let file = h.dir().join("downloads/report.pdf");

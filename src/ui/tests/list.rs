@@ -1,6 +1,7 @@
 //! The list of transfers: rows, their buttons, keyboard, details, filters.
 
 use super::*;
+use lucide_icons::Icon;
 
 /// A command's answer (the tray's Pause all) is not a form's answer: the form the
 /// user is filling stays open.
@@ -48,10 +49,10 @@ fn buttons_stay_where_the_pointer_is() {
     h.pump_until("some bytes", |app| {
         app.transfers().get(id).is_some_and(|s| s.bytes > 0)
     });
-    let cancel = bounds_of(&mut h, "Cancel");
+    let cancel = bounds_of(&mut h, &glyph(Icon::X));
     let part = h.dir().join("downloads/slow.bin.part");
     // With bytes to lose, the first Cancel only asks, and nothing moves.
-    h.click("Cancel");
+    h.click(&glyph(Icon::X));
     let Some(notice) = h.app.transfers.notice.clone() else {
         panic!("Cancel asks first");
     };
@@ -61,20 +62,24 @@ fn buttons_stay_where_the_pointer_is() {
         "{notice}"
     );
     assert!(h.shows(&notice));
-    assert_eq!(bounds_of(&mut h, "Cancel"), cancel, "Cancel did not move");
+    assert_eq!(
+        bounds_of(&mut h, &glyph(Icon::X)),
+        cancel,
+        "Cancel did not move"
+    );
     h.pump_until("bytes keep coming", |app| {
         app.transfers().get(id).is_some_and(|s| s.bytes > 1 << 20)
     });
     assert_eq!(h.status_of("slow.bin"), Some(Status::Running));
     assert!(part.exists(), "the partial file is kept");
-    h.click("Cancel");
+    h.click(&glyph(Icon::X));
     h.pump_until("canceled", |app| {
         app.transfers()
             .get(id)
             .is_some_and(|s| s.status == Status::Canceled)
     });
     assert!(!part.exists(), "the partial file is gone once confirmed");
-    let remove = bounds_of(&mut h, "Remove");
+    let remove = bounds_of(&mut h, &glyph(Icon::Trash2));
     assert!(
         !remove.contains(cancel.center()),
         "Remove {remove:?} is where Cancel {cancel:?} was"
@@ -98,7 +103,7 @@ fn pause_and_resume_buttons_change_the_status_text() {
             .is_some_and(|s| s.status == Status::Running)
     });
     assert!(h.shows("Running"));
-    h.click("Pause");
+    h.click(&glyph(Icon::Pause));
     h.pump_until("paused", |app| {
         app.transfers()
             .rows()
@@ -106,7 +111,7 @@ fn pause_and_resume_buttons_change_the_status_text() {
             .is_some_and(|s| s.status == Status::PausedByApplication)
     });
     assert!(h.shows("Paused"));
-    h.click("Resume");
+    h.click(&glyph(Icon::Play));
     h.pump_until("running again", |app| {
         app.transfers()
             .rows()
@@ -222,11 +227,11 @@ fn the_list_scrollbar_leaves_the_row_buttons_uncovered() {
         h.app.view(h.window),
     );
     // A paused row's last button.
-    let remove = ui.find("Cancel").expect("a row's Cancel button");
-    let bounds = iced_test::selector::Bounded::bounds(&remove);
-    // The label, its button's padding (5), then the scrollbar's lane: 10 wide,
+    let cancel = ui.find(glyph(Icon::X)).expect("a row's Cancel button");
+    let bounds = iced_test::selector::Bounded::bounds(&cancel);
+    // The icon, its button's padding (6), then the scrollbar's lane: 10 wide,
     // 4 apart, inside the window's padding (16).
-    let button_end = bounds.x + bounds.width + 5.0;
+    let button_end = bounds.x + bounds.width + 6.0;
     assert!(
         button_end <= 640.0 - 16.0 - 10.0 - 4.0,
         "the button ends at {button_end}, under the scrollbar"
@@ -261,7 +266,7 @@ fn a_failed_open_is_reported() {
         .clone()
         .unwrap();
     std::fs::remove_file(path).unwrap();
-    h.click("Open");
+    h.click(&glyph(Icon::ExternalLink));
     h.pump_until("the failure", |app| app.transfers().notice.is_some());
     let notice = h.app.transfers().notice.clone().unwrap();
     assert!(notice.starts_with("Cannot open “gone.pdf”: "), "{notice}");
@@ -583,7 +588,7 @@ fn f1_lists_every_shortcut_in_the_users_language() {
     // F1 again, or Back, goes back to the list.
     let _ = h.app.update(f1());
     assert!(h.shows("Aucun transfert pour l’instant."), "F1 closes it");
-    h.click("?");
+    h.click(&glyph(Icon::CircleHelp));
     assert!(h.shows("Raccourcis clavier"), "the ? button opens it");
     h.click("Retour");
     assert!(!h.shows("Raccourcis clavier"), "Back closes it");

@@ -2,6 +2,7 @@
 //! the footer's limit, and the details' speed graph and parts.
 
 use super::*;
+use lucide_icons::Icon;
 
 #[test]
 fn categories_count_filter_the_list_and_show_in_details() {
@@ -457,4 +458,18 @@ fn the_sidebar_counts_and_filters_by_state_kind_and_group() {
     assert!(!h.app.transfers().wide);
     assert!(!h.shows("Types de fichier") && !h.shows("En attente"));
     assert!(h.shows("En cours") && h.shows("Terminés"), "the tabs");
+    // The header keeps the words of its main action; the others are icons,
+    // and every one of them fits in the window.
+    assert!(h.shows("Nouveau téléchargement") && !h.shows("Réglages"));
+    let sim_settings = iced_test::core::Settings::default();
+    let mut ui =
+        iced_test::Simulator::with_size(sim_settings, (640.0, 480.0), h.app.view(h.window));
+    for icon in [Icon::Upload, Icon::Settings, Icon::CircleHelp] {
+        let found = ui.find(glyph(icon)).expect("a header icon");
+        let bounds = iced_test::selector::Bounded::bounds(&found);
+        assert!(
+            bounds.x + bounds.width <= 640.0 - 16.0,
+            "{icon:?} at {bounds:?}"
+        );
+    }
 }

@@ -140,15 +140,15 @@ fn the_screens_render() {
             && app.transfers().get(keynote).is_some_and(|s| s.speed > 0.0)
     });
     let mut shots = Vec::new();
-    let mut shoot = |h: &mut Harness, name: &str| {
+    let mut shoot = |h: &mut Harness, name: &str, theme: &iced::Theme| {
         let path = out.join(name);
-        let snapshot = simulator(h.app.view(h.window))
-            .snapshot(&iced::Theme::Light)
-            .unwrap();
+        let snapshot = simulator(h.app.view(h.window)).snapshot(theme).unwrap();
         assert!(snapshot.matches_image(&path).unwrap());
         shots.push(path);
     };
-    shoot(&mut h, "transfers");
+    let light = crate::ui::theme::light();
+    shoot(&mut h, "transfers", &light);
+    shoot(&mut h, "transfers-dark", &crate::ui::theme::dark());
 
     // Details of the running download: its speed lately and its parts.
     h.pump_until("its parts on disk", |app| {
@@ -157,7 +157,7 @@ fn the_screens_render() {
             .is_some_and(|s| s.segments.iter().any(|p| p.done > 0))
     });
     h.click("conference-keynote.mkv");
-    shoot(&mut h, "details");
+    shoot(&mut h, "details", &light);
     h.click("Back");
 
     h.click("New upload");
@@ -178,12 +178,12 @@ fn the_screens_render() {
         .update(Message::Upload(crate::ui::upload::Message::FilesPicked(
             files,
         )));
-    shoot(&mut h, "upload");
+    shoot(&mut h, "upload", &light);
 
     let _ = h.app.update(Message::OpenSettings);
     h.click("Français");
     h.click("Save");
-    shoot(&mut h, "settings-fr");
+    shoot(&mut h, "settings-fr", &light);
     for shot in std::fs::read_dir(&out).unwrap().flatten() {
         assert!(
             shot.metadata().unwrap().len() > 10_000,
@@ -191,7 +191,7 @@ fn the_screens_render() {
             shot.path().display()
         );
     }
-    assert!(shots.len() == 4);
+    assert!(shots.len() == 5);
 }
 
 /// At the smallest window size, with the Advanced part open, every form scrolls

@@ -10,6 +10,7 @@ use ferry::engine::{Priority, Status};
 use super::Message;
 use crate::i18n::{Tr, tr};
 use crate::ui::form::Choice;
+use crate::ui::theme;
 
 /// What a row's buttons ask for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -93,9 +94,13 @@ pub(super) fn batch_bar<'a>(tr: &Tr, picked: usize) -> Option<Element<'a, Messag
     .align_y(Alignment::Center);
     for action in BATCH_ACTIONS {
         bar = bar.push(
-            button(text(action_label(tr, action)).size(12))
-                .style(button::secondary)
-                .on_press(Message::Batch(action)),
+            button(theme::labelled(
+                super::view::action_icon(action),
+                action_label(tr, action),
+            ))
+            .style(theme::secondary)
+            .padding([theme::space::XS, theme::space::S])
+            .on_press(Message::Batch(action)),
         );
     }
     // Where they stand in the queue, and whether they may use a metered
@@ -107,7 +112,8 @@ pub(super) fn batch_bar<'a>(tr: &Tr, picked: usize) -> Option<Element<'a, Messag
             Message::BatchPriority,
         )
         .placeholder(tr!(tr, "batch-priority"))
-        .text_size(12),
+        .text_size(12)
+        .style(theme::choice),
     );
     bar = bar.push(
         pick_list(
@@ -116,11 +122,12 @@ pub(super) fn batch_bar<'a>(tr: &Tr, picked: usize) -> Option<Element<'a, Messag
             Message::BatchPolicy,
         )
         .placeholder(tr!(tr, "batch-policy"))
-        .text_size(12),
+        .text_size(12)
+        .style(theme::choice),
     );
     bar = bar.push(
         button(text(tr!(tr, "batch-clear")).size(12))
-            .style(button::text)
+            .style(theme::ghost)
             .on_press(Message::ClearSelection),
     );
     // Wrapped: a narrow window puts the buttons on a second line.
@@ -128,7 +135,7 @@ pub(super) fn batch_bar<'a>(tr: &Tr, picked: usize) -> Option<Element<'a, Messag
         container(bar.wrap().vertical_spacing(6))
             .padding([4, 8])
             .width(Fill)
-            .style(container::rounded_box)
+            .style(theme::panel)
             .into(),
     )
 }

@@ -14,6 +14,8 @@ use super::Message;
 use super::actions::{RowAction, action_label, actions_for};
 use crate::i18n::{Tr, tr};
 use crate::ui::form::Choice;
+use crate::ui::theme;
+use lucide_icons::Icon;
 
 /// Room the menu needs at most, to keep it inside the list near its edges.
 const WIDTH: f32 = 260.0;
@@ -89,11 +91,22 @@ pub fn over<'a>(
     let entries = entries(s);
     let mut items = column![].spacing(2).width(WIDTH);
     for entry in &entries {
+        let which = match entry {
+            Entry::Row(action) => super::view::action_icon(*action),
+            Entry::CopyAddress => Icon::Copy,
+            Entry::MoveUp => Icon::ArrowUp,
+            Entry::MoveDown => Icon::ArrowDown,
+            Entry::Limit(_) => Icon::Gauge,
+        };
         items = items.push(
-            button(text(label(tr, entry)).size(13))
-                .style(button::text)
-                .width(Fill)
-                .on_press(Message::Menu(entry.clone())),
+            button(
+                row![theme::icon(which).size(13), text(label(tr, entry)).size(13)]
+                    .spacing(theme::space::S)
+                    .align_y(iced::Alignment::Center),
+            )
+            .style(theme::ghost)
+            .width(Fill)
+            .on_press(Message::Menu(entry.clone())),
         );
     }
     let mut height = entries.len() as f32 * ENTRY_HEIGHT;
@@ -107,7 +120,8 @@ pub fn over<'a>(
                 pick_list(limits, current, |choice| Message::Menu(Entry::Limit(
                     choice
                 )))
-                .text_size(13),
+                .text_size(13)
+                .style(theme::choice),
             ]
             .spacing(6)
             .padding([2, 10])
@@ -115,7 +129,7 @@ pub fn over<'a>(
         );
         height += ENTRY_HEIGHT + 8.0;
     }
-    let panel = container(items).padding(4).style(container::bordered_box);
+    let panel = container(items).padding(4).style(theme::tip);
     let x = menu.at.x.min(size.0 - WIDTH - 12.0).max(0.0);
     let y = menu.at.y.min(size.1 - height - 12.0).max(0.0);
     stack![
