@@ -59,6 +59,7 @@ pub use error::{ErrorInfo, ErrorStatus, InvalidRequest, TransferError};
 pub use event::Event;
 pub use facade::Submitted;
 pub use group::{Action, ActionRun, ActionState, Behavior, Group, Results};
+pub use http::Inspection;
 pub use integrity::{Algorithm as ChecksumAlgorithm, Checksum};
 pub use network::DataUsage;
 pub use operation::{
@@ -93,6 +94,9 @@ pub enum EngineError {
     /// A new address was refused: it serves another file, or could not be asked.
     #[error("{}", .0.message)]
     Refresh(TransferError),
+    /// An address could not be checked before it was added.
+    #[error("{}", .0.message)]
+    Inspect(TransferError),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("cannot set up the HTTP client: {0}")]

@@ -249,7 +249,9 @@ impl Response {
 impl From<&EngineError> for Response {
     fn from(error: &EngineError) -> Self {
         let code = match error {
-            EngineError::Invalid(_) | EngineError::Refresh(_) => ErrorCode::InvalidInput,
+            EngineError::Invalid(_) | EngineError::Refresh(_) | EngineError::Inspect(_) => {
+                ErrorCode::InvalidInput
+            }
             EngineError::NotFound(_) => ErrorCode::NotFound,
             EngineError::Ambiguous(_) => ErrorCode::Ambiguous,
             EngineError::InvalidState { .. } => ErrorCode::InvalidState,

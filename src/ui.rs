@@ -3,6 +3,7 @@
 //! messages and view. Engine commands go through [`backend::Backend`], whose
 //! answers and the engine's events come back as messages.
 
+pub mod address_checks;
 pub mod advanced;
 pub mod backend;
 pub mod change_address;
@@ -14,6 +15,7 @@ pub mod format;
 mod from_browser;
 pub mod geometry;
 pub mod handoff;
+mod header;
 mod keys;
 pub mod launch;
 pub mod layout;
@@ -35,8 +37,8 @@ use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use iced::widget::{Space, button, column, container, row, text};
-use iced::{Element, Fill, Subscription, Task, keyboard, window};
+use iced::widget::{column, container};
+use iced::{Element, Subscription, Task, keyboard, window};
 use tokio::sync::Notify;
 
 use ferry::agent::{Answer, Offer};
@@ -81,6 +83,11 @@ pub enum Reply {
     OfferWithdrawn(Arc<Offer>),
     /// Links from a page, to pick from.
     Links(Vec<Request>),
+    /// What an address of the new-download form serves.
+    Checked {
+        url: String,
+        found: Result<Box<ferry::engine::Inspection>, Arc<EngineError>>,
+    },
     /// A click in the tray's menu.
     Tray(tray::Action),
     /// The agent has stopped every transfer: the app ends.
@@ -347,59 +354,9 @@ impl App {
                 None => self.transfers.view(tr).map(Message::Transfers),
             },
         };
-        let bar = row![
-            theme::icon(lucide_icons::Icon::Ship)
-                .size(theme::size::TITLE)
-                .style(|t: &iced::Theme| text::Style {
-                    color: Some(t.extended_palette().primary.base.color)
-                }),
-            text(tr!(tr, "app-title")).size(theme::size::TITLE),
-            Space::new().width(Fill),
-            button(theme::labelled(
-                lucide_icons::Icon::Download,
-                tr!(tr, "action-new-download")
-            ))
-            .style(theme::primary)
-            .padding([6, 14])
-            .on_press(Message::OpenNewDownload),
-            self.header_button(
-                lucide_icons::Icon::Upload,
-                tr!(tr, "action-new-upload"),
-                Message::OpenUpload
-            ),
-            self.header_button(
-                lucide_icons::Icon::Settings,
-                tr!(tr, "action-settings"),
-                Message::OpenSettings
-            ),
-            theme::icon_button(
-                lucide_icons::Icon::CircleHelp,
-                tr!(tr, "shortcuts-tooltip"),
-                Message::OpenShortcuts
-            ),
-        ]
-        .spacing(theme::space::S)
-        .align_y(iced::Alignment::Center);
+        let bar = self.header();
         container(column![bar, body].spacing(theme::space::L))
             .padding(theme::space::L)
-            .into()
-    }
-
-    /// A button of the header: icon and words in a wide window, the icon alone
-    /// (its words in a tooltip) in a narrow one, where French words overflow.
-    fn header_button<'a>(
-        &self,
-        which: lucide_icons::Icon,
-        words: String,
-        press: Message,
-    ) -> Element<'a, Message> {
-        if !self.transfers.wide {
-            return theme::icon_button(which, words, press);
-        }
-        button(theme::labelled(which, words))
-            .style(theme::secondary)
-            .padding([6, 14])
-            .on_press(press)
             .into()
     }
 
@@ -478,6 +435,15 @@ impl App {
             Reply::OfferSubmitted { offer, result } => return self.offer_submitted(&offer, result),
             Reply::OfferWithdrawn(offer) => return self.offer_withdrawn(&offer),
             Reply::Links(requests) => return self.open_links(requests),
+            Reply::Checked { url, found } => {
+                if let Screen::NewDownload(state) = &mut self.screen {
+                    let found = match found {
+                        Ok(found) => address_checks::Found::Serves(found),
+                        Err(e) => address_checks::Found::Failed(format::refusal(&self.tr, &e)),
+                    };
+                    let _ = state.update(new_download::Message::Checked { url, found }, &self.tr);
+                }
+            }
             Reply::Tray(action) => return self.tray_action(action),
             Reply::ShutDown => return iced::exit(),
         }
@@ -528,7 +494,11 @@ impl App {
         let Screen::NewDownload(state) = &mut self.screen else {
             return Task::none();
         };
-        match state.update(message, &self.tr) {
+        let action = state.update(message, &self.tr);
+        for request in state.take_checks() {
+            self.check_address(request);
+        }
+        match action {
             new_download::Action::None => Task::none(),
             new_download::Action::Run(task) => task.map(Message::NewDownload),
             new_download::Action::Submit(requests) => {
@@ -562,6 +532,20 @@ impl App {
 
     /// Create every request in order; the first refusal stops the rest. A
     /// request for what is already in the list, unfinished, attaches to it.
+    /// Ask the engine what a form's address serves; the answer comes back as
+    /// [`Reply::Checked`].
+    fn check_address(&self, request: Request) {
+        let engine = self.backend.engine.clone();
+        self.backend.run(async move {
+            let url = request.url.clone();
+            let found = engine.inspect(request).await;
+            Reply::Checked {
+                url,
+                found: found.map(Box::new).map_err(Arc::new),
+            }
+        });
+    }
+
     fn create(&self, requests: Vec<Request>) {
         let engine = self.backend.engine.clone();
         self.backend.run(async move {

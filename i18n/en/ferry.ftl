@@ -380,3 +380,10 @@ filter-running = Running
 filter-waiting = Waiting
 sidebar-kinds = Kinds of file
 sidebar-groups = Groups
+
+## What the new-download form found at each address
+check-checking = Checking { $url }…
+check-resumable = can resume
+check-not-resumable = cannot resume: a pause or a lost network starts it over
+check-failed = { $url }: { $reason }
+check-more = …and { $count } more

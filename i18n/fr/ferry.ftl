@@ -380,3 +380,10 @@ filter-running = En cours
 filter-waiting = En attente
 sidebar-kinds = Types de fichier
 sidebar-groups = Groupes
+
+## Ce que le formulaire de téléchargement a trouvé à chaque adresse
+check-checking = Vérification de { $url }…
+check-resumable = peut reprendre
+check-not-resumable = ne peut pas reprendre : une pause ou une coupure le recommence
+check-failed = { $url } : { $reason }
+check-more = …et { $count } de plus

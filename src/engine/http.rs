@@ -6,6 +6,7 @@ pub(super) mod access;
 mod body;
 mod clients;
 mod download;
+mod inspect;
 mod response;
 mod same_file;
 mod segmented;
@@ -89,6 +90,8 @@ pub(super) async fn run(context: &mut HttpContext<'_>, snapshot: Snapshot) -> Ru
 
 pub(crate) use body::check_unchanged as check_source_unchanged;
 pub(super) use clients::{ClientCache, Clients, build_clients};
+pub use inspect::Inspection;
+pub(crate) use inspect::inspect;
 pub(crate) use same_file::check as same_file;
 pub(super) use tus::terminate as terminate_tus_upload;
 

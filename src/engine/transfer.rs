@@ -99,6 +99,26 @@ pub(super) async fn same_file(
     http::same_file(&inner.options, &clients, access, snapshot, url).await
 }
 
+/// What `snapshot`'s address serves (see `http::inspect`): an operation not
+/// created yet, with its credentials, cookies, headers and proxy.
+pub(super) async fn inspect(
+    inner: &Inner,
+    snapshot: &Snapshot,
+    secrets: &Secrets,
+) -> Result<http::Inspection, TransferError> {
+    if snapshot.protocol() != Protocol::Http {
+        return Err(TransferError::new(
+            ErrorStatus::ProtocolNotSupported,
+            "only HTTP(S) addresses can be checked before they are added, for now",
+        ));
+    }
+    let access = Arc::new(http::access::Access::new(snapshot, secrets));
+    let (clients, _) = inner
+        .clients
+        .for_operation(&inner.options, snapshot, secrets)?;
+    http::inspect(&inner.options, &clients, access, snapshot).await
+}
+
 /// What a cancel leaves on the server, dropped in the background (best effort):
 /// a tus upload is terminated, an FTP upload's partial file deleted.
 pub(super) fn abandon_remote(inner: &Arc<Inner>, snapshot: &Snapshot) {

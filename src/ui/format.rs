@@ -195,6 +195,7 @@ pub fn refusal(tr: &Tr, error: &ferry::engine::EngineError) -> String {
             "refusal-address-unusable",
             reason = self::error(tr, e.status)
         ),
+        EngineError::Inspect(e) => self::error(tr, e.status),
         // The window names operations by their rows, so these come from a row
         // that another client changed meanwhile.
         EngineError::NotFound(_) | EngineError::Ambiguous(_) => tr!(tr, "refusal-gone"),

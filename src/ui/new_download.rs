@@ -11,6 +11,7 @@ use iced::{Element, Fill, Task};
 use ferry::config::Policy;
 use ferry::engine::{self, Request};
 
+use super::address_checks::{Checks, Found};
 use super::advanced::{self, Advanced, Parts};
 use super::form::{self, Choice};
 use crate::i18n::{Tr, tr};
@@ -34,6 +35,10 @@ pub struct State {
     pub submitting: bool,
     /// A picker could not open here: the folder is to be typed.
     no_picker: bool,
+    /// What each address serves, as checked before anything is created.
+    pub checks: Checks,
+    /// Addresses to check, for the app to ask the engine about.
+    to_check: Vec<Request>,
 }
 
 #[derive(Clone, Debug)]
@@ -63,6 +68,13 @@ pub enum Message {
     /// Ctrl+V on the list: the clipboard's addresses (every line that is one)
     /// go in the box.
     Pasted(Option<String>),
+    /// The box has held this text for a moment: check its new addresses.
+    CheckDue(String),
+    /// What an address serves, or why it cannot be fetched.
+    Checked {
+        url: String,
+        found: Found,
+    },
     /// Create the downloads.
     Submit,
     /// Leave the form.
@@ -115,6 +127,8 @@ impl State {
             problems: Vec::new(),
             submitting: false,
             no_picker: false,
+            checks: Checks::default(),
+            to_check: Vec::new(),
         };
         let read = iced::clipboard::read().map(Message::ClipboardRead);
         (state, read)
@@ -123,9 +137,26 @@ impl State {
     pub fn update(&mut self, message: Message, tr: &Tr) -> Action {
         match message {
             Message::UrlsEdited(action) => {
+                let edits = action.is_edit();
                 self.urls.perform(action);
                 self.problems.clear();
+                if edits {
+                    // Checked once typing pauses, not at every key (a half
+                    // typed address is a request to another host).
+                    let text = self.urls.text();
+                    return Action::Run(Task::perform(
+                        // Made when polled, on the window's runtime.
+                        async { tokio::time::sleep(CHECK_AFTER).await },
+                        move |()| Message::CheckDue(text),
+                    ));
+                }
             }
+            Message::CheckDue(text) => {
+                if text == self.urls.text() {
+                    self.check_new_addresses(tr);
+                }
+            }
+            Message::Checked { url, found } => self.checks.answered(&url, found),
             Message::Advanced(advanced::Message::Submit) => return self.submit(tr),
             Message::Advanced(message) => self.advanced.update(message),
             Message::ChooseFolder => {
@@ -151,10 +182,13 @@ impl State {
                 self.save_as = None;
             }
             Message::SaveAs => {
-                let name = self
-                    .urls()
-                    .first()
-                    .and_then(|u| u.rsplit('/').next().map(str::to_owned));
+                // The server's name when the check found it, else the address's.
+                let name = self.urls().first().and_then(|u| {
+                    self.checks
+                        .name(u)
+                        .map(str::to_owned)
+                        .or_else(|| u.rsplit('/').next().map(str::to_owned))
+                });
                 let dialog = rfd::AsyncFileDialog::new()
                     .set_directory(&self.folder)
                     .set_file_name(name.unwrap_or_default())
@@ -178,6 +212,7 @@ impl State {
             Message::UseClipboard => {
                 if let Some(url) = self.clipboard.take() {
                     self.urls = text_editor::Content::with_text(&url);
+                    self.check_new_addresses(tr);
                 }
             }
             Message::Pasted(text) => {
@@ -190,11 +225,27 @@ impl State {
                 }
                 self.urls = text_editor::Content::with_text(&urls.join("\n"));
                 self.clipboard = None;
+                self.check_new_addresses(tr);
             }
             Message::Submit => return self.submit(tr),
             Message::Close => return Action::Close,
         }
         Action::None
+    }
+
+    /// Queue the addresses not checked yet, with the advanced part's
+    /// credentials, headers, cookies and proxy (as their downloads would go).
+    fn check_new_addresses(&mut self, tr: &Tr) {
+        let parts = self.advanced.parts(tr).unwrap_or_default();
+        for url in self.checks.due(&self.urls()) {
+            self.to_check
+                .push(parts.apply(Request::download(url, None)));
+        }
+    }
+
+    /// The requests whose addresses the app is to check (taken once).
+    pub fn take_checks(&mut self) -> Vec<Request> {
+        std::mem::take(&mut self.to_check)
     }
 
     fn urls(&self) -> Vec<String> {
@@ -292,6 +343,9 @@ impl State {
                 .height(110),
         ]
         .spacing(8);
+        if let Some(found) = self.checks.view(tr, &self.urls()) {
+            form = form.push(found);
+        }
         // The folder can be typed: a picker is a help, not the only way.
         let destination: Element<'a, Message> = match &self.save_as {
             Some(file) => text(tr!(
@@ -346,6 +400,9 @@ impl State {
         super::layout::scrolling_form(form)
     }
 }
+
+/// How long the box stays as typed before its new addresses are checked.
+const CHECK_AFTER: std::time::Duration = std::time::Duration::from_millis(600);
 
 /// How long a picker may take to answer `None` and still count as "there is no
 /// dialog here" rather than "the user closed it".

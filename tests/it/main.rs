@@ -20,6 +20,7 @@ mod faults;
 mod ftp;
 mod fuzz;
 mod groups;
+mod inspect;
 mod integrity;
 mod kill_loop;
 mod limits;

@@ -44,6 +44,8 @@ pub struct Resource {
     pub etag: Option<String>,
     pub last_modified: Option<String>,
     pub content_disposition: Option<String>,
+    /// `Content-Type` of every answer with a body (else `application/octet-stream`).
+    pub content_type: Option<String>,
     /// Serve `Range` requests (else always 200 with the whole body).
     pub ranges: bool,
     /// Honour `If-Range` (a broken server sends the range of the new version).
@@ -82,6 +84,7 @@ impl Resource {
             etag: Some("\"v1\"".to_owned()),
             last_modified: Some("Mon, 02 Jan 2023 10:00:00 GMT".to_owned()),
             content_disposition: None,
+            content_type: None,
             ranges: true,
             if_range: true,
             chunked: false,
@@ -174,6 +177,11 @@ impl Resource {
     /// A header on the answer (with the whole body).
     pub fn with_header(mut self, name: &str, value: &str) -> Self {
         self.whole_headers.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    pub fn media_type(mut self, value: &str) -> Self {
+        self.content_type = Some(value.to_owned());
         self
     }
 
@@ -623,8 +631,11 @@ async fn serve_body<S: AsyncRead + AsyncWrite + Unpin>(
     fault: Option<Fault>,
 ) -> bool {
     let len = resource.body.len() as u64;
-    let mut headers: Vec<(String, String)> =
-        vec![("Content-Type".into(), "application/octet-stream".into())];
+    let content_type = resource
+        .content_type
+        .clone()
+        .unwrap_or_else(|| "application/octet-stream".into());
+    let mut headers: Vec<(String, String)> = vec![("Content-Type".into(), content_type)];
     for (name, value) in [
         ("ETag", &resource.etag),
         ("Last-Modified", &resource.last_modified),

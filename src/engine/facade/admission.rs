@@ -121,6 +121,39 @@ impl Engine {
         })
     }
 
+    /// What a download request's address serves (name, size, type, whether
+    /// it resumes), asked before it is created: nothing is created, persisted
+    /// or written, and the request's own credentials, cookies, headers and
+    /// proxy are used, as its download would.
+    pub async fn inspect(&self, mut request: Request) -> Result<Inspection, EngineError> {
+        self.inner.refuse_if_shutting_down()?;
+        if request.kind != Kind::Download {
+            return Err(EngineError::Inspect(TransferError::new(
+                ErrorStatus::BadRequest,
+                "only a download's address can be checked",
+            )));
+        }
+        let Admitted {
+            url,
+            target,
+            secrets,
+            summary,
+            proxy,
+            ..
+        } = self.admit(&mut request)?;
+        let mut snapshot = Snapshot::new(0, &request, url.to_string(), target);
+        snapshot.secrets = summary;
+        snapshot.proxy = proxy;
+        let mut found = transfer::inspect(&self.inner, &snapshot, &secrets)
+            .await
+            .map_err(EngineError::Inspect)?;
+        found.category = match request.category {
+            Some(chosen) => chosen,
+            None => (self.inner.options.categories).of(&found.name, found.media_type.as_deref()),
+        };
+        Ok(found)
+    }
+
     /// Check a request once, whoever sends it (the socket, the window, the RPC):
     /// its address, headers, checksum, secrets, group and destination or files.
     /// Nothing is persisted here.

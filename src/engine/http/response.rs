@@ -23,7 +23,7 @@ pub(super) fn validators_of(response: &Response) -> Validators {
 }
 
 /// `text/html; charset=utf-8` → `text/html`.
-fn media_type(value: &str) -> Option<String> {
+pub(super) fn media_type(value: &str) -> Option<String> {
     let essence = value.split(';').next()?.trim().to_ascii_lowercase();
     (!essence.is_empty()).then_some(essence)
 }

@@ -429,3 +429,63 @@ fn links_pasted_on_the_list_become_downloads() {
         vec![2u8; 60_000]
     );
 }
+
+/// The form asks each address what it serves before anything is created, and
+/// shows it: name (the server's), size, kind, whether it can resume; an address
+/// that fails says why. Typing checks once the typing pauses, not at every key.
+#[test]
+fn the_form_checks_each_address_before_creating_it() {
+    use crate::ui::address_checks::Found;
+    use crate::ui::new_download::Message as Form;
+    let mut h = Harness::new(Language::English);
+    let server = h.runtime.block_on(TestServer::start());
+    server.put(
+        "/dl.php",
+        Resource::new(vec![7u8; 3 << 20])
+            .disposition("attachment; filename=\"keynote.mkv\"")
+            .media_type("video/x-matroska"),
+    );
+    let mut plain = Resource::new(vec![1u8; 2048]);
+    plain.ranges = false;
+    server.put("/notes.txt", plain);
+
+    // Typed: nothing is asked until the box rests, and then only if it still
+    // holds what was typed.
+    h.click("New download");
+    let typed = server.url("/dl.php");
+    h.type_addresses(&typed);
+    let _ = h.app.update(Message::NewDownload(Form::CheckDue(
+        "http://127.0.0.1:1/d".into(),
+    )));
+    assert!(server.seen("/dl.php").is_empty(), "not while typing");
+    let _ = h
+        .app
+        .update(Message::NewDownload(Form::CheckDue(typed.clone())));
+    let answered = |app: &App, url: &str| {
+        matches!(&app.screen, Screen::NewDownload(form)
+            if form.checks.get(url).is_some_and(|f| *f != Found::Checking))
+    };
+    h.pump_until("the check", |app| answered(app, &typed));
+    assert!(h.shows("keynote.mkv · 3.0 MiB · Videos · can resume"));
+    assert_eq!(server.seen("/dl.php").len(), 1, "asked once");
+
+    // Pasted: checked at once, each.
+    let notes = server.url("/notes.txt");
+    let gone = server.url("/gone.zip");
+    let _ = h.app.update(Message::NewDownload(Form::Pasted(Some(format!(
+        "{notes}\n{gone}\n"
+    )))));
+    h.pump_until("both checks", |app| {
+        answered(app, &notes) && answered(app, &gone)
+    });
+    assert!(h.shows(
+        "notes.txt · 2.0 KiB · Documents · cannot resume: a pause or a lost network starts it over"
+    ));
+    assert!(h.shows(&format!("{gone}: not found on the server")));
+    assert_eq!(server.seen("/dl.php").len(), 1, "an address is asked once");
+    assert!(h.app.transfers().rows().is_empty(), "nothing created yet");
+    assert!(
+        !h.dir().join("downloads/keynote.mkv").exists(),
+        "nothing written yet"
+    );
+}
