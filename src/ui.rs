@@ -227,6 +227,7 @@ impl App {
             appearance: platform::appearance::Scheme::default(),
         };
         app.transfers.wide = app.geometry.width >= transfers::sidebar::FROM_WIDTH;
+        app.transfers.pane = app.geometry.details_pane;
         app.refresh_tray();
         let task = if setup.open_window {
             app.show_window()
@@ -349,7 +350,8 @@ impl App {
             Screen::Details(id) => match self.transfers.get(*id) {
                 Some(snapshot) => {
                     let speeds = self.transfers.speeds.bars(*id, std::time::Instant::now());
-                    details::view(tr, snapshot, &speeds).map(Message::Details)
+                    details::view(tr, snapshot, &speeds, details::Place::Screen)
+                        .map(Message::Details)
                 }
                 None => self.transfers.view(tr).map(Message::Transfers),
             },

@@ -387,3 +387,9 @@ check-resumable = can resume
 check-not-resumable = cannot resume: a pause or a lost network starts it over
 check-failed = { $url }: { $reason }
 check-more = …and { $count } more
+
+## The details pane below the list
+pane-show = Show details below the list (Ctrl+I)
+pane-hide = Hide the details pane (Ctrl+I)
+pane-pick-a-row = Click a transfer to see its details here.
+shortcut-pane = Show or hide the details pane

@@ -387,3 +387,9 @@ check-resumable = peut reprendre
 check-not-resumable = ne peut pas reprendre : une pause ou une coupure le recommence
 check-failed = { $url } : { $reason }
 check-more = …et { $count } de plus
+
+## Le panneau de détails sous la liste
+pane-show = Afficher les détails sous la liste (Ctrl+I)
+pane-hide = Masquer le panneau de détails (Ctrl+I)
+pane-pick-a-row = Cliquez sur un transfert pour voir ses détails ici.
+shortcut-pane = Afficher ou masquer le panneau de détails

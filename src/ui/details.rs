@@ -26,12 +26,28 @@ fn field<'a>(label: String, value: String) -> iced::widget::Row<'a, Message> {
     .spacing(8)
 }
 
+/// Where the details show.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Place {
+    /// A screen of their own, with Back.
+    Screen,
+    /// The pane below the list, for the picked row.
+    Pane,
+}
+
 /// `speeds`: the speed bars of the last two minutes, oldest first.
-pub fn view<'a>(tr: &Tr, s: &'a Snapshot, speeds: &[f64]) -> Element<'a, Message> {
+pub fn view<'a>(tr: &Tr, s: &'a Snapshot, speeds: &[f64], place: Place) -> Element<'a, Message> {
     let none = tr!(tr, "details-none");
+    let title = if place == Place::Pane {
+        theme::size::HEADING + 1.0
+    } else {
+        22.0
+    };
     let mut lines = column![
-        text(format::name(tr, s)).size(22),
-        text(format::status(tr, s)).size(15),
+        text(format::name(tr, s)).size(title),
+        text(format::status(tr, s))
+            .size(15)
+            .style(theme::status_text(s.status)),
         field(tr!(tr, "details-url"), ferry::engine::redact_url(&s.url)),
     ]
     .spacing(8);
@@ -65,36 +81,62 @@ pub fn view<'a>(tr: &Tr, s: &'a Snapshot, speeds: &[f64]) -> Element<'a, Message
         lines = lines.push(field(tr!(tr, "details-group"), group.clone()));
     }
     lines = access_fields(tr, s, lines);
+    let activity = activity(tr, s, speeds);
+    if place == Place::Pane {
+        // Facts on the left, activity on the right: the graph and the parts
+        // show without scrolling.
+        let both = row![lines.width(FillPortion(1)), activity.width(FillPortion(1))]
+            .spacing(theme::space::L);
+        return scrollable(both.padding(iced::Padding::ZERO.right(theme::space::M)))
+            .height(Fill)
+            .into();
+    }
+    let lines = lines.push(activity);
+    let back = row![
+        button(text(tr!(tr, "back")))
+            .style(theme::secondary)
+            .on_press(Message::Close),
+        Space::new().width(Fill),
+    ];
+    container(scrollable(column![lines, back].spacing(16)))
+        .max_width(760)
+        .into()
+}
+
+/// What is happening: speed, parts, policy, the last error, the answer.
+fn activity<'a>(tr: &Tr, s: &'a Snapshot, speeds: &[f64]) -> iced::widget::Column<'a, Message> {
+    let mut activity = column![].spacing(8);
     if s.status == Status::Running || speeds.iter().any(|b| *b > 0.0) {
-        lines = lines.push(speed_graph(tr, speeds));
+        activity = activity.push(speed_graph(tr, speeds));
     }
     if !s.segments.is_empty() {
-        lines = lines.push(parts_bar(tr, &s.segments));
+        activity = activity.push(parts_bar(tr, &s.segments));
     }
     if !s.status.is_finished() {
         let choices = super::new_download::policy_choices(tr);
         let current = ferry::config::Policy::from(s.policy);
         let selected = choices.iter().find(|c| c.value == current).cloned();
-        lines = lines.push(
+        activity = activity.push(
             row![
                 text(tr!(tr, "download-policy")).size(13).width(160),
                 theme::choose(choices, selected, |choice| Message::Policy(
                     choice.value.into()
-                )),
+                ))
+                .text_size(13),
             ]
             .spacing(8)
             .align_y(Alignment::Center),
         );
     }
     if let Some(error) = &s.error {
-        lines = lines.push(field(
+        activity = activity.push(field(
             tr!(tr, "details-error"),
             format::error_summary(tr, error),
         ));
         // The engine's own words stay available for a bug report or a search,
         // labelled as such, unless they only repeat the server's answer above.
         if error.http_status.is_none() {
-            lines = lines.push(field(
+            activity = activity.push(field(
                 tr!(tr, "details-technical"),
                 format!("{:?}: {}", error.status, error.message),
             ));
@@ -106,20 +148,12 @@ pub fn view<'a>(tr: &Tr, s: &'a Snapshot, speeds: &[f64]) -> Element<'a, Message
             .iter()
             .map(|h| format!("{}: {}\n", h.name, h.value))
             .collect();
-        lines = lines.push(field(
+        activity = activity.push(field(
             tr!(tr, "details-response"),
             format!("{}\n{headers}\n{}", response.status, response.body),
         ));
     }
-    let back = row![
-        button(text(tr!(tr, "back")))
-            .style(theme::secondary)
-            .on_press(Message::Close),
-        Space::new().width(Fill),
-    ];
-    container(scrollable(column![lines, back].spacing(16)))
-        .max_width(760)
-        .into()
+    activity
 }
 
 /// Height of the speed graph, logical pixels.

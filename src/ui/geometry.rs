@@ -21,6 +21,9 @@ pub struct Geometry {
     pub x: Option<f32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub y: Option<f32>,
+    /// The details pane below the list is open.
+    #[serde(default)]
+    pub details_pane: bool,
 }
 
 impl Default for Geometry {
@@ -30,6 +33,7 @@ impl Default for Geometry {
             height: DEFAULT.height,
             x: None,
             y: None,
+            details_pane: false,
         }
     }
 }

@@ -26,6 +26,11 @@ impl App {
             {
                 return iced::widget::operation::focus(transfers::SEARCH);
             }
+            keyboard::Key::Character("i")
+                if modifiers.command() && matches!(self.screen, Screen::Transfers) =>
+            {
+                return self.transfers_message(&transfers::Message::TogglePane);
+            }
             // Addresses pasted on the list: the new-download form, with them in.
             keyboard::Key::Character("v")
                 if modifiers.command() && matches!(self.screen, Screen::Transfers) =>

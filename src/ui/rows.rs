@@ -52,9 +52,20 @@ impl App {
                     self.row_action(*id, *action);
                 }
             }
+            transfers::Message::Pane(details::Message::Policy(policy)) => {
+                if let Some(id) = self.transfers.selected {
+                    self.set_policy(id, *policy);
+                }
+                return task;
+            }
+            transfers::Message::Pane(details::Message::Close) => {
+                self.transfers.pane = false;
+            }
             _ => {}
         }
         self.transfers.update(message);
+        // Remembered with the window's size for the next run.
+        self.geometry.details_pane = self.transfers.pane;
         task
     }
 

@@ -23,6 +23,7 @@ pub fn lines(tr: &Tr) -> Vec<(String, String)> {
         (same("Ctrl+V"), tr!(tr, "shortcut-paste")),
         (same("Ctrl+F"), tr!(tr, "shortcut-search")),
         (same("Ctrl+A"), tr!(tr, "shortcut-select-all")),
+        (same("Ctrl+I"), tr!(tr, "shortcut-pane")),
         (tr!(tr, "keys-ctrl-click"), tr!(tr, "shortcut-pick-one")),
         (tr!(tr, "keys-shift-click"), tr!(tr, "shortcut-pick-range")),
         (tr!(tr, "keys-space"), tr!(tr, "shortcut-pause-resume")),

@@ -177,6 +177,18 @@ pub fn icon_button<'a, M: Clone + 'a>(which: Icon, words: String, press: M) -> E
     )
 }
 
+/// An icon button that stays tinted while what it shows is on.
+pub fn toggle<'a, M: Clone + 'a>(which: Icon, words: String, on: bool, press: M) -> Element<'a, M> {
+    with_tip(
+        button(icon(which))
+            .padding(space::S - 2.0)
+            .style(nav(on))
+            .on_press(press),
+        words,
+        tooltip::Position::Bottom,
+    )
+}
+
 /// An icon and words side by side, for a button's content.
 pub fn labelled<'a, M: 'a>(which: Icon, words: String) -> Element<'a, M> {
     iced::widget::row![icon(which).size(size::BODY), text(words).size(size::BODY)]

@@ -9,7 +9,7 @@ use std::time::Instant;
 use iced::widget::{
     Space, button, column, container, mouse_area, pick_list, row, scrollable, text, text_input,
 };
-use iced::{Alignment, Element, Fill, Length};
+use iced::{Alignment, Element, Fill, FillPortion, Length};
 
 use ferry::engine::{Category, DataLimit, Event, NetworkState, OperationId, Snapshot, Status};
 
@@ -104,6 +104,10 @@ pub enum Message {
     /// A choice in the open menu.
     Menu(menu::Entry),
     CloseMenu,
+    /// Show or hide the details pane below the list.
+    TogglePane,
+    /// Something done in the details pane.
+    Pane(super::details::Message),
 }
 
 /// Every operation as the engine last reported it, in creation order.
@@ -132,6 +136,8 @@ pub struct Transfers {
     pub menu: Option<menu::Menu>,
     /// The window is wide enough for the sidebar.
     pub wide: bool,
+    /// The picked row's details show below the list.
+    pub pane: bool,
     /// The row Space and Delete act on, shown highlighted.
     pub selected: Option<OperationId>,
     /// A line for the user above the list (an address that was already there).
@@ -282,6 +288,7 @@ impl Transfers {
                 self.selected = Some(*id);
             }
             Message::CloseMenu | Message::Menu(..) => self.menu = None,
+            Message::TogglePane => self.pane = !self.pane,
             Message::Select(id) => {
                 let shown: Vec<OperationId> = self.shown().iter().map(|s| s.id).collect();
                 self.selection.click(*id, self.modifiers, &shown);
@@ -298,7 +305,8 @@ impl Transfers {
             | Message::BatchPolicy(..)
             | Message::Limit(..)
             | Message::PauseAll
-            | Message::ResumeAll => {}
+            | Message::ResumeAll
+            | Message::Pane(..) => {}
         }
     }
 
@@ -407,6 +415,17 @@ impl Transfers {
                 });
             }
         }
+        let words = if self.pane {
+            tr!(tr, "pane-hide")
+        } else {
+            tr!(tr, "pane-show")
+        };
+        tabs = tabs.push(theme::toggle(
+            Icon::PanelBottom,
+            words,
+            self.pane,
+            Message::TogglePane,
+        ));
         tabs.wrap().vertical_spacing(6).into()
     }
 
@@ -427,7 +446,12 @@ impl Transfers {
         if let Some(bar) = actions::batch_bar(tr, self.selection.len()) {
             page = page.push(bar);
         }
-        page = page.push(body);
+        if self.pane {
+            page = page.push(container(body).height(FillPortion(3)));
+            page = page.push(self.pane(tr));
+        } else {
+            page = page.push(body);
+        }
         if let Some(notice) = &self.notice {
             page = page.push(text(notice).size(14).style(text::primary));
         }
@@ -438,6 +462,29 @@ impl Transfers {
                 .into();
         }
         page.push(self.footer(tr)).into()
+    }
+
+    /// Below the list: the picked row's details, or how to get them.
+    fn pane<'a>(&'a self, tr: &Tr) -> Element<'a, Message> {
+        let content: Element<'a, Message> = match self.selected.and_then(|id| self.get(id)) {
+            Some(s) => {
+                let speeds = self.speeds.bars(s.id, Instant::now());
+                super::details::view(tr, s, &speeds, super::details::Place::Pane).map(Message::Pane)
+            }
+            None => container(
+                text(tr!(tr, "pane-pick-a-row"))
+                    .size(size::BODY)
+                    .style(theme::muted),
+            )
+            .center(Fill)
+            .into(),
+        };
+        container(content)
+            .padding(space::M)
+            .width(Fill)
+            .height(FillPortion(2))
+            .style(theme::panel)
+            .into()
     }
 
     /// Spacers stand for the rows out of view.

@@ -473,3 +473,56 @@ fn the_sidebar_counts_and_filters_by_state_kind_and_group() {
         );
     }
 }
+
+/// Ctrl+I (or the toolbar's toggle) shows the picked row's details below the
+/// list; its metered-network policy changes from there; the pane is remembered
+/// with the window for the next run.
+#[test]
+fn the_details_pane_shows_the_picked_row_and_is_remembered() {
+    use crate::ui::details;
+    use crate::ui::geometry::Geometry;
+    use ferry::engine::CostPolicy;
+    use iced::keyboard::{Key, Modifiers};
+    let mut h = Harness::new(Language::English);
+    let (_server, id) = h.running_download();
+    let hint = "Click a transfer to see its details here.";
+    assert!(!h.shows(hint) && !h.shows("Address"), "no pane at first");
+    let _ = h
+        .app
+        .update(Message::Key(Key::Character("i".into()), Modifiers::CTRL));
+    assert!(h.app.transfers().pane, "Ctrl+I opens it");
+    h.app.transfers.selected = None;
+    assert!(h.shows(hint), "nothing picked: it says what to do");
+    let _ = h
+        .app
+        .update(Message::Transfers(crate::ui::transfers::Message::Select(
+            id,
+        )));
+    assert!(
+        h.shows("Address") && h.shows("Speed, last 2 minutes"),
+        "the picked row's details"
+    );
+    assert!(
+        matches!(h.app.screen, Screen::Transfers),
+        "beside the list, not instead of it"
+    );
+    let _ = h
+        .app
+        .update(Message::Transfers(crate::ui::transfers::Message::Pane(
+            details::Message::Policy(CostPolicy::UnrestrictedOnly),
+        )));
+    let engine = h.app.backend.engine.clone();
+    h.pump_until("the policy", |_| {
+        engine
+            .get(id)
+            .is_some_and(|s| s.policy == CostPolicy::UnrestrictedOnly)
+    });
+    // The toolbar's toggle closes and opens it.
+    h.click(&glyph(Icon::PanelBottom));
+    assert!(!h.app.transfers().pane && !h.shows("Address"));
+    h.click(&glyph(Icon::PanelBottom));
+    assert!(h.app.transfers().pane);
+    h.app.window = Some(h.window);
+    let _ = h.app.update(Message::WindowClosed(h.window));
+    assert!(Geometry::load(&h.dir().join("window.toml")).details_pane);
+}

@@ -159,6 +159,14 @@ fn the_screens_render() {
     h.click("conference-keynote.mkv");
     shoot(&mut h, "details", &light);
     h.click("Back");
+    // The same below the list, in the pane.
+    let _ = h.app.update(Message::Transfers(
+        crate::ui::transfers::Message::TogglePane,
+    ));
+    shoot(&mut h, "transfers-pane", &light);
+    let _ = h.app.update(Message::Transfers(
+        crate::ui::transfers::Message::TogglePane,
+    ));
 
     h.click("New upload");
     let files: Vec<_> = [
@@ -191,7 +199,7 @@ fn the_screens_render() {
             shot.path().display()
         );
     }
-    assert!(shots.len() == 5);
+    assert!(shots.len() == 6);
 }
 
 /// At the smallest window size, with the Advanced part open, every form scrolls
