@@ -269,7 +269,15 @@ impl App {
         });
         let closed = window::close_events().map(Message::WindowClosed);
         let appearance = Subscription::run(platform::appearance::follow).map(Message::Appearance);
-        Subscription::batch([feed, events, closed, appearance])
+        // A clock while the new-download form waits to check what was typed.
+        let ticks = match &self.screen {
+            Screen::NewDownload(form) if form.waits_to_check() => {
+                iced::time::every(new_download::CHECK_AFTER / 3)
+                    .map(|at| Message::NewDownload(new_download::Message::Tick(at)))
+            }
+            _ => Subscription::none(),
+        };
+        Subscription::batch([feed, events, closed, appearance, ticks])
     }
 
     pub fn update(&mut self, message: Message) -> Task<Message> {

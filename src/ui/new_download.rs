@@ -4,6 +4,7 @@
 //! Addresses are checked as the engine checks them before anything is submitted.
 
 use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
 use iced::widget::{Space, button, column, row, text, text_editor};
 use iced::{Element, Fill, Task};
@@ -39,6 +40,8 @@ pub struct State {
     pub checks: Checks,
     /// Addresses to check, for the app to ask the engine about.
     to_check: Vec<Request>,
+    /// When the box was last edited, until its addresses are checked.
+    edited_at: Option<Instant>,
 }
 
 #[derive(Clone, Debug)]
@@ -68,8 +71,9 @@ pub enum Message {
     /// Ctrl+V on the list: the clipboard's addresses (every line that is one)
     /// go in the box.
     Pasted(Option<String>),
-    /// The box has held this text for a moment: check its new addresses.
-    CheckDue(String),
+    /// The clock, while an edit waits to be checked: once the box has rested
+    /// for a moment, its new addresses are checked.
+    Tick(Instant),
     /// What an address serves, or why it cannot be fetched.
     Checked {
         url: String,
@@ -129,6 +133,7 @@ impl State {
             no_picker: false,
             checks: Checks::default(),
             to_check: Vec::new(),
+            edited_at: None,
         };
         let read = iced::clipboard::read().map(Message::ClipboardRead);
         (state, read)
@@ -137,22 +142,17 @@ impl State {
     pub fn update(&mut self, message: Message, tr: &Tr) -> Action {
         match message {
             Message::UrlsEdited(action) => {
-                let edits = action.is_edit();
+                if action.is_edit() {
+                    // Checked once typing rests, not at every key (a half
+                    // typed address is a request to another host).
+                    self.edited_at = Some(Instant::now());
+                }
                 self.urls.perform(action);
                 self.problems.clear();
-                if edits {
-                    // Checked once typing pauses, not at every key (a half
-                    // typed address is a request to another host).
-                    let text = self.urls.text();
-                    return Action::Run(Task::perform(
-                        // Made when polled, on the window's runtime.
-                        async { tokio::time::sleep(CHECK_AFTER).await },
-                        move |()| Message::CheckDue(text),
-                    ));
-                }
             }
-            Message::CheckDue(text) => {
-                if text == self.urls.text() {
+            Message::Tick(now) => {
+                if self.edited_at.is_some_and(|at| now >= at + CHECK_AFTER) {
+                    self.edited_at = None;
                     self.check_new_addresses(tr);
                 }
             }
@@ -241,6 +241,11 @@ impl State {
             self.to_check
                 .push(parts.apply(Request::download(url, None)));
         }
+    }
+
+    /// Whether an edit waits to be checked (the app's clock then ticks).
+    pub fn waits_to_check(&self) -> bool {
+        self.edited_at.is_some()
     }
 
     /// The requests whose addresses the app is to check (taken once).
@@ -402,15 +407,15 @@ impl State {
 }
 
 /// How long the box stays as typed before its new addresses are checked.
-const CHECK_AFTER: std::time::Duration = std::time::Duration::from_millis(600);
+pub const CHECK_AFTER: Duration = Duration::from_millis(600);
 
 /// How long a picker may take to answer `None` and still count as "there is no
 /// dialog here" rather than "the user closed it".
-const NO_PICKER_WITHIN: std::time::Duration = std::time::Duration::from_millis(300);
+const NO_PICKER_WITHIN: Duration = Duration::from_millis(300);
 
 /// A picker's answer, and whether it came too fast for a person to have seen it.
 pub async fn timed<T>(picker: impl Future<Output = Option<T>>) -> (Option<T>, bool) {
-    let started = std::time::Instant::now();
+    let started = Instant::now();
     let picked = picker.await;
     (picked, started.elapsed() < NO_PICKER_WITHIN)
 }
