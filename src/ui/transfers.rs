@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::time::Instant;
 
 use iced::widget::{
-    Space, button, column, container, mouse_area, pick_list, row, scrollable, text, text_input,
+    Space, column, container, mouse_area, pick_list, row, scrollable, text, text_input,
 };
 use iced::{Alignment, Element, Fill, FillPortion, Length};
 
@@ -402,17 +402,9 @@ impl Transfers {
                     Message::ResumeAll,
                 ),
             ] {
-                // A narrow window keeps the icons (the words in a tooltip),
-                // so the toolbar stays on one or two lines.
-                tabs = tabs.push(if self.wide {
-                    button(theme::labelled(which, label))
-                        .style(theme::secondary)
-                        .padding([space::XS + 1.0, space::M])
-                        .on_press(message)
-                        .into()
-                } else {
-                    theme::icon_button(which, label, message)
-                });
+                // Icons, their words in a tooltip: with the words, French
+                // wrapped the toolbar at the default width.
+                tabs = tabs.push(theme::icon_button(which, label, message));
             }
         }
         let words = if self.pane {

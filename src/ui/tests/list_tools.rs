@@ -305,14 +305,14 @@ fn the_footer_limit_and_pause_all_reach_the_engine() {
     assert_eq!(engine.limit(), Some(2 << 20));
     assert_eq!(h.app.transfers().limit, Some(2 << 20));
 
-    h.click("Tout mettre en pause");
+    h.click(&glyph(Icon::CirclePause));
     h.pump_until("both paused", |app| {
         app.transfers()
             .rows()
             .iter()
             .all(|s| s.status == Status::PausedByApplication)
     });
-    h.click("Tout reprendre");
+    h.click(&glyph(Icon::CirclePlay));
     h.pump_until("none paused", |app| {
         app.transfers().rows().iter().all(|s| !s.status.is_paused())
     });
