@@ -37,6 +37,7 @@ mod reader;
 mod recovery;
 pub mod request;
 mod run;
+pub mod schedule;
 mod scheduler;
 pub mod secrets;
 mod sink;
