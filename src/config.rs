@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::engine;
 
 mod categories;
+mod schedule;
 pub use categories::{CategoryRule, CategoryRules};
 
 /// Every setting, with its default.
@@ -73,6 +74,8 @@ pub struct Config {
     /// What kind of file each download is, by extension, and the folder each
     /// kind goes to when the download has none of its own.
     pub categories: CategoryRules,
+    /// When transfers may run and how fast (`[[schedule]]` tables).
+    pub schedule: Vec<engine::schedule::Rule>,
 }
 
 /// How a group's completion action is retried when it exits with an error.
@@ -235,6 +238,7 @@ impl Default for Config {
             retries: Retries::default(),
             completion: Completion::default(),
             categories: CategoryRules::default(),
+            schedule: Vec::new(),
         }
     }
 }
@@ -326,8 +330,12 @@ pub fn parse(text: &str, path: &Path) -> Loaded {
             };
         }
     };
+    let mut user = user;
     let mut merged = toml::Table::try_from(Config::default()).unwrap_or_default();
     let mut warnings = Vec::new();
+    // Schedule rules one by one: a bad rule is dropped, not the others.
+    let rules = user.remove("schedule");
+    let schedule = schedule::rules(rules, path, &mut warnings);
     for (key_path, value) in leaves(&user) {
         let known = lookup(&merged, &key_path).is_some()
             || (key_path.len() == 1 && OPTIONAL_KEYS.contains(&key_path[0].as_str()));
@@ -355,7 +363,8 @@ pub fn parse(text: &str, path: &Path) -> Loaded {
             )),
         }
     }
-    let config = merged.try_into().unwrap_or_default();
+    let mut config: Config = merged.try_into().unwrap_or_default();
+    config.schedule = schedule;
     Loaded { config, warnings }
 }
 
@@ -460,6 +469,7 @@ impl Config {
         };
         options.connections_per_host = self.connections_per_host.clamp(1, engine::MAX_CONNECTIONS);
         options.categories = self.categories.categories();
+        options.schedule.clone_from(&self.schedule);
         options.proxy.clone_from(&self.proxy);
         options.secret_backend = self.secret_store;
         // Tests play a machine restart by changing what this file says.

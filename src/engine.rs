@@ -121,6 +121,13 @@ use progress::Live;
 use run::Stop;
 use store::{Store, StoreError};
 
+/// A plain mutex's data, even after a panic elsewhere left it poisoned.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// The engine handle.
 #[derive(Clone, Debug)]
 pub struct Engine {
@@ -149,6 +156,11 @@ struct Inner {
     network: network::Network,
     /// The bandwidth limit for all transfers together.
     global_limit: Arc<pace::Bucket>,
+    /// The limit the user set; the one in force is the lower of it and the
+    /// schedule's.
+    user_limit: Mutex<Option<u64>>,
+    /// The schedule's rules, as last set.
+    schedule: Mutex<Vec<schedule::Rule>>,
     /// Check now for the network of operations that lost it.
     wake_prober: Notify,
     /// Passwords, credential headers and cookies, out of the database.
@@ -254,9 +266,29 @@ impl Engine {
         self.inner.global_limit.rate()
     }
 
-    /// Change the limit for all transfers together, at once.
+    /// Change the limit for all transfers together, at once (a schedule's
+    /// lower limit, while its window is open, still holds).
     pub fn set_limit(&self, limit: Option<u64>) {
-        self.inner.global_limit.set_rate(limit);
+        *lock(&self.inner.user_limit) = limit;
+        self.inner.apply_limits();
+    }
+
+    /// The schedule's rules (F25).
+    pub fn schedule(&self) -> Vec<schedule::Rule> {
+        lock(&self.inner.schedule).clone()
+    }
+
+    /// Replace the schedule's rules; they apply at once.
+    pub fn set_schedule(&self, rules: Vec<schedule::Rule>) {
+        *lock(&self.inner.schedule) = rules;
+        self.recheck_schedule();
+    }
+
+    /// Read the clock again now (it jumped: a resume from suspend, another
+    /// time zone, a test's clock moved).
+    pub fn recheck_schedule(&self) {
+        self.inner.apply_limits();
+        self.inner.wake_scheduler.notify_one();
     }
 
     /// Change the monthly budget for metered networks (`None`: no budget).
@@ -345,6 +377,22 @@ impl Engine {
 }
 
 impl Inner {
+    /// The limit for all transfers in force: the user's, or a schedule's open
+    /// window's when lower.
+    fn apply_limits(&self) {
+        let rules = lock(&self.schedule).clone();
+        let scheduled = schedule::limit_for_all(&rules, &self.options.clock.now());
+        let user = *lock(&self.user_limit);
+        let limit = match (user, scheduled) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        if self.global_limit.rate() != limit {
+            tracing::info!(?limit, ?scheduled, "the limit for all transfers");
+            self.global_limit.set_rate(limit);
+        }
+    }
+
     fn lock(&self) -> MutexGuard<'_, State> {
         // A panic while holding the lock leaves plain data behind; keep serving.
         self.state
@@ -393,6 +441,9 @@ impl Inner {
     /// hold `transitions`.
     async fn commit(&self, mut snapshot: Snapshot) -> Result<(), StoreError> {
         snapshot.updated_at = time::now_millis();
+        if snapshot.status != Status::PausedBySchedule {
+            snapshot.waits_until = None;
+        }
         snapshot.speed = 0.0;
         snapshot.eta_secs = None;
         self.store.put(&snapshot).await?;

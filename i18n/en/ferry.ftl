@@ -393,3 +393,14 @@ pane-show = Show details below the list (Ctrl+I)
 pane-hide = Hide the details pane (Ctrl+I)
 pane-pick-a-row = Click a transfer to see its details here.
 shortcut-pane = Show or hide the details pane
+
+## Schedules
+status-scheduled = Waiting until { $time }
+status-scheduled-none = Outside its hours
+weekday-mon = Mon
+weekday-tue = Tue
+weekday-wed = Wed
+weekday-thu = Thu
+weekday-fri = Fri
+weekday-sat = Sat
+weekday-sun = Sun

@@ -393,3 +393,14 @@ pane-show = Afficher les détails sous la liste (Ctrl+I)
 pane-hide = Masquer le panneau de détails (Ctrl+I)
 pane-pick-a-row = Cliquez sur un transfert pour voir ses détails ici.
 shortcut-pane = Afficher ou masquer le panneau de détails
+
+## Plannings
+status-scheduled = En attente jusqu’à { $time }
+status-scheduled-none = Hors de ses horaires
+weekday-mon = lun.
+weekday-tue = mar.
+weekday-wed = mer.
+weekday-thu = jeu.
+weekday-fri = ven.
+weekday-sat = sam.
+weekday-sun = dim.

@@ -68,6 +68,13 @@ pub fn status_line(s: &Snapshot) -> String {
         Status::PausedNoNetwork => "Paused: no network".to_owned(),
         Status::PausedCostedNetwork => "Paused: metered network".to_owned(),
         Status::PausedSystemPolicy => "Paused: battery saver".to_owned(),
+        Status::PausedBySchedule => match s.waits_until {
+            Some(at) => format!(
+                "Waiting for its hours: until {}",
+                crate::engine::schedule::local_minute(at)
+            ),
+            None => "Waiting for its hours (none in the coming week)".to_owned(),
+        },
         Status::NeedsNewAddress => match error {
             Some(e) => format!(
                 "Needs a new address ({}): `ferry refresh {} NEW_URL` continues it",

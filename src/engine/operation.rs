@@ -221,6 +221,9 @@ pub enum Status {
     PausedNoNetwork,
     PausedCostedNetwork,
     PausedSystemPolicy,
+    /// Outside the hours a schedule gives it (F25); `waits_until` says when it
+    /// may run next.
+    PausedBySchedule,
     /// The address stopped serving the file (403, 404 or 410) after bytes came:
     /// they are kept, and it waits for a new address (`Engine::refresh`).
     NeedsNewAddress,
@@ -248,6 +251,7 @@ impl Status {
                 | Self::PausedNoNetwork
                 | Self::PausedCostedNetwork
                 | Self::PausedSystemPolicy
+                | Self::PausedBySchedule
         )
     }
 
@@ -259,6 +263,7 @@ impl Status {
             Self::PausedNoNetwork => "PausedNoNetwork",
             Self::PausedCostedNetwork => "PausedCostedNetwork",
             Self::PausedSystemPolicy => "PausedSystemPolicy",
+            Self::PausedBySchedule => "PausedBySchedule",
             Self::NeedsNewAddress => "NeedsNewAddress",
             Self::Completed => "Completed",
             Self::Canceled => "Canceled",
@@ -467,6 +472,10 @@ pub struct Snapshot {
     /// While `Idle` after a failure: when the next attempt may start.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry_at: Option<Millis>,
+    /// While `PausedBySchedule`: when a schedule lets it run next (none
+    /// within a week: no time).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waits_until: Option<Millis>,
     pub error: Option<ErrorInfo>,
     pub created_at: Millis,
     pub updated_at: Millis,

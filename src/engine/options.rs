@@ -87,6 +87,10 @@ pub struct Options {
     pub data_budget: Option<u64>,
     /// Bytes per second for all transfers together (`None`: unlimited).
     pub limit: Option<u64>,
+    /// Schedule rules (F25): when transfers may run, and how fast.
+    pub schedule: Vec<super::schedule::Rule>,
+    /// The clock and time zone the schedule is read on.
+    pub clock: super::schedule::Clock,
     /// Connections one download uses where the server serves ranges: `None`
     /// finds the count by measuring throughput (up to `connections_per_host`),
     /// `Some(n)` uses `n`. An operation may fix its own.
@@ -130,6 +134,8 @@ impl Options {
             extra_root_certificates: Vec::new(),
             data_budget: None,
             limit: None,
+            schedule: Vec::new(),
+            clock: super::schedule::Clock::system(),
             connections: None,
             connections_per_host: DEFAULT_CONNECTIONS_PER_HOST,
             secret_backend: super::secrets::Backend::Auto,

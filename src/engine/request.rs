@@ -288,6 +288,7 @@ impl Snapshot {
             attempts: 0,
             high_water: 0,
             retry_at: None,
+            waits_until: None,
             error: None,
             created_at: now,
             updated_at: now,

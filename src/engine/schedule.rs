@@ -257,6 +257,61 @@ pub fn opens_at(rules: &[Rule], facts: &Facts<'_>, now: &ZonedDateTime) -> Optio
         .find(|at| gate(rules, facts, at).may_run)
 }
 
+/// Where the engine reads the time and the time zone: the system's, or a
+/// test's (a clock it moves by hand, no real waiting).
+#[derive(Clone)]
+pub struct Clock(std::sync::Arc<dyn Fn() -> ZonedDateTime + Send + Sync>);
+
+impl Clock {
+    pub fn system() -> Self {
+        Self(std::sync::Arc::new(|| {
+            Timestamp::now().to_zoned_datetime(local_zone())
+        }))
+    }
+
+    pub fn new(now: impl Fn() -> ZonedDateTime + Send + Sync + 'static) -> Self {
+        Self(std::sync::Arc::new(now))
+    }
+
+    pub fn now(&self) -> ZonedDateTime {
+        (self.0)()
+    }
+}
+
+impl Default for Clock {
+    fn default() -> Self {
+        Self::system()
+    }
+}
+
+impl fmt::Debug for Clock {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Clock")
+    }
+}
+
+/// The limit for all transfers together that the open windows of rules for
+/// all of them set, bytes per second.
+pub fn limit_for_all(rules: &[Rule], now: &ZonedDateTime) -> Option<u64> {
+    rules
+        .iter()
+        .filter(|r| r.applies_to == Scope::All && r.open(now))
+        .filter_map(|r| match r.effect {
+            Effect::Limit { kib } => Some(kib.saturating_mul(1024)),
+            _ => None,
+        })
+        .min()
+}
+
+/// `at` as the local clock shows it, to the minute: `2026-12-07 01:00`.
+pub fn local_minute(at: super::time::Millis) -> String {
+    let Ok(instant) = Timestamp::from_millisecond(i64::try_from(at).unwrap_or(i64::MAX)) else {
+        return at.to_string();
+    };
+    let local = instant.to_zoned_datetime(local_zone());
+    format!("{} {}", local.date(), TimeOfDay::of(local.time()))
+}
+
 /// The user's time zone, as the system says it (UTC if it cannot tell).
 pub fn local_zone() -> TimeZone {
     TimeZone::try_system().unwrap_or(TimeZone::UTC)

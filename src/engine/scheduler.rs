@@ -21,6 +21,7 @@ use super::group::Behavior;
 use super::operation::{OperationId, Snapshot, Status};
 use super::policy::{self, Gate, NetworkState};
 use super::run::Stop;
+use super::schedule;
 use super::time;
 use super::time::Millis;
 use super::{Inner, State};
@@ -41,16 +42,22 @@ pub(super) fn spawn(inner: &Arc<Inner>) -> Vec<tokio::task::JoinHandle<()>> {
     ]
 }
 
+/// With schedule rules, how often their windows are looked at again (they are
+/// to the minute; a clock that jumps is caught up within this).
+const SCHEDULE_LOOK: Duration = Duration::from_secs(15);
+
 async fn schedule_loop(inner: Arc<Inner>, mut shutdown: watch::Receiver<bool>) {
     while !*shutdown.borrow() {
         let next_retry = start_eligible(&inner).await;
+        let scheduled = !super::lock(&inner.schedule).is_empty();
         let sleep = async {
-            match next_retry {
-                Some(at) => {
-                    let wait = Duration::from_millis(at.saturating_sub(time::now_millis()));
-                    tokio::time::sleep(wait).await;
-                }
-                None => std::future::pending().await,
+            let retry =
+                next_retry.map(|at| Duration::from_millis(at.saturating_sub(time::now_millis())));
+            match (retry, scheduled) {
+                (Some(wait), true) => tokio::time::sleep(wait.min(SCHEDULE_LOOK)).await,
+                (Some(wait), false) => tokio::time::sleep(wait).await,
+                (None, true) => tokio::time::sleep(SCHEDULE_LOOK).await,
+                (None, false) => std::future::pending().await,
             }
         };
         tokio::select! {
@@ -89,13 +96,16 @@ async fn enforce_conditions(inner: &Inner) {
     if *inner.shutting_down.borrow() {
         return;
     }
+    inner.apply_limits();
     let network = inner.network.state();
+    let rules = super::lock(&inner.schedule).clone();
+    let now = inner.options.clock.now();
     let moves: Vec<Snapshot> = {
         let state = inner.lock();
         let mut moves = Vec::new();
         for entry in state.ops.values() {
             let snapshot: &Snapshot = &entry.snapshot;
-            let gate = policy::decide(snapshot.policy, &network);
+            let (gate, waits_until) = decide(snapshot, &network, &rules, &now);
             if let Some(run) = &entry.run {
                 if let Gate::Wait(status) = gate
                     && *run.stop.borrow() == Stop::None
@@ -106,17 +116,25 @@ async fn enforce_conditions(inner: &Inner) {
             }
             let next = match (snapshot.status, gate) {
                 (Status::Idle, Gate::Wait(status)) => status,
-                (Status::PausedCostedNetwork | Status::PausedSystemPolicy, Gate::Wait(status)) => {
-                    status
-                }
-                (Status::PausedCostedNetwork | Status::PausedSystemPolicy, Gate::Run) => {
-                    Status::Idle
-                }
+                (
+                    Status::PausedCostedNetwork
+                    | Status::PausedSystemPolicy
+                    | Status::PausedBySchedule,
+                    Gate::Wait(status),
+                ) => status,
+                (
+                    Status::PausedCostedNetwork
+                    | Status::PausedSystemPolicy
+                    | Status::PausedBySchedule,
+                    Gate::Run,
+                ) => Status::Idle,
                 _ => continue,
             };
-            if next != snapshot.status {
+            let waits_until = waits_until.filter(|_| next == Status::PausedBySchedule);
+            if next != snapshot.status || waits_until != snapshot.waits_until {
                 let mut moved = snapshot.clone();
                 moved.status = next;
+                moved.waits_until = waits_until;
                 moves.push(moved);
             }
         }
@@ -124,11 +142,44 @@ async fn enforce_conditions(inner: &Inner) {
     };
     for snapshot in moves {
         let (id, status) = (snapshot.id, snapshot.status);
-        tracing::info!(%id, %status, "network or power conditions changed");
+        tracing::info!(%id, %status, "network, power or schedule conditions changed");
         if let Err(e) = inner.commit(snapshot).await {
             tracing::error!(%id, error = %e, "cannot record a wait for the network");
         }
     }
+}
+
+/// Whether `snapshot` may run under the network conditions, then the schedule
+/// (`rules` read at `now`); when the schedule holds it back, also when it may
+/// run next.
+fn decide(
+    snapshot: &Snapshot,
+    network: &NetworkState,
+    rules: &[schedule::Rule],
+    now: &jiff::ZonedDateTime,
+) -> (Gate, Option<Millis>) {
+    let gate = policy::decide(snapshot.policy, network);
+    if gate != Gate::Run || rules.is_empty() {
+        return (gate, None);
+    }
+    let facts = schedule::Facts {
+        group: snapshot.group.as_deref(),
+        category: snapshot.category,
+        policy: snapshot.policy,
+    };
+    if schedule::gate(rules, &facts, now).may_run {
+        return (Gate::Run, None);
+    }
+    let opens = schedule::opens_at(rules, &facts, now)
+        .and_then(|at| u64::try_from(at.timestamp().as_millisecond()).ok());
+    (Gate::Wait(Status::PausedBySchedule), opens)
+}
+
+/// When the schedule, read now, lets `snapshot` run next.
+fn opens_for(inner: &Inner, snapshot: &Snapshot) -> Option<Millis> {
+    let rules = super::lock(&inner.schedule).clone();
+    let now = inner.options.clock.now();
+    decide(snapshot, &inner.network.state(), &rules, &now).1
 }
 
 /// The queued operation to start next, if a slot is free: highest priority first,

@@ -44,7 +44,8 @@ pub(super) fn status_word(status: Status) -> &'static str {
         Status::Idle
         | Status::PausedNoNetwork
         | Status::PausedCostedNetwork
-        | Status::PausedSystemPolicy => "waiting",
+        | Status::PausedSystemPolicy
+        | Status::PausedBySchedule => "waiting",
         Status::PausedByApplication => "paused",
         Status::Completed => "complete",
         Status::Canceled => "removed",

@@ -80,6 +80,10 @@ pub fn status(tr: &Tr, s: &Snapshot) -> String {
         // Short, to fit the row; the reason is in the details.
         Status::NeedsNewAddress => tr!(tr, "status-needs-new-address"),
         Status::PausedSystemPolicy => tr!(tr, "status-paused-system-policy"),
+        Status::PausedBySchedule => match s.waits_until {
+            Some(at) => tr!(tr, "status-scheduled", time = local_when(tr, at)),
+            None => tr!(tr, "status-scheduled-none"),
+        },
         Status::Completed => tr!(tr, "status-completed"),
         Status::Canceled => tr!(tr, "status-canceled"),
         Status::Error => {
@@ -87,6 +91,33 @@ pub fn status(tr: &Tr, s: &Snapshot) -> String {
             tr!(tr, "status-error", reason = error(tr, reason))
         }
     }
+}
+
+/// A moment within the coming week on the local clock: `01:00` today,
+/// `Mon 01:00` (in the user's language) another day.
+pub fn local_when(tr: &Tr, at: time::Millis) -> String {
+    use jiff::civil::Weekday;
+    let zone = jiff::tz::TimeZone::system();
+    let Ok(instant) = jiff::Timestamp::from_millisecond(i64::try_from(at).unwrap_or(i64::MAX))
+    else {
+        return String::new();
+    };
+    let local = instant.to_zoned_datetime(zone.clone());
+    let clock = format!("{:02}:{:02}", local.hour(), local.minute());
+    let today = jiff::Timestamp::now().to_zoned_datetime(zone).date();
+    if local.date() == today {
+        return clock;
+    }
+    let day = match local.weekday() {
+        Weekday::Monday => tr!(tr, "weekday-mon"),
+        Weekday::Tuesday => tr!(tr, "weekday-tue"),
+        Weekday::Wednesday => tr!(tr, "weekday-wed"),
+        Weekday::Thursday => tr!(tr, "weekday-thu"),
+        Weekday::Friday => tr!(tr, "weekday-fri"),
+        Weekday::Saturday => tr!(tr, "weekday-sat"),
+        Weekday::Sunday => tr!(tr, "weekday-sun"),
+    };
+    format!("{day} {clock}")
 }
 
 /// The last failure in the user's language: what went wrong and, for an

@@ -411,7 +411,8 @@ fn status_color(palette: &Extended, status: Status) -> Color {
         Status::PausedByApplication
         | Status::PausedNoNetwork
         | Status::PausedCostedNetwork
-        | Status::PausedSystemPolicy => palette.warning.base.color,
+        | Status::PausedSystemPolicy
+        | Status::PausedBySchedule => palette.warning.base.color,
         Status::Idle | Status::Canceled => palette.background.strongest.color,
     }
 }

@@ -29,6 +29,7 @@ mod network;
 mod reading;
 mod refresh;
 mod rpc;
+mod schedule;
 mod security;
 mod segmented;
 mod tls;

@@ -55,6 +55,7 @@ impl Engine {
         let (events, _) = broadcast::channel(4096);
         let max_running = options.max_running.max(1);
         let limit = options.limit;
+        let schedule = options.schedule.clone();
         let network =
             network::Network::new(opened.metered, options.data_budget, time::now_millis());
         let group_names: Vec<String> = groups.keys().cloned().collect();
@@ -82,6 +83,8 @@ impl Engine {
             max_running: std::sync::atomic::AtomicUsize::new(max_running),
             network,
             global_limit: Arc::new(pace::Bucket::new(limit)),
+            user_limit: Mutex::new(limit),
+            schedule: Mutex::new(schedule),
             wake_prober: Notify::new(),
             secrets,
             hosts: hosts::Hosts::new(opened.host_caps),
@@ -91,6 +94,8 @@ impl Engine {
         for name in group_names {
             inner.check_group(&name).await?;
         }
+        // A schedule's limit window may be open already.
+        inner.apply_limits();
         let tasks = scheduler::spawn(&inner);
         *inner
             .tasks

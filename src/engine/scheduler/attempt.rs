@@ -183,7 +183,12 @@ async fn finish(
             // Stays `Running` in the store: the next start resumes it.
             return Ok(());
         }
-        (_, Stop::Wait(status)) => snapshot.status = status,
+        (_, Stop::Wait(status)) => {
+            snapshot.status = status;
+            if status == Status::PausedBySchedule {
+                snapshot.waits_until = super::opens_for(inner, &snapshot);
+            }
+        }
         (RunEnd::Failed(error), Stop::None) if network_lost => {
             tracing::warn!(id = %snapshot.id, error = %error.message, "the network is gone; waiting for it");
             snapshot.error = Some(ErrorInfo::from(&error));

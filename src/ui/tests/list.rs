@@ -593,3 +593,55 @@ fn f1_lists_every_shortcut_in_the_users_language() {
     h.click("Retour");
     assert!(!h.shows("Raccourcis clavier"), "Back closes it");
 }
+
+/// A transfer a schedule holds back says until when, on the local clock, and
+/// Run anyway lets it go.
+#[test]
+fn a_row_held_by_a_schedule_says_until_when_and_runs_anyway() {
+    use ferry::engine::schedule::{Effect, Rule, Scope, TimeOfDay};
+    let mut h = Harness::new(Language::English);
+    let server = h.runtime.block_on(TestServer::start());
+    server.put("/later.bin", Resource::new(vec![5u8; 100_000]));
+    // A window that opens in two hours, local time.
+    let now = jiff::Timestamp::now().to_zoned_datetime(jiff::tz::TimeZone::system());
+    let hour = |h: i8| TimeOfDay::new(((now.hour() + h) % 24) as u16, 0).unwrap();
+    let engine = h.app.backend.engine.clone();
+    engine.set_schedule(vec![Rule {
+        days: Vec::new(),
+        from: hour(2),
+        to: hour(3),
+        applies_to: Scope::All,
+        effect: Effect::MayRun,
+    }]);
+    let id = h
+        .runtime
+        .block_on(engine.create(ferry::engine::Request::download(
+            server.url("/later.bin"),
+            None,
+        )))
+        .unwrap()
+        .id;
+    h.pump_until("held", |app| {
+        app.transfers()
+            .get(id)
+            .is_some_and(|s| s.status == Status::PausedBySchedule && s.waits_until.is_some())
+    });
+    let until = h.app.transfers().get(id).unwrap().waits_until.unwrap();
+    let words = format!(
+        "Waiting until {}",
+        crate::ui::format::local_when(&h.app.tr, until)
+    );
+    assert!(words.ends_with(":00"), "{words}");
+    assert!(h.shows(&words), "{words}");
+    assert!(server.seen("/later.bin").is_empty());
+    h.click("Run anyway");
+    h.pump_until("done", |app| {
+        app.transfers()
+            .get(id)
+            .is_some_and(|s| s.status == Status::Completed)
+    });
+    assert_eq!(
+        std::fs::read(h.dir().join("downloads/later.bin")).unwrap(),
+        vec![5u8; 100_000]
+    );
+}

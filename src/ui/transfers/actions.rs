@@ -55,7 +55,9 @@ pub fn actions_for(status: Status) -> &'static [RowAction] {
     match status {
         Status::Idle | Status::Running => &[Pause, Cancel],
         Status::PausedByApplication | Status::PausedNoNetwork => &[Resume, Cancel],
-        Status::PausedCostedNetwork | Status::PausedSystemPolicy => &[RunAnyway, Pause, Cancel],
+        Status::PausedCostedNetwork | Status::PausedSystemPolicy | Status::PausedBySchedule => {
+            &[RunAnyway, Pause, Cancel]
+        }
         // Two buttons, to fit a narrow window in French; `ferry resume` still
         // tries the old address again.
         Status::NeedsNewAddress => &[ChangeAddress, Cancel],

@@ -31,7 +31,10 @@ fn status_rank(status: Status) -> u8 {
     match status {
         Status::Running => 0,
         Status::Idle => 1,
-        Status::PausedNoNetwork | Status::PausedCostedNetwork | Status::PausedSystemPolicy => 2,
+        Status::PausedNoNetwork
+        | Status::PausedCostedNetwork
+        | Status::PausedSystemPolicy
+        | Status::PausedBySchedule => 2,
         Status::PausedByApplication => 3,
         Status::NeedsNewAddress => 4,
         Status::Error => 5,

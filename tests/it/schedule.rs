@@ -1,0 +1,170 @@
+//! Schedules (F25) on an engine whose clock the test moves by hand (no real
+//! waiting): a window opening and closing starts and holds transfers with the
+//! status a user sees and the time they will run; "run anyway" passes; a limit
+//! window changes the live rate.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use ferry::engine::schedule::{Clock, Effect, Rule, Scope};
+use ferry::engine::{CostPolicy, Engine, Request, Status};
+use jiff::ZonedDateTime;
+use jiff::tz::TimeZone;
+
+use crate::support;
+use support::server::{Resource, TestServer};
+use support::*;
+
+const MIB: usize = 1024 * 1024;
+
+/// A clock the test sets; the engine reads it (in UTC: no tz database needed).
+#[derive(Clone)]
+struct HandClock(Arc<Mutex<ZonedDateTime>>);
+
+impl HandClock {
+    fn at(utc: &str) -> Self {
+        Self(Arc::new(Mutex::new(time(utc))))
+    }
+
+    fn set(&self, engine: &Engine, utc: &str) {
+        *self.0.lock().unwrap() = time(utc);
+        engine.recheck_schedule();
+    }
+
+    fn clock(&self) -> Clock {
+        let now = Arc::clone(&self.0);
+        Clock::new(move || now.lock().unwrap().clone())
+    }
+}
+
+fn time(utc: &str) -> ZonedDateTime {
+    let civil: jiff::civil::DateTime = utc.parse().unwrap();
+    civil.to_zoned_datetime(TimeZone::UTC).unwrap()
+}
+
+fn millis(utc: &str) -> u64 {
+    u64::try_from(time(utc).timestamp().as_millisecond()).unwrap()
+}
+
+fn rule(from: &str, to: &str, effect: Effect) -> Rule {
+    Rule {
+        days: Vec::new(),
+        from: from.parse().unwrap(),
+        to: to.parse().unwrap(),
+        applies_to: Scope::All,
+        effect,
+    }
+}
+
+async fn engine_with(dir: &std::path::Path, clock: &HandClock, rules: Vec<Rule>) -> Engine {
+    let mut options = options(dir);
+    options.clock = clock.clock();
+    options.schedule = rules;
+    open(options).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_night_window_holds_a_download_until_it_opens_and_stops_it_when_it_closes() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start().await;
+    let clock = HandClock::at("2026-05-05T12:00");
+    let engine = engine_with(
+        dir.path(),
+        &clock,
+        vec![rule("01:00", "07:00", Effect::MayRun)],
+    )
+    .await;
+    let mut events = engine.subscribe();
+    let body = data(8 * MIB, 91);
+    server.put(
+        "/night.iso",
+        Resource::new(body.clone()).rate(2 * MIB as u64),
+    );
+
+    let id = engine
+        .create(Request::download(server.url("/night.iso"), None))
+        .await
+        .unwrap()
+        .id;
+    let held = wait_status(&engine, &mut events, id, Status::PausedBySchedule).await;
+    assert_eq!(
+        held.waits_until,
+        Some(millis("2026-05-06T01:00")),
+        "tonight at 01:00"
+    );
+    assert_eq!(held.bytes, 0);
+    assert!(
+        server.seen("/night.iso").is_empty(),
+        "nothing asked before its hours"
+    );
+
+    // 01:00: it runs. 07:00 comes in the middle: it stops and waits for the
+    // next night, with what it fetched kept.
+    clock.set(&engine, "2026-05-06T01:00");
+    wait_bytes(&engine, &mut events, id, MIB as u64).await;
+    clock.set(&engine, "2026-05-06T07:00");
+    let stopped = wait_status(&engine, &mut events, id, Status::PausedBySchedule).await;
+    assert_eq!(stopped.waits_until, Some(millis("2026-05-07T01:00")));
+    assert!(stopped.bytes >= MIB as u64, "kept: {}", stopped.bytes);
+
+    // Run anyway (the metered policy Always): it runs outside its hours.
+    engine.set_policy(id, CostPolicy::Always).await.unwrap();
+    let done = wait_finished(&engine, &mut events, id).await;
+    assert_eq!(done.status, Status::Completed, "{:?}", done.error);
+    assert_eq!(done.waits_until, None);
+    assert_eq!(
+        sha256_file(done.destination.as_ref().unwrap()),
+        sha256(&body)
+    );
+    engine.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_limit_window_changes_the_live_rate() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start().await;
+    let clock = HandClock::at("2026-05-05T10:00");
+    let engine = engine_with(
+        dir.path(),
+        &clock,
+        vec![rule("09:00", "18:00", Effect::Limit { kib: 1024 })],
+    )
+    .await;
+    let mut events = engine.subscribe();
+    assert_eq!(engine.limit(), Some(MIB as u64), "the window is open");
+    // The user's own higher limit does not lift it; a lower one wins.
+    engine.set_limit(Some(4 * MIB as u64));
+    assert_eq!(engine.limit(), Some(MIB as u64));
+
+    let body = data(30 * MIB, 92);
+    server.put("/day.bin", Resource::new(body.clone()));
+    let started = Instant::now();
+    let id = engine
+        .create(Request::download(server.url("/day.bin"), None))
+        .await
+        .unwrap()
+        .id;
+    wait_bytes(&engine, &mut events, id, 2 * MIB as u64).await;
+    let limited = started.elapsed();
+    assert!(
+        limited >= Duration::from_millis(1500),
+        "2 MiB at 1 MiB/s in {limited:?}"
+    );
+    // 18:00: the window closes; the user's 4 MiB/s holds again, then none.
+    clock.set(&engine, "2026-05-05T18:00");
+    assert_eq!(engine.limit(), Some(4 * MIB as u64));
+    engine.set_limit(None);
+    assert_eq!(engine.limit(), None);
+    let done = wait_finished(&engine, &mut events, id).await;
+    assert_eq!(done.status, Status::Completed, "{:?}", done.error);
+    assert_eq!(
+        sha256_file(done.destination.as_ref().unwrap()),
+        sha256(&body)
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "the rest at full speed: {:?}",
+        started.elapsed()
+    );
+    engine.shutdown().await;
+}
