@@ -424,6 +424,15 @@ async fn answer(engine: &Engine, request: Request) -> Result<Response, EngineErr
             action,
         } => group_response(engine, engine.create_group(&name, behavior, action).await?),
         Request::EnableGroup { name } => group_response(engine, engine.enable_group(&name).await?),
+        Request::Schedule => Response::Schedule {
+            rules: engine.schedule(),
+        },
+        Request::SetSchedule { rules } => {
+            engine.set_schedule(rules);
+            Response::Schedule {
+                rules: engine.schedule(),
+            }
+        }
         Request::Groups => Response::Groups {
             groups: engine.groups(),
         },

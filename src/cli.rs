@@ -10,6 +10,7 @@ mod cookies;
 mod follow;
 pub mod format;
 mod groups;
+mod schedule;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -94,6 +95,7 @@ pub async fn run(command: Command, endpoint: &Endpoint) -> Exit {
             changed(ask(endpoint, async |c| c.set_limit(id, rate.0).await).await)
         }
         Command::Group(command) => groups::run(command, endpoint).await,
+        Command::Schedule(command) => schedule::run(command, endpoint).await,
         Command::Status { json } => groups::status(endpoint, json).await,
         Command::Quit => quit(endpoint).await,
         Command::Browser(command) => browser::run(&command, endpoint),

@@ -18,7 +18,7 @@ use crate::engine::{self, EngineError, Event, Snapshot};
 /// Bumped on any incompatible change of the types below (2: `create` answers
 /// `created`, saying whether the request attached to an unfinished operation;
 /// 3: `handoff`, `links` and `start_over`).
-pub const PROTOCOL: u32 = 4;
+pub const PROTOCOL: u32 = 5;
 /// Longest request line the agent accepts; a longer one is a protocol error.
 pub const MAX_LINE: usize = 1 << 20;
 /// Longest answer line a client accepts: `list` with tens of thousands of
@@ -83,6 +83,12 @@ pub enum Request {
         #[serde(default)]
         id: Option<String>,
         limit: Option<u64>,
+    },
+    /// The schedule's rules.
+    Schedule,
+    /// Replace the schedule's rules (the caller keeps the config file).
+    SetSchedule {
+        rules: Vec<engine::schedule::Rule>,
     },
     CreateGroup {
         name: String,
@@ -199,6 +205,9 @@ pub enum Response {
     },
     Groups {
         groups: Vec<engine::Group>,
+    },
+    Schedule {
+        rules: Vec<engine::schedule::Rule>,
     },
     Status {
         network: engine::NetworkState,

@@ -609,7 +609,10 @@ impl App {
     }
 
     /// Use the new settings now and keep them in the config file.
-    fn apply_settings(&mut self, config: Config) {
+    fn apply_settings(&mut self, mut config: Config) {
+        // The schedule as the agent holds it (`ferry schedule` changes it
+        // behind this window's back): saving the settings keeps it.
+        config.schedule = self.backend.engine.schedule();
         if config.language != self.config.language {
             self.tr = Tr::new(config.language);
             if let Some(tray) = &self.tray {

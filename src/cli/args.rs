@@ -123,6 +123,9 @@ the file again under a free name, `big (1).iso`.")]
     /// Groups: run transfers one at a time, and run a program when all have ended.
     #[command(subcommand)]
     Group(GroupCommand),
+    /// Schedules: hours when transfers may (not) run, and limits by the hour.
+    #[command(subcommand)]
+    Schedule(ScheduleCommand),
     /// The network and power conditions the agent sees, and the metered data used.
     #[command(after_help = "Example:\n  ferry status --json")]
     Status {
@@ -184,6 +187,53 @@ pub enum BrowserCommand {
     Uninstall,
     /// Say, for each browser, whether the extension can reach Ferry.
     Check,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ScheduleCommand {
+    /// The rules, numbered (the most restrictive of those that apply wins).
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add a rule (kept in the config file, applied at once).
+    #[command(after_help = "Examples:
+  ferry schedule add 01:00 07:00 --group night --only      # night downloads run only then
+  ferry schedule add 09:00 18:00 --days mon-fri --limit 2M  # 2 MB/s on weekdays
+  ferry schedule add 18:00 23:00 --category videos --never  # no videos in the evening
+
+Times are local; an end at or before the start runs into the next day.")]
+    #[command(group(clap::ArgGroup::new("effect").required(true).args(["only", "never", "limit"])))]
+    Add {
+        /// Start, HH:MM.
+        from: String,
+        /// End, HH:MM.
+        to: String,
+        /// Days the window starts on: mon,tue or mon-fri (default: every day).
+        #[arg(long)]
+        days: Option<String>,
+        /// Only the transfers of this group.
+        #[arg(long, conflicts_with_all = ["category", "policy"])]
+        group: Option<String>,
+        /// Only this kind of file (videos, music, pictures, documents, archives,
+        /// programs, other).
+        #[arg(long, conflicts_with = "policy")]
+        category: Option<String>,
+        /// Only the transfers with this metered-network policy.
+        #[arg(long)]
+        policy: Option<PolicyArg>,
+        /// They run only inside the window.
+        #[arg(long)]
+        only: bool,
+        /// They do not run inside the window.
+        #[arg(long)]
+        never: bool,
+        /// At most this rate inside the window (all transfers together): 500K, 2M.
+        #[arg(long, value_parser = parse_rate)]
+        limit: Option<Rate>,
+    },
+    /// Remove the rule with this number (as `ferry schedule list` shows them).
+    Remove { number: usize },
 }
 
 #[derive(Debug, Subcommand)]

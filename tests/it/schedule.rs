@@ -168,3 +168,62 @@ async fn a_limit_window_changes_the_live_rate() {
     );
     engine.shutdown().await;
 }
+
+/// `ferry schedule` adds, lists and removes rules; they are kept in the config
+/// file and the agent applies them at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ferry_schedule_keeps_rules_in_the_config_file() {
+    use support::program::{Ferry, text};
+    let ferry = Ferry::new();
+    for args in [
+        &[
+            "schedule", "add", "01:00", "07:00", "--group", "night", "--only",
+        ][..],
+        &[
+            "schedule", "add", "09:00", "18:00", "--days", "mon-fri", "--limit", "2M",
+        ][..],
+    ] {
+        let out = ferry.run(args).await;
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    }
+    let out = ferry.run(&["schedule", "list", "--json"]).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let rules: Vec<Rule> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(rules.len(), 2);
+    assert_eq!(rules[0].applies_to, Scope::Group("night".into()));
+    assert_eq!(rules[0].effect, Effect::MayRun);
+    assert_eq!(rules[1].effect, Effect::Limit { kib: 2048 });
+    assert_eq!(rules[1].days.len(), 5);
+    let file = std::fs::read_to_string(ferry.dir.path().join("config.toml")).unwrap();
+    assert_eq!(file.matches("[[schedule]]").count(), 2, "{file}");
+    let loaded = ferry::config::parse(&file, std::path::Path::new("config.toml"));
+    assert_eq!(loaded.config.schedule, rules, "the file says the same");
+
+    let out = ferry.run(&["schedule", "list"]).await;
+    let listing = text(&out.stdout);
+    assert!(
+        listing.contains("1  01:00-07:00 every day: group night run only then")
+            && listing.contains(
+                "2  09:00-18:00 mon,tue,wed,thu,fri: all transfers at most 2048 KiB/s then"
+            ),
+        "{listing}"
+    );
+
+    let bad = ferry
+        .run(&["schedule", "add", "25:00", "07:00", "--only"])
+        .await;
+    assert!(!bad.status.success());
+    assert!(
+        text(&bad.stderr).contains("not a time of day"),
+        "{}",
+        text(&bad.stderr)
+    );
+    let out = ferry.run(&["schedule", "remove", "1"]).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = ferry.run(&["schedule", "list", "--json"]).await;
+    let rules: Vec<Rule> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(rules.len(), 1);
+    assert_eq!(rules[0].effect, Effect::Limit { kib: 2048 });
+    let missing = ferry.run(&["schedule", "remove", "5"]).await;
+    assert!(!missing.status.success());
+}
