@@ -314,7 +314,11 @@ impl App {
             Message::Shortcuts(shortcuts::Message::Back) => self.leave_screen(),
             Message::OpenSettings => {
                 self.leave_screen();
-                self.screen = Screen::Settings(Box::new(settings::State::new(self.config.clone())));
+                // The schedule as the agent holds it (`ferry schedule` may
+                // have changed it since).
+                let mut config = self.config.clone();
+                config.schedule = self.backend.engine.schedule();
+                self.screen = Screen::Settings(Box::new(settings::State::new(config)));
             }
             Message::Key(key, modifiers) => return self.key(&key, modifiers),
             Message::Modifiers(modifiers) => self.transfers.modifiers = modifiers,
@@ -609,10 +613,12 @@ impl App {
     }
 
     /// Use the new settings now and keep them in the config file.
-    fn apply_settings(&mut self, mut config: Config) {
-        // The schedule as the agent holds it (`ferry schedule` changes it
-        // behind this window's back): saving the settings keeps it.
-        config.schedule = self.backend.engine.schedule();
+    fn apply_settings(&mut self, config: Config) {
+        // The screen started from the agent's rules: what it saves is them as
+        // edited here.
+        if config.schedule != self.backend.engine.schedule() {
+            self.backend.engine.set_schedule(config.schedule.clone());
+        }
         if config.language != self.config.language {
             self.tr = Tr::new(config.language);
             if let Some(tray) = &self.tray {

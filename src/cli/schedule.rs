@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use super::{Endpoint, Exit, ScheduleCommand, call, report};
 use crate::config;
-use crate::engine::schedule::{Day, Effect, Rule, Scope};
+use crate::engine::schedule::{Effect, Rule, Scope, parse_days};
 use crate::engine::{Category, CostPolicy};
 use crate::ipc::{Request, Response};
 
@@ -123,47 +123,12 @@ fn rule(
         _ => return Err("a limit rule needs a rate (500K, 2M)".into()),
     };
     Ok(Rule {
-        days: self::days(days.unwrap_or(""))?,
+        days: parse_days(days.unwrap_or(""))?,
         from: from.parse()?,
         to: to.parse()?,
         applies_to,
         effect,
     })
-}
-
-const WEEK: [(&str, Day); 7] = [
-    ("mon", Day::Mon),
-    ("tue", Day::Tue),
-    ("wed", Day::Wed),
-    ("thu", Day::Thu),
-    ("fri", Day::Fri),
-    ("sat", Day::Sat),
-    ("sun", Day::Sun),
-];
-
-/// `mon,wed` or `mon-fri` (or both: `mon-wed,sat`); empty: every day.
-fn days(text: &str) -> Result<Vec<Day>, String> {
-    let index = |name: &str| {
-        WEEK.iter()
-            .position(|(n, _)| name.trim().eq_ignore_ascii_case(n))
-            .ok_or_else(|| format!("{name:?} is not a day (mon, tue, … sun)"))
-    };
-    let mut days = Vec::new();
-    for part in text.split(',').filter(|p| !p.trim().is_empty()) {
-        let (first, last) = match part.split_once('-') {
-            Some((a, b)) => (index(a)?, index(b)?),
-            None => (index(part)?, index(part)?),
-        };
-        if last < first {
-            return Err(format!("{part:?}: a range goes from Monday to Sunday"));
-        }
-        for (_, day) in &WEEK[first..=last] {
-            if !days.contains(day) {
-                days.push(*day);
-            }
-        }
-    }
-    Ok(days)
 }
 
 /// The rules, numbered, one per line.
@@ -202,21 +167,4 @@ fn listing(rules: &[Rule]) -> String {
         );
     }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn days_are_read_as_lists_and_ranges() {
-        assert_eq!(days("").unwrap(), []);
-        assert_eq!(
-            days("mon-fri").unwrap(),
-            [Day::Mon, Day::Tue, Day::Wed, Day::Thu, Day::Fri]
-        );
-        assert_eq!(days("sat, Sun,sat").unwrap(), [Day::Sat, Day::Sun]);
-        assert!(days("fri-mon").is_err());
-        assert!(days("funday").is_err());
-    }
 }

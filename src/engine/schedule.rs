@@ -312,6 +312,41 @@ pub fn local_minute(at: super::time::Millis) -> String {
     format!("{} {}", local.date(), TimeOfDay::of(local.time()))
 }
 
+const WEEK: [(&str, Day); 7] = [
+    ("mon", Day::Mon),
+    ("tue", Day::Tue),
+    ("wed", Day::Wed),
+    ("thu", Day::Thu),
+    ("fri", Day::Fri),
+    ("sat", Day::Sat),
+    ("sun", Day::Sun),
+];
+
+/// `mon,wed` or `mon-fri` (or both: `mon-wed,sat`); empty: every day.
+pub fn parse_days(text: &str) -> Result<Vec<Day>, String> {
+    let index = |name: &str| {
+        WEEK.iter()
+            .position(|(n, _)| name.trim().eq_ignore_ascii_case(n))
+            .ok_or_else(|| format!("{name:?} is not a day (mon, tue, … sun)"))
+    };
+    let mut days = Vec::new();
+    for part in text.split(',').filter(|p| !p.trim().is_empty()) {
+        let (first, last) = match part.split_once('-') {
+            Some((a, b)) => (index(a)?, index(b)?),
+            None => (index(part)?, index(part)?),
+        };
+        if last < first {
+            return Err(format!("{part:?}: a range goes from Monday to Sunday"));
+        }
+        for (_, day) in &WEEK[first..=last] {
+            if !days.contains(day) {
+                days.push(*day);
+            }
+        }
+    }
+    Ok(days)
+}
+
 /// The user's time zone, as the system says it (UTC if it cannot tell).
 pub fn local_zone() -> TimeZone {
     TimeZone::try_system().unwrap_or(TimeZone::UTC)

@@ -4,6 +4,7 @@
 //! the config file.
 
 mod categories;
+pub mod schedule;
 
 use std::path::PathBuf;
 
@@ -24,6 +25,8 @@ pub struct State {
     saved: bool,
     /// The categories' extensions as typed.
     typed: categories::Typed,
+    /// The schedule rule being typed.
+    pub new_rule: schedule::NewRule,
 }
 
 #[derive(Clone, Debug)]
@@ -48,6 +51,8 @@ pub enum Message {
     /// A category's folder (empty: the download folder) and extensions, typed.
     CategoryFolder(ferry::engine::Category, String),
     CategoryExtensions(ferry::engine::Category, String),
+    /// The schedule's rules edited.
+    Schedule(schedule::Edit),
     Save,
     Close,
 }
@@ -163,6 +168,7 @@ impl State {
             typed: categories::Typed::new(&config),
             draft: config,
             saved: false,
+            new_rule: schedule::NewRule::default(),
         }
     }
 
@@ -211,6 +217,7 @@ impl State {
             Message::CategoryExtensions(category, typed) => {
                 self.typed.extensions(&mut self.draft, category, typed);
             }
+            Message::Schedule(edit) => schedule::update(&mut self.draft, &mut self.new_rule, edit),
             Message::Save => {
                 self.saved = true;
                 return Action::Submit(Box::new(self.draft.clone()));
@@ -369,6 +376,7 @@ impl State {
         if let Some(problem) = self.rpc_problem(tr) {
             form = form.push(text(problem).size(13).style(text::danger));
         }
+        form = form.push(schedule::view(tr, &self.draft, &self.new_rule));
         form = form.push(categories::view(tr, &self.draft, &self.typed));
         if let Some(problem) = categories::problem(tr, &self.draft) {
             form = form.push(text(problem).size(13).style(text::danger));

@@ -224,3 +224,15 @@ fn rules_read_from_the_config_file() {
         assert!(bad.parse::<TimeOfDay>().is_err(), "{bad}");
     }
 }
+
+#[test]
+fn days_are_read_as_lists_and_ranges() {
+    assert_eq!(parse_days("").unwrap(), []);
+    assert_eq!(
+        parse_days("mon-fri").unwrap(),
+        [Day::Mon, Day::Tue, Day::Wed, Day::Thu, Day::Fri]
+    );
+    assert_eq!(parse_days("sat, Sun,sat").unwrap(), [Day::Sat, Day::Sun]);
+    assert!(parse_days("fri-mon").is_err());
+    assert!(parse_days("funday").is_err());
+}

@@ -289,3 +289,75 @@ fn the_rpc_is_set_in_the_settings() {
         "the agent will start it"
     );
 }
+
+/// The schedule is edited in the settings: a wrong time is refused with the
+/// reason, rules show in words, Save gives them to the engine and the config
+/// file, and a rule removed is gone.
+#[test]
+fn the_schedule_is_edited_in_the_settings() {
+    use crate::ui::form::Choice;
+    use crate::ui::settings::Message as S;
+    use crate::ui::settings::schedule::{Does, Edit};
+    use ferry::engine::Category;
+    use ferry::engine::schedule::Effect;
+    let mut h = Harness::new(Language::English);
+    h.click("Settings");
+    assert!(h.shows("Schedule"));
+    let edit = |h: &mut Harness, edits: Vec<Edit>| {
+        for e in edits {
+            let _ = h.app.update(Message::Settings(S::Schedule(e)));
+        }
+    };
+    edit(
+        &mut h,
+        vec![
+            Edit::From("25:00".into()),
+            Edit::To("07:00".into()),
+            Edit::Add,
+        ],
+    );
+    assert!(h.shows("“25:00” is not a time of day (HH:MM)."));
+    edit(
+        &mut h,
+        vec![
+            Edit::From("01:00".into()),
+            Edit::Days("mon-fri".into()),
+            Edit::Kind(Choice {
+                value: Some(Category::Videos),
+                label: String::new(),
+            }),
+            Edit::Add,
+        ],
+    );
+    assert!(h.shows("01:00–07:00, Mon, Tue, Wed, Thu, Fri: Videos run only then"));
+    edit(
+        &mut h,
+        vec![
+            Edit::From("09:00".into()),
+            Edit::To("18:00".into()),
+            Edit::Does(Choice {
+                value: Does::Limit,
+                label: String::new(),
+            }),
+            Edit::Kib("2048".into()),
+            Edit::Add,
+        ],
+    );
+    assert!(h.shows("09:00–18:00, every day: all transfers at most 2048 KiB/s then"));
+    assert!(
+        h.app.backend.engine.schedule().is_empty(),
+        "not before Save"
+    );
+    h.click("Save");
+    let rules = h.app.backend.engine.schedule();
+    assert_eq!(rules.len(), 2);
+    let saved = std::fs::read_to_string(h.dir().join("config.toml")).unwrap();
+    let loaded = ferry::config::parse(&saved, Path::new("config.toml"));
+    assert_eq!(loaded.config.schedule, rules, "{saved}");
+
+    edit(&mut h, vec![Edit::Remove(0)]);
+    h.click("Save");
+    let rules = h.app.backend.engine.schedule();
+    assert_eq!(rules.len(), 1);
+    assert_eq!(rules[0].effect, Effect::Limit { kib: 2048 });
+}
