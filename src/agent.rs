@@ -424,6 +424,9 @@ async fn answer(engine: &Engine, request: Request) -> Result<Response, EngineErr
             action,
         } => group_response(engine, engine.create_group(&name, behavior, action).await?),
         Request::EnableGroup { name } => group_response(engine, engine.enable_group(&name).await?),
+        Request::Stats => Response::Stats {
+            days: engine.traffic(),
+        },
         Request::Schedule => Response::Schedule {
             rules: engine.schedule(),
         },

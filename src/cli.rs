@@ -97,6 +97,7 @@ pub async fn run(command: Command, endpoint: &Endpoint) -> Exit {
         Command::Group(command) => groups::run(command, endpoint).await,
         Command::Schedule(command) => schedule::run(command, endpoint).await,
         Command::Status { json } => groups::status(endpoint, json).await,
+        Command::Stats { json } => groups::stats(endpoint, json).await,
         Command::Quit => quit(endpoint).await,
         Command::Browser(command) => browser::run(&command, endpoint),
         Command::NativeHost { .. } => crate::browser::host::run(endpoint).await,

@@ -44,6 +44,7 @@ mod sink;
 mod stall;
 pub mod store;
 pub mod time;
+mod traffic;
 mod transfer;
 pub mod validate;
 pub(crate) mod written;
@@ -74,6 +75,7 @@ pub use options::{
 pub use policy::{Conditions, DataLimit, FixedConditions, NetworkMonitor, NetworkState};
 pub use reader::{PrefixReader, ReadError};
 pub use request::Request;
+pub use traffic::DayTraffic;
 
 /// Why an engine call failed.
 #[derive(Debug, thiserror::Error)]
@@ -161,6 +163,10 @@ struct Inner {
     user_limit: Mutex<Option<u64>>,
     /// The schedule's rules, as last set.
     schedule: Mutex<Vec<schedule::Rule>>,
+    /// Bytes moved each day.
+    traffic: traffic::Traffic,
+    /// What the traffic count last saw of each run.
+    counted: scheduler::Counted,
     /// Check now for the network of operations that lost it.
     wake_prober: Notify,
     /// Passwords, credential headers and cookies, out of the database.
@@ -271,6 +277,11 @@ impl Engine {
     pub fn set_limit(&self, limit: Option<u64>) {
         *lock(&self.inner.user_limit) = limit;
         self.inner.apply_limits();
+    }
+
+    /// The bytes transfers moved each day of the last year, oldest first (F27).
+    pub fn traffic(&self) -> Vec<DayTraffic> {
+        self.inner.traffic.days()
     }
 
     /// The schedule's rules (F25).

@@ -84,6 +84,8 @@ pub enum Request {
         id: Option<String>,
         limit: Option<u64>,
     },
+    /// The traffic of each day of the last year.
+    Stats,
     /// The schedule's rules.
     Schedule,
     /// Replace the schedule's rules (the caller keeps the config file).
@@ -208,6 +210,9 @@ pub enum Response {
     },
     Schedule {
         rules: Vec<engine::schedule::Rule>,
+    },
+    Stats {
+        days: Vec<engine::DayTraffic>,
     },
     Status {
         network: engine::NetworkState,

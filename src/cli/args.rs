@@ -126,6 +126,13 @@ the file again under a free name, `big (1).iso`.")]
     /// Schedules: hours when transfers may (not) run, and limits by the hour.
     #[command(subcommand)]
     Schedule(ScheduleCommand),
+    /// The bytes moved each day of the last 30 (--json: of the last year),
+    /// downloaded and uploaded, and how much on metered networks.
+    #[command(after_help = "Example:\n  ferry stats --json")]
+    Stats {
+        #[arg(long)]
+        json: bool,
+    },
     /// The network and power conditions the agent sees, and the metered data used.
     #[command(after_help = "Example:\n  ferry status --json")]
     Status {

@@ -357,6 +357,42 @@ pub fn group(g: &Group, members: &[Snapshot]) -> String {
     out
 }
 
+/// Days of traffic, one per line, then their total.
+pub fn traffic(days: &[crate::engine::DayTraffic]) -> String {
+    use std::fmt::Write as _;
+    if days.is_empty() {
+        return "nothing moved yet\n".to_owned();
+    }
+    let mut out = String::new();
+    let line = |out: &mut String, when: &str, down: u64, up: u64, metered: u64| {
+        let _ = writeln!(
+            out,
+            "{when:<10}  down {:>10}  up {:>10}  metered {:>10}",
+            size(down),
+            size(up),
+            size(metered)
+        );
+    };
+    for day in days {
+        let when = format!(
+            "{:04}-{:02}-{:02}",
+            day.day / 10_000,
+            day.day / 100 % 100,
+            day.day % 100
+        );
+        line(&mut out, &when, day.downloaded, day.uploaded, day.metered());
+    }
+    let sum = |f: fn(&crate::engine::DayTraffic) -> u64| days.iter().map(f).sum::<u64>();
+    line(
+        &mut out,
+        "total",
+        sum(|d| d.downloaded),
+        sum(|d| d.uploaded),
+        sum(crate::engine::DayTraffic::metered),
+    );
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,4 +1,4 @@
-//! `ferry group …` and `ferry status`.
+//! `ferry group …`, `ferry status` and `ferry stats`.
 
 use super::{Exit, GroupCommand, absolute, call, format, report};
 use crate::engine::{Action, Behavior};
@@ -108,6 +108,32 @@ pub(super) async fn status(endpoint: &Endpoint, json: bool) -> Exit {
                 );
             } else {
                 print!("{}", format::network(&network, &usage));
+            }
+            Exit::Done
+        }
+        Ok(other) => report(&other),
+        Err(exit) => exit,
+    }
+}
+
+/// How many days `ferry stats` shows without `--json`.
+const STATS_DAYS: usize = 30;
+
+pub(super) async fn stats(endpoint: &Endpoint, json: bool) -> Exit {
+    let mut client = match endpoint.connect().await {
+        Ok(client) => client,
+        Err(exit) => return exit,
+    };
+    match call(&mut client, &Request::Stats).await {
+        Ok(Response::Stats { days }) => {
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&days).unwrap_or_default()
+                );
+            } else {
+                let recent = &days[days.len().saturating_sub(STATS_DAYS)..];
+                print!("{}", format::traffic(recent));
             }
             Exit::Done
         }

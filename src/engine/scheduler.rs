@@ -27,7 +27,7 @@ use super::time::Millis;
 use super::{Inner, State};
 use attempt::start;
 
-pub(super) use ticker::save_usage;
+pub(super) use ticker::{Counted, save_usage};
 
 /// Start the scheduler, the progress ticker and the network prober; all end at
 /// shutdown. Each hears of the shutdown through a receiver made here, before the

@@ -121,6 +121,8 @@ pub struct Opened {
     pub groups: Vec<Group>,
     /// The metered traffic counted so far: (`yyyymm`, bytes).
     pub metered: Option<(u64, u64)>,
+    /// The traffic of each day, as recorded.
+    pub traffic: Vec<crate::engine::traffic::DayTraffic>,
     /// Connections hosts accept at most (`host:port`, count).
     pub host_caps: Vec<(String, LearnedCap)>,
     /// The boot in which the last start-up recovery finished (see [`Store::put_boot`]).
@@ -143,6 +145,7 @@ impl Store {
                 records: read.records,
                 groups: read.groups,
                 metered: read.metered,
+                traffic: read.traffic,
                 host_caps: read.host_caps,
                 boot: read.boot,
                 notices: skipped_notice(read.skipped),
@@ -170,6 +173,7 @@ impl Store {
                     records: read.records,
                     groups: read.groups,
                     metered: read.metered,
+                    traffic: read.traffic,
                     host_caps: read.host_caps,
                     boot: read.boot,
                     notices,
@@ -341,6 +345,7 @@ struct Contents {
     records: Vec<Box<Snapshot>>,
     groups: Vec<Group>,
     metered: Option<(u64, u64)>,
+    traffic: Vec<crate::engine::traffic::DayTraffic>,
     host_caps: Vec<(String, LearnedCap)>,
     boot: Option<u64>,
     /// Records that could not be decoded.
@@ -375,6 +380,8 @@ fn init_and_read(path: &Path, db: &Database) -> Result<Contents, OpenFailure> {
         }
         txn.open_table(OPERATIONS).map_err(|e| fail(e.into()))?;
         txn.open_table(GROUPS).map_err(|e| fail(e.into()))?;
+        txn.open_table(traffic::TRAFFIC)
+            .map_err(|e| fail(e.into()))?;
     }
     txn.commit().map_err(|e| fail(e.into()))?;
 
@@ -426,10 +433,12 @@ fn init_and_read(path: &Path, db: &Database) -> Result<Contents, OpenFailure> {
             (host, cap)
         })
         .collect();
+    let traffic = traffic::read(&read).map_err(fail)?;
     Ok(Contents {
         records,
         groups,
         metered,
+        traffic,
         host_caps,
         boot: get(BOOT_KEY)?,
         skipped,
@@ -532,3 +541,4 @@ fn move_aside(path: &Path) -> Result<PathBuf, StoreError> {
 
 #[cfg(test)]
 mod tests;
+mod traffic;

@@ -33,5 +33,6 @@ mod schedule;
 mod security;
 mod segmented;
 mod tls;
+mod traffic;
 mod upload;
 mod window;

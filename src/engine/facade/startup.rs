@@ -85,6 +85,8 @@ impl Engine {
             global_limit: Arc::new(pace::Bucket::new(limit)),
             user_limit: Mutex::new(limit),
             schedule: Mutex::new(schedule),
+            traffic: traffic::Traffic::new(opened.traffic),
+            counted: scheduler::Counted::default(),
             wake_prober: Notify::new(),
             secrets,
             hosts: hosts::Hosts::new(opened.host_caps),

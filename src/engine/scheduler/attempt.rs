@@ -35,13 +35,19 @@ pub(super) async fn start(inner: &Arc<Inner>, mut snapshot: Snapshot) {
     let (stop_tx, stop_rx) = watch::channel(Stop::None);
     let (done_tx, done_rx) = watch::channel(false);
     let limit = Arc::new(Bucket::new(snapshot.limit));
-    if let Some(entry) = inner.lock().ops.get_mut(&id) {
-        entry.run = Some(RunHandle {
-            stop: stop_tx,
-            live: Arc::clone(&live),
-            done: done_rx,
-            limit: Arc::clone(&limit),
-        });
+    {
+        let mut state = inner.lock();
+        if let Some(entry) = state.ops.get_mut(&id) {
+            entry.run = Some(RunHandle {
+                stop: stop_tx,
+                live: Arc::clone(&live),
+                done: done_rx,
+                limit: Arc::clone(&limit),
+            });
+            // Traffic is counted from where the run starts (under the same
+            // lock as the ticker's count, which drops what has no run).
+            inner.counted.start(id, snapshot.bytes);
+        }
     }
     let context = RunContext {
         inner: Arc::clone(inner),
@@ -142,10 +148,17 @@ async fn conclude(
 ) {
     {
         let _transition = inner.transitions.lock().await;
+        let mut last = None;
         let current = inner.lock().ops.get_mut(&id).map(|entry| {
-            entry.run = None;
+            if let Some(run) = entry.run.take() {
+                last = Some((entry.snapshot.kind, run.live.bytes(), entry.snapshot.bytes));
+            }
             Snapshot::clone(&entry.snapshot)
         });
+        // The bytes moved since the last tick, which no longer sees this run.
+        if let Some((kind, bytes, started_at)) = last {
+            super::ticker::count_end(&inner, id, kind, bytes, started_at);
+        }
         if let Some(current) = current
             && let Err(e) = finish(&inner, current, end, stop, network_lost).await
         {
