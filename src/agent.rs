@@ -6,8 +6,10 @@
 mod completion;
 mod handoff;
 mod signals;
+pub mod when_done;
 
 pub use handoff::{Answer, Offer};
+pub use when_done::WhenDoneHandle;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
@@ -94,6 +96,7 @@ pub struct Agent {
     listener: UnixListener,
     socket: PathBuf,
     signals: StopSignals,
+    when_done: WhenDoneHandle,
     _lock: InstanceLock,
 }
 
@@ -136,12 +139,18 @@ impl Agent {
             listener,
             socket,
             signals,
+            when_done: WhenDoneHandle::new(),
             _lock: lock,
         }))
     }
 
     pub fn engine(&self) -> Engine {
         self.engine.clone()
+    }
+
+    /// What happens once everything is done, for the window and the tray.
+    pub fn when_done(&self) -> WhenDoneHandle {
+        self.when_done.clone()
     }
 
     /// The settings the agent started with.
@@ -181,12 +190,20 @@ impl Agent {
             notices: Mutex::new(std::mem::take(&mut self.notices)),
             quit,
             desktop,
+            when_done: self.when_done.clone(),
         });
         let (stop_actions, actions_stopped) = tokio::sync::watch::channel(false);
         let retry = completion::Retry {
             retries: self.config.completion.retries,
             delay: self.config.completion.retry_delay(),
         };
+        let when_done = tokio::spawn(when_done::run(
+            self.engine.clone(),
+            self.when_done.clone(),
+            self.config.completion.when_done_delay(),
+            Arc::clone(&shared.quit),
+            actions_stopped.clone(),
+        ));
         let actions = tokio::spawn(completion::run(self.engine.clone(), retry, actions_stopped));
         loop {
             tokio::select! {
@@ -210,6 +227,7 @@ impl Agent {
         let _ = std::fs::remove_file(&self.socket);
         stop_actions.send_replace(true);
         let _ = actions.await;
+        let _ = when_done.await;
         self.engine.shutdown().await;
     }
 }
@@ -220,6 +238,7 @@ struct Shared {
     notices: Mutex<Vec<String>>,
     quit: Arc<Notify>,
     desktop: Option<Arc<dyn Desktop>>,
+    when_done: WhenDoneHandle,
 }
 
 async fn serve(shared: Arc<Shared>, stream: UnixStream) {
@@ -296,6 +315,14 @@ async fn serve(shared: Arc<Shared>, stream: UnixStream) {
                     "this agent runs without a display: there is no window to pick links in",
                 ),
             },
+            Request::WhenDone { set } => {
+                if let Some(what) = set {
+                    shared.when_done.set(what);
+                }
+                Response::WhenDone {
+                    state: Box::new(shared.when_done.state()),
+                }
+            }
             Request::Quit => {
                 let _ = ipc::write_line(&mut write, &Response::Done).await;
                 shared.quit.notify_one();
@@ -422,7 +449,13 @@ async fn answer(engine: &Engine, request: Request) -> Result<Response, EngineErr
             name,
             behavior,
             action,
-        } => group_response(engine, engine.create_group(&name, behavior, action).await?),
+            when_done,
+        } => group_response(
+            engine,
+            engine
+                .create_group(&name, behavior, action, when_done)
+                .await?,
+        ),
         Request::EnableGroup { name } => group_response(engine, engine.enable_group(&name).await?),
         Request::Stats => Response::Stats {
             days: engine.traffic(),
@@ -453,6 +486,7 @@ async fn answer(engine: &Engine, request: Request) -> Result<Response, EngineErr
         | Request::Watch { .. }
         | Request::Read { .. }
         | Request::Quit
+        | Request::WhenDone { .. }
         | Request::ShowWindow
         | Request::Handoff { .. }
         | Request::Links { .. } => Response::error(ErrorCode::Protocol, "not valid here"),

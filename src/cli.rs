@@ -11,6 +11,7 @@ mod follow;
 pub mod format;
 mod groups;
 mod schedule;
+mod when_done;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -98,6 +99,7 @@ pub async fn run(command: Command, endpoint: &Endpoint) -> Exit {
         Command::Schedule(command) => schedule::run(command, endpoint).await,
         Command::Status { json } => groups::status(endpoint, json).await,
         Command::Stats { json } => groups::stats(endpoint, json).await,
+        Command::WhenDone { what, json } => when_done::run(what, json, endpoint).await,
         Command::Quit => quit(endpoint).await,
         Command::Browser(command) => browser::run(&command, endpoint),
         Command::NativeHost { .. } => crate::browser::host::run(endpoint).await,

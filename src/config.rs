@@ -78,7 +78,8 @@ pub struct Config {
     pub schedule: Vec<engine::schedule::Rule>,
 }
 
-/// How a group's completion action is retried when it exits with an error.
+/// How a group's completion action is retried when it exits with an error, and
+/// how long a when-done (quit, suspend, power off) waits to be cancelled.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Completion {
@@ -86,6 +87,8 @@ pub struct Completion {
     pub retries: u32,
     /// Seconds between two runs.
     pub retry_delay: f64,
+    /// Seconds between the notification of a when-done and doing it.
+    pub when_done_delay: f64,
 }
 
 impl Default for Completion {
@@ -93,6 +96,7 @@ impl Default for Completion {
         Self {
             retries: 3,
             retry_delay: 30.0,
+            when_done_delay: 60.0,
         }
     }
 }
@@ -100,6 +104,10 @@ impl Default for Completion {
 impl Completion {
     pub fn retry_delay(&self) -> Duration {
         seconds(self.retry_delay).unwrap_or(Duration::from_secs(30))
+    }
+
+    pub fn when_done_delay(&self) -> Duration {
+        seconds(self.when_done_delay).unwrap_or(Duration::from_secs(60))
     }
 }
 

@@ -60,7 +60,7 @@ pub use category::{Categories, Category};
 pub use error::{ErrorInfo, ErrorStatus, InvalidRequest, TransferError};
 pub use event::Event;
 pub use facade::Submitted;
-pub use group::{Action, ActionRun, ActionState, Behavior, Group, Results};
+pub use group::{Action, ActionRun, ActionState, Behavior, Group, Results, WhenDone};
 pub use http::Inspection;
 pub use integrity::{Algorithm as ChecksumAlgorithm, Checksum};
 pub use network::DataUsage;
@@ -327,6 +327,18 @@ impl Engine {
         let mut all: Vec<Snapshot> = state.ops.values().map(Entry::view).collect();
         all.sort_by_key(|s| s.seq);
         all
+    }
+
+    /// How many operations are not done yet and will go on by themselves:
+    /// running, queued, or waiting for the network, their hours or a retry
+    /// (not those paused by the user or waiting for a new address).
+    pub fn pending(&self) -> usize {
+        self.inner
+            .lock()
+            .ops
+            .values()
+            .filter(|e| e.snapshot.status.goes_on_by_itself())
+            .count()
     }
 
     pub fn get(&self, id: OperationId) -> Option<Snapshot> {

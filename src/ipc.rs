@@ -17,8 +17,8 @@ use crate::engine::{self, EngineError, Event, Snapshot};
 
 /// Bumped on any incompatible change of the types below (2: `create` answers
 /// `created`, saying whether the request attached to an unfinished operation;
-/// 3: `handoff`, `links` and `start_over`).
-pub const PROTOCOL: u32 = 5;
+/// 3: `handoff`, `links` and `start_over`; 6: `when_done`).
+pub const PROTOCOL: u32 = 6;
 /// Longest request line the agent accepts; a longer one is a protocol error.
 pub const MAX_LINE: usize = 1 << 20;
 /// Longest answer line a client accepts: `list` with tens of thousands of
@@ -97,6 +97,9 @@ pub enum Request {
         behavior: engine::Behavior,
         #[serde(default)]
         action: Option<engine::Action>,
+        /// What the computer does once the group is done.
+        #[serde(default)]
+        when_done: engine::WhenDone,
     },
     EnableGroup {
         name: String,
@@ -113,6 +116,12 @@ pub enum Request {
         id: String,
         #[serde(default)]
         offset: u64,
+    },
+    /// What happens once every transfer is done, after setting it to `set`
+    /// (`nothing` also cancels a countdown).
+    WhenDone {
+        #[serde(default)]
+        set: Option<engine::WhenDone>,
     },
     /// Checkpoint everything and exit.
     Quit,
@@ -213,6 +222,9 @@ pub enum Response {
     },
     Stats {
         days: Vec<engine::DayTraffic>,
+    },
+    WhenDone {
+        state: Box<crate::agent::when_done::State>,
     },
     Status {
         network: engine::NetworkState,

@@ -5,7 +5,10 @@
 //!
 //! Every service is optional: one that is missing is logged once and its part of
 //! the conditions keeps the safe default (online, unmetered, not roaming, no power
-//! saver). The engine sees only [`NetworkMonitor`].
+//! saver). The engine sees only [`NetworkMonitor`]. [`login`] asks logind to
+//! suspend or power off.
+
+pub mod login;
 
 use std::collections::HashSet;
 use std::time::Duration;

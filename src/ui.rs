@@ -29,6 +29,7 @@ pub mod speed_history;
 pub mod theme;
 pub mod transfers;
 pub mod upload;
+mod when_done;
 
 #[cfg(test)]
 mod tests;
@@ -90,6 +91,8 @@ pub enum Reply {
     },
     /// A click in the tray's menu.
     Tray(tray::Action),
+    /// What happens once every transfer is done changed (or its countdown).
+    WhenDone(ferry::agent::when_done::State),
     /// The agent has stopped every transfer: the app ends.
     ShutDown,
 }
@@ -151,6 +154,10 @@ pub enum Message {
     WindowMoved(iced::Point),
     /// The desktop said it prefers light or dark windows.
     Appearance(platform::appearance::Scheme),
+    /// Stop the when-done countdown.
+    CancelWhenDone,
+    /// A second of the countdown went by (it is shown in seconds).
+    WhenDoneTick,
     /// Checkpoint everything and exit (Ctrl+Q, the tray's Quit).
     Quit,
 }
@@ -167,6 +174,8 @@ pub struct Setup {
     pub notifier: Notifier,
     /// A tray host is there to show our icon.
     pub tray_host: bool,
+    /// What happens once every transfer is done (the agent's).
+    pub when_done: ferry::agent::WhenDoneHandle,
 }
 
 pub struct App {
@@ -195,6 +204,9 @@ pub struct App {
     geometry: geometry::Geometry,
     /// The desktop's light or dark preference, for the "System" theme.
     appearance: platform::appearance::Scheme,
+    when_done: ferry::agent::WhenDoneHandle,
+    /// Its state as last heard.
+    when_done_state: ferry::agent::when_done::State,
 }
 
 impl App {
@@ -225,7 +237,11 @@ impl App {
             links_waiting: None,
             geometry: geometry::Geometry::load(&geometry::Geometry::path(&setup.config_path)),
             appearance: platform::appearance::Scheme::default(),
+            when_done_state: setup.when_done.state(),
+            when_done: setup.when_done,
         };
+        when_done::forward(&app.when_done, &app.backend);
+        app.transfers.when_done = app.when_done_state.armed;
         app.transfers.wide = app.geometry.width >= transfers::sidebar::FROM_WIDTH;
         app.transfers.pane = app.geometry.details_pane;
         app.refresh_tray();
@@ -277,7 +293,13 @@ impl App {
             }
             _ => Subscription::none(),
         };
-        Subscription::batch([feed, events, closed, appearance, ticks])
+        // A clock while a when-done counts down, shown in seconds.
+        let countdown = if self.when_done_state.pending.is_some() {
+            iced::time::every(std::time::Duration::from_secs(1)).map(|_| Message::WhenDoneTick)
+        } else {
+            Subscription::none()
+        };
+        Subscription::batch([feed, events, closed, appearance, ticks, countdown])
     }
 
     pub fn update(&mut self, message: Message) -> Task<Message> {
@@ -330,6 +352,10 @@ impl App {
             }
             Message::WindowMoved(at) => self.geometry.moved(at),
             Message::Appearance(scheme) => self.appearance = scheme,
+            Message::CancelWhenDone => {
+                self.when_done.cancel();
+            }
+            Message::WhenDoneTick => {}
             Message::Quit => {
                 self.save_geometry();
                 self.quit.notify_one();
@@ -355,8 +381,16 @@ impl App {
                     "settings-data-used",
                     size = format::size(tr, usage.bytes)
                 );
+                let engine = &self.backend.engine;
+                let today = engine.options().clock.now().date();
+                let traffic = settings::traffic::bars(&engine.traffic(), today);
                 state
-                    .view(tr, &self.download_dir().display().to_string(), used)
+                    .view(
+                        tr,
+                        &self.download_dir().display().to_string(),
+                        used,
+                        &traffic,
+                    )
                     .map(Message::Settings)
             }
             Screen::Details(id) => match self.transfers.get(*id) {
@@ -369,7 +403,11 @@ impl App {
             },
         };
         let bar = self.header();
-        container(column![bar, body].spacing(theme::space::L))
+        let page = match self.when_done_band() {
+            Some(band) => column![bar, band, body],
+            None => column![bar, body],
+        };
+        container(page.spacing(theme::space::L))
             .padding(theme::space::L)
             .into()
     }
@@ -459,6 +497,7 @@ impl App {
                 }
             }
             Reply::Tray(action) => return self.tray_action(action),
+            Reply::WhenDone(state) => self.when_done_changed(state),
             Reply::ShutDown => return iced::exit(),
         }
         Task::none()

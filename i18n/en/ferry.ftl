@@ -242,6 +242,8 @@ settings-speed-limit = Speed limit for all transfers
 settings-speed-limit-none = No limit
 settings-data-budget-none = No budget
 settings-data-used = { $size } used this month
+traffic-last-days = Last 30 days: { $total } moved, { $metered } of it on metered networks
+traffic-day = { $day }: { $total } ({ $metered } metered)
 
 # Credentials, proxy and cookies
 request-proxy = Proxy
@@ -420,3 +422,32 @@ schedule-add = Add the rule
 schedule-bad-time = “{ $typed }” is not a time of day (HH:MM).
 schedule-bad-days = Days are written mon, tue… sun, as a list (mon,wed) or a range (mon-fri); empty: every day.
 schedule-bad-limit = A limit is a number of KiB/s above 0.
+
+## When done (the queue, a group)
+when-done = When done
+when-done-nothing = Do nothing
+when-done-quit = Quit Ferry
+when-done-suspend = Suspend
+when-done-power-off = Power off
+when-done-countdown-queue = { $what ->
+    [quit] Ferry quits
+    [suspend] The computer suspends
+   *[power-off] The computer powers off
+} in { $seconds } s: every transfer is done.
+when-done-countdown-group = { $what ->
+    [quit] Ferry quits
+    [suspend] The computer suspends
+   *[power-off] The computer powers off
+} in { $seconds } s: group “{ $group }” is done.
+when-done-notification = { $what ->
+    [quit] Ferry quits
+    [suspend] The computer suspends
+   *[power-off] The computer powers off
+} in { $seconds } s
+when-done-notification-queue = Every transfer is done.
+when-done-notification-group = Group “{ $group }” is done.
+when-done-failed = { $what ->
+    [quit] Ferry could not quit
+    [suspend] The computer could not be suspended
+   *[power-off] The computer could not be powered off
+}

@@ -242,6 +242,8 @@ settings-speed-limit = Vitesse maximale de tous les transferts
 settings-speed-limit-none = Aucune limite
 settings-data-budget-none = Aucun
 settings-data-used = { $size } utilisés ce mois-ci
+traffic-last-days = 30 derniers jours : { $total } transférés, dont { $metered } sur des réseaux limités
+traffic-day = { $day } : { $total } ({ $metered } sur réseau limité)
 
 # Credentials, proxy and cookies
 request-proxy = Proxy
@@ -420,3 +422,32 @@ schedule-add = Ajouter la règle
 schedule-bad-time = « { $typed } » n’est pas une heure (HH:MM).
 schedule-bad-days = Les jours s’écrivent mon, tue… sun, en liste (mon,wed) ou en plage (mon-fri) ; vide : tous les jours.
 schedule-bad-limit = Une limite est un nombre de Kio/s supérieur à 0.
+
+## When done (the queue, a group)
+when-done = Une fois fini
+when-done-nothing = Ne rien faire
+when-done-quit = Quitter Ferry
+when-done-suspend = Mettre en veille
+when-done-power-off = Éteindre
+when-done-countdown-queue = { $what ->
+    [quit] Ferry se ferme
+    [suspend] L’ordinateur se met en veille
+   *[power-off] L’ordinateur s’éteint
+} dans { $seconds } s : tous les transferts sont finis.
+when-done-countdown-group = { $what ->
+    [quit] Ferry se ferme
+    [suspend] L’ordinateur se met en veille
+   *[power-off] L’ordinateur s’éteint
+} dans { $seconds } s : le groupe « { $group } » est fini.
+when-done-notification = { $what ->
+    [quit] Ferry se ferme
+    [suspend] L’ordinateur se met en veille
+   *[power-off] L’ordinateur s’éteint
+} dans { $seconds } s
+when-done-notification-queue = Tous les transferts sont finis.
+when-done-notification-group = Le groupe « { $group } » est fini.
+when-done-failed = { $what ->
+    [quit] Ferry n’a pas pu se fermer
+    [suspend] L’ordinateur n’a pas pu être mis en veille
+   *[power-off] L’ordinateur n’a pas pu être éteint
+}

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use super::{Exit, absolute, cookies};
-use crate::engine::{self, CostPolicy};
+use crate::engine::{self, CostPolicy, WhenDone};
 use crate::ipc::Target;
 
 const ABOUT: &str = "Ferry moves files over HTTP(S) in the background: transfers survive \
@@ -126,6 +126,20 @@ the file again under a free name, `big (1).iso`.")]
     /// Schedules: hours when transfers may (not) run, and limits by the hour.
     #[command(subcommand)]
     Schedule(ScheduleCommand),
+    /// What happens once every transfer is done: nothing, quit (Ferry),
+    /// suspend, power-off (the computer, through logind). Once: it goes back to
+    /// nothing when it fires, after a notification that can cancel it. Without
+    /// WHAT it says what is set and what is counting down.
+    #[command(
+        name = "when-done",
+        after_help = "Examples:\n  ferry when-done suspend\n  ferry when-done          # what is set, and any countdown\n  ferry when-done nothing  # also stops a countdown"
+    )]
+    WhenDone {
+        #[arg(value_parser = parse_when_done)]
+        what: Option<WhenDone>,
+        #[arg(long)]
+        json: bool,
+    },
     /// The bytes moved each day of the last 30 (--json: of the last year),
     /// downloaded and uploaded, and how much on metered networks.
     #[command(after_help = "Example:\n  ferry stats --json")]
@@ -264,6 +278,11 @@ follows it is the program's arguments.")]
         /// Several at once, as the global limit allows (the default).
         #[arg(long)]
         parallel: bool,
+        /// What the computer does once every transfer has ended (after the
+        /// program): nothing, quit, suspend, power-off; a notification gives
+        /// a minute to cancel it.
+        #[arg(long, value_name = "WHAT", default_value = "nothing", value_parser = parse_when_done)]
+        when_done: WhenDone,
         /// A program and its arguments to run when every transfer has ended.
         #[arg(long, num_args = 1.., allow_hyphen_values = true, value_name = "PROGRAM [ARG]...")]
         on_complete: Vec<String>,
@@ -281,6 +300,10 @@ follows it is the program's arguments.")]
         #[arg(long)]
         json: bool,
     },
+}
+
+fn parse_when_done(word: &str) -> Result<WhenDone, String> {
+    word.parse()
 }
 
 /// Printed for `--insecure`: what turning certificate checks off means.

@@ -12,6 +12,7 @@ pub(super) async fn run(command: GroupCommand, endpoint: &Endpoint) -> Exit {
             name,
             serialized,
             parallel: _,
+            when_done,
             on_complete,
         } => {
             let action = match action(on_complete) {
@@ -27,6 +28,7 @@ pub(super) async fn run(command: GroupCommand, endpoint: &Endpoint) -> Exit {
                 name,
                 behavior,
                 action,
+                when_done,
             };
             (request, false)
         }

@@ -4,7 +4,9 @@
 //! group was enabled (the seed's completion groups).
 //!
 //! The engine decides *when* an action is due and persists its state; the agent
-//! runs the program (see `agent::completion`) and reports back.
+//! runs the program (see `agent::completion`) and reports back. A group may also
+//! say what the computer does once it is done ([`WhenDone`], F25): the agent does
+//! it after its program, if any, has run.
 
 use serde::{Deserialize, Serialize};
 
@@ -28,6 +30,46 @@ pub struct Action {
     pub program: String,
     #[serde(default)]
     pub args: Vec<String>,
+}
+
+/// What happens once everything is done (a group's members, or the whole
+/// queue): Ferry quits, or the computer suspends or powers off. Ordered from
+/// the mildest: when two are due at once, the later in this order wins.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum WhenDone {
+    #[default]
+    Nothing,
+    Quit,
+    Suspend,
+    PowerOff,
+}
+
+impl WhenDone {
+    pub const ALL: [Self; 4] = [Self::Nothing, Self::Quit, Self::Suspend, Self::PowerOff];
+
+    /// The word scripts use (`ferry when-done power-off`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Nothing => "nothing",
+            Self::Quit => "quit",
+            Self::Suspend => "suspend",
+            Self::PowerOff => "power-off",
+        }
+    }
+}
+
+impl std::str::FromStr for WhenDone {
+    type Err = String;
+
+    fn from_str(word: &str) -> Result<Self, String> {
+        Self::ALL
+            .into_iter()
+            .find(|w| w.as_str() == word)
+            .ok_or_else(|| format!("“{word}” is not one of nothing, quit, suspend, power-off"))
+    }
 }
 
 /// Where a group's completion action stands.
@@ -81,6 +123,9 @@ pub struct Group {
     pub behavior: Behavior,
     #[serde(default)]
     pub action: Option<Action>,
+    /// What the computer does once the group is done (after its action).
+    #[serde(default)]
+    pub when_done: WhenDone,
     /// Set by `enable`: from then on, the end of the last operation makes the action due.
     #[serde(default)]
     pub enabled: bool,
@@ -98,6 +143,7 @@ impl Group {
             name,
             behavior,
             action,
+            when_done: WhenDone::Nothing,
             enabled: false,
             action_state: ActionState::Waiting,
             runs: Vec::new(),
@@ -105,17 +151,32 @@ impl Group {
         }
     }
 
-    /// Whether new operations may still join: not once an enabled action is on its way.
-    pub fn accepts_members(&self) -> bool {
-        !(self.enabled && self.action.is_some())
+    /// Whether something happens when the group is done: a program, or a
+    /// when-done of the computer.
+    pub fn completes(&self) -> bool {
+        self.action.is_some() || self.when_done != WhenDone::Nothing
     }
 
-    /// Whether the action becomes due now that `members` are as they are.
+    /// Whether new operations may still join: not once an enabled completion
+    /// is on its way.
+    pub fn accepts_members(&self) -> bool {
+        !(self.enabled && self.completes())
+    }
+
+    /// Whether the completion becomes due now that `members` are as they are.
     pub(super) fn action_becomes_due(&self, members: &[&Snapshot]) -> bool {
         self.enabled
-            && self.action.is_some()
+            && self.completes()
             && self.action_state == ActionState::Waiting
             && members.iter().all(|s| s.status.is_finished())
+    }
+
+    /// Whether the group is done: its action ran (or there was none to run).
+    pub fn is_done(&self) -> bool {
+        matches!(
+            self.action_state,
+            ActionState::Succeeded | ActionState::Failed
+        )
     }
 }
 
@@ -208,7 +269,25 @@ mod tests {
         assert!(group.accepts_members());
         group.enabled = true;
         assert!(!group.accepts_members());
-        let plain = Group::new("p".into(), Behavior::Serialized, None);
+        let mut plain = Group::new("p".into(), Behavior::Serialized, None);
         assert!(plain.accepts_members());
+        plain.enabled = true;
+        assert!(plain.accepts_members(), "nothing to do when it is done");
+        plain.when_done = WhenDone::Suspend;
+        assert!(
+            !plain.accepts_members(),
+            "the computer suspends once it is done"
+        );
+    }
+
+    #[test]
+    fn when_done_words_and_order() {
+        for w in WhenDone::ALL {
+            assert_eq!(w.as_str().parse::<WhenDone>(), Ok(w));
+        }
+        assert!("off".parse::<WhenDone>().is_err());
+        assert!(WhenDone::PowerOff > WhenDone::Suspend && WhenDone::Suspend > WhenDone::Quit);
+        let json = serde_json::to_string(&WhenDone::PowerOff).unwrap();
+        assert_eq!(json, "\"power_off\"");
     }
 }

@@ -244,6 +244,13 @@ impl Status {
         self.is_finished() || self == Self::NeedsNewAddress
     }
 
+    /// Not done, and nobody has to act for it to go on: running, queued, or
+    /// paused by the network, the power saver, its hours. What "when the queue
+    /// is done" waits for.
+    pub fn goes_on_by_itself(self) -> bool {
+        !self.is_settled() && self != Self::PausedByApplication
+    }
+
     pub fn is_paused(self) -> bool {
         matches!(
             self,

@@ -28,6 +28,14 @@ impl DayTraffic {
         self.downloaded_metered
             .saturating_add(self.uploaded_metered)
     }
+
+    /// The day as a date (`None` for a number that is not one).
+    pub fn date(&self) -> Option<jiff::civil::Date> {
+        let year = i16::try_from(self.day / 10_000).ok()?;
+        let month = i8::try_from(self.day / 100 % 100).ok()?;
+        let day = i8::try_from(self.day % 100).ok()?;
+        jiff::civil::Date::new(year, month, day).ok()
+    }
 }
 
 /// A year of days, as `yyyymmdd` numbers go: the same date a year before.
@@ -127,6 +135,13 @@ mod tests {
         traffic.add(20_270_505, 1, 0, false);
         assert_eq!(traffic.days().len(), 1, "a year later the old day is gone");
         assert_eq!(traffic.unsaved().1, Some(20_270_505));
-        assert_eq!(day_number(jiff::civil::date(2026, 12, 6)), 20_261_206);
+        let date = jiff::civil::date(2026, 12, 6);
+        assert_eq!(day_number(date), 20_261_206);
+        assert_eq!(days[0].date(), Some(jiff::civil::date(2026, 5, 5)));
+        let odd = DayTraffic {
+            day: 20_261_340,
+            ..DayTraffic::default()
+        };
+        assert_eq!(odd.date(), None, "no 40th of the 13th month");
     }
 }

@@ -96,6 +96,54 @@ impl Notifier {
         });
     }
 
+    /// A notification with one action (a countdown's Cancel): `on_action` runs
+    /// if the user picks it. It is taken down when `until` completes first (the
+    /// countdown ended or was cancelled elsewhere), and expires after
+    /// `shown_for`.
+    pub fn with_action(
+        &self,
+        summary: String,
+        body: String,
+        action: (&'static str, String),
+        shown_for: Duration,
+        until: impl Future<Output = ()> + Send + 'static,
+        on_action: impl FnOnce() + Send + 'static,
+    ) {
+        let this = self.clone();
+        self.runtime.spawn(async move {
+            let mut notification = Notification::new();
+            notification
+                .appname("Ferry")
+                .icon("ferry")
+                .summary(&summary)
+                .body(&body)
+                .action(action.0, &action.1)
+                .timeout(notify_rust::Timeout::Milliseconds(
+                    u32::try_from(shown_for.as_millis()).unwrap_or(u32::MAX),
+                ));
+            let handle = match notification.show_async().await {
+                Ok(handle) => handle,
+                Err(e) => return this.no_server(&e),
+            };
+            let picked = handle.wait_for_action_async(|response| {
+                if matches!(response, notify_rust::NotificationResponse::Action(key) if key == action.0)
+                {
+                    on_action();
+                }
+            });
+            tokio::select! {
+                () = picked => {}
+                () = until => handle.close_async().await,
+            }
+        });
+    }
+
+    fn no_server(&self, e: &notify_rust::error::Error) {
+        if !self.warned.swap(true, Ordering::Relaxed) {
+            tracing::warn!(error = %e, "no desktop notifications (no notification server?)");
+        }
+    }
+
     async fn show_batch(&self, batch: Vec<Finished>, tr: &crate::i18n::Tr, words: &Words) {
         let (done, failed): (Vec<Finished>, Vec<Finished>) =
             batch.into_iter().partition(|f| f.succeeded);
@@ -163,11 +211,7 @@ impl Notifier {
                     });
                 }
             }
-            Err(e) => {
-                if !self.warned.swap(true, Ordering::Relaxed) {
-                    tracing::warn!(error = %e, "no desktop notifications (no notification server?)");
-                }
-            }
+            Err(e) => self.no_server(&e),
         }
     }
 }

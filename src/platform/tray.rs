@@ -1,14 +1,18 @@
 //! The tray icon (a StatusNotifierItem through tray-icon's ksni back end: no GTK):
 //! an icon per state, the aggregate progress in the tooltip, and a menu with Show,
-//! Pause all, Resume all and Quit. Menu clicks, and a left click on the icon
-//! (Show), are handed to a callback.
+//! Pause all, Resume all, When done (nothing, quit, suspend, power off: one
+//! checked) and Quit. Menu clicks, and a left click on the icon (Show), are
+//! handed to a callback.
 //!
 //! With a session bus but no tray host, tray-icon builds an icon nobody shows, so
 //! the host is looked for first ([`host_available`]).
 
 use std::time::Duration;
 
-use tray_icon::menu::{Menu, MenuEvent, MenuItem, PredefinedMenuItem};
+use ferry::engine::WhenDone;
+use tray_icon::menu::{
+    CheckMenuItem, Menu, MenuEvent, MenuId, MenuItem, PredefinedMenuItem, Submenu,
+};
 use tray_icon::{Icon, MouseButton, TrayIcon, TrayIconBuilder, TrayIconEvent};
 
 /// What the tray's menu asks for.
@@ -17,6 +21,8 @@ pub enum Action {
     Show,
     PauseAll,
     ResumeAll,
+    /// What happens once every transfer is done.
+    WhenDone(WhenDone),
     Quit,
 }
 
@@ -35,12 +41,17 @@ pub struct Labels {
     pub show: String,
     pub pause_all: String,
     pub resume_all: String,
+    /// The submenu's title, then each choice in [`WhenDone::ALL`]'s order.
+    pub when_done: String,
+    pub when_done_choices: [String; 4],
     pub quit: String,
 }
 
 pub struct Tray {
     icon: TrayIcon,
     items: [MenuItem; 4],
+    when_done: Submenu,
+    when_done_items: [CheckMenuItem; 4],
     shown: Option<(State, String)>,
 }
 
@@ -96,22 +107,38 @@ impl Tray {
             MenuItem::new(&labels.resume_all, true, None),
             MenuItem::new(&labels.quit, true, None),
         ];
+        let when_done_items = labels
+            .when_done_choices
+            .clone()
+            .map(|label| CheckMenuItem::new(label, true, false, None));
+        when_done_items[0].set_checked(true);
+        let when_done = Submenu::new(&labels.when_done, true);
+        for item in &when_done_items {
+            when_done.append(item).map_err(|e| e.to_string())?;
+        }
         let menu = Menu::new();
         menu.append_items(&[
             &items[0],
             &PredefinedMenuItem::separator(),
             &items[1],
             &items[2],
+            &when_done,
             &PredefinedMenuItem::separator(),
             &items[3],
         ])
         .map_err(|e| e.to_string())?;
-        let ids = [
+        let mut ids: Vec<(MenuId, Action)> = vec![
             (items[0].id().clone(), Action::Show),
             (items[1].id().clone(), Action::PauseAll),
             (items[2].id().clone(), Action::ResumeAll),
             (items[3].id().clone(), Action::Quit),
         ];
+        ids.extend(
+            when_done_items
+                .iter()
+                .zip(WhenDone::ALL)
+                .map(|(item, what)| (item.id().clone(), Action::WhenDone(what))),
+        );
         let on_action = std::sync::Arc::new(on_action);
         let on_menu = std::sync::Arc::clone(&on_action);
         MenuEvent::set_event_handler(Some(move |event: MenuEvent| {
@@ -142,6 +169,8 @@ impl Tray {
         Ok(Self {
             icon,
             items,
+            when_done,
+            when_done_items,
             shown: None,
         })
     }
@@ -162,6 +191,14 @@ impl Tray {
         self.shown = Some((state, tooltip));
     }
 
+    /// Check what is set to happen once every transfer is done (a click
+    /// toggles its own item: this puts the one check where it belongs).
+    pub fn when_done(&self, armed: WhenDone) {
+        for (item, what) in self.when_done_items.iter().zip(WhenDone::ALL) {
+            item.set_checked(what == armed);
+        }
+    }
+
     /// New words for the menu (the language changed).
     pub fn relabel(&self, labels: &Labels) {
         for (item, text) in self.items.iter().zip([
@@ -170,6 +207,10 @@ impl Tray {
             &labels.resume_all,
             &labels.quit,
         ]) {
+            item.set_text(text);
+        }
+        self.when_done.set_text(&labels.when_done);
+        for (item, text) in self.when_done_items.iter().zip(&labels.when_done_choices) {
             item.set_text(text);
         }
     }

@@ -57,6 +57,11 @@ impl<M: Send + 'static> Backend<M> {
         });
     }
 
+    /// Run a task on the engine's runtime that reports through a [`Self::sender`].
+    pub fn spawn(&self, task: impl Future<Output = ()> + Send + 'static) {
+        self.runtime.spawn(task);
+    }
+
     /// A sender for replies that come from elsewhere (the agent asking for the window).
     pub fn sender(&self) -> mpsc::UnboundedSender<M> {
         self.replies.clone()

@@ -114,6 +114,13 @@ impl App {
                     Err(e) => Reply::Failed(e.to_string()),
                 }
             }),
+            tray::Action::WhenDone(what) => {
+                self.set_when_done(what);
+                // A click toggled its own item: the checks follow the state.
+                if let Some(tray) = &self.tray {
+                    tray.when_done(self.when_done.state().armed);
+                }
+            }
             tray::Action::Quit => self.quit.notify_one(),
         }
         Task::none()
@@ -137,6 +144,8 @@ pub(super) fn tray_labels(tr: &Tr) -> tray::Labels {
         show: tr!(tr, "tray-show"),
         pause_all: tr!(tr, "tray-pause-all"),
         resume_all: tr!(tr, "tray-resume-all"),
+        when_done: tr!(tr, "when-done"),
+        when_done_choices: ferry::engine::WhenDone::ALL.map(|w| when_done::label(tr, w)),
         quit: tr!(tr, "tray-quit"),
     }
 }

@@ -96,7 +96,6 @@ pub fn status(tr: &Tr, s: &Snapshot) -> String {
 /// A moment within the coming week on the local clock: `01:00` today,
 /// `Mon 01:00` (in the user's language) another day.
 pub fn local_when(tr: &Tr, at: time::Millis) -> String {
-    use jiff::civil::Weekday;
     let zone = jiff::tz::TimeZone::system();
     let Ok(instant) = jiff::Timestamp::from_millisecond(i64::try_from(at).unwrap_or(i64::MAX))
     else {
@@ -108,7 +107,14 @@ pub fn local_when(tr: &Tr, at: time::Millis) -> String {
     if local.date() == today {
         return clock;
     }
-    let day = match local.weekday() {
+    let day = weekday(tr, local.weekday());
+    format!("{day} {clock}")
+}
+
+/// A day of the week, short, in the user's language.
+pub fn weekday(tr: &Tr, day: jiff::civil::Weekday) -> String {
+    use jiff::civil::Weekday;
+    match day {
         Weekday::Monday => tr!(tr, "weekday-mon"),
         Weekday::Tuesday => tr!(tr, "weekday-tue"),
         Weekday::Wednesday => tr!(tr, "weekday-wed"),
@@ -116,8 +122,7 @@ pub fn local_when(tr: &Tr, at: time::Millis) -> String {
         Weekday::Friday => tr!(tr, "weekday-fri"),
         Weekday::Saturday => tr!(tr, "weekday-sat"),
         Weekday::Sunday => tr!(tr, "weekday-sun"),
-    };
-    format!("{day} {clock}")
+    }
 }
 
 /// The last failure in the user's language: what went wrong and, for an

@@ -54,6 +54,7 @@ pub fn run(data_dir: PathBuf, config_path: PathBuf, open_window: bool) -> anyhow
         return Ok(());
     };
     let config = agent.config().clone();
+    let when_done = agent.when_done();
     let backend = Backend::new(agent.engine(), runtime.handle().clone());
     let replies = backend.sender();
     let quit = Arc::new(Notify::new());
@@ -79,6 +80,7 @@ pub fn run(data_dir: PathBuf, config_path: PathBuf, open_window: bool) -> anyhow
         open_window,
         notifier: crate::platform::notify::Notifier::new(runtime.handle().clone()),
         tray_host,
+        when_done,
     }));
     let boot = move || {
         let setup = setup

@@ -36,6 +36,10 @@ impl App {
                 self.transfers.limit = limit;
                 return task;
             }
+            transfers::Message::WhenDone(choice) => {
+                self.set_when_done(choice.value);
+                return task;
+            }
             transfers::Message::PauseAll => return self.tray_action(tray::Action::PauseAll),
             transfers::Message::ResumeAll => return self.tray_action(tray::Action::ResumeAll),
             transfers::Message::Row(id, action) => {

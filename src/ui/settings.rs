@@ -5,6 +5,7 @@
 
 mod categories;
 pub mod schedule;
+pub mod traffic;
 
 use std::path::PathBuf;
 
@@ -243,12 +244,19 @@ impl State {
             .then(|| tr!(tr, "settings-rpc-needs-secret"))
     }
 
-    /// `used`: this month's metered traffic, in words.
+    /// `used`: this month's metered traffic, in words; `traffic`: the last
+    /// days' bars.
     #[expect(
         clippy::too_many_lines,
         reason = "one row per setting, in the order the screen shows them"
     )]
-    pub fn view<'a>(&'a self, tr: &Tr, folder: &str, used: String) -> Element<'a, Message> {
+    pub fn view<'a>(
+        &'a self,
+        tr: &Tr,
+        folder: &str,
+        used: String,
+        traffic: &[traffic::Bar],
+    ) -> Element<'a, Message> {
         let counts: Vec<usize> = (1..=16).collect();
         let policies = policy_choices(tr);
         let policy = policies
@@ -322,6 +330,7 @@ impl State {
                 .align_y(Alignment::Center)
                 .into()
             ),
+            traffic::view(tr, traffic),
             line(
                 tr!(tr, "settings-speed-limit"),
                 theme::choose(limits, limit, Message::SpeedLimit).into()

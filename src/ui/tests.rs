@@ -52,7 +52,11 @@ mod live;
 mod menu;
 mod screens;
 mod upload_form;
+mod when_done;
 use live::LiveWindow;
+
+/// The when-done countdown in the window's tests.
+const WHEN_DONE_DELAY: Duration = Duration::from_secs(2);
 
 type Feed = std::pin::Pin<Box<dyn futures_util::Stream<Item = Feedback<Reply>> + Send>>;
 
@@ -62,6 +66,9 @@ struct Harness {
     feed: Feed,
     /// What the engine believes about the network; tests change it.
     network: ferry::engine::FixedConditions,
+    /// What the app notifies to stop the agent (a when-done's quit too).
+    quit: Arc<Notify>,
+    _stop_when_done: tokio::sync::watch::Sender<bool>,
     runtime: tokio::runtime::Runtime,
     window: window::Id,
     _dir: tempfile::TempDir,
@@ -84,6 +91,7 @@ impl Harness {
             let _runtime = runtime.enter();
             engine.follow_network(&network);
         }
+        let engine_for_when_done = engine.clone();
         let backend = Backend::new(engine, runtime.handle().clone());
         let feed: Feed = Box::pin(backend.feed().stream());
         let config = Config {
@@ -91,19 +99,33 @@ impl Harness {
             download_dir: Some(dir.path().join("downloads")),
             ..Config::default()
         };
+        let quit = Arc::new(Notify::new());
+        // The agent's when-done, run as the agent runs it (a short countdown).
+        let when_done = ferry::agent::WhenDoneHandle::new();
+        let (stop_when_done, when_done_stopped) = tokio::sync::watch::channel(false);
+        runtime.spawn(ferry::agent::when_done::run(
+            engine_for_when_done,
+            when_done.clone(),
+            WHEN_DONE_DELAY,
+            Arc::clone(&quit),
+            when_done_stopped,
+        ));
         let (app, _) = App::new(Setup {
             backend,
             config,
             config_path: dir.path().join("config.toml"),
-            quit: Arc::new(Notify::new()),
+            quit: Arc::clone(&quit),
             open_window: false,
             notifier: crate::platform::notify::Notifier::new(runtime.handle().clone()),
             tray_host: false,
+            when_done,
         });
         Self {
             app,
             feed,
             network,
+            quit,
+            _stop_when_done: stop_when_done,
             runtime,
             window: window::Id::unique(),
             _dir: dir,

@@ -11,7 +11,7 @@ use iced::widget::{
 };
 use iced::{Alignment, Element, Fill, FillPortion, Length};
 
-use ferry::engine::{Category, DataLimit, Event, NetworkState, OperationId, Snapshot, Status};
+use ferry::engine::{Category, Event, NetworkState, OperationId, Snapshot, Status};
 
 use super::form::Choice;
 use super::format;
@@ -22,6 +22,7 @@ use crate::i18n::{Tr, tr};
 use lucide_icons::Icon;
 
 pub mod actions;
+mod footer;
 pub mod menu;
 mod order;
 pub mod sidebar;
@@ -86,6 +87,8 @@ pub enum Message {
     BatchPolicy(Choice<ferry::config::Policy>),
     /// The speed limit of all transfers for this run (KiB/s, 0: none).
     Limit(Choice<u64>),
+    /// What happens once every transfer is done.
+    WhenDone(Choice<ferry::engine::WhenDone>),
     PauseAll,
     ResumeAll,
     /// A row's button was pressed.
@@ -125,6 +128,8 @@ pub struct Transfers {
     pub sort: Sort,
     /// The speed limit in force for all transfers, bytes per second.
     pub limit: Option<u64>,
+    /// What happens once every transfer is done, as the agent has it.
+    pub when_done: ferry::engine::WhenDone,
     /// The conditions the engine reports, for the footer.
     pub network: NetworkState,
     /// Visible part of the list: offset from the top and height.
@@ -304,6 +309,7 @@ impl Transfers {
             | Message::BatchPriority(..)
             | Message::BatchPolicy(..)
             | Message::Limit(..)
+            | Message::WhenDone(..)
             | Message::PauseAll
             | Message::ResumeAll
             | Message::Pane(..) => {}
@@ -587,76 +593,4 @@ impl Transfers {
         }))
         .collect()
     }
-
-    fn footer<'a>(&self, tr: &Tr) -> Element<'a, Message> {
-        let running: Vec<&Snapshot> = self
-            .rows
-            .iter()
-            .filter(|s| s.status == Status::Running)
-            .collect();
-        let speed: f64 = running.iter().map(|s| s.speed).sum();
-        let summary = tr!(
-            tr,
-            "footer-summary",
-            active = running.len(),
-            speed = format::speed(tr, speed)
-        );
-        let total = tr!(tr, "footer-total", count = self.rows.len());
-        // The limit in force, changed here for this run (Settings keep one).
-        let kib = self.limit.map_or(0, |bytes| bytes / 1024);
-        let limits = super::settings::limits(tr, kib);
-        let limit = limits.iter().find(|c| c.value == kib).cloned();
-        let network = if self.network.conditions.online {
-            Icon::Wifi
-        } else {
-            Icon::WifiOff
-        };
-        let bar = row![
-            theme::icon(Icon::ArrowDownUp).size(size::BODY),
-            text(summary).size(13),
-            Space::new().width(Fill),
-            theme::icon(Icon::Gauge).size(size::BODY),
-            text(tr!(tr, "footer-limit")).size(13),
-            pick_list(limits, limit, Message::Limit)
-                .text_size(13)
-                .padding([2, 6])
-                .style(theme::choice),
-            Space::new().width(space::S),
-            theme::icon(network).size(size::BODY),
-            text(network_words(tr, &self.network)).size(13),
-            text("·").size(13),
-            text(total).size(13)
-        ]
-        .spacing(space::S)
-        .align_y(Alignment::Center);
-        container(bar)
-            .padding([space::XS, space::M])
-            .width(Fill)
-            .style(theme::panel)
-            .into()
-    }
-}
-
-/// The network as the footer says it: the one condition that matters most.
-pub fn network_words(tr: &Tr, network: &NetworkState) -> String {
-    let c = &network.conditions;
-    if !c.online {
-        return tr!(tr, "network-offline");
-    }
-    let mut words = if !c.metered {
-        tr!(tr, "network-unmetered")
-    } else if network.data_limit == DataLimit::Over {
-        tr!(tr, "network-over-budget")
-    } else if c.roaming {
-        tr!(tr, "network-roaming")
-    } else if network.data_limit == DataLimit::Approaching {
-        tr!(tr, "network-near-budget")
-    } else {
-        tr!(tr, "network-metered")
-    };
-    if c.power_saver {
-        words.push_str(" · ");
-        words.push_str(&tr!(tr, "network-power-saver"));
-    }
-    words
 }

@@ -8,7 +8,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use ferry::engine::{
-    Action, ActionState, Behavior, ErrorStatus, Priority, Request, Snapshot, Status,
+    Action, ActionState, Behavior, ErrorStatus, Priority, Request, Snapshot, Status, WhenDone,
 };
 use serde_json::Value;
 use support::program::{Ferry, text};
@@ -60,7 +60,7 @@ async fn a_serialized_group_runs_one_at_a_time_in_creation_order() {
         mut events,
     } = Fixture::start().await;
     engine
-        .create_group("nightly", Behavior::Serialized, None)
+        .create_group("nightly", Behavior::Serialized, None, WhenDone::Nothing)
         .await
         .unwrap();
     let created = three_in_group(&engine, &server, "nightly").await;
@@ -84,7 +84,7 @@ async fn a_parallel_group_overlaps() {
         mut events,
     } = Fixture::start().await;
     engine
-        .create_group("batch", Behavior::Parallel, None)
+        .create_group("batch", Behavior::Parallel, None, WhenDone::Nothing)
         .await
         .unwrap();
     let created = three_in_group(&engine, &server, "batch").await;
@@ -149,7 +149,7 @@ async fn an_enabled_group_becomes_due_once_all_have_ended_and_then_closes() {
         args: vec![],
     };
     engine
-        .create_group("g", Behavior::Parallel, Some(action))
+        .create_group("g", Behavior::Parallel, Some(action), WhenDone::Nothing)
         .await
         .unwrap();
     server.put("/one", Resource::new(data(64 * KIB, 3)).rate(256 * 1024));
@@ -318,7 +318,7 @@ async fn an_action_due_when_the_agent_died_runs_at_the_next_start_once() {
             args: words[1..].to_vec(),
         };
         engine
-            .create_group("late", Behavior::Parallel, Some(action))
+            .create_group("late", Behavior::Parallel, Some(action), WhenDone::Nothing)
             .await
             .unwrap();
         let done: Snapshot = run_to_end(

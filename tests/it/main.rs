@@ -35,4 +35,5 @@ mod segmented;
 mod tls;
 mod traffic;
 mod upload;
+mod when_done;
 mod window;

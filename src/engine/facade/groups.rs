@@ -9,6 +9,7 @@ impl Engine {
         name: &str,
         behavior: Behavior,
         action: Option<Action>,
+        when_done: WhenDone,
     ) -> Result<Group, EngineError> {
         self.inner.refuse_if_shutting_down()?;
         group::check_name(name).map_err(|reason| InvalidRequest::InvalidGroupName {
@@ -22,7 +23,8 @@ impl Engine {
         if self.inner.lock().groups.contains_key(name) {
             return Err(InvalidRequest::GroupExists(name.to_owned()).into());
         }
-        let group = Group::new(name.to_owned(), behavior, action);
+        let mut group = Group::new(name.to_owned(), behavior, action);
+        group.when_done = when_done;
         self.inner.commit_group(group.clone()).await?;
         tracing::info!(group = %name, ?behavior, "group created");
         Ok(group)
@@ -141,9 +143,15 @@ impl Inner {
             group.action_becomes_due(&members).then(|| group.clone())
         };
         if let Some(mut group) = due {
-            tracing::info!(group = %name, "every operation of the group has ended; its action is due");
-            group.action_state = ActionState::Due {
-                at: time::now_millis(),
+            tracing::info!(group = %name, "every operation of the group has ended; its completion is due");
+            // Without a program there is nothing to run: done at once (the
+            // agent then does its when-done).
+            group.action_state = if group.action.is_some() {
+                ActionState::Due {
+                    at: time::now_millis(),
+                }
+            } else {
+                ActionState::Succeeded
             };
             self.commit_group(group).await?;
         }

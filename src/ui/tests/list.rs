@@ -363,7 +363,12 @@ fn groups_show_on_rows_filter_the_list_and_the_policy_changes_in_details() {
     let engine = h.app.backend.engine.clone();
     h.runtime.block_on(async {
         engine
-            .create_group("photos", ferry::engine::Behavior::Parallel, None)
+            .create_group(
+                "photos",
+                ferry::engine::Behavior::Parallel,
+                None,
+                ferry::engine::WhenDone::Nothing,
+            )
             .await
             .unwrap();
         engine

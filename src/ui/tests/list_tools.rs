@@ -401,7 +401,12 @@ fn the_sidebar_counts_and_filters_by_state_kind_and_group() {
     );
     h.runtime.block_on(async {
         engine
-            .create_group("soir", ferry::engine::Behavior::Parallel, None)
+            .create_group(
+                "soir",
+                ferry::engine::Behavior::Parallel,
+                None,
+                ferry::engine::WhenDone::Nothing,
+            )
             .await
             .unwrap();
         let done = ferry::engine::Request::download(server.url("/done.pdf"), None);

@@ -361,3 +361,47 @@ fn the_schedule_is_edited_in_the_settings() {
     assert_eq!(rules.len(), 1);
     assert_eq!(rules[0].effect, Effect::Limit { kib: 2048 });
 }
+
+/// Settings show the traffic of the last 30 days under the data budget, the
+/// metered part apart, from what the engine counted: a download on an
+/// unmetered network and one on a metered network (run anyway).
+#[test]
+fn the_settings_chart_the_days_traffic_metered_apart() {
+    use ferry::engine::{Conditions, CostPolicy, Request};
+    let mut h = Harness::new(Language::English);
+    let server = h.runtime.block_on(TestServer::start());
+    server.put("/free.bin", Resource::new(vec![1u8; 300_000]));
+    server.put("/paid.bin", Resource::new(vec![2u8; 100_000]));
+    let engine = h.app.backend.engine.clone();
+    let finish = |h: &mut Harness, request: Request| {
+        let id = h.runtime.block_on(engine.create(request)).unwrap().id;
+        h.pump_until("the download to end", |app| {
+            app.transfers()
+                .get(id)
+                .is_some_and(|s| s.status == Status::Completed)
+        });
+    };
+    finish(&mut h, Request::download(server.url("/free.bin"), None));
+    h.network.set(Conditions {
+        metered: true,
+        ..Conditions::default()
+    });
+    finish(
+        &mut h,
+        Request::download(server.url("/paid.bin"), None).policy(CostPolicy::Always),
+    );
+    h.click("Settings");
+    let tr = &h.app.tr;
+    let words = format!(
+        "Last 30 days: {} moved, {} of it on metered networks",
+        crate::ui::format::size(tr, 400_000),
+        crate::ui::format::size(tr, 100_000)
+    );
+    assert!(h.shows(&words), "{words}");
+    let today = engine.options().clock.now().date();
+    let bars = crate::ui::settings::traffic::bars(&engine.traffic(), today);
+    assert_eq!(bars.len(), 30);
+    assert_eq!(bars[29].date, today);
+    assert_eq!((bars[29].total, bars[29].metered), (400_000, 100_000));
+    assert!(bars[..29].iter().all(|b| b.total == 0));
+}
