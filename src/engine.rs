@@ -158,6 +158,8 @@ struct Inner {
     network: network::Network,
     /// The bandwidth limit for all transfers together.
     global_limit: Arc<pace::Bucket>,
+    /// The schedule's limits for part of the transfers (a group, a kind…).
+    scoped_limits: pace::ScopedLimits,
     /// The limit the user set; the one in force is the lower of it and the
     /// schedule's.
     user_limit: Mutex<Option<u64>>,
@@ -200,6 +202,8 @@ struct RunHandle {
     done: watch::Receiver<bool>,
     /// The operation's own bandwidth limit, changed live.
     limit: Arc<pace::Bucket>,
+    /// The schedule's limits it shares with others of its scopes.
+    scoped: pace::ScopedBuckets,
 }
 
 impl Entry {
@@ -400,11 +404,25 @@ impl Engine {
 }
 
 impl Inner {
-    /// The limit for all transfers in force: the user's, or a schedule's open
-    /// window's when lower.
+    /// The limits in force: for all transfers the user's, or a schedule's open
+    /// window's when lower; for part of them, the schedule's (each running
+    /// transfer is given the buckets of the scopes it is in).
     fn apply_limits(&self) {
         let rules = lock(&self.schedule).clone();
-        let scheduled = schedule::limit_for_all(&rules, &self.options.clock.now());
+        let now = self.options.clock.now();
+        self.scoped_limits
+            .apply(&schedule::scoped_limits(&rules, &now));
+        for entry in self.lock().ops.values() {
+            if let Some(run) = &entry.run {
+                let buckets = self
+                    .scoped_limits
+                    .for_facts(&schedule::Facts::of(&entry.snapshot));
+                *run.scoped
+                    .write()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner) = buckets;
+            }
+        }
+        let scheduled = schedule::limit_for_all(&rules, &now);
         let user = *lock(&self.user_limit);
         let limit = match (user, scheduled) {
             (Some(a), Some(b)) => Some(a.min(b)),

@@ -249,7 +249,8 @@ Times are local; an end at or before the start runs into the next day.")]
         /// They do not run inside the window.
         #[arg(long)]
         never: bool,
-        /// At most this rate inside the window (all transfers together): 500K, 2M.
+        /// At most this rate inside the window (the transfers it applies to,
+        /// together): 500K, 2M.
         #[arg(long, value_parser = parse_rate)]
         limit: Option<Rate>,
     },

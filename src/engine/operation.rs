@@ -153,7 +153,7 @@ pub struct UploadSpec {
 }
 
 /// When an operation may use the network (the seed's `BackgroundTransferCostPolicy`).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum CostPolicy {
     UnrestrictedOnly,
     #[default]

@@ -1,10 +1,15 @@
-//! Bandwidth limits: token buckets, one for everything the engine moves and one per
-//! operation, changed live. A transfer takes tokens for the bytes it is about to
-//! pass on and sleeps off any debt, so reading from (or writing to) the socket
-//! slows down and TCP's flow control slows the other side.
+//! Bandwidth limits: token buckets, one for everything the engine moves, one per
+//! operation, and one per part of the transfers a schedule limits (a group, a
+//! kind of file, a policy: its transfers share it), changed live. A transfer
+//! takes tokens for the bytes it is about to pass on and sleeps off any debt, so
+//! reading from (or writing to) the socket slows down and TCP's flow control
+//! slows the other side.
 
-use std::sync::{Arc, Mutex, PoisonError};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::{Duration, Instant};
+
+use super::schedule::{Facts, Scope};
 
 /// How long a bucket may save up: a short burst after an idle moment, no more.
 const BURST: Duration = Duration::from_millis(100);
@@ -73,34 +78,94 @@ impl Bucket {
     }
 }
 
-/// The buckets one operation's bytes go through: its own and the engine's.
+/// The shared buckets of the schedule's limits for part of the transfers, one
+/// per scope a limit rule names (kept while the engine runs: a run holds its
+/// scopes' buckets, and a scope's window opens and closes by the hour).
+#[derive(Debug, Default)]
+pub(super) struct ScopedLimits {
+    buckets: Mutex<HashMap<Scope, Arc<Bucket>>>,
+}
+
+impl ScopedLimits {
+    /// The rates in force now, for every scope a limit rule names; the scopes
+    /// no rule names any more go unlimited.
+    pub(super) fn apply(&self, limits: &[(Scope, Option<u64>)]) {
+        let mut buckets = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
+        for (scope, bucket) in buckets.iter() {
+            if !limits.iter().any(|(s, _)| s == scope) && bucket.rate().is_some() {
+                bucket.set_rate(None);
+            }
+        }
+        for (scope, rate) in limits {
+            let bucket = buckets
+                .entry(scope.clone())
+                .or_insert_with(|| Arc::new(Bucket::new(None)));
+            if bucket.rate() != *rate {
+                tracing::info!(?scope, limit = ?rate, "a schedule's limit for part of the transfers");
+                bucket.set_rate(*rate);
+            }
+        }
+    }
+
+    /// The buckets of the scopes a transfer with `facts` is in.
+    pub(super) fn for_facts(&self, facts: &Facts<'_>) -> Vec<Arc<Bucket>> {
+        self.buckets
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .filter(|(scope, _)| scope.holds(facts))
+            .map(|(_, bucket)| Arc::clone(bucket))
+            .collect()
+    }
+}
+
+/// The buckets a run's scopes share, replaced when the schedule changes.
+pub(super) type ScopedBuckets = Arc<RwLock<Vec<Arc<Bucket>>>>;
+
+/// The buckets one operation's bytes go through: its own, the engine's, and
+/// those of the schedule's scopes it is in.
 #[derive(Clone, Debug)]
 pub(super) struct Pace {
     own: Arc<Bucket>,
     global: Arc<Bucket>,
+    scoped: ScopedBuckets,
 }
 
 impl Pace {
-    pub(super) fn new(own: Arc<Bucket>, global: Arc<Bucket>) -> Self {
-        Self { own, global }
+    pub(super) fn new(own: Arc<Bucket>, global: Arc<Bucket>, scoped: ScopedBuckets) -> Self {
+        Self {
+            own,
+            global,
+            scoped,
+        }
+    }
+
+    fn scoped(&self) -> std::sync::RwLockReadGuard<'_, Vec<Arc<Bucket>>> {
+        self.scoped.read().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// How many bytes to pass on at a time, at most `max`: about a tenth of a
     /// second's worth under a limit, so that slow transfers flow instead of lurching.
     pub(super) fn chunk(&self, max: usize) -> usize {
-        let rate = match (self.own.rate(), self.global.rate()) {
-            (Some(a), Some(b)) => a.min(b),
-            (Some(r), None) | (None, Some(r)) => r,
-            (None, None) => return max,
+        let rate = [self.own.rate(), self.global.rate()]
+            .into_iter()
+            .chain(self.scoped().iter().map(|b| b.rate()))
+            .flatten()
+            .min();
+        let Some(rate) = rate else {
+            return max;
         };
         usize::try_from(rate / 10)
             .unwrap_or(max)
             .clamp(MIN_BURST_BYTES as usize, max.max(MIN_BURST_BYTES as usize))
     }
 
-    /// Wait until `bytes` may pass under both limits.
+    /// Wait until `bytes` may pass under every limit.
     pub(super) async fn take(&self, bytes: u64) {
-        let wait = self.own.debit(bytes).max(self.global.debit(bytes));
+        let mut wait = self.own.debit(bytes).max(self.global.debit(bytes));
+        for bucket in self.scoped().iter() {
+            wait = wait.max(bucket.debit(bytes));
+        }
         if !wait.is_zero() {
             tokio::time::sleep(wait).await;
         }

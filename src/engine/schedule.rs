@@ -123,7 +123,7 @@ pub enum Effect {
 }
 
 /// Which transfers a rule applies to.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Scope {
     #[default]
@@ -155,6 +155,16 @@ pub struct Facts<'a> {
     pub policy: CostPolicy,
 }
 
+impl<'a> Facts<'a> {
+    pub fn of(snapshot: &'a super::operation::Snapshot) -> Self {
+        Self {
+            group: snapshot.group.as_deref(),
+            category: snapshot.category,
+            policy: snapshot.policy,
+        }
+    }
+}
+
 /// What the rules allow a transfer now.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Gate {
@@ -163,14 +173,21 @@ pub struct Gate {
     pub limit: Option<u64>,
 }
 
+impl Scope {
+    /// Whether a transfer with `facts` is among those this names.
+    pub fn holds(&self, facts: &Facts<'_>) -> bool {
+        match self {
+            Self::All => true,
+            Self::Group(name) => facts.group == Some(name.as_str()),
+            Self::Category(category) => facts.category == *category,
+            Self::Policy(policy) => facts.policy == *policy,
+        }
+    }
+}
+
 impl Rule {
     fn applies(&self, facts: &Facts<'_>) -> bool {
-        match &self.applies_to {
-            Scope::All => true,
-            Scope::Group(name) => facts.group == Some(name.as_str()),
-            Scope::Category(category) => facts.category == *category,
-            Scope::Policy(policy) => facts.policy == *policy,
-        }
+        self.applies_to.holds(facts)
     }
 
     fn on(&self, day: Date) -> bool {
@@ -288,6 +305,35 @@ impl fmt::Debug for Clock {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Clock")
     }
+}
+
+/// Every scope short of all transfers that a limit rule names, with the limit
+/// its transfers share at `now` (bytes per second: the lowest of its open
+/// windows; `None` while none is open).
+pub fn scoped_limits(rules: &[Rule], now: &ZonedDateTime) -> Vec<(Scope, Option<u64>)> {
+    let mut limits: Vec<(Scope, Option<u64>)> = Vec::new();
+    for rule in rules {
+        let Effect::Limit { kib } = rule.effect else {
+            continue;
+        };
+        if rule.applies_to == Scope::All {
+            continue;
+        }
+        let open = rule.open(now).then(|| kib.saturating_mul(1024));
+        match limits
+            .iter_mut()
+            .find(|(scope, _)| *scope == rule.applies_to)
+        {
+            Some((_, limit)) => {
+                *limit = match (*limit, open) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                };
+            }
+            None => limits.push((rule.applies_to.clone(), open)),
+        }
+    }
+    limits
 }
 
 /// The limit for all transfers together that the open windows of rules for

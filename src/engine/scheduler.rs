@@ -162,11 +162,7 @@ fn decide(
     if gate != Gate::Run || rules.is_empty() {
         return (gate, None);
     }
-    let facts = schedule::Facts {
-        group: snapshot.group.as_deref(),
-        category: snapshot.category,
-        policy: snapshot.policy,
-    };
+    let facts = schedule::Facts::of(snapshot);
     if schedule::gate(rules, &facts, now).may_run {
         return (Gate::Run, None);
     }
@@ -286,6 +282,7 @@ mod tests {
             live: Arc::new(Live::new(0, None)),
             done: watch::channel(false).1,
             limit: Arc::new(Bucket::new(None)),
+            scoped: Arc::default(),
         }
     }
 

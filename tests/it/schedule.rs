@@ -169,6 +169,112 @@ async fn a_limit_window_changes_the_live_rate() {
     engine.shutdown().await;
 }
 
+/// A limit window for a group: its transfers share the limit, the others and
+/// the limit for all transfers are untouched; a rule added while one runs
+/// applies to it at once, and a removed one lets it go.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_groups_limit_window_holds_its_transfers_together_only() {
+    use ferry::engine::{Behavior, WhenDone};
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start().await;
+    let clock = HandClock::at("2026-05-05T10:00");
+    let night = Rule {
+        applies_to: Scope::Group("night".into()),
+        ..rule("09:00", "18:00", Effect::Limit { kib: 1024 })
+    };
+    let engine = engine_with(dir.path(), &clock, vec![night.clone()]).await;
+    assert_eq!(engine.limit(), None, "not a limit for all transfers");
+    engine
+        .create_group("night", Behavior::Parallel, None, WhenDone::Nothing)
+        .await
+        .unwrap();
+    let mut events = engine.subscribe();
+    let bodies: Vec<Vec<u8>> = (0..3).map(|i| data(20 * MIB, 120 + i)).collect();
+    for (i, body) in bodies.iter().enumerate() {
+        server.put(&format!("/{i}.bin"), Resource::new(body.clone()));
+    }
+    let started = Instant::now();
+    let mut grouped = Vec::new();
+    for i in 0..2 {
+        let request = Request::download(server.url(&format!("/{i}.bin")), None).group("night");
+        grouped.push(engine.create(request).await.unwrap().id);
+    }
+    let other = engine
+        .create(Request::download(server.url("/2.bin"), None))
+        .await
+        .unwrap()
+        .id;
+    let done = wait_finished(&engine, &mut events, other).await;
+    assert_eq!(done.status, Status::Completed, "{:?}", done.error);
+    let elapsed = started.elapsed().as_secs_f64();
+    let together: u64 = grouped
+        .iter()
+        .map(|id| engine.get(*id).unwrap().bytes)
+        .sum();
+    // What 1 MiB/s allows in that time, plus a burst and a chunk each.
+    let allowed = (elapsed * MIB as f64) as u64 + (512 << 10);
+    assert!(
+        together <= allowed,
+        "the group moved {together} B in {elapsed:.2} s beside a 20 MiB download outside it"
+    );
+    // Together: 2 MiB at 1 MiB/s.
+    let shared = async {
+        loop {
+            let sum: u64 = grouped
+                .iter()
+                .map(|id| engine.get(*id).unwrap().bytes)
+                .sum();
+            if sum >= 2 * MIB as u64 {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    };
+    within(60, shared).await;
+    assert!(
+        started.elapsed() >= Duration::from_millis(1500),
+        "2 MiB between them at 1 MiB/s in {:?}",
+        started.elapsed()
+    );
+    // The rule removed: they go on at full speed and arrive whole.
+    engine.set_schedule(Vec::new());
+    for (id, body) in grouped.iter().zip(&bodies) {
+        let done = wait_finished(&engine, &mut events, *id).await;
+        assert_eq!(done.status, Status::Completed, "{:?}", done.error);
+        assert_eq!(
+            sha256_file(done.destination.as_ref().unwrap()),
+            sha256(body)
+        );
+    }
+
+    // Added while one of the group runs: it slows down at once.
+    let slow = data(40 * MIB, 130);
+    server.put(
+        "/late.bin",
+        Resource::new(slow.clone()).rate(4 * MIB as u64),
+    );
+    let id = engine
+        .create(Request::download(server.url("/late.bin"), None).group("night"))
+        .await
+        .unwrap()
+        .id;
+    wait_bytes(&engine, &mut events, id, MIB as u64).await;
+    engine.set_schedule(vec![Rule {
+        effect: Effect::Limit { kib: 256 },
+        ..night
+    }]);
+    let (before, from) = (engine.get(id).unwrap().bytes, Instant::now());
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let moved = engine.get(id).unwrap().bytes - before;
+    let allowed = (from.elapsed().as_secs_f64() * 256.0 * 1024.0) as u64 + (1 << 20);
+    assert!(
+        moved <= allowed,
+        "{moved} B in 1.5 s under 256 KiB/s (4 MiB/s without)"
+    );
+    engine.cancel(id).await.unwrap();
+    engine.shutdown().await;
+}
+
 /// `ferry schedule` adds, lists and removes rules; they are kept in the config
 /// file and the agent applies them at once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

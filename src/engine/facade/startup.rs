@@ -83,6 +83,7 @@ impl Engine {
             max_running: std::sync::atomic::AtomicUsize::new(max_running),
             network,
             global_limit: Arc::new(pace::Bucket::new(limit)),
+            scoped_limits: pace::ScopedLimits::default(),
             user_limit: Mutex::new(limit),
             schedule: Mutex::new(schedule),
             traffic: traffic::Traffic::new(opened.traffic),

@@ -171,6 +171,28 @@ fn a_rule_applies_to_its_group_category_or_policy_only() {
 }
 
 #[test]
+fn scoped_limits_are_the_lowest_open_one_of_each_scope() {
+    let night = Scope::Group("night".into());
+    let videos = Scope::Category(Category::Videos);
+    let rules = [
+        rule("09:00", "18:00", night.clone(), Effect::Limit { kib: 1024 }),
+        rule("12:00", "14:00", night.clone(), Effect::Limit { kib: 256 }),
+        rule("20:00", "22:00", videos.clone(), Effect::Limit { kib: 64 }),
+        rule("00:00", "00:00", Scope::All, Effect::Limit { kib: 8 }),
+        rule("00:00", "00:00", videos.clone(), Effect::MayRun),
+    ];
+    assert_eq!(
+        scoped_limits(&rules, &at("2026-05-05T13:00")),
+        [(night.clone(), Some(256 << 10)), (videos.clone(), None)],
+        "overlapping windows: the lower; a closed one: none; all transfers apart"
+    );
+    assert_eq!(
+        scoped_limits(&rules, &at("2026-05-05T21:00")),
+        [(night, None), (videos, Some(64 << 10))]
+    );
+}
+
+#[test]
 fn run_anyway_passes_the_run_gates_not_the_limits() {
     let rules = [
         rule("01:00", "07:00", Scope::All, Effect::MayRun),

@@ -35,6 +35,11 @@ pub(super) async fn start(inner: &Arc<Inner>, mut snapshot: Snapshot) {
     let (stop_tx, stop_rx) = watch::channel(Stop::None);
     let (done_tx, done_rx) = watch::channel(false);
     let limit = Arc::new(Bucket::new(snapshot.limit));
+    let scoped = Arc::new(std::sync::RwLock::new(
+        inner
+            .scoped_limits
+            .for_facts(&super::super::schedule::Facts::of(&snapshot)),
+    ));
     {
         let mut state = inner.lock();
         if let Some(entry) = state.ops.get_mut(&id) {
@@ -43,6 +48,7 @@ pub(super) async fn start(inner: &Arc<Inner>, mut snapshot: Snapshot) {
                 live: Arc::clone(&live),
                 done: done_rx,
                 limit: Arc::clone(&limit),
+                scoped: Arc::clone(&scoped),
             });
             // Traffic is counted from where the run starts (under the same
             // lock as the ticker's count, which drops what has no run).
@@ -54,7 +60,7 @@ pub(super) async fn start(inner: &Arc<Inner>, mut snapshot: Snapshot) {
         id,
         live,
         stop: stop_rx,
-        pace: Pace::new(limit, Arc::clone(&inner.global_limit)),
+        pace: Pace::new(limit, Arc::clone(&inner.global_limit), scoped),
     };
     tokio::spawn(drive(Arc::clone(inner), snapshot, context, done_tx));
 }
