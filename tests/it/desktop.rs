@@ -1,8 +1,9 @@
 //! The desktop services on a private D-Bus session bus started by the test: a fake
-//! notification server records `Notify` calls, a fake StatusNotifierWatcher
-//! records the tray item that registers. `ferry agent` runs under Xvfb (its app
-//! with no window). Skipped, with the reason printed, where dbus-daemon or Xvfb is
-//! missing (`.ci/run` installs both).
+//! notification server records `Notify` calls (and can press a notification's
+//! button), a fake StatusNotifierWatcher records the tray item that registers, a
+//! fake logind (the same bus, given as the system bus) records suspends. `ferry
+//! agent` runs under Xvfb (its app with no window). Skipped, with the reason
+//! printed, where dbus-daemon or Xvfb is missing (`.ci/run` installs both).
 
 use crate::support;
 
@@ -118,6 +119,26 @@ impl Notifications {
     }
 
     fn close_notification(&self, _id: u32) {}
+
+    /// The user pressed a button of notification `id`.
+    #[zbus(signal)]
+    async fn action_invoked(
+        emitter: &zbus::object_server::SignalEmitter<'_>,
+        id: u32,
+        action_key: &str,
+    ) -> zbus::Result<()>;
+}
+
+/// logind's suspend, counted.
+struct Login {
+    suspends: Arc<Mutex<u32>>,
+}
+
+#[zbus::interface(name = "org.freedesktop.login1.Manager")]
+impl Login {
+    fn suspend(&self, _interactive: bool) {
+        *self.suspends.lock().unwrap() += 1;
+    }
 }
 
 struct Watcher {
@@ -212,9 +233,17 @@ async fn notifications_and_the_tray_on_a_private_session_bus() {
     };
     let shown = Arc::new(Mutex::new(Vec::new()));
     let items = Arc::new(Mutex::new(Vec::new()));
+    let suspends = Arc::new(Mutex::new(0));
     let services = zbus::connection::Builder::address(address.as_str())
         .name("org.freedesktop.Notifications")
         .name("org.kde.StatusNotifierWatcher")
+        .name("org.freedesktop.login1")
+        .serve_at(
+            "/org/freedesktop/login1",
+            Login {
+                suspends: Arc::clone(&suspends),
+            },
+        )
         .serve_at(
             "/org/freedesktop/Notifications",
             Notifications {
@@ -236,7 +265,10 @@ async fn notifications_and_the_tray_on_a_private_session_bus() {
     let config = dir.path().join("config.toml");
     std::fs::write(
         &config,
-        format!("download_dir = {:?}\nlanguage = \"en\"\n", dir.path()),
+        format!(
+            "download_dir = {:?}\nlanguage = \"en\"\n[completion]\nwhen_done_delay = 4.0\n",
+            dir.path()
+        ),
     )
     .unwrap();
     let ferry = |args: &[&str]| {
@@ -247,6 +279,8 @@ async fn notifications_and_the_tray_on_a_private_session_bus() {
             .env_remove("WAYLAND_DISPLAY")
             .env_remove("FERRY_HEADLESS")
             .env("DBUS_SESSION_BUS_ADDRESS", &address)
+            // The fake logind is on the same bus: never the machine's own.
+            .env("DBUS_SYSTEM_BUS_ADDRESS", &address)
             .env("FERRY_DATA_DIR", &data_dir)
             .env("FERRY_CONFIG", &config);
         command
@@ -301,7 +335,16 @@ async fn notifications_and_the_tray_on_a_private_session_bus() {
     for child in &children {
         labels(child, &mut found_labels);
     }
-    for wanted in ["Show Ferry", "Pause all", "Resume all", "Quit"] {
+    for wanted in [
+        "Show Ferry",
+        "Pause all",
+        "Resume all",
+        "When done",
+        "Do nothing",
+        "Suspend",
+        "Power off",
+        "Quit",
+    ] {
         assert!(
             found_labels.iter().any(|(_, l)| l == wanted),
             "{wanted:?} in {found_labels:?}"
@@ -387,6 +430,74 @@ async fn notifications_and_the_tray_on_a_private_session_bus() {
     }
     println!(
         "reliability: a password in the URL of a failing download | 1 | the failure notification names the file and reason, never the password"
+    );
+
+    // When done from the tray's menu: Suspend, once every transfer is done; the
+    // countdown's notification has a Cancel, and pressing it keeps the
+    // computer awake.
+    let suspend_item = found_labels.iter().find(|(_, l)| l == "Suspend").unwrap().0;
+    menu.call::<_, _, ()>(
+        "Event",
+        &(suspend_item, "clicked", zbus::Variant::from(0i32), 0u32),
+    )
+    .await
+    .expect("the menu takes the click");
+    let armed = within(30, async {
+        loop {
+            let out = ferry(&["when-done", "--json"]).output().unwrap();
+            let state: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+            if state["armed"] == "suspend" {
+                return state;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await;
+    assert!(armed["pending"].is_null(), "{armed}");
+    server.put("/files/last.bin", Resource::new(data(10_000, 70)));
+    let out = ferry(&["get", &server.url("/files/last.bin")])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let countdown = first_shown(&shown, |n| {
+        n.summary.starts_with("The computer suspends in")
+    })
+    .await;
+    assert_eq!(countdown.body, "Every transfer is done.");
+    assert!(
+        countdown.actions.contains(&"cancel".to_owned()),
+        "{:?}",
+        countdown.actions
+    );
+    let id = shown
+        .lock()
+        .unwrap()
+        .iter()
+        .position(|n| n.summary == countdown.summary)
+        .unwrap() as u32
+        + 1;
+    let emitter =
+        zbus::object_server::SignalEmitter::new(&services, "/org/freedesktop/Notifications")
+            .unwrap();
+    Notifications::action_invoked(&emitter, id, "cancel")
+        .await
+        .unwrap();
+    within(30, async {
+        loop {
+            let out = ferry(&["when-done", "--json"]).output().unwrap();
+            let state: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+            if state["pending"].is_null() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    assert_eq!(
+        *suspends.lock().unwrap(),
+        0,
+        "cancelled from the notification"
     );
 
     // Quit from the tray's menu: the agent checkpoints and exits.
