@@ -1,5 +1,6 @@
 //! Network awareness end to end: an agent whose system bus is a private bus with a
-//! fake NetworkManager, ModemManager and power-profiles-daemon on it, and an agent whose link to
+//! fake NetworkManager, ModemManager and power-profiles-daemon on it (pausing,
+//! resuming, and the traffic counted as metered or not), and an agent whose link to
 //! its server, across two network namespaces, is cut and restored.
 //!
 //! Each test skips with the reason printed where what it needs is missing
@@ -369,7 +370,48 @@ async fn network_manager_modem_manager_and_power_profiles_pause_and_resume_trans
     let wait = ferry.run(&["wait", &roaming]).await;
     assert!(wait.status.success(), "{}", text(&wait.stderr));
     assert_file(&show(&ferry, &roaming).await, &roaming_body);
+
+    // Traffic history: what moves while NetworkManager says metered counts as
+    // metered; once it says unmetered, not; the counts outlive the agent.
+    let totals = |days: &Value| -> (u64, u64) {
+        let days = days.as_array().unwrap();
+        let sum = |field: &str| days.iter().map(|d| d[field].as_u64().unwrap()).sum();
+        (sum("downloaded"), sum("downloaded_metered"))
+    };
+    let before = totals(&ferry.json(&["stats", "--json"]).await);
+    server.put("/paid", Resource::new(data(512 * 1024, 36)));
+    let out = ferry.run(&["get", &server.url("/paid")]).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let metered = totals(&ferry.json(&["stats", "--json"]).await);
+    assert_eq!(
+        (metered.0 - before.0, metered.1 - before.1),
+        (512 * 1024, 512 * 1024),
+        "on the metered network"
+    );
+    system.network_manager(|nm| nm.metered = 2).await;
+    within(30, async {
+        while ferry.json(&["status", "--json"]).await["network"]["metered"] != false {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await;
+    server.put("/free", Resource::new(data(256 * 1024, 37)));
+    let out = ferry.run(&["get", &server.url("/free")]).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let after = totals(&ferry.json(&["stats", "--json"]).await);
+    assert_eq!(
+        (after.0 - metered.0, after.1 - metered.1),
+        (256 * 1024, 0),
+        "unmetered: not counted as metered"
+    );
+    let out = ferry.run(&["quit"]).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
     drop(agent);
+    assert_eq!(
+        totals(&ferry.json(&["stats", "--json"]).await),
+        after,
+        "the next agent reads the same counts"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
