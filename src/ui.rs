@@ -340,7 +340,14 @@ impl App {
                 // have changed it since).
                 let mut config = self.config.clone();
                 config.schedule = self.backend.engine.schedule();
-                self.screen = Screen::Settings(Box::new(settings::State::new(config)));
+                let groups = self
+                    .backend
+                    .engine
+                    .groups()
+                    .into_iter()
+                    .map(|g| g.name)
+                    .collect();
+                self.screen = Screen::Settings(Box::new(settings::State::new(config, groups)));
             }
             Message::Key(key, modifiers) => return self.key(&key, modifiers),
             Message::Modifiers(modifiers) => self.transfers.modifiers = modifiers,

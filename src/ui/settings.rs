@@ -28,6 +28,8 @@ pub struct State {
     typed: categories::Typed,
     /// The schedule rule being typed.
     pub new_rule: schedule::NewRule,
+    /// The groups a schedule rule may be for.
+    groups: Vec<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -164,12 +166,14 @@ fn themes(tr: &Tr) -> Vec<Choice<Theme>> {
 }
 
 impl State {
-    pub fn new(config: Config) -> Self {
+    /// `groups`: the names of the groups, for the schedule's rules.
+    pub fn new(config: Config, groups: Vec<String>) -> Self {
         Self {
             typed: categories::Typed::new(&config),
             draft: config,
             saved: false,
             new_rule: schedule::NewRule::default(),
+            groups,
         }
     }
 
@@ -385,7 +389,12 @@ impl State {
         if let Some(problem) = self.rpc_problem(tr) {
             form = form.push(text(problem).size(13).style(text::danger));
         }
-        form = form.push(schedule::view(tr, &self.draft, &self.new_rule));
+        form = form.push(schedule::view(
+            tr,
+            &self.draft,
+            &self.new_rule,
+            &self.groups,
+        ));
         form = form.push(categories::view(tr, &self.draft, &self.typed));
         if let Some(problem) = categories::problem(tr, &self.draft) {
             form = form.push(text(problem).size(13).style(text::danger));

@@ -1,14 +1,14 @@
 //! The settings' schedule: the rules, each in words with a button to remove it,
-//! and a line to add one (from, to, days, what it applies to, what it does).
-//! Group rules are made with `ferry schedule add … --group` and shown here.
+//! and a line to add one (from, to, days, what it applies to: all transfers, a
+//! kind of file, a group, a policy; what it does).
 
 use iced::widget::{column, row, text};
 use iced::{Alignment, Element};
 use lucide_icons::Icon;
 
 use ferry::config::Config;
-use ferry::engine::Category;
 use ferry::engine::schedule::{Day, Effect, Rule, Scope, TimeOfDay, parse_days};
+use ferry::engine::{Category, CostPolicy};
 
 use super::Message;
 use crate::i18n::{Tr, tr};
@@ -31,8 +31,8 @@ pub struct NewRule {
     pub from: String,
     pub to: String,
     pub days: String,
-    /// `None`: all transfers.
-    pub kind: Option<Category>,
+    /// Which transfers it is for.
+    pub applies_to: Scope,
     pub does: Does,
     pub kib: String,
     /// Why the last Add was refused.
@@ -52,7 +52,7 @@ pub enum Edit {
     From(String),
     To(String),
     Days(String),
-    Kind(Choice<Option<Category>>),
+    AppliesTo(Choice<Scope>),
     Does(Choice<Does>),
     Kib(String),
     Add,
@@ -65,7 +65,7 @@ pub fn update(draft: &mut Config, new: &mut NewRule, edit: Edit) {
         Edit::From(t) => new.from = t,
         Edit::To(t) => new.to = t,
         Edit::Days(t) => new.days = t,
-        Edit::Kind(choice) => new.kind = choice.value,
+        Edit::AppliesTo(choice) => new.applies_to = choice.value,
         Edit::Does(choice) => new.does = choice.value,
         Edit::Kib(t) => new.kib = t,
         Edit::Remove(index) => {
@@ -106,7 +106,7 @@ fn rule(new: &NewRule) -> Result<Rule, Problem> {
         days: parse_days(&new.days).map_err(|_| Problem::Days)?,
         from: time(&new.from)?,
         to: time(&new.to)?,
-        applies_to: new.kind.map_or(Scope::All, Scope::Category),
+        applies_to: new.applies_to.clone(),
         effect,
     })
 }
@@ -134,12 +134,7 @@ pub fn words(tr: &Tr, rule: &Rule) -> String {
             .collect::<Vec<_>>()
             .join(", ")
     };
-    let who = match &rule.applies_to {
-        Scope::All => tr!(tr, "schedule-all"),
-        Scope::Group(name) => tr!(tr, "schedule-group", name = name.clone()),
-        Scope::Category(kind) => format::category(tr, *kind),
-        Scope::Policy(policy) => tr!(tr, "schedule-policy", policy = policy.as_kebab()),
-    };
+    let who = scope_words(tr, &rule.applies_to);
     let what = match rule.effect {
         Effect::MayRun => tr!(tr, "schedule-run-only"),
         Effect::MayNotRun => tr!(tr, "schedule-never"),
@@ -156,7 +151,45 @@ pub fn words(tr: &Tr, rule: &Rule) -> String {
     )
 }
 
-pub fn view<'a>(tr: &Tr, draft: &'a Config, new: &'a NewRule) -> Element<'a, Message> {
+fn scope_words(tr: &Tr, scope: &Scope) -> String {
+    match scope {
+        Scope::All => tr!(tr, "schedule-all"),
+        Scope::Group(name) => tr!(tr, "schedule-group", name = name.clone()),
+        Scope::Category(kind) => format::category(tr, *kind),
+        Scope::Policy(policy) => tr!(tr, "schedule-policy", policy = policy.as_kebab()),
+    }
+}
+
+/// What a new rule can be for: all transfers, each kind of file, each group
+/// (`groups`: their names), each policy.
+pub fn scopes(tr: &Tr, groups: &[String]) -> Vec<Choice<Scope>> {
+    let kinds = Category::ALL.into_iter().map(Scope::Category);
+    let groups = groups.iter().cloned().map(Scope::Group);
+    let policies = [
+        CostPolicy::UnrestrictedOnly,
+        CostPolicy::Default,
+        CostPolicy::Always,
+    ]
+    .into_iter()
+    .map(Scope::Policy);
+    std::iter::once(Scope::All)
+        .chain(kinds)
+        .chain(groups)
+        .chain(policies)
+        .map(|value| Choice {
+            label: scope_words(tr, &value),
+            value,
+        })
+        .collect()
+}
+
+/// `groups`: the names of the groups a rule may be for.
+pub fn view<'a>(
+    tr: &Tr,
+    draft: &'a Config,
+    new: &'a NewRule,
+    groups: &[String],
+) -> Element<'a, Message> {
     let mut lines = column![
         text(tr!(tr, "settings-schedule")).size(16),
         text(tr!(tr, "settings-schedule-hint")).size(13),
@@ -176,16 +209,8 @@ pub fn view<'a>(tr: &Tr, draft: &'a Config, new: &'a NewRule) -> Element<'a, Mes
             .align_y(Alignment::Center),
         );
     }
-    let kinds: Vec<Choice<Option<Category>>> = std::iter::once(Choice {
-        value: None,
-        label: tr!(tr, "schedule-all"),
-    })
-    .chain(Category::ALL.into_iter().map(|c| Choice {
-        value: Some(c),
-        label: format::category(tr, c),
-    }))
-    .collect();
-    let kind = kinds.iter().find(|c| c.value == new.kind).cloned();
+    let scopes = scopes(tr, groups);
+    let scope = scopes.iter().find(|c| c.value == new.applies_to).cloned();
     let does: Vec<Choice<Does>> = [
         (Does::RunOnly, tr!(tr, "schedule-run-only")),
         (Does::Never, tr!(tr, "schedule-never")),
@@ -210,7 +235,7 @@ pub fn view<'a>(tr: &Tr, draft: &'a Config, new: &'a NewRule) -> Element<'a, Mes
             .on_input(edit(Edit::Days))
             .size(13)
             .width(120),
-        theme::choose(kinds, kind, |c| Message::Schedule(Edit::Kind(c))).text_size(13),
+        theme::choose(scopes, scope, |c| Message::Schedule(Edit::AppliesTo(c))).text_size(13),
         theme::choose(does, chosen, |c| Message::Schedule(Edit::Does(c))).text_size(13),
     ]
     .spacing(space::XS)

@@ -299,8 +299,17 @@ fn the_schedule_is_edited_in_the_settings() {
     use crate::ui::settings::Message as S;
     use crate::ui::settings::schedule::{Does, Edit};
     use ferry::engine::Category;
-    use ferry::engine::schedule::Effect;
+    use ferry::engine::schedule::{Effect, Scope};
     let mut h = Harness::new(Language::English);
+    let engine = h.app.backend.engine.clone();
+    h.runtime
+        .block_on(engine.create_group(
+            "night",
+            ferry::engine::Behavior::Parallel,
+            None,
+            ferry::engine::WhenDone::Nothing,
+        ))
+        .unwrap();
     h.click("Settings");
     assert!(h.shows("Schedule"));
     let edit = |h: &mut Harness, edits: Vec<Edit>| {
@@ -322,8 +331,8 @@ fn the_schedule_is_edited_in_the_settings() {
         vec![
             Edit::From("01:00".into()),
             Edit::Days("mon-fri".into()),
-            Edit::Kind(Choice {
-                value: Some(Category::Videos),
+            Edit::AppliesTo(Choice {
+                value: Scope::Category(Category::Videos),
                 label: String::new(),
             }),
             Edit::Add,
@@ -344,13 +353,36 @@ fn the_schedule_is_edited_in_the_settings() {
         ],
     );
     assert!(h.shows("09:00–18:00, every day: all transfers at most 2048 KiB/s then"));
+    // A group's rule, the group picked among those there are.
+    let scopes = crate::ui::settings::schedule::scopes(&h.app.tr, &["night".to_owned()]);
+    let night = scopes
+        .into_iter()
+        .find(|c| c.value == Scope::Group("night".into()))
+        .expect("the group is offered");
+    assert_eq!(night.label, "group night");
+    edit(
+        &mut h,
+        vec![
+            Edit::From("22:00".into()),
+            Edit::To("06:00".into()),
+            Edit::AppliesTo(night),
+            Edit::Does(Choice {
+                value: Does::Limit,
+                label: String::new(),
+            }),
+            Edit::Kib("512".into()),
+            Edit::Add,
+        ],
+    );
+    assert!(h.shows("22:00–06:00, every day: group night at most 512 KiB/s then"));
     assert!(
         h.app.backend.engine.schedule().is_empty(),
         "not before Save"
     );
     h.click("Save");
     let rules = h.app.backend.engine.schedule();
-    assert_eq!(rules.len(), 2);
+    assert_eq!(rules.len(), 3);
+    assert_eq!(rules[2].applies_to, Scope::Group("night".into()));
     let saved = std::fs::read_to_string(h.dir().join("config.toml")).unwrap();
     let loaded = ferry::config::parse(&saved, Path::new("config.toml"));
     assert_eq!(loaded.config.schedule, rules, "{saved}");
@@ -358,7 +390,7 @@ fn the_schedule_is_edited_in_the_settings() {
     edit(&mut h, vec![Edit::Remove(0)]);
     h.click("Save");
     let rules = h.app.backend.engine.schedule();
-    assert_eq!(rules.len(), 1);
+    assert_eq!(rules.len(), 2);
     assert_eq!(rules[0].effect, Effect::Limit { kib: 2048 });
 }
 
