@@ -477,6 +477,18 @@ fn the_sidebar_counts_and_filters_by_state_kind_and_group() {
             "{icon:?} at {bounds:?}"
         );
     }
+    // The footer too: its last piece (the network's icon, its words in a
+    // tooltip) ends inside the window, after the limit and when-done choices.
+    let found = ui
+        .find(glyph(Icon::Wifi))
+        .expect("the footer's network icon");
+    let bounds = iced_test::selector::Bounded::bounds(&found);
+    // A row that runs out of room squeezes its last pieces to nothing.
+    assert!(
+        bounds.width > 10.0 && bounds.x + bounds.width <= 640.0 - 16.0 - 12.0,
+        "the footer runs out of the window: {bounds:?}"
+    );
+    assert!(ui.find("Une fois fini").is_err(), "icons only");
 }
 
 /// Ctrl+I (or the toolbar's toggle) shows the picked row's details below the

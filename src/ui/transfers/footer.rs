@@ -2,7 +2,7 @@
 //! happens once every transfer is done (both changeable here, for this run),
 //! the network's state and the count.
 
-use iced::widget::{Space, container, pick_list, row, text};
+use iced::widget::{Space, container, pick_list, row, text, tooltip};
 use iced::{Alignment, Element, Fill};
 use lucide_icons::Icon;
 
@@ -44,31 +44,43 @@ impl Transfers {
         } else {
             Icon::WifiOff
         };
-        let bar = row![
+        // A narrow window keeps the icons and the choices; the words go to
+        // tooltips (French ran past 640 px).
+        let wide = self.wide;
+        let label = |which: Icon, words: String| -> Element<'a, Message> {
+            let icon = theme::icon(which).size(size::BODY);
+            if wide {
+                row![icon, text(words).size(13)]
+                    .spacing(space::S)
+                    .align_y(Alignment::Center)
+                    .into()
+            } else {
+                theme::with_tip(icon, words, tooltip::Position::Top)
+            }
+        };
+        let mut bar = row![
             theme::icon(Icon::ArrowDownUp).size(size::BODY),
             text(summary).size(13),
             Space::new().width(Fill),
-            theme::icon(Icon::Gauge).size(size::BODY),
-            text(tr!(tr, "footer-limit")).size(13),
+            label(Icon::Gauge, tr!(tr, "footer-limit")),
             pick_list(limits, limit, Message::Limit)
                 .text_size(13)
                 .padding([2, 6])
                 .style(theme::choice),
             Space::new().width(space::S),
-            theme::icon(Icon::Timer).size(size::BODY),
-            text(tr!(tr, "when-done")).size(13),
+            label(Icon::Timer, tr!(tr, "when-done")),
             pick_list(when_done, armed, Message::WhenDone)
                 .text_size(13)
                 .padding([2, 6])
                 .style(theme::choice),
             Space::new().width(space::S),
-            theme::icon(network).size(size::BODY),
-            text(network_words(tr, &self.network)).size(13),
-            text("·").size(13),
-            text(total).size(13)
+            label(network, network_words(tr, &self.network)),
         ]
         .spacing(space::S)
         .align_y(Alignment::Center);
+        if wide {
+            bar = bar.push(text("·").size(13)).push(text(total).size(13));
+        }
         container(bar)
             .padding([space::XS, space::M])
             .width(Fill)
