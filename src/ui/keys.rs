@@ -1,6 +1,7 @@
 //! The keyboard: shortcuts (Ctrl+N, Ctrl+U, Ctrl+A, Ctrl+F, Ctrl+V, Escape,
-//! Space, Delete, Tab, Enter, F1; listed for the user in `shortcuts.rs`)
-//! and the ask-once confirmations of Delete and Cancel.
+//! Space, Delete, Tab, Enter, F1, the arrows and the Menu key on the list;
+//! listed for the user in `shortcuts.rs`) and the ask-once confirmations of
+//! Delete and Cancel.
 
 use super::*;
 
@@ -31,14 +32,20 @@ impl App {
             {
                 return self.transfers_message(&transfers::Message::TogglePane);
             }
-            // Addresses pasted on the list: the new-download form, with them in.
+            // Addresses pasted on the list (or details, settings, the
+            // shortcuts: wherever no field took the paste and no form is open):
+            // the new-download form, with them in.
             keyboard::Key::Character("v")
-                if modifiers.command() && matches!(self.screen, Screen::Transfers) =>
+                if modifiers.command()
+                    && matches!(
+                        self.screen,
+                        Screen::Transfers
+                            | Screen::Details(_)
+                            | Screen::Settings(_)
+                            | Screen::Shortcuts
+                    ) =>
             {
-                let open = self.open_new_download();
-                let paste = iced::clipboard::read()
-                    .map(|text| Message::NewDownload(new_download::Message::Pasted(text)));
-                return Task::batch([open, paste]);
+                return self.paste_addresses();
             }
             keyboard::Key::Named(Named::F1) => {
                 return self.update(if matches!(self.screen, Screen::Shortcuts) {
@@ -86,27 +93,91 @@ impl App {
                     _ => Task::none(),
                 };
             }
-            // Escape leaves a screen, but not a form with something in it: the
-            // Escape may have been meant for an open list, and the form's Back
-            // button is there to leave it (keeping it as a draft).
-            keyboard::Key::Named(Named::Escape) => {
-                let filled = match &self.screen {
-                    Screen::NewDownload(state) => state.is_filled(),
-                    Screen::Upload(state) => state.is_filled(),
-                    _ => false,
-                };
-                if matches!(self.screen, Screen::Transfers) && self.transfers.menu.is_some() {
-                    self.transfers.menu = None;
-                } else if matches!(self.screen, Screen::Transfers) {
-                    self.transfers.selection.clear();
-                    self.transfers.batch_asked = None;
-                } else if !filled {
-                    self.leave_screen();
-                }
+            keyboard::Key::Named(Named::Escape) => self.escape(),
+            // Last: the keys above (Escape, Tab…) keep their meaning.
+            keyboard::Key::Named(named) if matches!(self.screen, Screen::Transfers) => {
+                return self.list_key(named, modifiers);
             }
             _ => {}
         }
         Task::none()
+    }
+
+    /// The new-download form with the clipboard's addresses in it.
+    fn paste_addresses(&mut self) -> Task<Message> {
+        let open = self.open_new_download();
+        let paste = iced::clipboard::read()
+            .map(|text| Message::NewDownload(new_download::Message::Pasted(text)));
+        Task::batch([open, paste])
+    }
+
+    /// Escape leaves a screen, but not a form with something in it: the
+    /// Escape may have been meant for an open list, and the form's Back
+    /// button is there to leave it (keeping it as a draft). On the list it
+    /// closes the menu, else lets go of the picked rows.
+    fn escape(&mut self) {
+        let filled = match &self.screen {
+            Screen::NewDownload(state) => state.is_filled(),
+            Screen::Upload(state) => state.is_filled(),
+            _ => false,
+        };
+        if matches!(self.screen, Screen::Transfers) && self.transfers.menu.is_some() {
+            self.transfers.menu = None;
+        } else if matches!(self.screen, Screen::Transfers) {
+            self.transfers.selection.clear();
+            self.transfers.batch_asked = None;
+        } else if !filled {
+            self.leave_screen();
+        }
+    }
+
+    /// The list's own keys: move the picked row, open its menu or details,
+    /// and in the open menu move and choose.
+    fn list_key(
+        &mut self,
+        key: keyboard::key::Named,
+        modifiers: keyboard::Modifiers,
+    ) -> Task<Message> {
+        use keyboard::key::Named;
+        use transfers::keyboard::{LIST, Step};
+        let menu_open = self.transfers.menu.is_some();
+        let step = match key {
+            Named::ArrowUp | Named::ArrowDown if menu_open => {
+                self.transfers.step_menu(key == Named::ArrowDown);
+                return Task::none();
+            }
+            Named::Enter if menu_open => {
+                return match self.transfers.lit_entry() {
+                    Some(entry) => self.transfers_message(&transfers::Message::Menu(entry)),
+                    None => Task::none(),
+                };
+            }
+            Named::Enter => {
+                if let Some(id) = self.transfers.selected {
+                    self.row_action(id, RowAction::Details);
+                }
+                return Task::none();
+            }
+            Named::ContextMenu => {
+                self.transfers.open_menu_at_row();
+                return Task::none();
+            }
+            Named::F10 if modifiers.shift() => {
+                self.transfers.open_menu_at_row();
+                return Task::none();
+            }
+            Named::ArrowUp => Step::Up,
+            Named::ArrowDown => Step::Down,
+            Named::PageUp => Step::PageUp,
+            Named::PageDown => Step::PageDown,
+            Named::Home => Step::First,
+            Named::End => Step::Last,
+            _ => return Task::none(),
+        };
+        match self.transfers.step(step, modifiers.shift()) {
+            Some(offset) => iced::widget::operation::scroll_to(LIST, offset),
+            None => Task::none(),
+        }
     }
 
     /// Delete asks first: the row's name in the notice line, and a second Delete

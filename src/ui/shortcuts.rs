@@ -26,6 +26,13 @@ pub fn lines(tr: &Tr) -> Vec<(String, String)> {
         (same("Ctrl+I"), tr!(tr, "shortcut-pane")),
         (tr!(tr, "keys-ctrl-click"), tr!(tr, "shortcut-pick-one")),
         (tr!(tr, "keys-shift-click"), tr!(tr, "shortcut-pick-range")),
+        (tr!(tr, "keys-arrows"), tr!(tr, "shortcut-arrows")),
+        (
+            tr!(tr, "keys-shift-arrows"),
+            tr!(tr, "shortcut-shift-arrows"),
+        ),
+        (tr!(tr, "keys-enter"), tr!(tr, "shortcut-details")),
+        (tr!(tr, "keys-menu"), tr!(tr, "shortcut-menu")),
         (tr!(tr, "keys-space"), tr!(tr, "shortcut-pause-resume")),
         (tr!(tr, "keys-delete"), tr!(tr, "shortcut-remove")),
         (tr!(tr, "keys-escape"), tr!(tr, "shortcut-escape")),
@@ -48,6 +55,8 @@ pub fn view<'a>(tr: &Tr) -> Element<'a, Message> {
             .spacing(12),
         );
     }
-    let back = button(text(tr!(tr, "back"))).on_press(Message::Back);
+    let back = button(text(tr!(tr, "back")))
+        .style(super::theme::secondary)
+        .on_press(Message::Back);
     layout::form_with_actions(table, back)
 }

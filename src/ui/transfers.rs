@@ -23,6 +23,7 @@ use lucide_icons::Icon;
 
 pub mod actions;
 mod footer;
+pub mod keyboard;
 pub mod menu;
 mod order;
 pub mod sidebar;
@@ -289,6 +290,7 @@ impl Transfers {
                 self.menu = Some(menu::Menu {
                     id: *id,
                     at: self.pointer,
+                    lit: None,
                 });
                 self.selected = Some(*id);
             }
@@ -506,18 +508,20 @@ impl Transfers {
         list = list.push(Space::new().height(Length::Fixed(below)));
         let list: Element<'a, Message> = mouse_area(
             scrollable(list.width(Fill))
+                .id(keyboard::LIST)
                 .direction(super::layout::beside())
                 .on_scroll(Message::Scrolled)
                 .height(Fill),
         )
         .on_move(Message::Pointer)
         .into();
-        match self.menu.and_then(|m| Some((m, self.get(m.id)?))) {
-            Some((open, snapshot)) => {
-                menu::over(tr, list, open, snapshot, (self.width, self.viewport.1))
+        let mut layers = iced::widget::stack![list];
+        if let Some((open, snapshot)) = self.menu.and_then(|m| Some((m, self.get(m.id)?))) {
+            for layer in menu::layers(tr, open, snapshot, (self.width, self.viewport.1)) {
+                layers = layers.push(layer);
             }
-            None => list,
         }
+        layers.into()
     }
 
     /// The operations the tab, the category, the group and the search keep, in

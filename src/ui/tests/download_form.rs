@@ -396,6 +396,15 @@ fn links_pasted_on_the_list_become_downloads() {
     assert!(h.shows(
         "Paste links here (Ctrl+V) or use New download; drop files on this window to upload them; with Ferry's browser extension (ferry browser install), the browser hands its downloads over."
     ));
+    // From the settings or the shortcuts too, where no field took it.
+    for open in [Message::OpenSettings, Message::OpenShortcuts] {
+        let _ = h.app.update(open);
+        let _ = h
+            .app
+            .update(Message::Key(Key::Character("v".into()), Modifiers::CTRL));
+        assert!(matches!(h.app.screen, Screen::NewDownload(_)));
+        h.click("Back");
+    }
     let _ = h
         .app
         .update(Message::Key(Key::Character("v".into()), Modifiers::CTRL));

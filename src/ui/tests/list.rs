@@ -584,12 +584,13 @@ fn f1_lists_every_shortcut_in_the_users_language() {
     // Every line is there, in French, and each shortcut it names is one the
     // keyboard handler knows (the list is written from keys.rs).
     let lines = crate::ui::shortcuts::lines(&h.app.tr);
-    assert_eq!(lines.len(), 15);
+    assert_eq!(lines.len(), 19);
     for (keys, what) in &lines {
         assert!(h.shows(keys), "{keys} is listed");
         assert!(h.shows(what), "{what} is listed");
     }
     assert!(h.shows("Chercher dans la liste") && h.shows("Échap") && h.shows("Maj+clic"));
+    assert!(h.shows("Touche Menu, Maj+F10") && h.shows("Maj+↑ ↓"));
     // F1 again, or Back, goes back to the list.
     let _ = h.app.update(f1());
     assert!(h.shows("Aucun transfert pour l’instant."), "F1 closes it");

@@ -105,3 +105,93 @@ fn the_menu_offers_what_fits_the_state() {
     assert_eq!(step(Priority::High, false), Priority::Normal);
     assert_eq!(step(Priority::Low, false), Priority::Low);
 }
+
+/// The list without a mouse: arrows pick rows (Shift grows the pick), End
+/// goes to the last row, the Menu key opens the picked row's menu where the
+/// arrows light an entry and Enter chooses it, Enter alone opens details.
+#[test]
+fn the_list_and_its_menu_work_from_the_keyboard() {
+    use iced::keyboard::{Key, Modifiers, key::Named};
+    let mut h = Harness::new(Language::English);
+    let engine = h.app.backend.engine.clone();
+    let mut ids = Vec::new();
+    for i in 0..30 {
+        let mut request =
+            ferry::engine::Request::download(format!("http://127.0.0.1:1/f{i:02}.bin"), None);
+        request.paused = true;
+        ids.push(h.runtime.block_on(engine.create(request)).unwrap().id);
+    }
+    h.pump_until("30 rows", |app| app.transfers().rows().len() == 30);
+    let press = |h: &mut Harness, key: Named, modifiers: Modifiers| {
+        let _ = h.app.update(Message::Key(Key::Named(key), modifiers));
+    };
+    let picked = |h: &Harness| -> Vec<usize> {
+        (0..ids.len())
+            .filter(|i| h.app.transfers().selection.contains(ids[*i]))
+            .collect()
+    };
+    press(&mut h, Named::ArrowDown, Modifiers::empty());
+    assert_eq!(h.app.transfers().selected, Some(ids[0]), "the first row");
+    press(&mut h, Named::ArrowDown, Modifiers::empty());
+    press(&mut h, Named::ArrowDown, Modifiers::SHIFT);
+    press(&mut h, Named::ArrowDown, Modifiers::SHIFT);
+    assert_eq!(
+        picked(&h),
+        [1, 2, 3],
+        "Shift grows the pick from where it started"
+    );
+    press(&mut h, Named::ArrowUp, Modifiers::empty());
+    assert_eq!(picked(&h), [2]);
+    press(&mut h, Named::End, Modifiers::empty());
+    assert_eq!(h.app.transfers().selected, Some(ids[29]));
+    // The last row is far below the view: the list is told to scroll there.
+    assert!(
+        h.app
+            .transfers
+            .step(crate::ui::transfers::keyboard::Step::Last, false)
+            .is_some(),
+        "scrolls to keep the picked row in view"
+    );
+    press(&mut h, Named::Home, Modifiers::empty());
+    assert_eq!(h.app.transfers().selected, Some(ids[0]));
+
+    // Its menu, from the keyboard: Move up is lit two steps down.
+    press(&mut h, Named::ContextMenu, Modifiers::empty());
+    let open = h.app.transfers().menu.expect("the Menu key opens it");
+    assert_eq!((open.id, open.lit), (ids[0], Some(0)));
+    let entries = crate::ui::transfers::menu::entries(h.app.transfers().get(ids[0]).unwrap());
+    let up = entries.iter().position(|e| *e == Entry::MoveUp).unwrap();
+    for _ in 0..up {
+        press(&mut h, Named::ArrowDown, Modifiers::empty());
+    }
+    assert_eq!(h.app.transfers().menu.unwrap().lit, Some(up));
+    assert_eq!(
+        h.app.transfers().selected,
+        Some(ids[0]),
+        "the arrows stay in the menu"
+    );
+    press(&mut h, Named::Enter, Modifiers::empty());
+    h.pump_until("the priority", |app| {
+        app.transfers()
+            .get(ids[0])
+            .is_some_and(|s| s.priority == Priority::High)
+    });
+    assert!(h.app.transfers().menu.is_none(), "a choice closes it");
+    // Shift+F10 opens it too; Up from the first entry lights the last.
+    press(&mut h, Named::F10, Modifiers::SHIFT);
+    press(&mut h, Named::ArrowUp, Modifiers::empty());
+    let entries = crate::ui::transfers::menu::entries(h.app.transfers().get(ids[0]).unwrap());
+    assert_eq!(
+        entries[h.app.transfers().menu.unwrap().lit.unwrap()],
+        Entry::Row(crate::ui::transfers::RowAction::Details)
+    );
+    press(&mut h, Named::Escape, Modifiers::empty());
+    assert!(h.app.transfers().menu.is_none());
+    // Enter alone: the picked row's details.
+    press(&mut h, Named::ArrowDown, Modifiers::empty());
+    press(&mut h, Named::Enter, Modifiers::empty());
+    assert!(matches!(h.app.screen, Screen::Details(id) if id == ids[1]));
+    // The keys are listed for the user.
+    let lines = crate::ui::shortcuts::lines(&h.app.tr);
+    assert!(lines.iter().any(|(keys, _)| keys == "Menu key, Shift+F10"));
+}

@@ -1,10 +1,11 @@
 //! The menu a right click on a row opens, where the pointer is: what the row's
 //! buttons do, and what has no room on the row (copy the address, move in the
 //! queue, a speed limit of its own, details). A click anywhere else, Escape or
-//! a choice closes it.
+//! a choice closes it. The Menu key opens it too; the arrows then light an
+//! entry and Enter chooses it.
 
 use iced::widget::{
-    Space, button, column, container, mouse_area, opaque, pick_list, pin, row, stack, text,
+    Space, button, column, container, mouse_area, opaque, pick_list, pin, row, text,
 };
 use iced::{Element, Fill, Point};
 
@@ -21,11 +22,13 @@ use lucide_icons::Icon;
 const WIDTH: f32 = 260.0;
 const ENTRY_HEIGHT: f32 = 30.0;
 
-/// An open menu: for which row, and where (in the list's coordinates).
+/// An open menu: for which row, where (in the list's coordinates), and the
+/// entry the keyboard lit (Enter chooses it).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Menu {
     pub id: OperationId,
     pub at: Point,
+    pub lit: Option<usize>,
 }
 
 /// What the menu offers.
@@ -79,18 +82,21 @@ fn label(tr: &Tr, entry: &Entry) -> String {
     }
 }
 
-/// `list` with the menu over it, at `menu.at` kept inside `size` (the list's
-/// width and height), and a layer that closes it on a click elsewhere.
-pub fn over<'a>(
+/// The layers to put over the list: one that closes the menu on a click
+/// elsewhere, then the menu at `menu.at` kept inside `size` (the list's width
+/// and height). Pushed onto the stack the list always sits in: a list whose
+/// place in the widget tree changed would lose its scroll position (and its
+/// reset would close the menu at once).
+pub fn layers<'a>(
     tr: &Tr,
-    list: Element<'a, Message>,
     menu: Menu,
     s: &Snapshot,
     size: (f32, f32),
-) -> Element<'a, Message> {
+) -> [Element<'a, Message>; 2] {
     let entries = entries(s);
     let mut items = column![].spacing(2).width(WIDTH);
-    for entry in &entries {
+    for (index, entry) in entries.iter().enumerate() {
+        let lit = menu.lit == Some(index);
         let which = match entry {
             Entry::Row(action) => super::view::action_icon(*action),
             Entry::CopyAddress => Icon::Copy,
@@ -104,7 +110,7 @@ pub fn over<'a>(
                     .spacing(theme::space::S)
                     .align_y(iced::Alignment::Center),
             )
-            .style(theme::ghost)
+            .style(theme::nav(lit))
             .width(Fill)
             .on_press(Message::Menu(entry.clone())),
         );
@@ -132,12 +138,11 @@ pub fn over<'a>(
     let panel = container(items).padding(4).style(theme::tip);
     let x = menu.at.x.min(size.0 - WIDTH - 12.0).max(0.0);
     let y = menu.at.y.min(size.1 - height - 12.0).max(0.0);
-    stack![
-        list,
+    [
         mouse_area(Space::new().width(Fill).height(Fill))
             .on_press(Message::CloseMenu)
-            .on_right_press(Message::CloseMenu),
-        pin(opaque(panel)).x(x).y(y),
+            .on_right_press(Message::CloseMenu)
+            .into(),
+        pin(opaque(panel)).x(x).y(y).into(),
     ]
-    .into()
 }
