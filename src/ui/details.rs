@@ -125,7 +125,11 @@ fn activity<'a>(tr: &Tr, s: &'a Snapshot, speeds: &[f64]) -> iced::widget::Colum
                 .text_size(13),
             ]
             .spacing(8)
-            .align_y(Alignment::Center),
+            .align_y(Alignment::Center)
+            // In the pane's narrow column the choice goes under its label
+            // rather than being cut.
+            .wrap()
+            .vertical_spacing(4),
         );
     }
     if let Some(error) = &s.error {

@@ -441,16 +441,20 @@ impl Transfers {
             self.visible_rows(tr, &shown)
         };
         // The notice goes below the list, so that rows never move under the
-        // pointer when it appears (a second click on Cancel confirms).
-        let mut page = column![self.toolbar(tr)].spacing(10).height(Fill);
+        // pointer when it appears (a second click on Cancel confirms). The
+        // list keeps its place in the widget tree whatever comes and goes
+        // around it (the batch bar, the pane): moved, it would lose its
+        // scroll position.
+        let mut head = column![self.toolbar(tr)].spacing(10);
         if let Some(bar) = actions::batch_bar(tr, self.selection.len()) {
-            page = page.push(bar);
+            head = head.push(bar);
         }
+        let list_height = if self.pane { FillPortion(3) } else { Fill };
+        let mut page = column![head, container(body).height(list_height)]
+            .spacing(10)
+            .height(Fill);
         if self.pane {
-            page = page.push(container(body).height(FillPortion(3)));
             page = page.push(self.pane(tr));
-        } else {
-            page = page.push(body);
         }
         if let Some(notice) = &self.notice {
             page = page.push(text(notice).size(14).style(text::primary));
