@@ -564,44 +564,4 @@ pub(super) fn part_path(destination: &Path) -> PathBuf {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::engine::request::Request;
-
-    #[test]
-    fn prefix_matching_ignores_case_and_dashes() {
-        let id: OperationId = "6f1c2a9e-1b2c-4d5e-8f90-0123456789ab".parse().unwrap();
-        assert!(id.matches_prefix("6F1C"));
-        assert!(id.matches_prefix("6f1c2a9e-1b"));
-        assert!(!id.matches_prefix("6f1d"));
-        assert!(!id.matches_prefix(""));
-        assert_eq!(id.short(), "6f1c2a9e");
-    }
-
-    #[test]
-    fn if_range_prefers_a_strong_etag() {
-        let mut v = Validators {
-            etag: Some("\"abc\"".into()),
-            last_modified: Some("Mon, 01 Jan 2024 00:00:00 GMT".into()),
-            ..Validators::default()
-        };
-        assert_eq!(v.if_range(), Some("\"abc\""));
-        v.etag = Some("W/\"abc\"".into());
-        assert_eq!(v.if_range(), Some("Mon, 01 Jan 2024 00:00:00 GMT"));
-        v.last_modified = None;
-        assert_eq!(v.if_range(), None);
-    }
-
-    #[test]
-    fn display_name_falls_back_to_the_url() {
-        let request = Request::download("http://h/dir/file.iso?x=1", None);
-        let snap = Snapshot::new(
-            1,
-            &request,
-            request.url.clone(),
-            Some(Target::Folder("/tmp".into())),
-        );
-        assert_eq!(snap.display_name(), "file.iso");
-        assert_eq!(part_path(Path::new("/a/b.iso")), Path::new("/a/b.iso.part"));
-    }
-}
+mod tests;

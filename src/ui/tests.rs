@@ -45,6 +45,7 @@ fn glyph(icon: lucide_icons::Icon) -> String {
 }
 
 mod browser;
+mod change_address;
 mod download_form;
 mod list;
 mod list_tools;
