@@ -403,8 +403,8 @@ impl App {
             }
             Screen::Details(id) => match self.transfers.get(*id) {
                 Some(snapshot) => {
-                    let speeds = self.transfers.speeds.bars(*id, std::time::Instant::now());
-                    details::view(tr, snapshot, &speeds, details::Place::Screen)
+                    let lately = self.transfers.lately(*id);
+                    details::view(tr, snapshot, &lately, details::Place::Screen)
                         .map(Message::Details)
                 }
                 None => self.transfers.view(tr).map(Message::Transfers),

@@ -25,11 +25,15 @@ pub enum Event {
     StatusChanged {
         snapshot: Box<Snapshot>,
     },
-    /// A segmented download's parts, each as far as it is safely on disk: at
-    /// every checkpoint (about once a second), so a window can draw them.
+    /// A segmented download's parts, each as far as it is safely on disk, and
+    /// where each connection is now (the offsets its part has been fetched
+    /// up to): at every checkpoint (about once a second), so a window can draw
+    /// them.
     Parts {
         id: OperationId,
         segments: Vec<Segment>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        fetching: Vec<u64>,
     },
     Removed {
         id: OperationId,

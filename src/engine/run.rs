@@ -126,10 +126,12 @@ impl RunContext {
     }
 
     /// A segmented download: its parts and the bytes synced of each (call only
-    /// with data already synced to disk).
+    /// with data already synced to disk), and where its connections are now
+    /// (announced, not kept).
     pub(super) async fn record_segments(
         &self,
         segments: Vec<Segment>,
+        fetching: Vec<u64>,
         total: u64,
         validators: Validators,
     ) -> Result<(), TransferError> {
@@ -146,6 +148,7 @@ impl RunContext {
         self.inner.announce(super::event::Event::Parts {
             id: self.id,
             segments: parts,
+            fetching,
         });
         Ok(())
     }

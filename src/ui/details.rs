@@ -1,7 +1,7 @@
 //! Details of one operation: addresses, destination or files, times, retries, the
 //! last error with its status, and an upload's server answer.
 
-use iced::widget::{Space, button, column, container, progress_bar, row, scrollable, text};
+use iced::widget::{Space, button, column, container, row, scrollable, text};
 use iced::{Alignment, Element, Fill, FillPortion, Theme};
 
 use ferry::engine::{CostPolicy, Segment, Snapshot, Status, time};
@@ -36,7 +36,20 @@ pub enum Place {
 }
 
 /// `speeds`: the speed bars of the last two minutes, oldest first.
-pub fn view<'a>(tr: &Tr, s: &'a Snapshot, speeds: &[f64], place: Place) -> Element<'a, Message> {
+/// A transfer's last moments, as the window heard them: its speed (the graph's
+/// bars) and where its connections are (offsets in the file).
+#[derive(Debug, Clone, Default)]
+pub struct Lately<'a> {
+    pub speeds: Vec<f64>,
+    pub fetching: &'a [u64],
+}
+
+pub fn view<'a>(
+    tr: &Tr,
+    s: &'a Snapshot,
+    lately: &Lately<'_>,
+    place: Place,
+) -> Element<'a, Message> {
     let none = tr!(tr, "details-none");
     let title = if place == Place::Pane {
         theme::size::HEADING + 1.0
@@ -81,7 +94,7 @@ pub fn view<'a>(tr: &Tr, s: &'a Snapshot, speeds: &[f64], place: Place) -> Eleme
         lines = lines.push(field(tr!(tr, "details-group"), group.clone()));
     }
     lines = access_fields(tr, s, lines);
-    let activity = activity(tr, s, speeds);
+    let activity = activity(tr, s, lately);
     if place == Place::Pane {
         // Facts on the left, activity on the right: the graph and the parts
         // show without scrolling.
@@ -104,13 +117,17 @@ pub fn view<'a>(tr: &Tr, s: &'a Snapshot, speeds: &[f64], place: Place) -> Eleme
 }
 
 /// What is happening: speed, parts, policy, the last error, the answer.
-fn activity<'a>(tr: &Tr, s: &'a Snapshot, speeds: &[f64]) -> iced::widget::Column<'a, Message> {
+fn activity<'a>(
+    tr: &Tr,
+    s: &'a Snapshot,
+    lately: &Lately<'_>,
+) -> iced::widget::Column<'a, Message> {
     let mut activity = column![].spacing(8);
-    if s.status == Status::Running || speeds.iter().any(|b| *b > 0.0) {
-        activity = activity.push(speed_graph(tr, speeds));
+    if s.status == Status::Running || lately.speeds.iter().any(|b| *b > 0.0) {
+        activity = activity.push(speed_graph(tr, &lately.speeds));
     }
     if !s.segments.is_empty() {
-        activity = activity.push(parts_bar(tr, &s.segments));
+        activity = activity.push(parts_bar(tr, &s.segments, lately.fetching));
     }
     if !s.status.is_finished() {
         let choices = super::new_download::policy_choices(tr);
@@ -207,7 +224,77 @@ fn speed_graph<'a>(tr: &Tr, bars: &[f64]) -> Element<'a, Message> {
 
 /// A segmented download's parts side by side, each as wide as its share of the
 /// file and filled as far as it is on disk.
-fn parts_bar<'a>(tr: &Tr, segments: &[Segment]) -> Element<'a, Message> {
+/// One part as the bar draws it, in thousandths of the part: what is safely
+/// on disk, what its connection fetched beyond (in memory, or written and not
+/// yet synced), and whether a connection works on it now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PartShares {
+    pub on_disk: u16,
+    pub fetched: u16,
+    pub working: bool,
+}
+
+/// `fetching`: where the connections are (offsets in the file).
+pub fn part_shares(part: &Segment, fetching: &[u64]) -> PartShares {
+    let size = (part.end - part.start).max(1);
+    let thousandths = |bytes: u64| ((bytes.min(size) as f64 / size as f64) * 1000.0).round() as u16;
+    let at = fetching
+        .iter()
+        .copied()
+        .find(|at| (part.start..=part.end).contains(at) && *at >= part.start + part.done);
+    let on_disk = thousandths(part.done);
+    PartShares {
+        on_disk,
+        fetched: at.map_or(0, |at| thousandths(at - part.start).saturating_sub(on_disk)),
+        working: at.is_some(),
+    }
+}
+
+/// A part's bar: on disk in the accent, fetched beyond it paler, a mark where
+/// its connection is, the rest empty.
+fn part_bar<'a>(shares: PartShares) -> Element<'a, Message> {
+    let block = |portion: u16, alpha: f32| -> Option<Element<'a, Message>> {
+        (portion > 0).then(|| {
+            container(Space::new())
+                .width(FillPortion(portion))
+                .height(Fill)
+                .style(move |t: &Theme| container::Style {
+                    background: Some(iced::Background::Color(
+                        t.extended_palette().primary.base.color.scale_alpha(alpha),
+                    )),
+                    ..container::Style::default()
+                })
+                .into()
+        })
+    };
+    let rest = 1000u16.saturating_sub(shares.on_disk + shares.fetched);
+    let mut bar = iced::widget::Row::new().height(10);
+    for block in [block(shares.on_disk, 1.0), block(shares.fetched, 0.45)]
+        .into_iter()
+        .flatten()
+    {
+        bar = bar.push(block);
+    }
+    if shares.working {
+        bar = bar.push(
+            container(Space::new())
+                .width(2)
+                .height(Fill)
+                .style(|t: &Theme| container::Style {
+                    background: Some(iced::Background::Color(
+                        t.extended_palette().primary.strong.color,
+                    )),
+                    ..container::Style::default()
+                }),
+        );
+    }
+    if let Some(rest) = block(rest, 0.12) {
+        bar = bar.push(rest);
+    }
+    container(bar).style(theme::panel).into()
+}
+
+fn parts_bar<'a>(tr: &Tr, segments: &[Segment], fetching: &[u64]) -> Element<'a, Message> {
     let mut parts: Vec<&Segment> = segments.iter().collect();
     parts.sort_by_key(|s| s.start);
     let total: u64 = parts.iter().map(|s| s.end - s.start).sum::<u64>().max(1);
@@ -215,11 +302,7 @@ fn parts_bar<'a>(tr: &Tr, segments: &[Segment]) -> Element<'a, Message> {
     for part in &parts {
         let size = (part.end - part.start).max(1);
         let share = ((size as f64 / total as f64) * 1000.0).round().max(1.0) as u16;
-        bar = bar.push(
-            progress_bar(0.0..=1.0, (part.done as f64 / size as f64) as f32)
-                .girth(10)
-                .length(FillPortion(share)),
-        );
+        bar = bar.push(container(part_bar(part_shares(part, fetching))).width(FillPortion(share)));
     }
     let done = parts.iter().filter(|s| s.done >= s.end - s.start).count();
     column![
@@ -229,7 +312,8 @@ fn parts_bar<'a>(tr: &Tr, segments: &[Segment]) -> Element<'a, Message> {
                 tr,
                 "details-parts-summary",
                 count = parts.len(),
-                done = done
+                done = done,
+                working = fetching.len()
             ),
         ),
         bar,
@@ -303,6 +387,31 @@ fn access_fields<'a>(
 mod tests {
     use super::*;
     use jiff::tz::{Offset, TimeZone};
+
+    #[test]
+    fn a_part_is_drawn_on_disk_fetched_and_where_its_connection_is() {
+        let part = Segment {
+            start: 1000,
+            end: 2000,
+            done: 250,
+        };
+        // Its connection has fetched up to 1600 (another works elsewhere).
+        let shares = part_shares(&part, &[5000, 1600]);
+        assert_eq!(
+            shares,
+            PartShares {
+                on_disk: 250,
+                fetched: 350,
+                working: true
+            }
+        );
+        // No connection on it: what is on disk only.
+        let idle = part_shares(&part, &[5000]);
+        assert_eq!((idle.fetched, idle.working), (0, false));
+        // Complete.
+        let whole = Segment { done: 1000, ..part };
+        assert_eq!(part_shares(&whole, &[]).on_disk, 1000);
+    }
 
     #[test]
     fn times_are_calendar_dates_in_the_users_zone() {

@@ -150,6 +150,9 @@ pub struct Transfers {
     pub notice: Option<String>,
     /// Each transfer's speed lately, for the graph in details.
     pub speeds: SpeedHistory,
+    /// Where the connections of each segmented download were at its last
+    /// checkpoint, for its parts bar.
+    pub fetching: HashMap<OperationId, Vec<u64>>,
     /// The rows picked to act on together.
     pub selection: Selection,
     /// The keyboard modifiers held now (a click with Ctrl or Shift).
@@ -208,6 +211,10 @@ impl Transfers {
     pub fn apply(&mut self, event: &Event) -> bool {
         match event {
             Event::Added { snapshot } | Event::StatusChanged { snapshot } => {
+                // No connection works on a transfer that stopped.
+                if snapshot.status != Status::Running {
+                    self.fetching.remove(&snapshot.id);
+                }
                 self.upsert((**snapshot).clone());
             }
             Event::Progress {
@@ -226,13 +233,19 @@ impl Transfers {
                     self.speeds.record(*id, *speed, Instant::now());
                 }
             }
-            Event::Parts { id, segments } => {
+            Event::Parts {
+                id,
+                segments,
+                fetching,
+            } => {
                 if let Some(&i) = self.index.get(id) {
                     self.rows[i].segments.clone_from(segments);
+                    self.fetching.insert(*id, fetching.clone());
                 }
             }
             Event::Removed { id } => {
                 self.speeds.forget(*id);
+                self.fetching.remove(id);
                 self.selection.forget(*id);
                 if self.menu.is_some_and(|m| m.id == *id) {
                     self.menu = None;
@@ -325,6 +338,15 @@ impl Transfers {
             .into_iter()
             .filter(|id| self.get(*id).is_some_and(&keep))
             .collect()
+    }
+
+    /// What details show of a transfer's last moments: its speed, and where
+    /// its connections are.
+    pub fn lately(&self, id: OperationId) -> super::details::Lately<'_> {
+        super::details::Lately {
+            speeds: self.speeds.bars(id, Instant::now()),
+            fetching: self.fetching.get(&id).map_or(&[], Vec::as_slice),
+        }
     }
 
     /// Ctrl+A: every row shown.
@@ -472,8 +494,8 @@ impl Transfers {
     fn pane<'a>(&'a self, tr: &Tr) -> Element<'a, Message> {
         let content: Element<'a, Message> = match self.selected.and_then(|id| self.get(id)) {
             Some(s) => {
-                let speeds = self.speeds.bars(s.id, Instant::now());
-                super::details::view(tr, s, &speeds, super::details::Place::Pane).map(Message::Pane)
+                let lately = self.lately(s.id);
+                super::details::view(tr, s, &lately, super::details::Place::Pane).map(Message::Pane)
             }
             None => container(
                 text(tr!(tr, "pane-pick-a-row"))

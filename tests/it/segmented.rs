@@ -94,6 +94,59 @@ async fn a_file_comes_whole_over_four_connections() {
     );
 }
 
+/// Each checkpoint tells where the connections are: one position per
+/// connection at work, each inside its own part, at or past what is on disk.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_parts_event_says_where_each_connection_is() {
+    use ferry::engine::Event;
+    let Fixture {
+        dir: _dir,
+        server,
+        engine,
+        mut events,
+    } = Fixture::start().await;
+    server.put(
+        "/film.mkv",
+        Resource::new(data(16 * MIB, 52)).rate(2 * MIB as u64),
+    );
+    let id = engine
+        .create(Request::download(server.url("/film.mkv"), None).connections(4))
+        .await
+        .unwrap()
+        .id;
+    let (segments, fetching) = within(60, async {
+        loop {
+            if let Some(Event::Parts {
+                id: of,
+                segments,
+                fetching,
+            }) = events.recv().await
+                && of == id
+                && fetching.len() == 4
+            {
+                return (segments, fetching);
+            }
+        }
+    })
+    .await;
+    let mut parts_at_work = Vec::new();
+    for at in &fetching {
+        let part = segments
+            .iter()
+            .position(|p| (p.start + p.done..=p.end).contains(at))
+            .unwrap_or_else(|| panic!("{at} in no part past its bytes on disk: {segments:?}"));
+        parts_at_work.push(part);
+    }
+    parts_at_work.sort_unstable();
+    parts_at_work.dedup();
+    assert_eq!(
+        parts_at_work.len(),
+        4,
+        "one connection a part: {fetching:?} {segments:?}"
+    );
+    engine.cancel(id).await.unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_agent_resumes_every_segment() {
     let ferry = Ferry::new();

@@ -83,7 +83,7 @@ pub(super) async fn run(context: &mut HttpContext<'_>, setup: Setup) -> Result<u
     } = setup;
     let file = open(&part, total).await?;
     context
-        .record_segments(segments.clone(), total, validators.clone())
+        .record_segments(segments.clone(), Vec::new(), total, validators.clone())
         .await?;
     let shared = Arc::new(Shared {
         table: Mutex::new(Table {
@@ -193,7 +193,7 @@ pub(super) async fn run(context: &mut HttpContext<'_>, setup: Setup) -> Result<u
         tracing::warn!(id = %context.id(), "the file changed on the server; starting again");
         context.forget_written().await;
         context
-            .record_segments(Vec::new(), total, Validators::default())
+            .record_segments(Vec::new(), Vec::new(), total, Validators::default())
             .await?;
         return result.map(|()| total);
     }
@@ -363,13 +363,16 @@ impl Drop for Saver {
 
 /// Sync what the connections wrote, then record it.
 async fn checkpoint(context: &HttpContext<'_>, shared: &Shared) -> Result<(), TransferError> {
-    let segments = shared.lock().slots.segments();
+    let (segments, fetching) = {
+        let table = shared.lock();
+        (table.slots.segments(), table.slots.fetching())
+    };
     let file = Arc::clone(&shared.file);
     tokio::task::spawn_blocking(move || file.sync_data())
         .await
         .unwrap_or_else(|e| Err(std::io::Error::other(e)))
         .map_err(|e| TransferError::io("syncing the partial file", &e))?;
     context
-        .record_segments(segments, shared.total, shared.validators.clone())
+        .record_segments(segments, fetching, shared.total, shared.validators.clone())
         .await
 }

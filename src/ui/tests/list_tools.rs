@@ -70,7 +70,8 @@ fn details_draw_the_speed_lately_and_the_parts_from_engine_events() {
             .get(id)
             .map_or(0, |s| s.segments.iter().filter(|p| p.done > 0).count());
         let bars = app.transfers().speeds.bars(id, Instant::now());
-        parts == 4 && bars.iter().any(|b| *b > 0.0)
+        let working = app.transfers().fetching.get(&id).map_or(0, Vec::len);
+        parts == 4 && working == 4 && bars.iter().any(|b| *b > 0.0)
     });
     let bars = h.app.transfers().speeds.bars(id, Instant::now());
     assert_eq!(bars.len(), crate::ui::speed_history::SLOTS);
@@ -86,8 +87,27 @@ fn details_draw_the_speed_lately_and_the_parts_from_engine_events() {
             .filter(|p| p.done >= p.end - p.start)
             .count()
     });
+    // Where the connections are, from the same events: four at work, each
+    // inside a part past its bytes on disk.
+    let fetching = h
+        .app
+        .transfers()
+        .fetching
+        .get(&id)
+        .cloned()
+        .unwrap_or_default();
+    let segments = h.app.transfers().get(id).unwrap().segments.clone();
+    assert_eq!(fetching.len(), 4, "{fetching:?}");
+    for at in &fetching {
+        assert!(
+            segments
+                .iter()
+                .any(|p| (p.start + p.done..=p.end).contains(at)),
+            "{at} in {segments:?}"
+        );
+    }
     assert!(h.shows(&format!(
-        "4 parties, {done} terminées (chaque barre : ce qui est sûr sur le disque)"
+        "4 parties, {done} terminées, 4 connexions au travail (foncé : sûr sur le disque ; clair : reçu ; le trait : où en est une connexion)"
     )));
     h.runtime.block_on(engine.pause(id)).unwrap();
 }

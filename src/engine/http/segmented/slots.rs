@@ -125,6 +125,16 @@ impl Slots {
             .collect()
     }
 
+    /// Where each connection is now: how far its part has been fetched (an
+    /// offset in the file), for the parts a connection works on.
+    pub(super) fn fetching(&self) -> Vec<u64> {
+        self.slots
+            .iter()
+            .filter(|s| s.busy)
+            .map(|s| s.reached)
+            .collect()
+    }
+
     /// Bytes of the file not written yet.
     pub(super) fn missing(&self) -> u64 {
         self.slots
