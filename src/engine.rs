@@ -65,9 +65,9 @@ pub use http::Inspection;
 pub use integrity::{Algorithm as ChecksumAlgorithm, Checksum};
 pub use network::DataUsage;
 pub use operation::{
-    CostPolicy, FormField, Header, Kind, MAX_CONNECTIONS, Method, OperationId, Priority, Segment,
-    ServerResponse, Snapshot, Source, Status, Target, UploadMode, UploadSpec, UploadState,
-    Validators,
+    CostPolicy, FAILURES_KEPT, Failure, FormField, Header, Kind, MAX_CONNECTIONS, Method,
+    OperationId, Priority, Segment, ServerResponse, Snapshot, Source, Status, Target, UploadMode,
+    UploadSpec, UploadState, Validators,
 };
 pub use options::{
     DEFAULT_CONNECTIONS_PER_HOST, Options, RetryPolicy, Timeouts, default_download_dir,

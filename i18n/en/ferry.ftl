@@ -157,6 +157,13 @@ details-retries = Retries
 details-error = Last error
 details-response = Server answer
 details-technical = Technical detail
+details-next-attempt = Next attempt
+details-next-attempt-in = in { $seconds } s
+details-failures = Earlier failures
+details-failure = { $time } { $error } { $attempt ->
+    [0] (first try)
+   *[other] (retry { $attempt })
+}
 details-none = —
 
 ## Settings

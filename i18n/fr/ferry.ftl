@@ -157,6 +157,13 @@ details-retries = Nouveaux essais
 details-error = Dernière erreur
 details-response = Réponse du serveur
 details-technical = Détail technique (en anglais)
+details-next-attempt = Prochain essai
+details-next-attempt-in = dans { $seconds } s
+details-failures = Échecs précédents
+details-failure = { $time } { $error } { $attempt ->
+    [0] (premier essai)
+   *[other] (nouvel essai { $attempt })
+}
 details-none = —
 
 ## Réglages

@@ -484,12 +484,43 @@ pub struct Snapshot {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub waits_until: Option<Millis>,
     pub error: Option<ErrorInfo>,
+    /// The last failures, oldest first, each with when it came and the retry
+    /// it used ([`FAILURES_KEPT`] at most; the last is `error` when it stands).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub failures: Vec<Failure>,
     pub created_at: Millis,
     pub updated_at: Millis,
     pub finished_at: Option<Millis>,
 }
 
+/// How many failures an operation remembers.
+pub const FAILURES_KEPT: usize = 5;
+
+/// One failed attempt, as details list them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Failure {
+    pub at: Millis,
+    pub error: ErrorInfo,
+    /// The automatic retries used before it (0: the first try, or a run the
+    /// user started again).
+    #[serde(default)]
+    pub attempt: u32,
+}
+
 impl Snapshot {
+    /// A failure: it stands as the operation's error, and joins the last ones.
+    pub fn record_failure(&mut self, error: ErrorInfo) {
+        if self.failures.len() >= FAILURES_KEPT {
+            self.failures.remove(0);
+        }
+        self.failures.push(Failure {
+            at: super::time::now_millis(),
+            error: error.clone(),
+            attempt: self.attempts,
+        });
+        self.error = Some(error);
+    }
+
     pub fn protocol(&self) -> Protocol {
         Protocol::of_url(&self.url)
     }

@@ -290,6 +290,7 @@ impl Snapshot {
             retry_at: None,
             waits_until: None,
             error: None,
+            failures: Vec::new(),
             created_at: now,
             updated_at: now,
             finished_at: None,

@@ -163,6 +163,31 @@ fn activity<'a>(
             ));
         }
     }
+    if let Some(at) = s.retry_at.filter(|_| s.status == Status::Idle) {
+        let seconds = at.saturating_sub(time::now_millis()).div_ceil(1000);
+        activity = activity.push(field(
+            tr!(tr, "details-next-attempt"),
+            tr!(tr, "details-next-attempt-in", seconds = seconds),
+        ));
+    }
+    let earlier = earlier_failures(s);
+    if !earlier.is_empty() {
+        let lines: Vec<String> = earlier
+            .iter()
+            .rev()
+            .map(|f| {
+                let words = format::error_summary(tr, &f.error);
+                tr!(
+                    tr,
+                    "details-failure",
+                    time = clock(f.at),
+                    error = words,
+                    attempt = f.attempt
+                )
+            })
+            .collect();
+        activity = activity.push(field(tr!(tr, "details-failures"), lines.join("\n")));
+    }
     if let Some(response) = &s.response {
         let headers: String = response
             .headers
@@ -320,6 +345,27 @@ fn parts_bar<'a>(tr: &Tr, segments: &[Segment], fetching: &[u64]) -> Element<'a,
     ]
     .spacing(4)
     .into()
+}
+
+/// The failures before the one shown as the last error, oldest first.
+pub fn earlier_failures(s: &Snapshot) -> &[ferry::engine::Failure] {
+    match (&s.error, s.failures.split_last()) {
+        (Some(error), Some((last, before))) if last.error == *error => before,
+        _ => &s.failures,
+    }
+}
+
+/// The time of day, to the second, in the user's time zone.
+fn clock(millis: time::Millis) -> String {
+    i64::try_from(millis)
+        .ok()
+        .and_then(|ms| jiff::Timestamp::from_millisecond(ms).ok())
+        .map(|at| {
+            at.to_zoned_datetime(jiff::tz::TimeZone::system())
+                .strftime("%H:%M:%S")
+                .to_string()
+        })
+        .unwrap_or_default()
 }
 
 /// A time as `YYYY-MM-DD HH:MM:SS` in the user's time zone, with its name.

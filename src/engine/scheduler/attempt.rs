@@ -210,7 +210,7 @@ async fn finish(
         }
         (RunEnd::Failed(error), Stop::None) if network_lost => {
             tracing::warn!(id = %snapshot.id, error = %error.message, "the network is gone; waiting for it");
-            snapshot.error = Some(ErrorInfo::from(&error));
+            snapshot.record_failure(ErrorInfo::from(&error));
             snapshot.status = Status::PausedNoNetwork;
             snapshot.retry_at = None;
         }
@@ -240,7 +240,7 @@ fn after_failure(policy: &RetryPolicy, snapshot: &mut Snapshot, error: &Transfer
         snapshot.high_water = snapshot.bytes;
         snapshot.attempts = 0;
     }
-    snapshot.error = Some(ErrorInfo::from(error));
+    snapshot.record_failure(ErrorInfo::from(error));
     if address_expired(snapshot, error) {
         tracing::warn!(id = %snapshot.id, status = ?error.status, error = %error.message, "the address stopped serving the file; waiting for a new one");
         snapshot.status = Status::NeedsNewAddress;
@@ -346,7 +346,7 @@ async fn complete(
         Err(e) => {
             let error = TransferError::io("moving the finished download to its name", &e);
             snapshot.status = Status::Error;
-            snapshot.error = Some(ErrorInfo::from(&error));
+            snapshot.record_failure(ErrorInfo::from(&error));
             inner.commit(snapshot).await
         }
     }

@@ -546,3 +546,44 @@ fn a_row_held_by_a_schedule_says_until_when_and_runs_anyway() {
         vec![5u8; 100_000]
     );
 }
+
+/// Details list the failures before the last one, each with its time and the
+/// retry it was, and say when the next attempt comes.
+#[test]
+fn details_show_the_last_failures_and_the_next_attempt() {
+    let mut h = Harness::new(Language::English);
+    let server = h.runtime.block_on(TestServer::start());
+    let busy = || server::Fault::Status(503, vec![("Retry-After".to_owned(), "1".to_owned())]);
+    server.put(
+        "/busy.bin",
+        Resource::new(vec![6u8; 10_000]).fault(busy()).fault(busy()),
+    );
+    let engine = h.app.backend.engine.clone();
+    let request = ferry::engine::Request::download(server.url("/busy.bin"), None);
+    let id = h.runtime.block_on(engine.create(request)).unwrap().id;
+    h.pump_until("a retry waiting", |app| {
+        app.transfers()
+            .get(id)
+            .is_some_and(|s| s.status == Status::Idle && s.retry_at.is_some())
+    });
+    let _ = h
+        .app
+        .update(Message::Transfers(crate::ui::transfers::Message::Row(
+            id,
+            crate::ui::transfers::RowAction::Details,
+        )));
+    assert!(h.shows("Next attempt"), "while it waits for its retry");
+    assert!(h.shows("Last error"));
+    h.pump_until("completed after two failures", |app| {
+        app.transfers()
+            .get(id)
+            .is_some_and(|s| s.status == Status::Completed)
+    });
+    let s = h.app.transfers().get(id).unwrap().clone();
+    let earlier = crate::ui::details::earlier_failures(&s);
+    let attempts: Vec<u32> = earlier.iter().map(|f| f.attempt).collect();
+    assert_eq!(attempts, [0, 1], "the first try, then the first retry");
+    assert!(earlier.iter().all(|f| f.error.http_status == Some(503)));
+    assert!(h.shows("Earlier failures") && !h.shows("Next attempt"));
+    assert!(!h.shows("Last error"), "completed: no error stands");
+}
