@@ -157,8 +157,9 @@ pub enum Message {
     Appearance(platform::appearance::Scheme),
     /// Stop the when-done countdown.
     CancelWhenDone,
-    /// A second of the countdown went by (it is shown in seconds).
-    WhenDoneTick,
+    /// A second went by while a countdown is on screen (the when-done's, a
+    /// retry's in details): it is shown in seconds.
+    Second,
     /// Checkpoint everything and exit (Ctrl+Q, the tray's Quit).
     Quit,
 }
@@ -294,9 +295,17 @@ impl App {
             }
             _ => Subscription::none(),
         };
-        // A clock while a when-done counts down, shown in seconds.
-        let countdown = if self.when_done_state.pending.is_some() {
-            iced::time::every(std::time::Duration::from_secs(1)).map(|_| Message::WhenDoneTick)
+        // A clock while a countdown in seconds is on screen: the when-done's,
+        // or a retry's in details.
+        let retry_shown = match &self.screen {
+            Screen::Details(id) => self
+                .transfers
+                .get(*id)
+                .is_some_and(|s| s.retry_at.is_some()),
+            _ => false,
+        };
+        let countdown = if self.when_done_state.pending.is_some() || retry_shown {
+            iced::time::every(std::time::Duration::from_secs(1)).map(|_| Message::Second)
         } else {
             Subscription::none()
         };
@@ -363,7 +372,7 @@ impl App {
             Message::CancelWhenDone => {
                 self.when_done.cancel();
             }
-            Message::WhenDoneTick => {}
+            Message::Second => {}
             Message::Quit => {
                 self.save_geometry();
                 self.quit.notify_one();
