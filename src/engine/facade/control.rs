@@ -120,15 +120,23 @@ impl Engine {
     /// Continue a download from a new address (its link expired, the file moved),
     /// once that address proves to serve the same file; what was fetched stays.
     /// Refused, with the reason, when it serves another file or is unreachable.
+    /// A download with nothing fetched yet simply takes the new address.
     pub async fn refresh(&self, id: OperationId, url: &str) -> Result<Snapshot, EngineError> {
         self.inner.refuse_if_shutting_down()?;
         let url = validate::url(url)?;
         let snapshot = self.inner.record(id)?;
         takes_a_new_address(&snapshot)?;
+        // Nothing fetched yet (it failed or was paused before its first byte):
+        // nothing to keep, so nothing to prove; it starts at the new address.
+        let fetched = snapshot.bytes > 0 || snapshot.segments.iter().any(|s| s.done > 0);
         // Asked without the transition lock: the check goes over the network.
-        let validators = transfer::same_file(&self.inner, &snapshot, &url)
-            .await
-            .map_err(EngineError::Refresh)?;
+        let validators = if fetched {
+            transfer::same_file(&self.inner, &snapshot, &url)
+                .await
+                .map_err(EngineError::Refresh)?
+        } else {
+            Validators::default()
+        };
         let _transition = self.inner.transitions.lock().await;
         let mut snapshot = self.inner.record(id)?;
         // Checked again: it may have been resumed or canceled meanwhile.

@@ -108,3 +108,41 @@ fn a_download_can_start_over_from_an_address_that_serves_another_file() {
     );
     assert!(!h.dir().join("downloads/film.mkv.part").exists());
 }
+
+/// A download that failed (its address answers 404) is given a new address
+/// from its menu, and completes from there.
+#[test]
+fn a_failed_download_takes_a_new_address_from_its_menu() {
+    use crate::ui::transfers::Message as List;
+    use crate::ui::transfers::RowAction;
+    use crate::ui::transfers::menu::{Entry, entries};
+    let mut h = Harness::new(Language::English);
+    let server = h.runtime.block_on(TestServer::start());
+    let body: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+    server.put("/mirror/report.pdf", Resource::new(body.clone()));
+    let engine = h.app.backend.engine.clone();
+    let request = ferry::engine::Request::download(server.url("/gone/report.pdf"), None);
+    let id = h.runtime.block_on(engine.create(request)).unwrap().id;
+    h.pump_until("failed", |app| {
+        app.transfers()
+            .get(id)
+            .is_some_and(|s| s.status == Status::Error)
+    });
+    let s = h.app.transfers().get(id).unwrap().clone();
+    let change = Entry::Row(RowAction::ChangeAddress);
+    assert!(entries(&s).contains(&change), "{:?}", entries(&s));
+    let _ = h.app.update(Message::Transfers(List::OpenMenu(id)));
+    let _ = h.app.update(Message::Transfers(List::Menu(change)));
+    assert!(matches!(h.app.screen, Screen::ChangeAddress(_)));
+    change_address(&mut h, server.url("/mirror/report.pdf"), "Continue");
+    h.pump_until("completed from the new address", |app| {
+        app.transfers()
+            .get(id)
+            .is_some_and(|s| s.status == Status::Completed)
+    });
+    let done = h.app.transfers().get(id).unwrap();
+    assert_eq!(
+        std::fs::read(done.destination.as_ref().unwrap()).unwrap(),
+        body
+    );
+}

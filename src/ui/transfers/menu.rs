@@ -9,7 +9,7 @@ use iced::widget::{
 };
 use iced::{Element, Fill, Point};
 
-use ferry::engine::{OperationId, Priority, Snapshot};
+use ferry::engine::{OperationId, Priority, Snapshot, Status};
 
 use super::Message;
 use super::actions::{RowAction, action_label, actions_for};
@@ -50,6 +50,16 @@ pub fn entries(s: &Snapshot) -> Vec<Entry> {
         .iter()
         .map(|action| Entry::Row(*action))
         .collect();
+    // A new address for a download that is not running nor ended (paused,
+    // failed, waiting): its link moved, or the user found a mirror.
+    let takes_address = s.kind == ferry::engine::Kind::Download
+        && !matches!(
+            s.status,
+            Status::Running | Status::Completed | Status::Canceled
+        );
+    if takes_address && !entries.contains(&Entry::Row(RowAction::ChangeAddress)) {
+        entries.push(Entry::Row(RowAction::ChangeAddress));
+    }
     entries.push(Entry::CopyAddress);
     if !s.status.is_finished() {
         if s.priority != Priority::High {
