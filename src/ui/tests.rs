@@ -165,6 +165,21 @@ impl Harness {
         (server, id)
     }
 
+    /// Create `request` and feed the app the engine's events until the window
+    /// sees it in `status`.
+    fn create_until(
+        &mut self,
+        request: ferry::engine::Request,
+        status: Status,
+    ) -> ferry::engine::OperationId {
+        let engine = self.app.backend.engine.clone();
+        let id = self.runtime.block_on(engine.create(request)).unwrap().id;
+        self.pump_until(&format!("{status:?}"), |app| {
+            app.transfers().get(id).is_some_and(|s| s.status == status)
+        });
+        id
+    }
+
     /// Type into the new-download form's address box.
     fn type_addresses(&mut self, text: &str) {
         self.interact(|ui| {

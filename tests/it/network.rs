@@ -237,27 +237,7 @@ async fn network_manager_modem_manager_and_power_profiles_pause_and_resume_trans
     );
 
     let ferry = Ferry::new();
-    // The agent finds the system bus through the standard variable.
-    let agent = Killed(
-        std::process::Command::new(env!("CARGO_BIN_EXE_ferry"))
-            .arg("agent")
-            .env("FERRY_DATA_DIR", ferry.data_dir())
-            .env("FERRY_CONFIG", ferry.dir.path().join("config.toml"))
-            .env("FERRY_HEADLESS", "1")
-            .env("DBUS_SYSTEM_BUS_ADDRESS", &address)
-            .env_remove("DISPLAY")
-            .env_remove("WAYLAND_DISPLAY")
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    within(30, async {
-        while !ferry.data_dir().join("agent.sock").exists() {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    })
-    .await;
+    let agent = ferry.agent_on_system_bus(&address).await;
     let status = ferry.json(&["status", "--json"]).await;
     assert_eq!(status["network"]["online"], true, "{status}");
     assert_eq!(status["network"]["metered"], false, "{status}");

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::Value;
-use support::bus::{Killed, found, private_bus};
+use support::bus::{found, private_bus};
 use support::program::{Ferry, text};
 use support::server::{Resource, TestServer};
 use support::*;
@@ -96,27 +96,7 @@ async fn the_done_queue_suspends_once_unless_cancelled_and_a_group_powers_off() 
     }
 
     let ferry = Ferry::with_config(&format!("[completion]\nwhen_done_delay = {DELAY}\n"));
-    let _agent = Killed(
-        std::process::Command::new(env!("CARGO_BIN_EXE_ferry"))
-            .arg("agent")
-            .env("FERRY_DATA_DIR", ferry.data_dir())
-            .env("FERRY_CONFIG", ferry.dir.path().join("config.toml"))
-            .env("FERRY_HEADLESS", "1")
-            .env("DBUS_SYSTEM_BUS_ADDRESS", &address)
-            .env_remove("DBUS_SESSION_BUS_ADDRESS")
-            .env_remove("DISPLAY")
-            .env_remove("WAYLAND_DISPLAY")
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    within(30, async {
-        while !ferry.data_dir().join("agent.sock").exists() {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    })
-    .await;
+    let _agent = ferry.agent_on_system_bus(&address).await;
 
     // Set with nothing to do: it waits for the next transfer.
     let out = ferry.run(&["when-done", "suspend"]).await;

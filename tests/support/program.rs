@@ -89,6 +89,35 @@ impl Ferry {
         pid
     }
 
+    /// A headless agent (no display) whose system bus is the private bus at
+    /// `address` (where a test's fake NetworkManager or logind live), once it
+    /// listens; killed when the result is dropped (and with this `Ferry`).
+    pub async fn agent_on_system_bus(&self, address: &str) -> super::bus::Killed {
+        let agent = super::bus::Killed(
+            std::process::Command::new(env!("CARGO_BIN_EXE_ferry"))
+                .arg("agent")
+                .env("FERRY_DATA_DIR", self.data_dir())
+                .env("FERRY_CONFIG", self.dir.path().join("config.toml"))
+                .env("FERRY_HEADLESS", "1")
+                // The agent finds the system bus through the standard variable.
+                .env("DBUS_SYSTEM_BUS_ADDRESS", address)
+                .env_remove("DBUS_SESSION_BUS_ADDRESS")
+                .env_remove("DISPLAY")
+                .env_remove("WAYLAND_DISPLAY")
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .unwrap(),
+        );
+        within(30, async {
+            while !self.data_dir().join("agent.sock").exists() {
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+        })
+        .await;
+        agent
+    }
+
     pub fn agent_pid(&self) -> Option<i32> {
         std::fs::read_to_string(self.data_dir().join("agent.lock"))
             .ok()?

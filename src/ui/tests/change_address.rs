@@ -12,15 +12,8 @@ fn expired_download(
     body: &[u8],
 ) -> ferry::engine::OperationId {
     server.put("/old/film.mkv", Resource::expiring(body.to_vec(), 1 << 20));
-    let engine = h.app.backend.engine.clone();
     let request = ferry::engine::Request::download(server.url("/old/film.mkv"), None);
-    let id = h.runtime.block_on(engine.create(request)).unwrap().id;
-    h.pump_until("waiting for an address", |app| {
-        app.transfers()
-            .get(id)
-            .is_some_and(|s| s.status == Status::NeedsNewAddress)
-    });
-    id
+    h.create_until(request, Status::NeedsNewAddress)
 }
 
 /// The same bytes as `body` from another node, or another file (`flip`).
@@ -120,14 +113,8 @@ fn a_failed_download_takes_a_new_address_from_its_menu() {
     let server = h.runtime.block_on(TestServer::start());
     let body: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
     server.put("/mirror/report.pdf", Resource::new(body.clone()));
-    let engine = h.app.backend.engine.clone();
     let request = ferry::engine::Request::download(server.url("/gone/report.pdf"), None);
-    let id = h.runtime.block_on(engine.create(request)).unwrap().id;
-    h.pump_until("failed", |app| {
-        app.transfers()
-            .get(id)
-            .is_some_and(|s| s.status == Status::Error)
-    });
+    let id = h.create_until(request, Status::Error);
     let s = h.app.transfers().get(id).unwrap().clone();
     let change = Entry::Row(RowAction::ChangeAddress);
     assert!(entries(&s).contains(&change), "{:?}", entries(&s));

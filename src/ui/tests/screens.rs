@@ -405,22 +405,17 @@ fn the_settings_chart_the_days_traffic_metered_apart() {
     server.put("/free.bin", Resource::new(vec![1u8; 300_000]));
     server.put("/paid.bin", Resource::new(vec![2u8; 100_000]));
     let engine = h.app.backend.engine.clone();
-    let finish = |h: &mut Harness, request: Request| {
-        let id = h.runtime.block_on(engine.create(request)).unwrap().id;
-        h.pump_until("the download to end", |app| {
-            app.transfers()
-                .get(id)
-                .is_some_and(|s| s.status == Status::Completed)
-        });
-    };
-    finish(&mut h, Request::download(server.url("/free.bin"), None));
+    h.create_until(
+        Request::download(server.url("/free.bin"), None),
+        Status::Completed,
+    );
     h.network.set(Conditions {
         metered: true,
         ..Conditions::default()
     });
-    finish(
-        &mut h,
+    h.create_until(
         Request::download(server.url("/paid.bin"), None).policy(CostPolicy::Always),
+        Status::Completed,
     );
     h.click("Settings");
     let tr = &h.app.tr;

@@ -20,14 +20,8 @@ fn choose(h: &mut Harness, what: WhenDone) {
 /// Download a small file to its end.
 fn download_one(h: &mut Harness, server: &TestServer, path: &str) {
     server.put(path, Resource::new(vec![3u8; 50_000]));
-    let engine = h.app.backend.engine.clone();
     let request = ferry::engine::Request::download(server.url(path), None);
-    let id = h.runtime.block_on(engine.create(request)).unwrap().id;
-    h.pump_until("the download to end", |app| {
-        app.transfers()
-            .get(id)
-            .is_some_and(|s| s.status == Status::Completed)
-    });
+    h.create_until(request, Status::Completed);
 }
 
 /// Whether the quit was asked for within `secs`.
