@@ -325,9 +325,12 @@ async fn the_count_grows_against_a_server_that_holds_each_connection() {
     );
     let peak = server.peak_concurrent_bodies();
     println!("adaptive, 4 MiB/s per connection: up to {peak} connections");
-    // Each doubling brought twice the throughput: it went on towards the cap.
+    // Each doubling brought twice the throughput: it went on towards the cap
+    // (not past it, but for the moment a replaced connection is noticed).
     let cap = u64::from(ferry::engine::DEFAULT_CONNECTIONS_PER_HOST);
-    assert!((4..=cap).contains(&peak), "{peak} connections at once");
+    assert!(peak >= 4, "{peak} connections at once");
+    let lasting = server.peak_bodies_lasting(Duration::from_millis(100));
+    assert!(lasting <= cap, "{lasting} connections at once");
     let len = body.len() as u64;
     let ranges: Vec<(u64, u64)> = server
         .seen("/held.bin")
@@ -375,7 +378,7 @@ async fn the_count_goes_back_to_one_where_more_bring_nothing() {
         sha256_file(done.destination.as_ref().unwrap()),
         sha256(&body)
     );
-    let peak = server.peak_concurrent_bodies();
+    let peak = server.peak_bodies_lasting(Duration::from_millis(100));
     let cap = u64::from(ferry::engine::DEFAULT_CONNECTIONS_PER_HOST);
     println!("a shared 8 MiB/s: up to {peak} connections at once");
     assert!(peak <= cap, "{peak} connections at once");
@@ -414,8 +417,14 @@ async fn downloads_to_one_host_share_its_connections() {
             sha256(body)
         );
     }
-    let peak = server.peak_concurrent_bodies();
-    println!("two downloads, 4 connections per host: up to {peak} at once");
+    // A part cut short is replaced at once; the server notices the hang-up a
+    // moment later (on a loaded machine, both were counted: 5). Bodies that
+    // overlapped for more than 100 ms are Ferry's doing.
+    let peak = server.peak_bodies_lasting(Duration::from_millis(100));
+    println!(
+        "two downloads, 4 connections per host: up to {peak} at once ({} counting the moments a connection was being replaced)",
+        server.peak_concurrent_bodies()
+    );
     assert!((3..=4).contains(&peak), "{peak} connections at once");
 }
 

@@ -257,6 +257,9 @@ struct State {
     /// Bodies being sent now, and the most ever sent at once.
     sending: AtomicU64,
     peak_sending: AtomicU64,
+    /// When each body was being sent: from its admission to its end (sent, or
+    /// its client gone).
+    sent_during: Mutex<Vec<(Instant, Instant)>>,
     /// Requests answered 429 for too many bodies at once.
     refused: AtomicU64,
     /// A connection carries the next request after a body sent whole.
@@ -490,6 +493,29 @@ impl TestServer {
         self.state.peak_sending.load(Ordering::Relaxed)
     }
 
+    /// The most bodies sent at the same time for longer than `grace`. A
+    /// client that drops a connection and opens another at once is seen by
+    /// this server a moment late (its hang-up is noticed when its task next
+    /// runs): `peak_concurrent_bodies` may count both, this does not, and a
+    /// client that really holds one connection too many is still counted.
+    pub fn peak_bodies_lasting(&self, grace: Duration) -> u64 {
+        let mut edges: Vec<(Instant, i64)> = Vec::new();
+        for (from, to) in self.state.sent_during.lock().unwrap().iter() {
+            if let Some(end) = to.checked_sub(grace).filter(|end| end > from) {
+                edges.push((*from, 1));
+                edges.push((end, -1));
+            }
+        }
+        // At the same instant an end goes before a start.
+        edges.sort_by_key(|(at, step)| (*at, *step));
+        let (mut now, mut peak) = (0i64, 0i64);
+        for (_, step) in edges {
+            now += step;
+            peak = peak.max(now);
+        }
+        u64::try_from(peak).unwrap_or(0)
+    }
+
     /// Body bytes written to sockets, all responses together.
     pub fn body_bytes_sent(&self) -> u64 {
         self.state.body_bytes.load(Ordering::Relaxed)
@@ -602,6 +628,19 @@ async fn answer<S: AsyncRead + AsyncWrite + Unpin>(
         return false;
     }
 
+    admit_and_send(state, stream, &seen, &resource, fault).await
+}
+
+/// Admit a body (or turn it away past the resource's limit) and send it,
+/// counting it while it is sent; whether the connection may carry another
+/// request.
+async fn admit_and_send<S: AsyncRead + AsyncWrite + Unpin>(
+    state: &State,
+    mut stream: &mut S,
+    seen: &Seen,
+    resource: &Resource,
+    fault: Option<Fault>,
+) -> bool {
     // Admitted here, counted until its body is sent: a limit on bodies at once
     // holds even when requests arrive together.
     let now = state.sending.fetch_add(1, Ordering::SeqCst) + 1;
@@ -616,8 +655,14 @@ async fn answer<S: AsyncRead + AsyncWrite + Unpin>(
         return false;
     }
     state.peak_sending.fetch_max(now, Ordering::SeqCst);
-    let kept = serve_body(state, stream, &seen, &resource, fault).await;
+    let admitted = Instant::now();
+    let kept = serve_body(state, stream, seen, resource, fault).await;
     state.sending.fetch_sub(1, Ordering::SeqCst);
+    state
+        .sent_during
+        .lock()
+        .unwrap()
+        .push((admitted, Instant::now()));
     kept
 }
 
