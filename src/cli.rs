@@ -18,7 +18,7 @@ use std::process::ExitCode;
 
 use crate::data_dir;
 use crate::engine;
-use crate::ipc::{Changed, Client, ClientError, ErrorCode, Request, Response};
+use crate::ipc::{Changed, Client, ClientError, ErrorCode, Request, Response, Spot};
 
 pub use args::*;
 pub use connect::Endpoint;
@@ -45,7 +45,7 @@ pub async fn run(command: Command, endpoint: &Endpoint) -> Exit {
     match command {
         Command::Get(args) => get(args, endpoint).await,
         Command::Upload(args) => upload(args, endpoint).await,
-        Command::List { json } => list(endpoint, json).await,
+        Command::List { json, queue } => list(endpoint, json, queue).await,
         Command::Show { id, json } => show(endpoint, id, json).await,
         Command::Cat { id, offset } => cat(endpoint, id, offset).await,
         Command::Pause(target) => {
@@ -92,6 +92,15 @@ pub async fn run(command: Command, endpoint: &Endpoint) -> Exit {
             })
             .await,
         ),
+        Command::Move { id, to, other } => {
+            let Some(place) = spot(to, other) else {
+                eprintln!(
+                    "ferry: before and after take the other operation's id; first, last, up and down take none"
+                );
+                return Exit::Invalid;
+            };
+            changed(ask(endpoint, async |c| c.move_in_queue(id, place).await).await)
+        }
         Command::Limit { rate, id } => {
             changed(ask(endpoint, async |c| c.set_limit(id, rate.0).await).await)
         }
@@ -348,11 +357,32 @@ fn absolute(path: &std::path::Path) -> std::io::Result<PathBuf> {
     Ok(absolute)
 }
 
-async fn list(endpoint: &Endpoint, json: bool) -> Exit {
-    let snapshots = match ask(endpoint, async |c| c.list().await).await {
+/// Where `ferry move` puts an operation; `None` when `other` is missing for
+/// before/after or given for the others.
+fn spot(to: MoveArg, other: Option<String>) -> Option<Spot> {
+    match (to, other) {
+        (MoveArg::Before, Some(other)) => Some(Spot::Before(other)),
+        (MoveArg::After, Some(other)) => Some(Spot::After(other)),
+        (MoveArg::First, None) => Some(Spot::First),
+        (MoveArg::Last, None) => Some(Spot::Last),
+        (MoveArg::Up, None) => Some(Spot::Up),
+        (MoveArg::Down, None) => Some(Spot::Down),
+        _ => None,
+    }
+}
+
+/// `queue`: only the waiting operations, next to start first.
+async fn list(endpoint: &Endpoint, json: bool, queue: bool) -> Exit {
+    let mut snapshots = match ask(endpoint, async |c| c.list().await).await {
         Ok(snapshots) => snapshots,
         Err(exit) => return exit,
     };
+    if queue {
+        snapshots = engine::queue::ordered(&snapshots)
+            .into_iter()
+            .cloned()
+            .collect();
+    }
     if json {
         println!(
             "{}",

@@ -33,6 +33,7 @@ mod part_file;
 mod policy;
 mod probe;
 mod progress;
+pub mod queue;
 mod reader;
 mod recovery;
 pub mod request;
@@ -73,6 +74,7 @@ pub use options::{
     DEFAULT_CONNECTIONS_PER_HOST, Options, RetryPolicy, Timeouts, default_download_dir,
 };
 pub use policy::{Conditions, DataLimit, FixedConditions, NetworkMonitor, NetworkState};
+pub use queue::Place;
 pub use reader::{PrefixReader, ReadError};
 pub use request::Request;
 pub use traffic::DayTraffic;
@@ -481,13 +483,33 @@ impl Inner {
     /// Persist a new version of an operation, then apply and announce it. Callers
     /// hold `transitions`.
     async fn commit(&self, mut snapshot: Snapshot) -> Result<(), StoreError> {
+        Self::stamp(&mut snapshot);
+        self.store.put(&snapshot).await?;
+        self.applied(snapshot).await
+    }
+
+    /// `commit` for several operations at once, persisted in one transaction.
+    async fn commit_all(&self, mut snapshots: Vec<Snapshot>) -> Result<(), StoreError> {
+        snapshots.iter_mut().for_each(Self::stamp);
+        self.store.put_all(&snapshots).await?;
+        for snapshot in snapshots {
+            self.applied(snapshot).await?;
+        }
+        Ok(())
+    }
+
+    /// What every new version of a record gets: its time, and no live figures.
+    fn stamp(snapshot: &mut Snapshot) {
         snapshot.updated_at = time::now_millis();
         if snapshot.status != Status::PausedBySchedule {
             snapshot.waits_until = None;
         }
         snapshot.speed = 0.0;
         snapshot.eta_secs = None;
-        self.store.put(&snapshot).await?;
+    }
+
+    /// A persisted version of an operation: apply it and tell everyone.
+    async fn applied(&self, snapshot: Snapshot) -> Result<(), StoreError> {
         if let Some(entry) = self.lock().ops.get_mut(&snapshot.id) {
             *entry.snapshot = snapshot.clone();
         }

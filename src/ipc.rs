@@ -15,10 +15,23 @@ pub use calls::{Changed, ClientError};
 
 use crate::engine::{self, EngineError, Event, Snapshot};
 
+/// A place in the queue, the other operation named by its id (or a unique
+/// start of it), as [`engine::Place`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Spot {
+    First,
+    Last,
+    Up,
+    Down,
+    Before(String),
+    After(String),
+}
+
 /// Bumped on any incompatible change of the types below (2: `create` answers
 /// `created`, saying whether the request attached to an unfinished operation;
-/// 3: `handoff`, `links` and `start_over`; 6: `when_done`).
-pub const PROTOCOL: u32 = 6;
+/// 3: `handoff`, `links` and `start_over`; 6: `when_done`; 7: `move`).
+pub const PROTOCOL: u32 = 7;
 /// Longest request line the agent accepts; a longer one is a protocol error.
 pub const MAX_LINE: usize = 1 << 20;
 /// Longest answer line a client accepts: `list` with tens of thousands of
@@ -76,6 +89,11 @@ pub enum Request {
     SetPriority {
         id: String,
         priority: engine::Priority,
+    },
+    /// Move a waiting operation to another place in the queue.
+    Move {
+        id: String,
+        place: Spot,
     },
     /// A bandwidth limit in bytes per second (`None`: none), for one operation or,
     /// without an id, for all transfers together until the agent stops.

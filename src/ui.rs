@@ -22,6 +22,7 @@ pub mod launch;
 pub mod layout;
 pub mod links;
 pub mod new_download;
+mod picked_keys;
 mod rows;
 pub mod selection;
 pub mod settings;
@@ -246,6 +247,7 @@ impl App {
         app.transfers.when_done = app.when_done_state.armed;
         app.transfers.wide = app.geometry.width >= transfers::sidebar::FROM_WIDTH;
         app.transfers.pane = app.geometry.details_pane;
+        app.transfers.pane_share = transfers::pane::clamp_share(app.geometry.pane_share);
         app.refresh_tray();
         let task = if setup.open_window {
             app.show_window()
@@ -277,6 +279,10 @@ impl App {
             }
             iced::Event::Keyboard(keyboard::Event::ModifiersChanged(modifiers)) => {
                 Some(Message::Modifiers(modifiers))
+            }
+            // The end of a drag (of the pane's bar), wherever the pointer is.
+            iced::Event::Mouse(iced::mouse::Event::ButtonReleased(iced::mouse::Button::Left)) => {
+                Some(Message::Transfers(transfers::Message::PaneDropped))
             }
             iced::Event::Window(window::Event::FileDropped(path)) => {
                 Some(Message::FileDropped(path))

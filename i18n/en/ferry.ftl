@@ -216,9 +216,11 @@ filter-all-categories = All kinds
 search-placeholder = Search name or address
 footer-limit = Limit
 sort-added = Order added
+sort-queue = Queue order
 sort-name = Name
 sort-size = Size
 sort-status = Status
+sort-reverse = The other way round (Ctrl+R)
 category-videos = Videos
 category-music = Music
 category-pictures = Pictures
@@ -234,9 +236,17 @@ settings-category-relative = { $kind }: the folder must be a full path (starting
 details-speed-graph = Speed, last 2 minutes
 details-speed-peak = peak { $speed }
 details-parts = Parts
-details-parts-summary = { $count } parts, { $done } complete, { $working } connections at work (dark: safely on disk; pale: fetched; the line: where a connection is)
+details-parts-summary = { $count ->
+    [one] { $count } part
+   *[other] { $count } parts
+}, { $done } complete, { $working ->
+    [one] { $working } connection
+   *[other] { $working } connections
+} at work (dark: safely on disk; pale: fetched; the line: where a connection is)
 action-run-anyway = Run anyway
 details-group = Group
+details-queue = In the queue
+details-queue-place = { $place } of { $count }
 network-offline = Offline
 network-unmetered = Online
 network-metered = Metered network
@@ -356,8 +366,8 @@ shortcut-search = Search the list
 shortcut-select-all = Pick every transfer shown
 shortcut-pick-one = Add a transfer to those picked, or take it out
 shortcut-pick-range = Pick every transfer up to this one
-shortcut-pause-resume = Pause or resume the transfer picked
-shortcut-remove = Remove the transfer picked (press twice)
+shortcut-pause-resume = Pause or resume the transfers picked (a failed one: retry)
+shortcut-remove = Remove the transfers picked (press twice)
 shortcut-escape = Let go of the transfers picked; leave a screen
 shortcut-tab = Next or previous field
 shortcut-send = Send the form
@@ -378,6 +388,20 @@ keys-delete = Delete
 keys-escape = Escape
 keys-tab = Tab, Shift+Tab
 keys-ctrl-enter = Ctrl+Enter
+keys-shift-delete = Shift+Delete
+shortcut-cancel = Cancel the transfers picked (press twice)
+shortcut-priority = The next priority for the transfers picked (with Shift: the one before)
+shortcut-policy = The next choice for metered networks, for the transfers picked
+keys-alt-arrows = Alt+↑ ↓, Alt+Home, Alt+End
+shortcut-move = Move the transfer picked in the queue: a place up or down, to the front or the end
+shortcut-states = Show a state: all, downloading, waiting, completed, failed (the sidebar's order)
+shortcut-order = The list's next order (with Shift: the one before)
+shortcut-reverse = The list's order the other way round
+shortcut-kind = The next kind of file shown (with Shift: the one before)
+shortcut-group = The next group shown (with Shift: the one before)
+shortcut-limit = The next speed limit for all transfers (with Shift: a lower one)
+shortcut-when-done = The next choice of what happens once all is done
+shortcut-settings = Settings
 
 # The bar over picked transfers: priority and metered networks
 batch-priority = Priority…

@@ -216,9 +216,11 @@ filter-all-categories = Tous les types
 search-placeholder = Nom ou adresse…
 footer-limit = Limite
 sort-added = Ordre d’ajout
+sort-queue = Ordre de la file
 sort-name = Nom
 sort-size = Taille
 sort-status = État
+sort-reverse = Dans l’autre sens (Ctrl+R)
 category-videos = Vidéos
 category-music = Musique
 category-pictures = Images
@@ -234,9 +236,20 @@ settings-category-relative = { $kind } : le dossier doit être un chemin complet
 details-speed-graph = Vitesse, 2 dernières minutes
 details-speed-peak = pointe { $speed }
 details-parts = Parties
-details-parts-summary = { $count } parties, { $done } terminées, { $working } connexions au travail (foncé : sûr sur le disque ; clair : reçu ; le trait : où en est une connexion)
+details-parts-summary = { $count ->
+    [one] { $count } partie
+   *[other] { $count } parties
+}, { $done ->
+    [one] { $done } terminée
+   *[other] { $done } terminées
+}, { $working ->
+    [one] { $working } connexion au travail
+   *[other] { $working } connexions au travail
+} (foncé : sûr sur le disque ; clair : reçu ; le trait : où en est une connexion)
 action-run-anyway = Lancer quand même
 details-group = Groupe
+details-queue = Dans la file
+details-queue-place = { $place } sur { $count }
 network-offline = Hors ligne
 network-unmetered = En ligne
 network-metered = Réseau limité
@@ -356,8 +369,8 @@ shortcut-search = Chercher dans la liste
 shortcut-select-all = Choisir tous les transferts affichés
 shortcut-pick-one = Ajouter un transfert au choix, ou l’en retirer
 shortcut-pick-range = Choisir tous les transferts jusqu’à celui-ci
-shortcut-pause-resume = Mettre en pause ou reprendre le transfert choisi
-shortcut-remove = Retirer le transfert choisi (appuyer deux fois)
+shortcut-pause-resume = Mettre en pause ou reprendre les transferts choisis (en échec : réessayer)
+shortcut-remove = Retirer les transferts choisis (appuyer deux fois)
 shortcut-escape = Ne plus rien choisir ; quitter un écran
 shortcut-tab = Champ suivant ou précédent
 shortcut-send = Envoyer le formulaire
@@ -378,6 +391,20 @@ keys-delete = Suppr
 keys-escape = Échap
 keys-tab = Tab, Maj+Tab
 keys-ctrl-enter = Ctrl+Entrée
+keys-shift-delete = Maj+Suppr
+shortcut-cancel = Annuler les transferts choisis (appuyer deux fois)
+shortcut-priority = La priorité suivante pour les transferts choisis (avec Maj : la précédente)
+shortcut-policy = Le choix suivant pour les réseaux limités, pour les transferts choisis
+keys-alt-arrows = Alt+↑ ↓, Alt+Début, Alt+Fin
+shortcut-move = Déplacer le transfert choisi dans la file : d’une place, en tête ou en dernier
+shortcut-states = Afficher un état : tous, en cours, en attente, terminés, en échec (l’ordre de la barre latérale)
+shortcut-order = L’ordre suivant de la liste (avec Maj : le précédent)
+shortcut-reverse = L’ordre de la liste dans l’autre sens
+shortcut-kind = Le type de fichier suivant (avec Maj : le précédent)
+shortcut-group = Le groupe suivant (avec Maj : le précédent)
+shortcut-limit = La limite de vitesse suivante pour tous les transferts (avec Maj : une plus basse)
+shortcut-when-done = Le choix suivant de ce qui se passe une fois tout terminé
+shortcut-settings = Réglages
 
 # La barre des transferts choisis : priorité et réseaux limités
 batch-priority = Priorité…

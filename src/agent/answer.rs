@@ -1,8 +1,8 @@
 //! The answers to the socket's requests that the engine alone gives (those
 //! that need the agent itself, the window or the connection are in `serve`).
 
-use crate::engine::{self, Engine, EngineError, OperationId};
-use crate::ipc::{ErrorCode, Request, Response, Target};
+use crate::engine::{self, Engine, EngineError, OperationId, Place};
+use crate::ipc::{ErrorCode, Request, Response, Spot, Target};
 
 pub(super) async fn dispatch(engine: &Engine, request: Request) -> Response {
     match answer(engine, request).await {
@@ -108,6 +108,19 @@ async fn answer(engine: &Engine, request: Request) -> Result<Response, EngineErr
         Request::SetPriority { id, priority } => {
             let id = engine.resolve(&id)?;
             engine.set_priority(id, priority).await?;
+            snapshot_of(id)?
+        }
+        Request::Move { id, place } => {
+            let id = engine.resolve(&id)?;
+            let place = match place {
+                Spot::First => Place::First,
+                Spot::Last => Place::Last,
+                Spot::Up => Place::Up,
+                Spot::Down => Place::Down,
+                Spot::Before(other) => Place::Before(engine.resolve(&other)?),
+                Spot::After(other) => Place::After(engine.resolve(&other)?),
+            };
+            engine.move_in_queue(id, place).await?;
             snapshot_of(id)?
         }
         Request::CreateGroup {

@@ -60,6 +60,9 @@ the file again under a free name, `big (1).iso`.")]
         /// One JSON array of operation objects.
         #[arg(long)]
         json: bool,
+        /// Only the waiting operations, next to start first.
+        #[arg(long)]
+        queue: bool,
     },
     /// Show one operation in detail.
     #[command(after_help = "Example:\n  ferry show 3f2a --json")]
@@ -108,6 +111,19 @@ the file again under a free name, `big (1).iso`.")]
     /// Change where a queued operation stands in the queue.
     #[command(after_help = "Example:\n  ferry priority 3f2a high")]
     Priority { id: String, priority: PriorityArg },
+    /// Move a waiting operation to another place in the queue (next to one of
+    /// another priority, it takes that priority).
+    #[command(
+        after_help = "Examples:\n  ferry move 3f2a first\n  ferry move 3f2a up\n  ferry move 3f2a after 91bc\n  ferry list --queue        # the queue, next to start first"
+    )]
+    Move {
+        /// The operation's id, or a unique start of it.
+        id: String,
+        /// Where to: first, last, up, down (one place), before or after another.
+        to: MoveArg,
+        /// For before/after: the other operation's id.
+        other: Option<String>,
+    },
     /// Limit the bandwidth of all transfers (until the agent stops; the settings
     /// keep one for good), or of one.
     #[command(
@@ -410,6 +426,16 @@ impl From<PolicyArg> for CostPolicy {
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum MoveArg {
+    First,
+    Last,
+    Up,
+    Down,
+    Before,
+    After,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum PriorityArg {
     High,
     Normal,

@@ -438,6 +438,9 @@ pub struct Snapshot {
     pub group: Option<String>,
     #[serde(default)]
     pub priority: Priority,
+    /// Its rank in its priority class once moved (0: never; [`Snapshot::rank`]).
+    #[serde(default, skip_serializing_if = "is_nothing")]
+    pub queue_rank: u64,
     /// What is kept secret for this operation, named but not shown (the values are
     /// in the keyring or the secrets file).
     #[serde(default, skip_serializing_if = "SecretSummary::is_empty")]

@@ -274,6 +274,7 @@ impl Snapshot {
             policy: request.policy,
             group: request.group.clone(),
             priority: request.priority,
+            queue_rank: 0,
             secrets: SecretSummary::default(),
             proxy: None,
             overwrite: request.overwrite,

@@ -178,8 +178,8 @@ fn opens_for(inner: &Inner, snapshot: &Snapshot) -> Option<Millis> {
     decide(snapshot, &inner.network.state(), &rules, &now).1
 }
 
-/// The queued operation to start next, if a slot is free: highest priority first,
-/// then creation order, skipping operations the conditions forbid, retries not yet
+/// The queued operation to start next, if a slot is free: first in the queue's
+/// order (priority, then place: see `queue`), skipping operations the conditions forbid, retries not yet
 /// due, and serialized groups that are busy or whose earlier operation is still
 /// queued. Also the time of the earliest retry not yet due.
 fn pick(
@@ -212,8 +212,7 @@ fn pick(
         match s.retry_at {
             Some(at) if at > now => next_retry = Some(next_retry.map_or(at, |n| n.min(at))),
             _ => {
-                let first = |b: &Snapshot| (std::cmp::Reverse(b.priority), b.seq);
-                if best.is_none_or(|b| first(s) < first(b)) {
+                if best.is_none_or(|b| s.queue_key() < b.queue_key()) {
                     best = Some(s);
                 }
             }
@@ -222,8 +221,8 @@ fn pick(
     (best.cloned(), next_retry)
 }
 
-/// For each serialized group, the one operation that may start: the earliest one
-/// still queued, unless one of the group is already running (then none).
+/// For each serialized group, the one operation that may start: the first of it
+/// in the queue, unless one of the group is already running (then none).
 fn serialized_heads(state: &State) -> HashMap<&str, Option<OperationId>> {
     let serialized: HashSet<&str> = state
         .groups
@@ -243,7 +242,7 @@ fn serialized_heads(state: &State) -> HashMap<&str, Option<OperationId>> {
         }
         if s.status == Status::Idle {
             let head = heads.entry(group).or_default();
-            if head.is_none_or(|h| s.seq < h.seq) {
+            if head.is_none_or(|h| s.queue_key() < h.queue_key()) {
                 *head = Some(s);
             }
         }

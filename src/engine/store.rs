@@ -222,6 +222,27 @@ impl Store {
         .await
     }
 
+    /// Write several records in one durable transaction: all or none.
+    pub async fn put_all(&self, snapshots: &[Snapshot]) -> Result<(), StoreError> {
+        let records = snapshots
+            .iter()
+            .map(|s| Ok((s.id.as_u128(), serde_json::to_vec(s)?)))
+            .collect::<Result<Vec<(u128, Vec<u8>)>, serde_json::Error>>()
+            .map_err(StoreError::Encode)?;
+        self.write(move |db| {
+            let txn = db.begin_write()?;
+            {
+                let mut table = txn.open_table(OPERATIONS)?;
+                for (key, bytes) in &records {
+                    table.insert(*key, bytes.as_slice())?;
+                }
+            }
+            txn.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
     pub async fn put_group(&self, group: &Group) -> Result<(), StoreError> {
         let name = group.name.clone();
         let bytes = serde_json::to_vec(group).map_err(StoreError::Encode)?;

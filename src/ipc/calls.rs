@@ -3,7 +3,7 @@
 
 use crate::engine::{CostPolicy, Priority, Request as EngineRequest, Snapshot};
 
-use super::{Client, ErrorCode, HandedFile, Handover, IpcError, Request, Response, Target};
+use super::{Client, ErrorCode, HandedFile, Handover, IpcError, Request, Response, Spot, Target};
 
 /// Why a call gave no answer of its kind.
 #[derive(Debug, thiserror::Error)]
@@ -144,6 +144,11 @@ impl Client {
         priority: Priority,
     ) -> Result<Changed, ClientError> {
         self.change(&Request::SetPriority { id, priority }).await
+    }
+
+    /// Move a waiting operation in the queue.
+    pub async fn move_in_queue(&mut self, id: String, place: Spot) -> Result<Changed, ClientError> {
+        self.change(&Request::Move { id, place }).await
     }
 
     /// One operation's speed limit (`id`), or the global one (`None`).

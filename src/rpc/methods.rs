@@ -8,7 +8,7 @@ use tokio::sync::Notify;
 
 use super::aria2::{self, gid};
 use super::jsonrpc::RpcError;
-use crate::engine::{Engine, Kind, Priority, Snapshot, Status};
+use crate::engine::{Engine, Kind, Place, Priority, Snapshot, Status};
 
 /// Every method answered (besides `system.*`).
 pub(super) const METHODS: &[&str] = &[
@@ -278,22 +278,40 @@ async fn one(ctx: &Context, method: &str, mut params: Vec<Value>) -> Result<Valu
             let snapshot = found(0)?;
             let pos = int(arg(1))?;
             let how = arg(2).and_then(Value::as_str).unwrap_or("");
-            // Ferry's queue is ordered by priority, then by age: moving up or to
-            // the front raises the priority, down or to the end lowers it.
-            let priority = match (how, pos) {
-                ("POS_SET", 0) | ("POS_CUR", ..=-1) => Priority::High,
-                ("POS_END", _) | ("POS_CUR", 1..) => Priority::Low,
-                ("POS_SET" | "POS_CUR", _) => Priority::Normal,
+            let queue = waiting(engine);
+            let Some(from) = queue.iter().position(|s| s.id == snapshot.id) else {
+                return Err(failed(crate::engine::EngineError::InvalidState {
+                    id: snapshot.id,
+                    status: snapshot.status,
+                    action: "move",
+                }));
+            };
+            let last = queue.len() as i64 - 1;
+            let to = match how {
+                "POS_SET" => pos,
+                "POS_CUR" => from as i64 + pos,
+                "POS_END" => last + pos,
                 _ => {
                     return Err(RpcError::invalid_params(
                         "how is POS_SET, POS_CUR or POS_END",
                     ));
                 }
+            }
+            .clamp(0, last.max(0));
+            // aria2's list holds downloads only; Ferry's queue has uploads too:
+            // the download moves next to the one whose place it takes.
+            let place = match usize::try_from(to).ok().and_then(|i| queue.get(i)) {
+                Some(other) if other.id == snapshot.id => None,
+                Some(other) if to as usize > from => Some(Place::After(other.id)),
+                Some(other) => Some(Place::Before(other.id)),
+                None => None,
             };
-            engine
-                .set_priority(snapshot.id, priority)
-                .await
-                .map_err(failed)?;
+            if let Some(place) = place {
+                engine
+                    .move_in_queue(snapshot.id, place)
+                    .await
+                    .map_err(failed)?;
+            }
             let place = waiting(engine).iter().position(|s| s.id == snapshot.id);
             json!(place.unwrap_or(0))
         }
@@ -426,7 +444,7 @@ fn waiting(engine: &Engine) -> Vec<Snapshot> {
     let mut queue = downloads(engine, |s| {
         matches!(aria2::status_word(s.status), "waiting" | "paused")
     });
-    queue.sort_by_key(|s| (std::cmp::Reverse(s.priority), s.seq));
+    queue.sort_by_key(Snapshot::queue_key);
     queue
 }
 

@@ -42,6 +42,8 @@ pub enum Place {
 pub struct Lately<'a> {
     pub speeds: Vec<f64>,
     pub fetching: &'a [u64],
+    /// Where it waits in the queue, if it does.
+    pub queue: Option<super::transfers::QueueSpot>,
 }
 
 pub fn view<'a>(
@@ -68,7 +70,7 @@ pub fn view<'a>(
         let files = upload
             .sources
             .iter()
-            .map(|f| format!("{} ({})", f.path.display(), format::size(tr, f.size)))
+            .map(|f| format!("{} ({})", format::path(&f.path), format::size(tr, f.size)))
             .collect::<Vec<_>>()
             .join("\n");
         lines = lines.push(field(tr!(tr, "details-sources"), files));
@@ -76,7 +78,7 @@ pub fn view<'a>(
         let destination = s
             .destination
             .as_ref()
-            .map_or(none.clone(), |d| d.display().to_string());
+            .map_or(none.clone(), |d| format::path(d));
         lines = lines.push(field(tr!(tr, "details-destination"), destination));
     }
     lines = lines
@@ -92,6 +94,17 @@ pub fn view<'a>(
     ));
     if let Some(group) = &s.group {
         lines = lines.push(field(tr!(tr, "details-group"), group.clone()));
+    }
+    if let Some(spot) = lately.queue {
+        lines = lines.push(field(
+            tr!(tr, "details-queue"),
+            tr!(
+                tr,
+                "details-queue-place",
+                place = spot.place,
+                count = spot.of
+            ),
+        ));
     }
     lines = access_fields(tr, s, lines);
     let activity = activity(tr, s, lately);

@@ -244,6 +244,22 @@ pub fn refusal(tr: &Tr, error: &ferry::engine::EngineError) -> String {
     }
 }
 
+/// A path as the user knows it: under their home folder, from `~`.
+pub fn path(path: &std::path::Path) -> String {
+    let home = std::env::var_os("HOME").map(std::path::PathBuf::from);
+    path_under(path, home.as_deref())
+}
+
+/// `path` from `~` when it is under `home`.
+fn path_under(path: &std::path::Path, home: Option<&std::path::Path>) -> String {
+    match home.and_then(|home| path.strip_prefix(home).ok()) {
+        Some(rest) if !rest.as_os_str().is_empty() => {
+            format!("~{}{}", std::path::MAIN_SEPARATOR, rest.display())
+        }
+        _ => path.display().to_string(),
+    }
+}
+
 /// A request refused at creation, in words.
 pub fn invalid_request(tr: &Tr, invalid: &ferry::engine::InvalidRequest) -> String {
     use ferry::engine::InvalidRequest as I;
@@ -344,6 +360,22 @@ pub fn invalid_request(tr: &Tr, invalid: &ferry::engine::InvalidRequest) -> Stri
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paths_under_home_start_from_a_tilde() {
+        use std::path::Path;
+        let home = Some(Path::new("/home/ana"));
+        assert_eq!(
+            path_under(Path::new("/home/ana/Downloads/a.iso"), home),
+            "~/Downloads/a.iso"
+        );
+        assert_eq!(
+            path_under(Path::new("/home/anabel/a.iso"), home),
+            "/home/anabel/a.iso"
+        );
+        assert_eq!(path_under(Path::new("/home/ana"), home), "/home/ana");
+        assert_eq!(path_under(Path::new("/srv/a.iso"), None), "/srv/a.iso");
+    }
     use ferry::config::Language;
 
     #[test]

@@ -24,6 +24,13 @@ pub struct Geometry {
     /// The details pane below the list is open.
     #[serde(default)]
     pub details_pane: bool,
+    /// The share of the height the pane takes when open.
+    #[serde(default = "default_pane_share")]
+    pub pane_share: f32,
+}
+
+fn default_pane_share() -> f32 {
+    super::transfers::pane::DEFAULT_SHARE
 }
 
 impl Default for Geometry {
@@ -34,6 +41,7 @@ impl Default for Geometry {
             x: None,
             y: None,
             details_pane: false,
+            pane_share: default_pane_share(),
         }
     }
 }

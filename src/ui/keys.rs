@@ -1,5 +1,6 @@
-//! The keyboard: shortcuts (Ctrl+N, Ctrl+U, Ctrl+A, Ctrl+F, Ctrl+V, Escape,
-//! Space, Delete, Tab, Enter, F1, the arrows and the Menu key on the list;
+//! The keyboard: shortcuts (Ctrl+N, Ctrl+U, Ctrl+A, Ctrl+F, Ctrl+V, Ctrl+,,
+//! Escape, Space, Delete, Tab, Enter, F1, the arrows, Alt+arrows and the Menu
+//! key on the list, Ctrl+1… and the choosing keys of `transfers::choosing`;
 //! listed for the user in `shortcuts.rs`) and the ask-once confirmations of
 //! Delete and Cancel.
 
@@ -58,23 +59,10 @@ impl App {
                 return self.update(Message::Quit);
             }
             keyboard::Key::Named(Named::Space) if matches!(self.screen, Screen::Transfers) => {
-                if let Some(s) = self
-                    .transfers
-                    .selected
-                    .and_then(|id| self.transfers.get(id))
-                {
-                    let action = if s.status.is_paused() {
-                        RowAction::Resume
-                    } else {
-                        RowAction::Pause
-                    };
-                    if transfers::actions_for(s.status).contains(&action) {
-                        self.row_action(s.id, action);
-                    }
-                }
+                self.space_on_picked();
             }
             keyboard::Key::Named(Named::Delete) if matches!(self.screen, Screen::Transfers) => {
-                self.delete_selected();
+                return self.delete_on_picked(modifiers.shift());
             }
             keyboard::Key::Named(Named::Tab) if !matches!(self.screen, Screen::Transfers) => {
                 return if modifiers.shift() {
@@ -97,6 +85,31 @@ impl App {
             // Last: the keys above (Escape, Tab…) keep their meaning.
             keyboard::Key::Named(named) if matches!(self.screen, Screen::Transfers) => {
                 return self.list_key(named, modifiers);
+            }
+            keyboard::Key::Character(",") if modifiers.command() => {
+                return self.update(Message::OpenSettings);
+            }
+            keyboard::Key::Character(c)
+                if modifiers.command()
+                    && matches!(self.screen, Screen::Transfers)
+                    && c.eq_ignore_ascii_case("p") =>
+            {
+                return self.step_priority(modifiers.shift());
+            }
+            keyboard::Key::Character(c)
+                if modifiers.command()
+                    && matches!(self.screen, Screen::Transfers)
+                    && c.eq_ignore_ascii_case("m") =>
+            {
+                return self.step_policy(modifiers.shift());
+            }
+            // Last too: Ctrl+N, Ctrl+Q… above keep their meaning.
+            keyboard::Key::Character(c)
+                if modifiers.command() && matches!(self.screen, Screen::Transfers) =>
+            {
+                if let Some(message) = self.list_choice_key(c, modifiers.shift()) {
+                    return self.transfers_message(&message);
+                }
             }
             _ => {}
         }
@@ -131,6 +144,28 @@ impl App {
         }
     }
 
+    /// Ctrl+1… shows a state; Ctrl+R reverses the order; Ctrl+O, K, G, L, D
+    /// step through the orders, the kinds of file, the groups, the speed limit
+    /// and the when-done (`back`, with Shift: backwards).
+    fn list_choice_key(&self, c: &str, back: bool) -> Option<transfers::Message> {
+        use transfers::choosing::Choosing;
+        if let Ok(digit) = c.parse::<usize>() {
+            return self.transfers.state_key(digit);
+        }
+        if c.eq_ignore_ascii_case("r") {
+            return Some(transfers::Message::Reverse);
+        }
+        let what = match c.to_lowercase().as_str() {
+            "o" => Choosing::Order,
+            "k" => Choosing::Kind,
+            "g" => Choosing::Group,
+            "l" => Choosing::Limit,
+            "d" => Choosing::WhenDone,
+            _ => return None,
+        };
+        self.transfers.next_choice(&self.tr, what, back)
+    }
+
     /// The list's own keys: move the picked row, open its menu or details,
     /// and in the open menu move and choose.
     fn list_key(
@@ -149,6 +184,19 @@ impl App {
             Named::Enter if menu_open => {
                 return match self.transfers.lit_entry() {
                     Some(entry) => self.transfers_message(&transfers::Message::Menu(entry)),
+                    None => Task::none(),
+                };
+            }
+            Named::ArrowUp | Named::ArrowDown | Named::Home | Named::End if modifiers.alt() => {
+                use super::rows::QueueMove;
+                let to = match key {
+                    Named::ArrowUp => QueueMove::Up,
+                    Named::ArrowDown => QueueMove::Down,
+                    Named::Home => QueueMove::First,
+                    _ => QueueMove::Last,
+                };
+                return match self.transfers.selected {
+                    Some(id) => self.move_in_queue(id, to),
                     None => Task::none(),
                 };
             }

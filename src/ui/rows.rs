@@ -1,6 +1,16 @@
 //! What a row's buttons do: engine commands, Open and Show in folder.
 
 use super::*;
+use ferry::engine::Place;
+
+/// Where a transfer moves in the queue.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum QueueMove {
+    Up,
+    Down,
+    First,
+    Last,
+}
 
 impl App {
     pub(super) fn transfers_message(&mut self, message: &transfers::Message) -> Task<Message> {
@@ -70,12 +80,13 @@ impl App {
         self.transfers.update(message);
         // Remembered with the window's size for the next run.
         self.geometry.details_pane = self.transfers.pane;
+        self.geometry.pane_share = self.transfers.pane_share;
         task
     }
 
     /// A choice in a row's menu.
     fn menu_entry(&mut self, id: OperationId, entry: &transfers::menu::Entry) -> Task<Message> {
-        use transfers::menu::{Entry, step};
+        use transfers::menu::Entry;
         let Some(snapshot) = self.transfers.get(id) else {
             return Task::none();
         };
@@ -86,9 +97,12 @@ impl App {
             }
             Entry::CopyAddress => return iced::clipboard::write(snapshot.url.clone()),
             Entry::MoveUp | Entry::MoveDown => {
-                let priority = step(snapshot.priority, *entry == Entry::MoveUp);
-                self.backend
-                    .run(async move { answered(engine.set_priority(id, priority).await) });
+                let to = if *entry == Entry::MoveUp {
+                    QueueMove::Up
+                } else {
+                    QueueMove::Down
+                };
+                return self.move_in_queue(id, to);
             }
             Entry::Limit(choice) => {
                 let limit = (choice.value > 0).then(|| choice.value.saturating_mul(1024));
@@ -96,6 +110,49 @@ impl App {
                     .run(async move { answered(engine.set_operation_limit(id, limit).await) });
             }
         }
+        Task::none()
+    }
+
+    /// Move a waiting transfer in the queue: one place up or down, or to either
+    /// end. Nothing when it is not waiting or already there. When it is one of
+    /// several picked, the waiting ones among them move together, keeping
+    /// their order.
+    pub(super) fn move_in_queue(&mut self, id: OperationId, to: QueueMove) -> Task<Message> {
+        let place = match to {
+            QueueMove::Up => Place::Up,
+            QueueMove::Down => Place::Down,
+            QueueMove::First => Place::First,
+            QueueMove::Last => Place::Last,
+        };
+        let several = self.transfers.selection.len() > 1 && self.transfers.selection.contains(id);
+        let mut ids: Vec<OperationId> = if several {
+            let picked = self
+                .transfers
+                .picked_where(|s| ferry::engine::queue::is_queued(s.status));
+            let mut queued: Vec<&Snapshot> = picked
+                .iter()
+                .filter_map(|id| self.transfers.get(*id))
+                .collect();
+            queued.sort_by_key(|s| s.queue_key());
+            queued.iter().map(|s| s.id).collect()
+        } else if self.transfers.queue_spot(id).is_some() {
+            vec![id]
+        } else {
+            return Task::none();
+        };
+        // The one nearest where they go moves first, so none jumps another.
+        if matches!(to, QueueMove::Down | QueueMove::First) {
+            ids.reverse();
+        }
+        let engine = self.backend.engine.clone();
+        self.backend.run(async move {
+            for id in ids {
+                if let Err(refused) = engine.move_in_queue(id, place).await {
+                    return answered(Err(refused));
+                }
+            }
+            answered(Ok(()))
+        });
         Task::none()
     }
 
@@ -114,7 +171,7 @@ impl App {
 
     /// `action` on every picked row it fits. Cancel and Remove ask once first
     /// (the notice says how many), as they do for one row.
-    fn batch(&mut self, action: RowAction) {
+    pub(super) fn batch(&mut self, action: RowAction) {
         let targets = self
             .transfers
             .picked_where(|s| transfers::fits(action, s.status));

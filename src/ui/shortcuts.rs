@@ -33,8 +33,20 @@ pub fn lines(tr: &Tr) -> Vec<(String, String)> {
         ),
         (tr!(tr, "keys-enter"), tr!(tr, "shortcut-details")),
         (tr!(tr, "keys-menu"), tr!(tr, "shortcut-menu")),
+        (tr!(tr, "keys-alt-arrows"), tr!(tr, "shortcut-move")),
+        (same("Ctrl+1 … Ctrl+5"), tr!(tr, "shortcut-states")),
+        (same("Ctrl+O"), tr!(tr, "shortcut-order")),
+        (same("Ctrl+R"), tr!(tr, "shortcut-reverse")),
+        (same("Ctrl+K"), tr!(tr, "shortcut-kind")),
+        (same("Ctrl+G"), tr!(tr, "shortcut-group")),
+        (same("Ctrl+L"), tr!(tr, "shortcut-limit")),
+        (same("Ctrl+D"), tr!(tr, "shortcut-when-done")),
+        (same("Ctrl+,"), tr!(tr, "shortcut-settings")),
         (tr!(tr, "keys-space"), tr!(tr, "shortcut-pause-resume")),
         (tr!(tr, "keys-delete"), tr!(tr, "shortcut-remove")),
+        (tr!(tr, "keys-shift-delete"), tr!(tr, "shortcut-cancel")),
+        (same("Ctrl+P"), tr!(tr, "shortcut-priority")),
+        (same("Ctrl+M"), tr!(tr, "shortcut-policy")),
         (tr!(tr, "keys-escape"), tr!(tr, "shortcut-escape")),
         (tr!(tr, "keys-tab"), tr!(tr, "shortcut-tab")),
         (tr!(tr, "keys-ctrl-enter"), tr!(tr, "shortcut-send")),
@@ -49,7 +61,7 @@ pub fn view<'a>(tr: &Tr) -> Element<'a, Message> {
         table = table.push(
             row![
                 container(text(keys).size(14).font(iced::Font::MONOSPACE))
-                    .width(Length::Fixed(150.0)),
+                    .width(Length::Fixed(190.0)),
                 text(what).size(14),
             ]
             .spacing(12),

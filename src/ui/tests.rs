@@ -47,10 +47,12 @@ fn glyph(icon: lucide_icons::Icon) -> String {
 mod browser;
 mod change_address;
 mod download_form;
+mod keyboard_reach;
 mod list;
 mod list_tools;
 mod live;
 mod menu;
+mod pane;
 mod screens;
 mod upload_form;
 mod when_done;

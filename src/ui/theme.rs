@@ -284,6 +284,21 @@ pub fn nav(on: bool) -> impl Fn(&Theme, button::Status) -> button::Style {
     }
 }
 
+/// The grip of a bar that a drag moves: muted, the accent while dragged.
+pub fn grip(theme: &Theme, dragging: bool) -> container::Style {
+    let palette = theme.extended_palette();
+    let color = if dragging {
+        palette.primary.base.color
+    } else {
+        palette.background.strong.color
+    };
+    container::Style {
+        background: Some(Background::Color(color)),
+        border: border::rounded(2),
+        ..container::Style::default()
+    }
+}
+
 /// The sidebar and the footer: a surface a shade off the page.
 pub fn panel(theme: &Theme) -> container::Style {
     let palette = theme.extended_palette();

@@ -9,7 +9,7 @@ use std::time::Instant;
 use iced::widget::{
     Space, column, container, mouse_area, pick_list, row, scrollable, text, text_input,
 };
-use iced::{Alignment, Element, Fill, FillPortion, Length};
+use iced::{Alignment, Element, Fill, Length};
 
 use ferry::engine::{Category, Event, NetworkState, OperationId, Snapshot, Status};
 
@@ -21,16 +21,18 @@ use crate::i18n::{Tr, tr};
 use lucide_icons::Icon;
 
 pub mod actions;
+pub mod choosing;
 mod filters;
 mod footer;
 pub mod keyboard;
 pub mod menu;
 mod order;
+pub mod pane;
 pub mod sidebar;
 mod view;
 
 pub use self::actions::{RowAction, actions_for, fits};
-pub use self::order::Sort;
+pub use self::order::{QueueSpot, Sort};
 use self::view::{empty_state, tab, transfer_row};
 
 /// The search box (Ctrl+F focuses it).
@@ -82,6 +84,8 @@ pub enum Message {
     Search(String),
     /// Order the list.
     Sort(Choice<Sort>),
+    /// The order the other way round.
+    Reverse,
     /// Move the picked transfers in the queue.
     BatchPriority(Choice<ferry::engine::Priority>),
     /// Change when the picked transfers may use a metered network.
@@ -110,6 +114,12 @@ pub enum Message {
     CloseMenu,
     /// Show or hide the details pane below the list.
     TogglePane,
+    /// The bar between the list and the pane was pressed: a drag starts.
+    PaneDrag,
+    /// The pointer moved while dragging it (the page's coordinates).
+    PaneDragged(iced::Point),
+    /// The drag ended.
+    PaneDropped,
     /// Something done in the details pane.
     Pane(super::details::Message),
 }
@@ -127,6 +137,8 @@ pub struct Transfers {
     /// Words the name or address must have (any case), as typed.
     pub search: String,
     pub sort: Sort,
+    /// The order runs the other way (Z to A, smallest first, newest first…).
+    pub reversed: bool,
     /// The speed limit in force for all transfers, bytes per second.
     pub limit: Option<u64>,
     /// What happens once every transfer is done, as the agent has it.
@@ -144,6 +156,10 @@ pub struct Transfers {
     pub wide: bool,
     /// The picked row's details show below the list.
     pub pane: bool,
+    /// The share of the height the pane takes.
+    pub pane_share: f32,
+    /// The bar between list and pane is being dragged.
+    drag: Option<pane::Drag>,
     /// The row Space and Delete act on, shown highlighted.
     pub selected: Option<OperationId>,
     /// A line for the user above the list (an address that was already there).
@@ -168,6 +184,7 @@ impl Transfers {
             rows,
             viewport: (0.0, 900.0),
             width: 900.0,
+            pane_share: pane::DEFAULT_SHARE,
             ..Self::default()
         };
         transfers.reindex();
@@ -191,11 +208,14 @@ impl Transfers {
         fresh.category = self.category;
         fresh.search = std::mem::take(&mut self.search);
         fresh.sort = self.sort;
+        fresh.reversed = self.reversed;
         fresh.limit = self.limit;
         fresh.network = self.network;
         fresh.viewport = self.viewport;
         fresh.width = self.width;
         fresh.wide = self.wide;
+        fresh.pane = self.pane;
+        fresh.pane_share = self.pane_share;
         fresh.pointer = self.pointer;
         fresh.menu = self.menu.filter(|m| fresh.index.contains_key(&m.id));
         fresh.selected = self.selected.filter(|id| fresh.index.contains_key(id));
@@ -293,6 +313,7 @@ impl Transfers {
             Message::Category(choice) => self.category = choice.value,
             Message::Search(words) => self.search.clone_from(words),
             Message::Sort(choice) => self.sort = choice.value,
+            Message::Reverse => self.reversed = !self.reversed,
             Message::Scrolled(viewport) => {
                 self.viewport = (viewport.absolute_offset().y, viewport.bounds().height);
                 self.width = viewport.bounds().width;
@@ -309,6 +330,9 @@ impl Transfers {
             }
             Message::CloseMenu | Message::Menu(..) => self.menu = None,
             Message::TogglePane => self.pane = !self.pane,
+            Message::PaneDrag => self.start_drag(),
+            Message::PaneDragged(at) => self.drag_to(*at),
+            Message::PaneDropped => self.drag = None,
             Message::Select(id) => {
                 let shown: Vec<OperationId> = self.shown().iter().map(|s| s.id).collect();
                 self.selection.click(*id, self.modifiers, &shown);
@@ -346,6 +370,7 @@ impl Transfers {
         super::details::Lately {
             speeds: self.speeds.bars(id, Instant::now()),
             fetching: self.fetching.get(&id).map_or(&[], Vec::as_slice),
+            queue: self.queue_spot(id),
         }
     }
 
@@ -363,16 +388,11 @@ impl Transfers {
         let tabs = if self.wide {
             row![]
         } else {
-            [
-                Filter::All,
-                Filter::Active,
-                Filter::Completed,
-                Filter::Failed,
-            ]
-            .into_iter()
-            .fold(row![].spacing(space::XS), |tabs, filter| {
-                tabs.push(tab(sidebar::label(tr, filter), filter, self.filter))
-            })
+            choosing::TABS
+                .into_iter()
+                .fold(row![].spacing(space::XS), |tabs, filter| {
+                    tabs.push(tab(sidebar::label(tr, filter), filter, self.filter))
+                })
         };
         let sorts = Self::sort_choices(tr);
         let sort = sorts.iter().find(|c| c.value == self.sort).cloned();
@@ -395,6 +415,16 @@ impl Transfers {
             pick_list(sorts, sort, Message::Sort)
                 .text_size(size::BODY)
                 .style(theme::choice),
+            theme::toggle(
+                if self.reversed {
+                    Icon::ArrowUpNarrowWide
+                } else {
+                    Icon::ArrowDownWideNarrow
+                },
+                tr!(tr, "sort-reverse"),
+                self.reversed,
+                Message::Reverse,
+            ),
         ]
         .spacing(space::S)
         .align_y(Alignment::Center);
@@ -471,15 +501,24 @@ impl Transfers {
         if let Some(bar) = actions::batch_bar(tr, self.selection.len()) {
             head = head.push(bar);
         }
-        let list_height = if self.pane { FillPortion(3) } else { Fill };
+        let (list_height, pane_height) = if self.pane {
+            self.split()
+        } else {
+            (Fill, Fill)
+        };
         let mut page = column![head, container(body).height(list_height)]
             .spacing(10)
             .height(Fill);
         if self.pane {
-            page = page.push(self.pane(tr));
+            page = page.push(column![self.handle(), self.pane(tr)].height(pane_height));
         }
         if let Some(notice) = &self.notice {
             page = page.push(text(notice).size(14).style(text::primary));
+        }
+        // Dragging the pane's bar: the pointer's moves over the page move it.
+        let mut page = mouse_area(page);
+        if self.drag.is_some() {
+            page = page.on_move(Message::PaneDragged);
         }
         if self.wide {
             let side = sidebar::view(self, tr);
@@ -487,30 +526,7 @@ impl Transfers {
                 .spacing(10)
                 .into();
         }
-        page.push(self.footer(tr)).into()
-    }
-
-    /// Below the list: the picked row's details, or how to get them.
-    fn pane<'a>(&'a self, tr: &Tr) -> Element<'a, Message> {
-        let content: Element<'a, Message> = match self.selected.and_then(|id| self.get(id)) {
-            Some(s) => {
-                let lately = self.lately(s.id);
-                super::details::view(tr, s, &lately, super::details::Place::Pane).map(Message::Pane)
-            }
-            None => container(
-                text(tr!(tr, "pane-pick-a-row"))
-                    .size(size::BODY)
-                    .style(theme::muted),
-            )
-            .center(Fill)
-            .into(),
-        };
-        container(content)
-            .padding(space::M)
-            .width(Fill)
-            .height(FillPortion(2))
-            .style(theme::panel)
-            .into()
+        column![page, self.footer(tr)].spacing(10).into()
     }
 
     /// Spacers stand for the rows out of view.
@@ -543,7 +559,9 @@ impl Transfers {
         .into();
         let mut layers = iced::widget::stack![list];
         if let Some((open, snapshot)) = self.menu.and_then(|m| Some((m, self.get(m.id)?))) {
-            for layer in menu::layers(tr, open, snapshot, (self.width, self.viewport.1)) {
+            let entries = self.menu_entries(open.id).unwrap_or_default();
+            let size = (self.width, self.viewport.1);
+            for layer in menu::layers(tr, open, snapshot, &entries, size) {
                 layers = layers.push(layer);
             }
         }
@@ -563,7 +581,15 @@ impl Transfers {
             .filter(|s| search.finds(s))
             .collect();
         order::sort(&mut shown, self.sort);
+        if self.reversed {
+            shown.reverse();
+        }
         shown
+    }
+
+    /// Where a waiting transfer stands in the queue.
+    pub fn queue_spot(&self, id: OperationId) -> Option<QueueSpot> {
+        order::queue_spot(&self.rows, id)
     }
 
     /// The orders offered, in the screen's language.

@@ -90,9 +90,12 @@ impl App {
         Some(band(&self.tr, pending))
     }
 
-    /// Set what happens once every transfer is done.
-    pub(super) fn set_when_done(&self, what: WhenDone) {
+    /// Set what happens once every transfer is done. The footer shows it at
+    /// once (the agent's word that it has it follows), so that a second step
+    /// from the keyboard starts from it.
+    pub(super) fn set_when_done(&mut self, what: WhenDone) {
         self.when_done.set(what);
+        self.transfers.when_done = what;
     }
 
     /// The agent's when-done changed: the footer and tray follow, a new

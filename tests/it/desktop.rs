@@ -8,7 +8,6 @@
 use crate::support;
 
 use std::collections::HashMap;
-use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -24,37 +23,6 @@ fn x_window_named(display: &str, title: &str) -> bool {
         .args(["-display", display, "-root", "-tree"])
         .output()
         .is_ok_and(|out| String::from_utf8_lossy(&out.stdout).contains(&format!("\"{title}\"")))
-}
-
-fn xvfb() -> Option<(Killed, String)> {
-    for n in 0..20u32 {
-        let number = 540 + (std::process::id() % 200) + n * 197;
-        if Path::new(&format!("/tmp/.X{number}-lock")).exists() {
-            continue;
-        }
-        let display = format!(":{number}");
-        let child = Command::new("Xvfb")
-            .args([
-                display.as_str(),
-                "-screen",
-                "0",
-                "1024x768x24",
-                "-nolisten",
-                "tcp",
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .ok()?;
-        let killed = Killed(child);
-        for _ in 0..200 {
-            if Path::new(&format!("/tmp/.X11-unix/X{number}")).exists() {
-                return Some((killed, display));
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-    None
 }
 
 /// What the fake notification server was asked to show.
@@ -227,7 +195,7 @@ async fn notifications_and_the_tray_on_a_private_session_bus() {
         println!("skipped: dbus-daemon would not start here");
         return;
     };
-    let Some((_x, display)) = xvfb() else {
+    let Some(xvfb) = x11::Xvfb::start(1024, 768) else {
         println!("skipped: Xvfb would not start here");
         return;
     };
@@ -275,7 +243,7 @@ async fn notifications_and_the_tray_on_a_private_session_bus() {
         let mut command = Command::new(env!("CARGO_BIN_EXE_ferry"));
         command
             .args(args)
-            .env("DISPLAY", &display)
+            .env("DISPLAY", &xvfb.display)
             .env_remove("WAYLAND_DISPLAY")
             .env_remove("FERRY_HEADLESS")
             .env("DBUS_SESSION_BUS_ADDRESS", &address)
@@ -358,7 +326,7 @@ async fn notifications_and_the_tray_on_a_private_session_bus() {
         .expect("the item takes the click");
     if found("xwininfo") {
         within(30, async {
-            while !x_window_named(&display, "Ferry") {
+            while !x_window_named(&xvfb.display, "Ferry") {
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
         })

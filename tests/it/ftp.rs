@@ -150,13 +150,14 @@ async fn ftps_with_explicit_tls_checks_the_certificate() {
     let other = tempfile::tempdir().unwrap();
     let engine = open(support::options(other.path())).await;
     let mut events = engine.subscribe();
+    // Boxed: the future of a whole run is large.
     let done = within(
         60,
-        run_to_end(
+        Box::pin(run_to_end(
             &engine,
             &mut events,
             Request::download(url, None).auth("dave", "tls-pass"),
-        ),
+        )),
     )
     .await;
     assert_eq!(done.error.unwrap().status, ErrorStatus::CertificateInvalid);

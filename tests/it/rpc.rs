@@ -624,8 +624,9 @@ fn aria2p_python() -> Option<std::path::PathBuf> {
 
 /// aria2p, a client nobody here wrote, drives Ferry as it drives aria2: a URI
 /// with a Cookie header and a Referer under a global limit, watched, paused,
-/// unpaused, the limit lifted, listed active, waiting and stopped, removed and
-/// purged (tests/rpc/aria2p_drive.py). The file is byte-exact and the server saw
+/// unpaused, the limit lifted, listed active, waiting and stopped, three paused
+/// ones moved in the queue (top, down, bottom, up), removed and purged
+/// (tests/rpc/aria2p_drive.py). The file is byte-exact and the server saw
 /// both headers.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn aria2p_drives_a_download_through_ferry() {
@@ -678,6 +679,10 @@ async fn aria2p_drives_a_download_through_ferry() {
     assert_eq!(seen["completed_length"], body.len());
     assert_eq!(seen["total_length"], body.len());
     assert_eq!(seen["after_purge"], json!([]));
+    // [a b c] → top c [c a b] 0 → down c [a c b] 1 → bottom a [c b a] 2 → up b [b c a] 0.
+    assert_eq!(seen["queue_added"], true, "{seen}");
+    assert_eq!(seen["moves"], json!([0, 1, 2, 0]), "{seen}");
+    assert_eq!(seen["queue_moved"], true, "{seen}");
     assert_eq!(sha256_file(&folder.join("via-aria2p.bin")), sha256(&body));
     let requests = server.seen("/pub/big.bin");
     assert!(!requests.is_empty());

@@ -5,61 +5,11 @@
 //! is missing (`.ci/run` installs both).
 
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::support::bus::found;
-
-/// An X server of our own, killed on drop.
-struct Xvfb {
-    child: Child,
-    display: String,
-}
-
-impl Xvfb {
-    fn start() -> Option<Self> {
-        for n in 0..20 {
-            let number = 140 + (std::process::id() % 200) + n * 211;
-            if Path::new(&format!("/tmp/.X{number}-lock")).exists() {
-                continue;
-            }
-            let display = format!(":{number}");
-            let child = Command::new("Xvfb")
-                .args([
-                    display.as_str(),
-                    "-screen",
-                    "0",
-                    "1280x800x24",
-                    "-nolisten",
-                    "tcp",
-                ])
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .ok()?;
-            let mut xvfb = Self { child, display };
-            let deadline = Instant::now() + Duration::from_secs(10);
-            while Instant::now() < deadline {
-                if Path::new(&format!("/tmp/.X11-unix/X{number}")).exists() {
-                    return Some(xvfb);
-                }
-                if let Ok(Some(_)) = xvfb.child.try_wait() {
-                    break;
-                }
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            let _ = xvfb.child.kill();
-        }
-        None
-    }
-}
-
-impl Drop for Xvfb {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use crate::support::x11::{Xvfb, image_figure};
 
 struct Ferry<'a> {
     data: &'a Path,
@@ -93,24 +43,11 @@ impl Ferry<'_> {
 }
 
 /// Standard deviation of the screen's pixels (0 for a uniform, blank screen).
-fn screen_variation(display: &str, shot: &Path) -> f64 {
-    let taken = Command::new("import")
-        .args(["-display", display, "-window", "root"])
-        .arg(shot)
-        .status()
-        .is_ok_and(|s| s.success());
-    if !taken {
+fn screen_variation(xvfb: &Xvfb, shot: &Path) -> f64 {
+    if !xvfb.screenshot(shot) {
         return 0.0;
     }
-    let out = Command::new("convert")
-        .arg(shot)
-        .args(["-format", "%[fx:standard_deviation]", "info:"])
-        .output()
-        .expect("convert runs");
-    String::from_utf8_lossy(&out.stdout)
-        .trim()
-        .parse()
-        .unwrap_or(0.0)
+    image_figure(shot, "standard_deviation")
 }
 
 #[test]
@@ -121,7 +58,7 @@ fn ferry_opens_a_window_and_a_second_ferry_shows_it() {
             return;
         }
     }
-    let Some(xvfb) = Xvfb::start() else {
+    let Some(xvfb) = Xvfb::start(1280, 800) else {
         println!("skipped: Xvfb would not start here");
         return;
     };
@@ -148,7 +85,7 @@ fn ferry_opens_a_window_and_a_second_ferry_shows_it() {
         if let Ok(Some(status)) = app.try_wait() {
             panic!("ferry exited early: {status}");
         }
-        variation = screen_variation(&xvfb.display, &shot);
+        variation = screen_variation(&xvfb, &shot);
         if variation > 0.01 && data.join("agent.sock").exists() {
             break;
         }

@@ -4,7 +4,8 @@ Usage: aria2p_drive.py PORT SECRET URL DIR
 
 Adds URL with a Cookie header and a Referer into DIR as via-aria2p.bin under a
 global speed limit, watches it, pauses and unpauses it, lifts the limit, lists
-active/waiting/stopped, then removes its result and purges. Prints one JSON line
+active/waiting/stopped, moves three paused downloads in the queue, then removes
+its result and purges. Prints one JSON line
 of what it saw; any surprise raises (exit status 1).
 """
 
@@ -60,6 +61,19 @@ def main():
     seen["total_length"] = done.total_length
     seen["stopped"] = [d["gid"] for d in api.client.tell_stopped(0, 10, keys=["gid"])]
     seen["listed"] = sorted(d.gid for d in api.get_downloads())
+
+    # The queue: three paused downloads moved about as a front end does.
+    base = url.rsplit("/", 1)[0]
+    queued = [
+        api.add_uris([f"{base}/queued-{n}.bin"], options={"pause": "true", "dir": folder})
+        for n in range(3)
+    ]
+    a, b, c = queued
+    waiting = lambda: [d["gid"] for d in api.client.tell_waiting(0, 10, keys=["gid"])]
+    seen["queue_added"] = waiting() == [a.gid, b.gid, c.gid]
+    seen["moves"] = [api.move_to_top(c), api.move_down(c), api.move_to_bottom(a), api.move_up(b)]
+    seen["queue_moved"] = waiting() == [b.gid, c.gid, a.gid]
+    assert api.remove(queued) == [True, True, True]
 
     assert api.remove([done], clean=True) == [True]
     api.purge()

@@ -9,6 +9,7 @@ pub mod program;
 pub mod proxy;
 pub mod server;
 pub mod uploads;
+pub mod x11;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

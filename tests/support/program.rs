@@ -23,8 +23,16 @@ impl Ferry {
     /// With settings (TOML) merged over the test defaults.
     pub fn with_config(extra: &str) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let downloads = dir.path().join("downloads");
-        std::fs::create_dir(&downloads).unwrap();
+        std::fs::create_dir(dir.path().join("downloads")).unwrap();
+        let ferry = Self { dir };
+        ferry.configure(extra);
+        ferry
+    }
+
+    /// Write the config file again: the test defaults with `extra` (TOML) over
+    /// them (read by the next agent).
+    pub fn configure(&self, extra: &str) {
+        let downloads = self.downloads();
         let mut config: toml::Table = toml::from_str(&format!(
             "download_dir = {downloads:?}\nsecret_store = \"file\"\n[retries]\nbase_delay = 0.05\nmax_delay = 0.2\n[timeouts]\nstall = 5\nresponse = 5\n"
         ))
@@ -34,11 +42,10 @@ impl Ferry {
             toml::from_str(extra).expect("extra settings are TOML"),
         );
         std::fs::write(
-            dir.path().join("config.toml"),
+            self.dir.path().join("config.toml"),
             toml::to_string(&config).unwrap(),
         )
         .unwrap();
-        Self { dir }
     }
 
     pub fn data_dir(&self) -> PathBuf {

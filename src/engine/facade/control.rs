@@ -2,6 +2,7 @@
 //! settings (policy, priority, speed limit), each persisted before it is applied
 //! and announced.
 
+use crate::engine::queue::{self, Place};
 use crate::engine::*;
 
 impl Engine {
@@ -18,6 +19,67 @@ impl Engine {
         priority: Priority,
     ) -> Result<(), EngineError> {
         self.change(id, |s| s.priority = priority).await
+    }
+
+    /// The waiting operations, next to start first (see [`queue`]).
+    pub fn queue(&self) -> Vec<Snapshot> {
+        let state = self.inner.lock();
+        queue::ordered(state.ops.values().map(|e| &*e.snapshot))
+            .into_iter()
+            .cloned()
+            .collect()
+    }
+
+    /// Move a waiting operation to another place in the queue (nothing changes
+    /// when it is there already). Moving it next to an operation of another
+    /// priority gives it that priority.
+    pub async fn move_in_queue(&self, id: OperationId, place: Place) -> Result<(), EngineError> {
+        self.inner.refuse_if_shutting_down()?;
+        let _transition = self.inner.transitions.lock().await;
+        let (planned, mut changed) = {
+            let state = self.inner.lock();
+            let queue = queue::ordered(state.ops.values().map(|e| &*e.snapshot));
+            let ceiling = queue::rank_of_seq(state.next_seq);
+            let planned = queue::plan(&queue, id, place, ceiling).map_err(|refusal| {
+                let (id, action) = match (refusal, place) {
+                    (queue::Refusal::NoSuchNeighbour, Place::Before(n) | Place::After(n)) => {
+                        (n, "place another next to")
+                    }
+                    _ => (id, "move"),
+                };
+                match state.ops.get(&id) {
+                    Some(entry) => EngineError::InvalidState {
+                        id,
+                        status: entry.snapshot.status,
+                        action,
+                    },
+                    None => EngineError::NotFound(id.to_string()),
+                }
+            })?;
+            let Some(planned) = planned else {
+                return Ok(());
+            };
+            let changed: Vec<Snapshot> = planned
+                .renumbered
+                .iter()
+                .filter_map(|(other, rank)| {
+                    let mut s = Snapshot::clone(&state.ops.get(other)?.snapshot);
+                    s.queue_rank = *rank;
+                    Some(s)
+                })
+                .collect();
+            (planned, changed)
+        };
+        let mut moved = self.inner.record(id)?;
+        moved.priority = planned.priority;
+        moved.queue_rank = planned.rank;
+        if !changed.is_empty() {
+            tracing::info!(others = changed.len(), "queue ranks spread again");
+        }
+        changed.push(moved);
+        self.inner.commit_all(changed).await?;
+        self.inner.wake_scheduler.notify_one();
+        Ok(())
     }
 
     /// Edit one operation's settings: persisted, applied and announced (see

@@ -117,7 +117,11 @@ fn a_failed_download_takes_a_new_address_from_its_menu() {
     let id = h.create_until(request, Status::Error);
     let s = h.app.transfers().get(id).unwrap().clone();
     let change = Entry::Row(RowAction::ChangeAddress);
-    assert!(entries(&s).contains(&change), "{:?}", entries(&s));
+    assert!(
+        entries(&s, None).contains(&change),
+        "{:?}",
+        entries(&s, None)
+    );
     let _ = h.app.update(Message::Transfers(List::OpenMenu(id)));
     let _ = h.app.update(Message::Transfers(List::Menu(change)));
     assert!(matches!(h.app.screen, Screen::ChangeAddress(_)));

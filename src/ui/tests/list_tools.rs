@@ -106,8 +106,10 @@ fn details_draw_the_speed_lately_and_the_parts_from_engine_events() {
             "{at} in {segments:?}"
         );
     }
+    // French counts 0 and 1 in the singular.
+    let complete = if done <= 1 { "terminée" } else { "terminées" };
     assert!(h.shows(&format!(
-        "4 parties, {done} terminées, 4 connexions au travail (foncé : sûr sur le disque ; clair : reçu ; le trait : où en est une connexion)"
+        "4 parties, {done} {complete}, 4 connexions au travail (foncé : sûr sur le disque ; clair : reçu ; le trait : où en est une connexion)"
     )));
     h.runtime.block_on(engine.pause(id)).unwrap();
 }

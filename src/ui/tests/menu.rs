@@ -4,7 +4,6 @@
 use super::*;
 use crate::ui::transfers::Message as List;
 use crate::ui::transfers::menu::Entry;
-use ferry::engine::Priority;
 
 #[test]
 fn a_right_click_opens_a_menu_whose_choices_reach_the_engine() {
@@ -13,10 +12,14 @@ fn a_right_click_opens_a_menu_whose_choices_reach_the_engine() {
     let server = h.runtime.block_on(TestServer::start());
     server.put("/slow.bin", Resource::new(vec![9u8; 400_000]).rate(20_000));
     let engine = h.app.backend.engine.clone();
+    // Two waiting: the second can move up, not down.
+    let mut request = ferry::engine::Request::download(server.url("/first.bin"), None);
+    request.paused = true;
+    let first = h.runtime.block_on(engine.create(request)).unwrap().id;
     let mut request = ferry::engine::Request::download(server.url("/slow.bin"), None);
     request.paused = true;
     let id = h.runtime.block_on(engine.create(request)).unwrap().id;
-    h.pump_until("the row", |app| app.transfers().rows().len() == 1);
+    h.pump_until("the rows", |app| app.transfers().rows().len() == 2);
 
     // The pointer over the list, then a right click on the row.
     let _ = h
@@ -32,19 +35,24 @@ fn a_right_click_opens_a_menu_whose_choices_reach_the_engine() {
         "Annuler",
         "Copier l’adresse",
         "Avancer dans la file",
-        "Reculer dans la file",
         "Détails",
         "Sa propre limite",
     ] {
         assert!(h.shows(entry), "the menu offers {entry}");
     }
+    assert!(!h.shows("Reculer dans la file"), "it is last already");
 
-    // Up in the queue: the engine's priority; the menu closes.
+    // Up in the queue: first now, for the engine; the menu closes.
     h.click("Avancer dans la file");
     assert!(h.app.transfers().menu.is_none(), "a choice closes the menu");
-    h.pump_until("high priority", |_| {
-        engine.get(id).is_some_and(|s| s.priority == Priority::High)
+    h.pump_until("first in the queue", |app| {
+        app.transfers().queue_spot(id).is_some_and(|q| q.place == 1)
     });
+    let queue: Vec<_> = engine.queue().iter().map(|s| s.id).collect();
+    assert_eq!(queue, [id, first], "the engine's queue");
+    let _ = h.app.update(Message::Transfers(List::OpenMenu(id)));
+    assert!(h.shows("Reculer dans la file") && !h.shows("Avancer dans la file"));
+    let _ = h.app.update(Message::Transfers(List::CloseMenu));
     // Its own limit, from the menu's pick list.
     let _ = h.app.update(Message::Transfers(List::OpenMenu(id)));
     let one_mib = crate::ui::settings::limits(&h.app.tr, 0)
@@ -72,8 +80,9 @@ fn a_right_click_opens_a_menu_whose_choices_reach_the_engine() {
 
 #[test]
 fn the_menu_offers_what_fits_the_state() {
+    use crate::ui::transfers::QueueSpot;
     use crate::ui::transfers::RowAction;
-    use crate::ui::transfers::menu::{entries, step};
+    use crate::ui::transfers::menu::entries;
     let mut h = Harness::new(Language::English);
     let server = h.runtime.block_on(TestServer::start());
     server.put("/done.bin", Resource::new(vec![1u8; 1000]));
@@ -87,7 +96,7 @@ fn the_menu_offers_what_fits_the_state() {
     });
     let mut s = h.app.transfers().get(id).unwrap().clone();
     assert_eq!(
-        entries(&s),
+        entries(&s, None),
         [
             Entry::Row(RowAction::Open),
             Entry::Row(RowAction::ShowInFolder),
@@ -97,13 +106,29 @@ fn the_menu_offers_what_fits_the_state() {
         ],
         "nothing to move or limit once ended"
     );
-    s.status = Status::Running;
-    s.priority = Priority::High;
-    assert!(!entries(&s).contains(&Entry::MoveUp), "already first");
-    assert!(entries(&s).contains(&Entry::MoveDown));
-    assert_eq!(step(Priority::Normal, true), Priority::High);
-    assert_eq!(step(Priority::High, false), Priority::Normal);
-    assert_eq!(step(Priority::Low, false), Priority::Low);
+    s.status = Status::PausedByApplication;
+    let first = QueueSpot {
+        before: None,
+        after: Some(id),
+        place: 1,
+        of: 2,
+    };
+    assert!(
+        !entries(&s, Some(first)).contains(&Entry::MoveUp),
+        "already first"
+    );
+    assert!(entries(&s, Some(first)).contains(&Entry::MoveDown));
+    let last = QueueSpot {
+        before: Some(id),
+        after: None,
+        place: 2,
+        of: 2,
+    };
+    assert!(entries(&s, Some(last)).contains(&Entry::MoveUp));
+    assert!(
+        !entries(&s, Some(last)).contains(&Entry::MoveDown),
+        "already last"
+    );
 }
 
 /// The list without a mouse: arrows pick rows (Shift grows the pick), End
@@ -155,32 +180,33 @@ fn the_list_and_its_menu_work_from_the_keyboard() {
     press(&mut h, Named::Home, Modifiers::empty());
     assert_eq!(h.app.transfers().selected, Some(ids[0]));
 
-    // Its menu, from the keyboard: Move up is lit two steps down.
+    // Its menu, from the keyboard: Move down is lit some steps down.
     press(&mut h, Named::ContextMenu, Modifiers::empty());
     let open = h.app.transfers().menu.expect("the Menu key opens it");
     assert_eq!((open.id, open.lit), (ids[0], Some(0)));
-    let entries = crate::ui::transfers::menu::entries(h.app.transfers().get(ids[0]).unwrap());
-    let up = entries.iter().position(|e| *e == Entry::MoveUp).unwrap();
-    for _ in 0..up {
+    let entries = h.app.transfers().menu_entries(ids[0]).unwrap();
+    let down = entries.iter().position(|e| *e == Entry::MoveDown).unwrap();
+    for _ in 0..down {
         press(&mut h, Named::ArrowDown, Modifiers::empty());
     }
-    assert_eq!(h.app.transfers().menu.unwrap().lit, Some(up));
+    assert_eq!(h.app.transfers().menu.unwrap().lit, Some(down));
     assert_eq!(
         h.app.transfers().selected,
         Some(ids[0]),
         "the arrows stay in the menu"
     );
     press(&mut h, Named::Enter, Modifiers::empty());
-    h.pump_until("the priority", |app| {
+    h.pump_until("second in the queue", |app| {
         app.transfers()
-            .get(ids[0])
-            .is_some_and(|s| s.priority == Priority::High)
+            .queue_spot(ids[0])
+            .is_some_and(|q| q.place == 2)
     });
+    assert_eq!(engine.queue()[0].id, ids[1], "the engine's queue too");
     assert!(h.app.transfers().menu.is_none(), "a choice closes it");
     // Shift+F10 opens it too; Up from the first entry lights the last.
     press(&mut h, Named::F10, Modifiers::SHIFT);
     press(&mut h, Named::ArrowUp, Modifiers::empty());
-    let entries = crate::ui::transfers::menu::entries(h.app.transfers().get(ids[0]).unwrap());
+    let entries = h.app.transfers().menu_entries(ids[0]).unwrap();
     assert_eq!(
         entries[h.app.transfers().menu.unwrap().lit.unwrap()],
         Entry::Row(crate::ui::transfers::RowAction::Details)

@@ -91,7 +91,7 @@ impl Transfers {
         let Some(open) = self.menu else {
             return;
         };
-        let Some(count) = self.get(open.id).map(|s| menu::entries(s).len()) else {
+        let Some(count) = self.menu_entries(open.id).map(|e| e.len()) else {
             return;
         };
         let lit = match (open.lit, down) {
@@ -106,10 +106,15 @@ impl Transfers {
         });
     }
 
+    /// What the menu of `id` offers.
+    pub fn menu_entries(&self, id: OperationId) -> Option<Vec<menu::Entry>> {
+        let s = self.get(id)?;
+        Some(menu::entries(s, self.queue_spot(id)))
+    }
+
     /// Enter in the open menu: its lit entry.
     pub fn lit_entry(&self) -> Option<menu::Entry> {
         let open = self.menu?;
-        let s = self.get(open.id)?;
-        menu::entries(s).into_iter().nth(open.lit?)
+        self.menu_entries(open.id)?.into_iter().nth(open.lit?)
     }
 }

@@ -9,7 +9,9 @@ use iced::widget::{
 };
 use iced::{Element, Fill, Point};
 
-use ferry::engine::{OperationId, Priority, Snapshot, Status};
+use ferry::engine::{OperationId, Snapshot, Status};
+
+use super::order::QueueSpot;
 
 use super::Message;
 use super::actions::{RowAction, action_label, actions_for};
@@ -37,15 +39,15 @@ pub enum Entry {
     /// What one of the row's buttons does (or Open, Show in folder, Details).
     Row(RowAction),
     CopyAddress,
-    /// One step up or down in the queue (its priority).
+    /// One place up or down in the queue.
     MoveUp,
     MoveDown,
     /// Its own speed limit (KiB/s, 0: none).
     Limit(Choice<u64>),
 }
 
-/// The entries for a row in this state, in order.
-pub fn entries(s: &Snapshot) -> Vec<Entry> {
+/// The entries for a row in this state and at this place in the queue, in order.
+pub fn entries(s: &Snapshot, queue: Option<QueueSpot>) -> Vec<Entry> {
     let mut entries: Vec<Entry> = actions_for(s.status)
         .iter()
         .map(|action| Entry::Row(*action))
@@ -61,25 +63,16 @@ pub fn entries(s: &Snapshot) -> Vec<Entry> {
         entries.push(Entry::Row(RowAction::ChangeAddress));
     }
     entries.push(Entry::CopyAddress);
-    if !s.status.is_finished() {
-        if s.priority != Priority::High {
+    if let Some(spot) = queue {
+        if spot.before.is_some() {
             entries.push(Entry::MoveUp);
         }
-        if s.priority != Priority::Low {
+        if spot.after.is_some() {
             entries.push(Entry::MoveDown);
         }
     }
     entries.push(Entry::Row(RowAction::Details));
     entries
-}
-
-/// One step up (`up`) or down from `priority`.
-pub fn step(priority: Priority, up: bool) -> Priority {
-    match (priority, up) {
-        (Priority::Low, true) | (Priority::High, false) => Priority::Normal,
-        (_, true) => Priority::High,
-        (_, false) => Priority::Low,
-    }
 }
 
 fn label(tr: &Tr, entry: &Entry) -> String {
@@ -101,9 +94,9 @@ pub fn layers<'a>(
     tr: &Tr,
     menu: Menu,
     s: &Snapshot,
+    entries: &[Entry],
     size: (f32, f32),
 ) -> [Element<'a, Message>; 2] {
-    let entries = entries(s);
     let mut items = column![].spacing(2).width(WIDTH);
     for (index, entry) in entries.iter().enumerate() {
         let lit = menu.lit == Some(index);

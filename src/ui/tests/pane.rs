@@ -1,0 +1,60 @@
+//! The bar between the list and the details pane: a drag moves it (the pane
+//! grows as much as the bar goes up, within bounds), and the share is kept with
+//! the window's size for the next run.
+
+use super::*;
+use crate::ui::geometry::Geometry;
+use crate::ui::transfers::Message as List;
+
+#[test]
+fn dragging_the_bar_resizes_the_pane_and_is_remembered() {
+    let mut h = Harness::new(Language::English);
+    let _ = h
+        .app
+        .update(Message::WindowResized(iced::Size::new(1000.0, 700.0)));
+    let _ = h.app.update(Message::Transfers(List::TogglePane));
+    let hint = "Click a transfer to see its details here.";
+    let before = bounds_of(&mut h, hint).y;
+    let share = h.app.transfers().pane_share;
+
+    // Pressed, moved up 200 px, released.
+    for message in [
+        List::PaneDrag,
+        List::PaneDragged(iced::Point::new(400.0, 500.0)),
+        List::PaneDragged(iced::Point::new(400.0, 300.0)),
+        List::PaneDropped,
+    ] {
+        let _ = h.app.update(Message::Transfers(message));
+    }
+    let grown = h.app.transfers().pane_share;
+    assert!(grown > share + 0.1, "{share} → {grown}");
+    let after = bounds_of(&mut h, hint).y;
+    assert!(
+        after < before - 30.0,
+        "the pane's middle went up: {before} → {after}"
+    );
+    // Moves after the release change nothing.
+    let _ = h
+        .app
+        .update(Message::Transfers(List::PaneDragged(iced::Point::new(
+            400.0, 0.0,
+        ))));
+    assert_eq!(h.app.transfers().pane_share, grown);
+    // A drag far down stops where the list would take everything.
+    for message in [
+        List::PaneDrag,
+        List::PaneDragged(iced::Point::new(400.0, 0.0)),
+        List::PaneDragged(iced::Point::new(400.0, 5000.0)),
+        List::PaneDropped,
+    ] {
+        let _ = h.app.update(Message::Transfers(message));
+    }
+    let least = h.app.transfers().pane_share;
+    assert!((0.19..0.21).contains(&least), "{least}");
+
+    h.app.window = Some(h.window);
+    let _ = h.app.update(Message::WindowClosed(h.window));
+    let kept = Geometry::load(&h.dir().join("window.toml"));
+    assert!(kept.details_pane);
+    assert_eq!(kept.pane_share, least);
+}
