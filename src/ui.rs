@@ -27,6 +27,7 @@ mod rows;
 pub mod selection;
 pub mod settings;
 pub mod shortcuts;
+pub mod speed_graph;
 pub mod speed_history;
 pub mod theme;
 pub mod transfers;

@@ -235,6 +235,8 @@ settings-category-folder-placeholder = Download folder
 settings-category-relative = { $kind }: the folder must be a full path (starting with /).
 details-speed-graph = Speed, last 2 minutes
 details-speed-peak = peak { $speed }
+details-speed-now = now: { $speed }
+details-speed-ago = { $seconds } s ago: { $speed }
 details-parts = Parts
 details-parts-summary = { $count ->
     [one] { $count } part

@@ -235,6 +235,8 @@ settings-category-folder-placeholder = Dossier de téléchargement
 settings-category-relative = { $kind } : le dossier doit être un chemin complet (commençant par /).
 details-speed-graph = Vitesse, 2 dernières minutes
 details-speed-peak = pointe { $speed }
+details-speed-now = maintenant : { $speed }
+details-speed-ago = il y a { $seconds } s : { $speed }
 details-parts = Parties
 details-parts-summary = { $count ->
     [one] { $count } partie

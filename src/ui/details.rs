@@ -215,46 +215,18 @@ fn activity<'a>(
     activity
 }
 
-/// Height of the speed graph, logical pixels.
-const GRAPH_HEIGHT: f32 = 48.0;
-
-/// The speed of the last two minutes as bars, the newest on the right, scaled to
-/// the peak (which is said beside the label).
+/// The speed of the last two minutes, the newest on the right, scaled to the
+/// peak (which is said beside the label).
 fn speed_graph<'a>(tr: &Tr, bars: &[f64]) -> Element<'a, Message> {
     let peak = bars.iter().copied().fold(0.0, f64::max);
-    let mut graph = iced::widget::Row::new()
-        .spacing(1)
-        .height(GRAPH_HEIGHT)
-        .align_y(Alignment::End);
-    for &speed in bars {
-        let height = if peak > 0.0 {
-            (speed / peak) as f32 * GRAPH_HEIGHT
-        } else {
-            0.0
-        };
-        // One pixel at least: the graph keeps its baseline where nothing moved.
-        graph = graph.push(
-            container(Space::new())
-                .width(Fill)
-                .height(height.max(1.0))
-                .style(move |theme: &Theme| container::Style {
-                    // A still second is a faint baseline, not a bar.
-                    background: Some(if speed > 0.0 {
-                        theme.palette().primary.scale_alpha(0.8).into()
-                    } else {
-                        theme.extended_palette().background.strong.color.into()
-                    }),
-                    border: iced::border::rounded(iced::border::top(1)),
-                    ..container::Style::default()
-                }),
-        );
-    }
     column![
         field(
             tr!(tr, "details-speed-graph"),
             tr!(tr, "details-speed-peak", speed = format::speed(tr, peak)),
         ),
-        container(graph).padding(6).style(theme::panel),
+        container(super::speed_graph::view(tr, bars))
+            .padding(6)
+            .style(theme::panel),
     ]
     .spacing(4)
     .into()
