@@ -100,7 +100,7 @@ mod tests {
 
     #[test]
     fn each_bar_says_when_and_how_fast() {
-        let tr = crate::i18n::Tr::new(ferry::config::Language::English);
+        let tr = Tr::new(ferry::config::Language::English);
         let said = labels(&tr, &[0.0, 1024.0 * 1024.0]);
         assert_eq!(said[1], "now: 1.0 MiB/s");
         assert_eq!(said[0], format!("{} s ago: 0 B/s", SLOT.as_secs()));
