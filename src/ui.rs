@@ -249,6 +249,7 @@ impl App {
         app.transfers.wide = app.geometry.width >= transfers::sidebar::FROM_WIDTH;
         app.transfers.pane = app.geometry.details_pane;
         app.transfers.pane_share = transfers::pane::clamp_share(app.geometry.pane_share);
+        app.transfers.sidebar_hidden = app.geometry.sidebar_hidden;
         app.refresh_tray();
         let task = if setup.open_window {
             app.show_window()

@@ -423,6 +423,9 @@ filter-running = Running
 filter-waiting = Waiting
 sidebar-kinds = Kinds of file
 sidebar-groups = Groups
+sidebar-hide = Hide the sidebar (Ctrl+B)
+sidebar-show = Show the sidebar (Ctrl+B)
+shortcut-sidebar = Hide or show the sidebar
 
 ## What the new-download form found at each address
 check-checking = Checking { $url }…

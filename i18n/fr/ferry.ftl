@@ -426,6 +426,9 @@ filter-running = En cours
 filter-waiting = En attente
 sidebar-kinds = Types de fichier
 sidebar-groups = Groupes
+sidebar-hide = Masquer la barre latérale (Ctrl+B)
+sidebar-show = Afficher la barre latérale (Ctrl+B)
+shortcut-sidebar = Masquer ou afficher la barre latérale
 
 ## Ce que le formulaire de téléchargement a trouvé à chaque adresse
 check-checking = Vérification de { $url }…

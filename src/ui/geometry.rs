@@ -27,6 +27,9 @@ pub struct Geometry {
     /// The share of the height the pane takes when open.
     #[serde(default = "default_pane_share")]
     pub pane_share: f32,
+    /// The user hid the sidebar of a wide window.
+    #[serde(default)]
+    pub sidebar_hidden: bool,
 }
 
 fn default_pane_share() -> f32 {
@@ -42,6 +45,7 @@ impl Default for Geometry {
             y: None,
             details_pane: false,
             pane_share: default_pane_share(),
+            sidebar_hidden: false,
         }
     }
 }

@@ -33,6 +33,13 @@ impl App {
             {
                 return self.transfers_message(&transfers::Message::TogglePane);
             }
+            keyboard::Key::Character("b")
+                if modifiers.command()
+                    && matches!(self.screen, Screen::Transfers)
+                    && self.transfers.wide =>
+            {
+                return self.transfers_message(&transfers::Message::ToggleSidebar);
+            }
             // Addresses pasted on the list (or details, settings, the
             // shortcuts: wherever no field took the paste and no form is open):
             // the new-download form, with them in.

@@ -81,6 +81,7 @@ impl App {
         // Remembered with the window's size for the next run.
         self.geometry.details_pane = self.transfers.pane;
         self.geometry.pane_share = self.transfers.pane_share;
+        self.geometry.sidebar_hidden = self.transfers.sidebar_hidden;
         task
     }
 

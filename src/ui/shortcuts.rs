@@ -24,6 +24,7 @@ pub fn lines(tr: &Tr) -> Vec<(String, String)> {
         (same("Ctrl+F"), tr!(tr, "shortcut-search")),
         (same("Ctrl+A"), tr!(tr, "shortcut-select-all")),
         (same("Ctrl+I"), tr!(tr, "shortcut-pane")),
+        (same("Ctrl+B"), tr!(tr, "shortcut-sidebar")),
         (tr!(tr, "keys-ctrl-click"), tr!(tr, "shortcut-pick-one")),
         (tr!(tr, "keys-shift-click"), tr!(tr, "shortcut-pick-range")),
         (tr!(tr, "keys-arrows"), tr!(tr, "shortcut-arrows")),

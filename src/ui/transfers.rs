@@ -6,19 +6,15 @@
 use std::collections::HashMap;
 use std::time::Instant;
 
-use iced::widget::{
-    Space, column, container, mouse_area, pick_list, row, scrollable, text, text_input,
-};
-use iced::{Alignment, Element, Fill, Length};
+use iced::widget::{Space, column, container, mouse_area, row, scrollable, text};
+use iced::{Element, Fill, Length};
 
 use ferry::engine::{Category, Event, NetworkState, OperationId, Snapshot, Status};
 
 use super::form::Choice;
 use super::selection::Selection;
 use super::speed_history::SpeedHistory;
-use super::theme::{self, size, space};
 use crate::i18n::{Tr, tr};
-use lucide_icons::Icon;
 
 pub mod actions;
 pub mod choosing;
@@ -29,11 +25,12 @@ pub mod menu;
 mod order;
 pub mod pane;
 pub mod sidebar;
+mod toolbar;
 mod view;
 
 pub use self::actions::{RowAction, actions_for, fits};
 pub use self::order::{QueueSpot, Sort};
-use self::view::{empty_state, tab, transfer_row};
+use self::view::{empty_state, transfer_row};
 
 /// The search box (Ctrl+F focuses it).
 pub const SEARCH: &str = "transfers-search";
@@ -114,6 +111,8 @@ pub enum Message {
     CloseMenu,
     /// Show or hide the details pane below the list.
     TogglePane,
+    /// Hide or show the sidebar of a wide window.
+    ToggleSidebar,
     /// The bar between the list and the pane was pressed: a drag starts.
     PaneDrag,
     /// The pointer moved while dragging it (the page's coordinates).
@@ -154,6 +153,9 @@ pub struct Transfers {
     pub menu: Option<menu::Menu>,
     /// The window is wide enough for the sidebar.
     pub wide: bool,
+    /// The user hid the sidebar (a wide window then has the narrow one's
+    /// filters above the list).
+    pub sidebar_hidden: bool,
     /// The picked row's details show below the list.
     pub pane: bool,
     /// The share of the height the pane takes.
@@ -214,6 +216,7 @@ impl Transfers {
         fresh.viewport = self.viewport;
         fresh.width = self.width;
         fresh.wide = self.wide;
+        fresh.sidebar_hidden = self.sidebar_hidden;
         fresh.pane = self.pane;
         fresh.pane_share = self.pane_share;
         fresh.pointer = self.pointer;
@@ -330,6 +333,7 @@ impl Transfers {
             }
             Message::CloseMenu | Message::Menu(..) => self.menu = None,
             Message::TogglePane => self.pane = !self.pane,
+            Message::ToggleSidebar => self.sidebar_hidden = !self.sidebar_hidden,
             Message::PaneDrag => self.start_drag(),
             Message::PaneDragged(at) => self.drag_to(*at),
             Message::PaneDropped => self.drag = None,
@@ -380,107 +384,6 @@ impl Transfers {
         self.selection.all(&shown);
     }
 
-    /// Above the list: the filters of a narrow window, the search box, the
-    /// order, Pause all and Resume all.
-    fn toolbar<'a>(&'a self, tr: &Tr) -> Element<'a, Message> {
-        // A wide window has the filters in the sidebar; a narrow one, above
-        // the list.
-        let tabs = if self.wide {
-            row![]
-        } else {
-            choosing::TABS
-                .into_iter()
-                .fold(row![].spacing(space::XS), |tabs, filter| {
-                    tabs.push(tab(sidebar::label(tr, filter), filter, self.filter))
-                })
-        };
-        let sorts = Self::sort_choices(tr);
-        let sort = sorts.iter().find(|c| c.value == self.sort).cloned();
-        let mut tabs = row![
-            tabs,
-            text_input(&tr!(tr, "search-placeholder"), &self.search)
-                .id(SEARCH)
-                .on_input(Message::Search)
-                .icon(text_input::Icon {
-                    font: theme::ICON_FONT,
-                    code_point: char::from(Icon::Search),
-                    size: Some(size::BODY.into()),
-                    spacing: space::S,
-                    side: text_input::Side::Left,
-                })
-                .size(size::BODY)
-                .padding([space::XS + 1.0, space::S])
-                .style(theme::field)
-                .width(Length::Fixed(220.0)),
-            pick_list(sorts, sort, Message::Sort)
-                .text_size(size::BODY)
-                .style(theme::choice),
-            theme::toggle(
-                if self.reversed {
-                    Icon::ArrowUpNarrowWide
-                } else {
-                    Icon::ArrowDownWideNarrow
-                },
-                tr!(tr, "sort-reverse"),
-                self.reversed,
-                Message::Reverse,
-            ),
-        ]
-        .spacing(space::S)
-        .align_y(Alignment::Center);
-        let categories = self.category_choices(tr);
-        if !self.wide && (categories.len() > 2 || self.category.is_some()) {
-            let selected = categories
-                .iter()
-                .find(|c| c.value == self.category)
-                .cloned();
-            tabs = tabs.push(
-                pick_list(categories, selected, Message::Category)
-                    .text_size(size::BODY)
-                    .style(theme::choice),
-            );
-        }
-        let groups = self.group_choices(tr);
-        if !self.wide && groups.len() > 1 {
-            let selected = groups.iter().find(|c| c.value == self.group).cloned();
-            tabs = tabs.push(
-                pick_list(groups, selected, Message::Group)
-                    .text_size(size::BODY)
-                    .style(theme::choice),
-            );
-        }
-        if !self.rows.is_empty() {
-            for (which, label, message) in [
-                (
-                    Icon::CirclePause,
-                    tr!(tr, "tray-pause-all"),
-                    Message::PauseAll,
-                ),
-                (
-                    Icon::CirclePlay,
-                    tr!(tr, "tray-resume-all"),
-                    Message::ResumeAll,
-                ),
-            ] {
-                // Icons, their words in a tooltip: with the words, French
-                // wrapped the toolbar at the default width.
-                tabs = tabs.push(theme::icon_button(which, label, message));
-            }
-        }
-        let words = if self.pane {
-            tr!(tr, "pane-hide")
-        } else {
-            tr!(tr, "pane-show")
-        };
-        tabs = tabs.push(theme::toggle(
-            Icon::PanelBottom,
-            words,
-            self.pane,
-            Message::TogglePane,
-        ));
-        tabs.wrap().vertical_spacing(6).into()
-    }
-
     pub fn view<'a>(&'a self, tr: &Tr) -> Element<'a, Message> {
         let shown = self.shown();
         let body: Element<'a, Message> = if self.rows.is_empty() {
@@ -520,7 +423,7 @@ impl Transfers {
         if self.drag.is_some() {
             page = page.on_move(Message::PaneDragged);
         }
-        if self.wide {
+        if self.has_sidebar() {
             let side = sidebar::view(self, tr);
             return column![row![side, page].spacing(16).height(Fill), self.footer(tr)]
                 .spacing(10)

@@ -479,7 +479,7 @@ fn f1_lists_every_shortcut_in_the_users_language() {
     // Every line is there, in French, and each shortcut it names is one the
     // keyboard handler knows (the list is written from keys.rs).
     let lines = crate::ui::shortcuts::lines(&h.app.tr);
-    assert_eq!(lines.len(), 31);
+    assert_eq!(lines.len(), 32);
     for (keys, what) in &lines {
         assert!(h.shows(keys), "{keys} is listed");
         assert!(h.shows(what), "{what} is listed");

@@ -58,3 +58,29 @@ fn dragging_the_bar_resizes_the_pane_and_is_remembered() {
     assert!(kept.details_pane);
     assert_eq!(kept.pane_share, least);
 }
+
+/// Ctrl+B (or the toolbar's toggle) hides the sidebar of a wide window: the
+/// filters come above the list, as in a narrow one; kept for the next run.
+#[test]
+fn the_sidebar_hides_and_is_remembered() {
+    use iced::keyboard::{Key, Modifiers};
+    use lucide_icons::Icon;
+    let mut h = Harness::new(Language::English);
+    let _ = h
+        .app
+        .update(Message::WindowResized(iced::Size::new(1200.0, 800.0)));
+    let ctrl_b = || Message::Key(Key::Character("b".into()), Modifiers::CTRL);
+    assert!(
+        h.shows("Running") && !h.shows("Active"),
+        "the sidebar's states"
+    );
+    let _ = h.app.update(ctrl_b());
+    assert!(h.app.transfers().sidebar_hidden);
+    assert!(!h.shows("Running") && h.shows("Active"), "the tabs instead");
+    h.click(&glyph(Icon::PanelLeft));
+    assert!(h.shows("Running"), "the toggle brings it back");
+    let _ = h.app.update(ctrl_b());
+    h.app.window = Some(h.window);
+    let _ = h.app.update(Message::WindowClosed(h.window));
+    assert!(Geometry::load(&h.dir().join("window.toml")).sidebar_hidden);
+}

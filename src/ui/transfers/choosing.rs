@@ -42,7 +42,11 @@ fn next<T: PartialEq>(choices: Vec<Choice<T>>, current: &T, back: bool) -> Optio
 impl Transfers {
     /// The states the window offers now, in the order Ctrl+1… picks them.
     pub fn states_offered(&self) -> &'static [Filter] {
-        if self.wide { &sidebar::STATES } else { &TABS }
+        if self.has_sidebar() {
+            &sidebar::STATES
+        } else {
+            &TABS
+        }
     }
 
     /// Ctrl+`digit`: the state at that place (1 is the first).
