@@ -18,28 +18,6 @@ impl App {
                 return self.open_new_download();
             }
             keyboard::Key::Character("u") if modifiers.command() => return self.open_upload(),
-            keyboard::Key::Character("a")
-                if modifiers.command() && matches!(self.screen, Screen::Transfers) =>
-            {
-                self.transfers.select_all();
-            }
-            keyboard::Key::Character("f")
-                if modifiers.command() && matches!(self.screen, Screen::Transfers) =>
-            {
-                return iced::widget::operation::focus(transfers::SEARCH);
-            }
-            keyboard::Key::Character("i")
-                if modifiers.command() && matches!(self.screen, Screen::Transfers) =>
-            {
-                return self.transfers_message(&transfers::Message::TogglePane);
-            }
-            keyboard::Key::Character("b")
-                if modifiers.command()
-                    && matches!(self.screen, Screen::Transfers)
-                    && self.transfers.wide =>
-            {
-                return self.transfers_message(&transfers::Message::ToggleSidebar);
-            }
             // Addresses pasted on the list (or details, settings, the
             // shortcuts: wherever no field took the paste and no form is open):
             // the new-download form, with them in.
@@ -64,6 +42,14 @@ impl App {
             }
             keyboard::Key::Character("q") if modifiers.command() => {
                 return self.update(Message::Quit);
+            }
+            keyboard::Key::Character(",") if modifiers.command() => {
+                return self.update(Message::OpenSettings);
+            }
+            keyboard::Key::Character(c)
+                if modifiers.command() && matches!(self.screen, Screen::Transfers) =>
+            {
+                return self.list_command(c, modifiers.shift());
             }
             keyboard::Key::Named(Named::Space) if matches!(self.screen, Screen::Transfers) => {
                 self.space_on_picked();
@@ -92,31 +78,6 @@ impl App {
             // Last: the keys above (Escape, Tab…) keep their meaning.
             keyboard::Key::Named(named) if matches!(self.screen, Screen::Transfers) => {
                 return self.list_key(named, modifiers);
-            }
-            keyboard::Key::Character(",") if modifiers.command() => {
-                return self.update(Message::OpenSettings);
-            }
-            keyboard::Key::Character(c)
-                if modifiers.command()
-                    && matches!(self.screen, Screen::Transfers)
-                    && c.eq_ignore_ascii_case("p") =>
-            {
-                return self.step_priority(modifiers.shift());
-            }
-            keyboard::Key::Character(c)
-                if modifiers.command()
-                    && matches!(self.screen, Screen::Transfers)
-                    && c.eq_ignore_ascii_case("m") =>
-            {
-                return self.step_policy(modifiers.shift());
-            }
-            // Last too: Ctrl+N, Ctrl+Q… above keep their meaning.
-            keyboard::Key::Character(c)
-                if modifiers.command() && matches!(self.screen, Screen::Transfers) =>
-            {
-                if let Some(message) = self.list_choice_key(c, modifiers.shift()) {
-                    return self.transfers_message(&message);
-                }
             }
             _ => {}
         }
@@ -148,6 +109,27 @@ impl App {
             self.transfers.batch_asked = None;
         } else if !filled {
             self.leave_screen();
+        }
+    }
+
+    /// Ctrl with a letter or a digit on the list (Ctrl+N, U, V, Q and , are
+    /// the window's, handled before).
+    fn list_command(&mut self, c: &str, shift: bool) -> Task<Message> {
+        let message = match c.to_lowercase().as_str() {
+            "a" => {
+                self.transfers.select_all();
+                return Task::none();
+            }
+            "f" => return iced::widget::operation::focus(transfers::SEARCH),
+            "p" => return self.step_priority(shift),
+            "m" => return self.step_policy(shift),
+            "i" => Some(transfers::Message::TogglePane),
+            "b" if self.transfers.wide => Some(transfers::Message::ToggleSidebar),
+            _ => self.list_choice_key(c, shift),
+        };
+        match message {
+            Some(message) => self.transfers_message(&message),
+            None => Task::none(),
         }
     }
 

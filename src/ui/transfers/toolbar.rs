@@ -104,30 +104,38 @@ impl Transfers {
                 tabs = tabs.push(theme::icon_button(which, label, message));
             }
         }
+        for toggle in self.toggles(tr) {
+            tabs = tabs.push(toggle);
+        }
+        tabs.wrap().vertical_spacing(6).into()
+    }
+
+    /// The toggles of the details pane and (in a wide window) the sidebar.
+    fn toggles<'a>(&self, tr: &Tr) -> Vec<Element<'a, Message>> {
         let words = if self.pane {
             tr!(tr, "pane-hide")
         } else {
             tr!(tr, "pane-show")
         };
-        tabs = tabs.push(theme::toggle(
+        let mut toggles = vec![theme::toggle(
             Icon::PanelBottom,
             words,
             self.pane,
             Message::TogglePane,
-        ));
+        )];
         if self.wide {
             let words = if self.sidebar_hidden {
                 tr!(tr, "sidebar-show")
             } else {
                 tr!(tr, "sidebar-hide")
             };
-            tabs = tabs.push(theme::toggle(
+            toggles.push(theme::toggle(
                 Icon::PanelLeft,
                 words,
                 !self.sidebar_hidden,
                 Message::ToggleSidebar,
             ));
         }
-        tabs.wrap().vertical_spacing(6).into()
+        toggles
     }
 }
