@@ -247,6 +247,7 @@ impl App {
         when_done::forward(&app.when_done, &app.backend);
         app.transfers.when_done = app.when_done_state.armed;
         app.transfers.wide = app.geometry.width >= transfers::sidebar::FROM_WIDTH;
+        app.transfers.window_width = app.geometry.width;
         app.transfers.pane = app.geometry.details_pane;
         app.transfers.pane_share = transfers::pane::clamp_share(app.geometry.pane_share);
         app.transfers.sidebar_hidden = app.geometry.sidebar_hidden;
@@ -374,6 +375,7 @@ impl App {
             Message::WindowResized(size) => {
                 self.geometry.resized(size);
                 self.transfers.wide = size.width >= transfers::sidebar::FROM_WIDTH;
+                self.transfers.window_width = size.width;
             }
             Message::WindowMoved(at) => self.geometry.moved(at),
             Message::Appearance(scheme) => self.appearance = scheme,

@@ -31,8 +31,12 @@ fn field<'a>(label: String, value: String) -> iced::widget::Row<'a, Message> {
 pub enum Place {
     /// A screen of their own, with Back.
     Screen,
-    /// The pane below the list, for the picked row.
+    /// The pane below the list, for the picked row: facts on the left,
+    /// activity on the right.
     Pane,
+    /// The same in a narrow window: activity under the facts (side by side,
+    /// addresses and paths wrapped at every other word).
+    NarrowPane,
 }
 
 /// `speeds`: the speed bars of the last two minutes, oldest first.
@@ -53,7 +57,7 @@ pub fn view<'a>(
     place: Place,
 ) -> Element<'a, Message> {
     let none = tr!(tr, "details-none");
-    let title = if place == Place::Pane {
+    let title = if place != Place::Screen {
         theme::size::HEADING + 1.0
     } else {
         22.0
@@ -108,6 +112,12 @@ pub fn view<'a>(
     }
     lines = access_fields(tr, s, lines);
     let activity = activity(tr, s, lately);
+    if place == Place::NarrowPane {
+        let both = lines.push(activity);
+        return scrollable(both.padding(iced::Padding::ZERO.right(theme::space::M)))
+            .height(Fill)
+            .into();
+    }
     if place == Place::Pane {
         // Facts on the left, activity on the right: the graph and the parts
         // show without scrolling.

@@ -153,6 +153,8 @@ pub struct Transfers {
     pub menu: Option<menu::Menu>,
     /// The window is wide enough for the sidebar.
     pub wide: bool,
+    /// The window's width (the pane lays itself out by it).
+    pub window_width: f32,
     /// The user hid the sidebar (a wide window then has the narrow one's
     /// filters above the list).
     pub sidebar_hidden: bool,
@@ -186,6 +188,7 @@ impl Transfers {
             rows,
             viewport: (0.0, 900.0),
             width: 900.0,
+            window_width: 980.0,
             pane_share: pane::DEFAULT_SHARE,
             ..Self::default()
         };
@@ -216,6 +219,7 @@ impl Transfers {
         fresh.viewport = self.viewport;
         fresh.width = self.width;
         fresh.wide = self.wide;
+        fresh.window_width = self.window_width;
         fresh.sidebar_hidden = self.sidebar_hidden;
         fresh.pane = self.pane;
         fresh.pane_share = self.pane_share;

@@ -84,3 +84,31 @@ fn the_sidebar_hides_and_is_remembered() {
     let _ = h.app.update(Message::WindowClosed(h.window));
     assert!(Geometry::load(&h.dir().join("window.toml")).sidebar_hidden);
 }
+
+/// In a narrow window the pane puts what happens (the speed graph) under the
+/// facts; in a wide one, beside them.
+#[test]
+fn a_narrow_pane_stacks_its_columns() {
+    let mut h = Harness::new(Language::English);
+    let (_server, id) = h.running_download();
+    let _ = h.app.update(Message::Transfers(List::Select(id)));
+    let _ = h.app.update(Message::Transfers(List::TogglePane));
+    h.pump_until("a speed to draw", |app| {
+        app.transfers().get(id).is_some_and(|s| s.speed > 0.0)
+    });
+    let _ = h
+        .app
+        .update(Message::WindowResized(iced::Size::new(1400.0, 800.0)));
+    let address = bounds_of(&mut h, "Address");
+    let graph = bounds_of(&mut h, "Speed, last 2 minutes");
+    assert!(graph.x > address.x + 300.0, "beside: {address:?} {graph:?}");
+    let _ = h
+        .app
+        .update(Message::WindowResized(iced::Size::new(700.0, 600.0)));
+    let address = bounds_of(&mut h, "Address");
+    let graph = bounds_of(&mut h, "Speed, last 2 minutes");
+    assert!(
+        (graph.x - address.x).abs() < 1.0 && graph.y > address.y,
+        "under: {address:?} {graph:?}"
+    );
+}

@@ -14,6 +14,9 @@ pub const DEFAULT_SHARE: f32 = 0.4;
 const SHARES: std::ops::RangeInclusive<f32> = 0.2..=0.75;
 /// How tall the bar between them is.
 const HANDLE: f32 = 8.0;
+/// A pane narrower than this puts the activity under the facts: two columns
+/// would leave each value a few words wide.
+const NARROW: f32 = 760.0;
 
 /// A drag of the bar under way: where it started and the share then.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -78,13 +81,29 @@ impl Transfers {
         .into()
     }
 
+    /// How wide the pane is: the window's width but its margins and the
+    /// sidebar's.
+    fn pane_width(&self) -> f32 {
+        let sidebar = if self.has_sidebar() {
+            super::sidebar::WIDTH + 16.0
+        } else {
+            0.0
+        };
+        self.window_width - 2.0 * space::L - sidebar
+    }
+
     /// Below the list: the picked row's details, or how to get them.
     pub(super) fn pane<'a>(&'a self, tr: &Tr) -> Element<'a, Message> {
         let content: Element<'a, Message> = match self.selected.and_then(|id| self.get(id)) {
             Some(s) => {
                 let lately = self.lately(s.id);
-                crate::ui::details::view(tr, s, &lately, crate::ui::details::Place::Pane)
-                    .map(Message::Pane)
+                use crate::ui::details::Place;
+                let place = if self.pane_width() < NARROW {
+                    Place::NarrowPane
+                } else {
+                    Place::Pane
+                };
+                crate::ui::details::view(tr, s, &lately, place).map(Message::Pane)
             }
             None => container(
                 text(tr!(tr, "pane-pick-a-row"))

@@ -17,7 +17,7 @@ use crate::ui::theme::{self, size, space};
 /// The window width from which the sidebar shows (below, the list needs the
 /// room: a row's buttons take 280 px).
 pub const FROM_WIDTH: f32 = 860.0;
-const WIDTH: f32 = 200.0;
+pub const WIDTH: f32 = 200.0;
 
 /// The states the sidebar offers, in order.
 pub const STATES: [Filter; 5] = [
