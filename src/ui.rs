@@ -164,6 +164,10 @@ pub enum Message {
     Second,
     /// Checkpoint everything and exit (Ctrl+Q, the tray's Quit).
     Quit,
+    /// Write the window's size, place and layout if they changed (a moment
+    /// after each change: `ferry quit`, a logout's SIGTERM or a crash end the
+    /// app without a word to the window).
+    SaveGeometry,
 }
 
 /// Everything the app starts from.
@@ -206,6 +210,9 @@ pub struct App {
     links_waiting: Option<Vec<Request>>,
     /// The window's size and place, remembered for the next run.
     geometry: geometry::Geometry,
+    /// What window.toml holds now, and whether a save is on its way.
+    geometry_saved: geometry::Geometry,
+    geometry_save_due: bool,
     /// The desktop's light or dark preference, for the "System" theme.
     appearance: platform::appearance::Scheme,
     when_done: ferry::agent::WhenDoneHandle,
@@ -219,6 +226,7 @@ impl App {
         transfers.network = setup.backend.engine.network_state();
         transfers.limit = setup.backend.engine.limit();
         let tr = Tr::new(setup.config.language);
+        let geometry = geometry::Geometry::load(&geometry::Geometry::path(&setup.config_path));
         let tray = setup
             .tray_host
             .then(|| desktop::new_tray(&tr, &setup.backend))
@@ -239,7 +247,9 @@ impl App {
             told_no_tray: false,
             offers: VecDeque::new(),
             links_waiting: None,
-            geometry: geometry::Geometry::load(&geometry::Geometry::path(&setup.config_path)),
+            geometry,
+            geometry_saved: geometry,
+            geometry_save_due: false,
             appearance: platform::appearance::Scheme::default(),
             when_done_state: setup.when_done.state(),
             when_done: setup.when_done,
@@ -376,8 +386,18 @@ impl App {
                 self.geometry.resized(size);
                 self.transfers.wide = size.width >= transfers::sidebar::FROM_WIDTH;
                 self.transfers.window_width = size.width;
+                return self.geometry_changed();
             }
-            Message::WindowMoved(at) => self.geometry.moved(at),
+            Message::WindowMoved(at) => {
+                self.geometry.moved(at);
+                return self.geometry_changed();
+            }
+            Message::SaveGeometry => {
+                self.geometry_save_due = false;
+                if self.geometry != self.geometry_saved {
+                    self.save_geometry();
+                }
+            }
             Message::Appearance(scheme) => self.appearance = scheme,
             Message::CancelWhenDone => {
                 self.when_done.cancel();

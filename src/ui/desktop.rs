@@ -91,11 +91,26 @@ impl App {
     }
 
     /// Remember the window's size and place for the next run (best effort).
-    pub(super) fn save_geometry(&self) {
+    pub(super) fn save_geometry(&mut self) {
         let path = geometry::Geometry::path(&self.config_path);
-        if let Err(e) = self.geometry.save(&path) {
-            tracing::debug!(error = %e, "cannot remember the window's size");
+        match self.geometry.save(&path) {
+            Ok(()) => self.geometry_saved = self.geometry,
+            Err(e) => tracing::debug!(error = %e, "cannot remember the window's size"),
         }
+    }
+
+    /// The window's size, place or layout changed: saved a second later (a
+    /// drag of its edge sends many sizes: one write a second at most).
+    pub(super) fn geometry_changed(&mut self) -> Task<Message> {
+        if self.geometry == self.geometry_saved || self.geometry_save_due {
+            return Task::none();
+        }
+        self.geometry_save_due = true;
+        // Lazy: the timer is made where the task runs, on the runtime.
+        Task::perform(
+            async { tokio::time::sleep(std::time::Duration::from_secs(1)).await },
+            |()| Message::SaveGeometry,
+        )
     }
 
     pub(super) fn tray_action(&mut self, action: tray::Action) -> Task<Message> {

@@ -82,7 +82,7 @@ impl App {
         self.geometry.details_pane = self.transfers.pane;
         self.geometry.pane_share = self.transfers.pane_share;
         self.geometry.sidebar_hidden = self.transfers.sidebar_hidden;
-        task
+        Task::batch([task, self.geometry_changed()])
     }
 
     /// A choice in a row's menu.

@@ -112,3 +112,26 @@ fn a_narrow_pane_stacks_its_columns() {
         "under: {address:?} {graph:?}"
     );
 }
+
+/// The size and layout are written a moment after they change, not only when
+/// the window closes: `ferry quit` or a logout end the app without a word to
+/// the window. Nothing is written when nothing changed.
+#[test]
+fn the_window_is_remembered_without_being_closed() {
+    let mut h = Harness::new(Language::English);
+    let path = h.dir().join("window.toml");
+    let _ = h.app.update(Message::SaveGeometry);
+    assert!(!path.exists(), "nothing changed, nothing written");
+    let _ = h
+        .app
+        .update(Message::WindowResized(iced::Size::new(1111.0, 777.0)));
+    let _ = h.app.update(Message::Transfers(List::TogglePane));
+    // What the second's delay then sends.
+    let _ = h.app.update(Message::SaveGeometry);
+    let kept = Geometry::load(&path);
+    assert_eq!((kept.width, kept.height), (1111.0, 777.0));
+    assert!(kept.details_pane);
+    std::fs::remove_file(&path).unwrap();
+    let _ = h.app.update(Message::SaveGeometry);
+    assert!(!path.exists(), "saved already: not again");
+}
