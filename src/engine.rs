@@ -186,6 +186,10 @@ struct State {
     ops: HashMap<OperationId, Entry>,
     groups: BTreeMap<String, Group>,
     next_seq: u64,
+    /// Operations that had not ended when the engine opened (it resumed them)
+    /// and that no request has asked for since: the first request for one that
+    /// has completed meanwhile is the rerun after the crash, and attaches.
+    resumed: std::collections::HashSet<OperationId>,
 }
 
 #[derive(Debug)]

@@ -302,6 +302,7 @@ mod tests {
                 .map(|g| (g.name.clone(), g))
                 .collect::<BTreeMap<_, _>>(),
             next_seq: 100,
+            resumed: HashSet::new(),
         }
     }
 

@@ -29,6 +29,7 @@ mod network;
 mod queue;
 mod reading;
 mod refresh;
+mod resumed;
 mod rpc;
 mod schedule;
 mod screenshots;

@@ -60,10 +60,12 @@ impl Engine {
         } = self.admit(&mut request)?;
         let _transition = self.inner.transitions.lock().await;
         if !request.duplicate {
-            let twin =
-                self.inner
-                    .lock()
-                    .unfinished_twin(url.as_str(), target.as_ref(), upload.as_ref());
+            let twin = {
+                let mut state = self.inner.lock();
+                state
+                    .unfinished_twin(url.as_str(), target.as_ref(), upload.as_ref())
+                    .or_else(|| state.resumed_twin(url.as_str(), target.as_ref(), upload.as_ref()))
+            };
             if let Some(twin) = twin {
                 let access = Access {
                     headers: request.headers,
@@ -263,10 +265,28 @@ impl State {
     /// and download target, or same upload target, method, mode and files), if
     /// any; the oldest when there are several.
     pub(in crate::engine) fn unfinished_twin(
+        &mut self,
+        url: &str,
+        target: Option<&Target>,
+        upload: Option<&UploadState>,
+    ) -> Option<OperationId> {
+        // A failed operation can still be resumed; completed or canceled ones
+        // cannot, and a new request for them is a new operation.
+        let twin = self.twin(url, target, upload, |s| {
+            !matches!(s.status, Status::Completed | Status::Canceled)
+        })?;
+        // Asked for: a later completion is no longer the crash's rerun.
+        self.resumed.remove(&twin);
+        Some(twin)
+    }
+
+    /// The oldest operation that `keeps` and that does what the request asks.
+    fn twin(
         &self,
         url: &str,
         target: Option<&Target>,
         upload: Option<&UploadState>,
+        keeps: impl Fn(&Snapshot) -> bool,
     ) -> Option<OperationId> {
         let same_upload = |mine: &UploadState, theirs: &UploadState| {
             mine.method == theirs.method
@@ -281,9 +301,7 @@ impl State {
         self.ops
             .values()
             .map(|entry| &*entry.snapshot)
-            // A failed operation can still be resumed; completed or canceled ones
-            // cannot, and a new request for them is a new operation.
-            .filter(|s| !matches!(s.status, Status::Completed | Status::Canceled))
+            .filter(|s| keeps(s))
             .filter(|s| s.url == url && s.target.as_ref() == target)
             .filter(|s| match (upload, &s.upload) {
                 (None, None) => true,
@@ -292,6 +310,22 @@ impl State {
             })
             .min_by_key(|s| s.seq)
             .map(|s| s.id)
+    }
+
+    /// A twin that was unfinished when the engine opened and has completed
+    /// since, its file still there, asked for the first time since the start:
+    /// the rerun after a crash, that the resumed transfer beat to the end. It
+    /// gets that transfer, not a second copy; a later request gets a new one.
+    pub(in crate::engine) fn resumed_twin(
+        &mut self,
+        url: &str,
+        target: Option<&Target>,
+        upload: Option<&UploadState>,
+    ) -> Option<OperationId> {
+        let twin = self.twin(url, target, upload, |s| {
+            s.status == Status::Completed && s.destination.as_deref().is_some_and(Path::exists)
+        })?;
+        self.resumed.remove(&twin).then_some(twin)
     }
 
     /// `path`, or the first `path (n)` that no file, no `.part` and no other

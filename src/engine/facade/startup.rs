@@ -30,6 +30,11 @@ impl Engine {
             .map(|r| r.seq.saturating_add(1))
             .max()
             .unwrap_or(1);
+        let resumed = records
+            .iter()
+            .filter(|r| !r.status.is_finished())
+            .map(|r| r.id)
+            .collect();
         let ops = records
             .into_iter()
             .map(|snapshot| {
@@ -66,6 +71,7 @@ impl Engine {
                 ops,
                 groups,
                 next_seq,
+                resumed,
             }),
             transitions: tokio::sync::Mutex::new(()),
             events,
