@@ -24,29 +24,7 @@ impl Engine {
         let mut records = opened.records;
         let groups = restore_groups(&opened.store, opened.groups).await?;
         let boot = recover(&options, &opened.store, opened.boot, &mut records).await?;
-        // Saturating: a damaged record may carry any number.
-        let next_seq = records
-            .iter()
-            .map(|r| r.seq.saturating_add(1))
-            .max()
-            .unwrap_or(1);
-        let resumed = records
-            .iter()
-            .filter(|r| !r.status.is_finished())
-            .map(|r| r.id)
-            .collect();
-        let ops = records
-            .into_iter()
-            .map(|snapshot| {
-                (
-                    snapshot.id,
-                    Entry {
-                        snapshot,
-                        run: None,
-                    },
-                )
-            })
-            .collect();
+        let (ops, next_seq, resumed) = table(records);
         let (clients, tls_warnings) =
             http::build_clients(&options, None, false).map_err(EngineError::Client)?;
         for warning in &tls_warnings {
@@ -156,4 +134,40 @@ pub(in crate::engine) async fn recover(
         store.put_boot(boot).await?;
     }
     Ok(boot)
+}
+
+/// The operations' table from their records, the next creation sequence, and
+/// those that had not ended (resumed now).
+#[allow(clippy::vec_box)] // they come boxed; each box moves into the table as is
+fn table(
+    records: Vec<Box<Snapshot>>,
+) -> (
+    HashMap<OperationId, Entry>,
+    u64,
+    std::collections::HashSet<OperationId>,
+) {
+    // Saturating: a damaged record may carry any number.
+    let next_seq = records
+        .iter()
+        .map(|r| r.seq.saturating_add(1))
+        .max()
+        .unwrap_or(1);
+    let resumed = records
+        .iter()
+        .filter(|r| !r.status.is_finished())
+        .map(|r| r.id)
+        .collect();
+    let ops = records
+        .into_iter()
+        .map(|snapshot| {
+            (
+                snapshot.id,
+                Entry {
+                    snapshot,
+                    run: None,
+                },
+            )
+        })
+        .collect();
+    (ops, next_seq, resumed)
 }
