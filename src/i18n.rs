@@ -34,7 +34,7 @@ impl Tr {
         let requested: Vec<LanguageIdentifier> = match choice {
             Language::English => vec!["en".parse().expect("valid tag")],
             Language::French => vec!["fr".parse().expect("valid tag")],
-            Language::System => DesktopLanguageRequester::requested_languages(),
+            Language::System => system_languages(),
         };
         let loader: FluentLanguageLoader = fluent_language_loader!();
         if let Err(e) = i18n_embed::select(&loader, &Localizations, &requested) {
@@ -63,6 +63,31 @@ impl Tr {
     }
 }
 
+/// The desktop's languages, none (English) where the locale names no language:
+/// unset, `C` or `POSIX` (a server, a container, a bare session), which the
+/// desktop requester would report as an error it cannot parse.
+fn system_languages() -> Vec<LanguageIdentifier> {
+    let locale = ["LC_ALL", "LC_MESSAGES", "LANG"]
+        .into_iter()
+        .filter_map(|name| std::env::var(name).ok())
+        .find(|value| !value.is_empty());
+    if names_no_language(locale.as_deref()) {
+        return Vec::new();
+    }
+    DesktopLanguageRequester::requested_languages()
+}
+
+/// A locale setting that names no language.
+fn names_no_language(locale: Option<&str>) -> bool {
+    match locale {
+        None => true,
+        Some(value) => {
+            let name = value.split(['.', '@']).next().unwrap_or_default();
+            matches!(name, "" | "C" | "POSIX")
+        }
+    }
+}
+
 /// `tr!(tr, "message-id")` or `tr!(tr, "message-id", name = value, …)`: the message
 /// in `tr`'s language. Ids and argument names are checked against the English
 /// file when compiling.
@@ -79,6 +104,16 @@ pub(crate) use tr;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_locales_name_no_language() {
+        for plain in [None, Some("C"), Some("C.UTF-8"), Some("POSIX"), Some("")] {
+            assert!(names_no_language(plain), "{plain:?}");
+        }
+        for real in ["fr_FR.UTF-8", "en_US", "de_DE@euro"] {
+            assert!(!names_no_language(Some(real)), "{real}");
+        }
+    }
 
     fn keys(text: &str) -> std::collections::BTreeSet<String> {
         text.lines()

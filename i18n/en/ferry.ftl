@@ -212,6 +212,7 @@ batch-selected = { $count } selected
 batch-clear = Clear selection
 notice-batch-cancel-again = Cancel again to stop { $count } transfers for good: their partial files will be deleted.
 notice-batch-remove-again = Remove again to take { $count } transfers off the list.
+notice-cancel-first = None of the transfers picked has ended: Shift+Delete cancels them, then Delete removes them.
 filter-all-categories = All kinds
 search-placeholder = Search name or address
 footer-limit = Limit

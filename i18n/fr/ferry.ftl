@@ -212,6 +212,7 @@ batch-selected = { $count } sélectionnés
 batch-clear = Tout désélectionner
 notice-batch-cancel-again = Annulez à nouveau pour arrêter { $count } transferts pour de bon : leurs fichiers partiels seront supprimés.
 notice-batch-remove-again = Retirez à nouveau pour enlever { $count } transferts de la liste.
+notice-cancel-first = Aucun des transferts choisis n’est terminé : Maj+Suppr les annule, puis Suppr les retire.
 filter-all-categories = Tous les types
 search-placeholder = Nom ou adresse…
 footer-limit = Limite

@@ -46,11 +46,21 @@ impl App {
     /// batch's, asked once; one: the row's).
     pub(super) fn delete_on_picked(&mut self, cancel: bool) -> Task<Message> {
         if self.transfers.selection.len() > 1 {
-            self.batch(if cancel {
+            let action = if cancel {
                 RowAction::Cancel
             } else {
                 RowAction::Remove
-            });
+            };
+            let fitting = self
+                .transfers
+                .picked_where(|s| transfers::fits(action, s.status));
+            if fitting.is_empty() && !cancel {
+                // Remove takes ended transfers only (as the batch bar's):
+                // say how to end them rather than do nothing.
+                self.transfers.notice = Some(tr!(self.tr, "notice-cancel-first"));
+            } else {
+                self.batch(action);
+            }
             return Task::none();
         }
         if !cancel {

@@ -263,6 +263,12 @@ fn several_picked_rows_act_together_from_the_keyboard() {
             .all(|id| app.transfers().get(*id).unwrap().status == Status::PausedByApplication)
     });
 
+    // Delete on unfinished ones says how to end them first.
+    press(&mut h, Named::Delete, Modifiers::empty());
+    assert!(
+        h.shows("None of the transfers picked has ended: Shift+Delete cancels them, then Delete removes them.")
+    );
+    assert_eq!(h.app.transfers().rows().len(), 4);
     // Shift+Delete asks once, then cancels both; Delete the same, removes them.
     press(&mut h, Named::Delete, Modifiers::SHIFT);
     assert!(h.app.transfers().notice.is_some(), "asked first");
