@@ -58,7 +58,7 @@ use std::time::Duration;
 use tokio::sync::{Notify, broadcast, watch};
 
 pub use category::{Categories, Category};
-pub use error::{ErrorInfo, ErrorStatus, InvalidRequest, TransferError};
+pub use error::{ErrorInfo, ErrorStatus, FAILURES_KEPT, Failure, InvalidRequest, TransferError};
 pub use event::Event;
 pub use facade::Submitted;
 pub use group::{Action, ActionRun, ActionState, Behavior, Group, Results, WhenDone};
@@ -66,9 +66,9 @@ pub use http::Inspection;
 pub use integrity::{Algorithm as ChecksumAlgorithm, Checksum};
 pub use network::DataUsage;
 pub use operation::{
-    CostPolicy, FAILURES_KEPT, Failure, FormField, Header, Kind, MAX_CONNECTIONS, Method,
-    OperationId, Priority, Segment, ServerResponse, Snapshot, Source, Status, Target, UploadMode,
-    UploadSpec, UploadState, Validators,
+    CostPolicy, FormField, Header, Kind, MAX_CONNECTIONS, Method, OperationId, Priority, Segment,
+    ServerResponse, Snapshot, Source, Status, Target, UploadMode, UploadSpec, UploadState,
+    Validators,
 };
 pub use options::{
     DEFAULT_CONNECTIONS_PER_HOST, Options, RetryPolicy, Timeouts, default_download_dir,

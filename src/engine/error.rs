@@ -384,3 +384,17 @@ mod tests {
         assert!(err.message.contains("no space"));
     }
 }
+
+/// How many failures an operation remembers.
+pub const FAILURES_KEPT: usize = 5;
+
+/// One failed attempt, as details list them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Failure {
+    pub at: super::time::Millis,
+    pub error: ErrorInfo,
+    /// The automatic retries used before it (0: the first try, or a run the
+    /// user started again).
+    #[serde(default)]
+    pub attempt: u32,
+}

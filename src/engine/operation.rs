@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::integrity::Checksum;
 use uuid::Uuid;
 
-use super::error::ErrorInfo;
+use super::error::{ErrorInfo, FAILURES_KEPT, Failure};
 use super::time::Millis;
 
 /// Identifies one operation for its whole life, across agent restarts.
@@ -494,20 +494,6 @@ pub struct Snapshot {
     pub created_at: Millis,
     pub updated_at: Millis,
     pub finished_at: Option<Millis>,
-}
-
-/// How many failures an operation remembers.
-pub const FAILURES_KEPT: usize = 5;
-
-/// One failed attempt, as details list them.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Failure {
-    pub at: Millis,
-    pub error: ErrorInfo,
-    /// The automatic retries used before it (0: the first try, or a run the
-    /// user started again).
-    #[serde(default)]
-    pub attempt: u32,
 }
 
 impl Snapshot {

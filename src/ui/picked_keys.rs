@@ -4,10 +4,6 @@
 //! their priority and their policy on metered networks.
 
 use super::*;
-use ferry::engine::Priority;
-
-/// The priorities in the order Ctrl+P steps through them.
-const PRIORITIES: [Priority; 3] = [Priority::High, Priority::Normal, Priority::Low];
 
 impl App {
     /// Space: stop what may run; else resume what is paused; else retry what
@@ -86,12 +82,8 @@ impl App {
         let Some(current) = self.first_picked().map(|s| s.priority) else {
             return Task::none();
         };
-        let here = PRIORITIES.iter().position(|p| *p == current).unwrap_or(1);
-        let to = (if back { here + 2 } else { here + 1 }) % PRIORITIES.len();
-        let choice = transfers::actions::priority_choices(&self.tr)
-            .into_iter()
-            .find(|c| c.value == PRIORITIES[to]);
-        match choice {
+        let choices = transfers::actions::priority_choices(&self.tr);
+        match transfers::choosing::next(choices, &current, back) {
             Some(choice) => self.transfers_message(&transfers::Message::BatchPriority(choice)),
             None => Task::none(),
         }
@@ -104,10 +96,7 @@ impl App {
             return Task::none();
         };
         let choices = new_download::policy_choices(&self.tr);
-        let count = choices.len();
-        let here = choices.iter().position(|c| c.value == current).unwrap_or(0);
-        let to = (if back { here + count - 1 } else { here + 1 }) % count;
-        match choices.into_iter().nth(to) {
+        match transfers::choosing::next(choices, &current, back) {
             Some(choice) => self.transfers_message(&transfers::Message::BatchPolicy(choice)),
             None => Task::none(),
         }

@@ -227,6 +227,15 @@ impl Harness {
     }
 }
 
+/// The names of the rows the list shows, in its order.
+fn shown_names(app: &App) -> Vec<String> {
+    app.transfers()
+        .shown()
+        .iter()
+        .map(|s| s.display_name())
+        .collect()
+}
+
 /// Where a text's bounds are in the current view (at the default size).
 fn bounds_of(h: &mut Harness, label: &str) -> iced::Rectangle {
     let mut ui = simulator(h.app.view(h.window));

@@ -81,3 +81,36 @@ async fn a_transfer_asked_for_after_the_restart_is_not_attached_again_once_done(
     assert!(!again.attached, "its rerun was the request before");
     engine.cancel(again.snapshot.id).await.unwrap();
 }
+
+/// Beside an older completed copy of the same request, the rerun still gets the
+/// one the restart finished (not the old one, not a third copy).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_rerun_finds_the_resumed_copy_beside_an_older_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start().await;
+    let options = options(dir.path());
+    let body = data(3 * MIB, 96);
+    let dest = dir.path().join("downloads").join("f.bin");
+    let request = || Request::download(server.url("/f.bin"), Some(dest.clone()));
+    server.put("/f.bin", Resource::new(body.clone()));
+    let engine = open(options.clone()).await;
+    let mut events = engine.subscribe();
+    let old = run_to_end(&engine, &mut events, request()).await;
+    assert_eq!(old.status, Status::Completed, "{:?}", old.error);
+
+    // The second copy, `f (1).bin`, stopped with the engine half-way.
+    server.put("/f.bin", Resource::new(body.clone()).rate(MIB as u64));
+    let second = engine.submit(request()).await.unwrap().snapshot.id;
+    wait_bytes(&engine, &mut events, second, MIB as u64 / 2).await;
+    engine.shutdown().await;
+
+    server.put("/f.bin", Resource::new(body.clone()));
+    let engine = open(options).await;
+    let mut events = engine.subscribe();
+    wait_finished(&engine, &mut events, second).await;
+    let rerun = engine.submit(request()).await.unwrap();
+    assert!(rerun.attached);
+    assert_eq!(rerun.snapshot.id, second);
+    assert_eq!(engine.list().len(), 2);
+    assert!(!dest.with_file_name("f (2).bin").exists());
+}

@@ -65,31 +65,25 @@ impl Xvfb {
 /// An ImageMagick `fx` figure of an image: `standard_deviation` (0 for a blank
 /// one), `mean` (0 black, 1 white).
 pub fn image_figure(shot: &Path, fx: &str) -> f64 {
-    let out = Command::new("convert")
-        .arg(shot)
-        .args(["-format", &format!("%[fx:{fx}]"), "info:"])
-        .output()
-        .expect("convert runs");
-    String::from_utf8_lossy(&out.stdout)
-        .trim()
-        .parse()
-        .unwrap_or(0.0)
+    convert_figure(&[shot.as_os_str()], &[], fx)
 }
 
 /// How much two images of one size differ: the mean of their difference (0:
 /// the same pixels).
 pub fn image_difference(a: &Path, b: &Path) -> f64 {
+    convert_figure(
+        &[a.as_os_str(), b.as_os_str()],
+        &["-compose", "difference", "-composite"],
+        "mean",
+    )
+}
+
+/// `convert IMAGES... STEPS... -format %[fx:FX] info:`, as a number.
+fn convert_figure(images: &[&std::ffi::OsStr], steps: &[&str], fx: &str) -> f64 {
     let out = Command::new("convert")
-        .arg(a)
-        .arg(b)
-        .args([
-            "-compose",
-            "difference",
-            "-composite",
-            "-format",
-            "%[fx:mean]",
-            "info:",
-        ])
+        .args(images)
+        .args(steps)
+        .args(["-format", &format!("%[fx:{fx}]"), "info:"])
         .output()
         .expect("convert runs");
     String::from_utf8_lossy(&out.stdout)

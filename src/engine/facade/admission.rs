@@ -323,9 +323,12 @@ impl State {
         upload: Option<&UploadState>,
     ) -> Option<OperationId> {
         let twin = self.twin(url, target, upload, |s| {
-            s.status == Status::Completed && s.destination.as_deref().is_some_and(Path::exists)
+            self.resumed.contains(&s.id)
+                && s.status == Status::Completed
+                && s.destination.as_deref().is_some_and(Path::exists)
         })?;
-        self.resumed.remove(&twin).then_some(twin)
+        self.resumed.remove(&twin);
+        Some(twin)
     }
 
     /// `path`, or the first `path (n)` that no file, no `.part` and no other

@@ -39,15 +39,6 @@ fn paused(h: &mut Harness, names: &[&str]) -> Vec<OperationId> {
         .collect()
 }
 
-fn shown(h: &Harness) -> Vec<String> {
-    h.app
-        .transfers()
-        .shown()
-        .iter()
-        .map(|s| s.display_name())
-        .collect()
-}
-
 #[test]
 fn the_queue_is_shown_in_its_order_and_moved_from_the_keyboard() {
     let mut h = Harness::new(Language::English);
@@ -76,13 +67,7 @@ fn the_queue_is_shown_in_its_order_and_moved_from_the_keyboard() {
     for (key, order) in moves {
         press(&mut h, key, Modifiers::ALT);
         h.pump_until(&format!("{order:?} after Alt+{key:?}"), |app| {
-            let names: Vec<String> = app
-                .transfers()
-                .shown()
-                .iter()
-                .map(|s| s.display_name())
-                .collect();
-            names == order
+            shown_names(app) == order
         });
         let queued: Vec<String> = engine.queue().iter().map(|s| s.display_name()).collect();
         assert_eq!(queued, order, "the engine's queue");
@@ -95,12 +80,12 @@ fn the_queue_is_shown_in_its_order_and_moved_from_the_keyboard() {
     // Added order again (Shift: back), the rows as created.
     ctrl_shift(&mut h, "o");
     assert_eq!(h.app.transfers().sort, Sort::Added);
-    assert_eq!(shown(&h), ["a.bin", "b.bin", "c.bin", "d.bin"]);
+    assert_eq!(shown_names(&h.app), ["a.bin", "b.bin", "c.bin", "d.bin"]);
     // Ctrl+R: the other way round, newest first; again, as before.
     ctrl(&mut h, "r");
-    assert_eq!(shown(&h), ["d.bin", "c.bin", "b.bin", "a.bin"]);
+    assert_eq!(shown_names(&h.app), ["d.bin", "c.bin", "b.bin", "a.bin"]);
     ctrl(&mut h, "r");
-    assert_eq!(shown(&h), ["a.bin", "b.bin", "c.bin", "d.bin"]);
+    assert_eq!(shown_names(&h.app), ["a.bin", "b.bin", "c.bin", "d.bin"]);
     // The keys are listed.
     let lines = crate::ui::shortcuts::lines(&h.app.tr);
     for keys in [
@@ -143,16 +128,16 @@ fn states_kinds_groups_limit_and_when_done_from_the_keyboard() {
         .update(Message::WindowResized(iced::Size::new(1200.0, 800.0)));
     ctrl(&mut h, "2");
     assert_eq!(h.app.transfers().filter, Filter::Running);
-    assert!(shown(&h).is_empty(), "nothing runs");
+    assert!(shown_names(&h.app).is_empty(), "nothing runs");
     ctrl(&mut h, "3");
     assert_eq!(h.app.transfers().filter, Filter::Waiting);
-    assert_eq!(shown(&h).len(), 3);
+    assert_eq!(shown_names(&h.app).len(), 3);
     ctrl(&mut h, "1");
 
     // Kinds: the first kind offered, then the next, then all again.
     ctrl(&mut h, "k");
     let first = h.app.transfers().category.expect("a kind");
-    assert_eq!(shown(&h).len(), 1, "one file of {first:?}");
+    assert_eq!(shown_names(&h.app).len(), 1, "one file of {first:?}");
     ctrl(&mut h, "k");
     assert_ne!(h.app.transfers().category, Some(first));
     ctrl_shift(&mut h, "k");
@@ -161,7 +146,7 @@ fn states_kinds_groups_limit_and_when_done_from_the_keyboard() {
     // Groups.
     ctrl(&mut h, "g");
     assert_eq!(h.app.transfers().group.as_deref(), Some("night"));
-    assert_eq!(shown(&h), ["song.mp3"]);
+    assert_eq!(shown_names(&h.app), ["song.mp3"]);
     ctrl(&mut h, "g");
     assert_eq!(h.app.transfers().group, None);
 

@@ -250,14 +250,7 @@ fn the_list_sorts_and_searches() {
                 .iter()
                 .all(|s| s.status.is_finished())
     });
-    let order = |h: &Harness| -> Vec<String> {
-        h.app
-            .transfers()
-            .shown()
-            .iter()
-            .map(|s| s.display_name())
-            .collect()
-    };
+    let order = |h: &Harness| shown_names(&h.app);
     assert_eq!(
         order(&h),
         ["b-report.pdf", "a-movie.mkv", "c-song.mp3", "d-missing.iso"],
@@ -460,14 +453,7 @@ fn the_sidebar_counts_and_filters_by_state_kind_and_group() {
     assert!(h.shows("Groupes") && h.shows("soir"));
 
     h.click("En attente");
-    let names = |h: &Harness| -> Vec<String> {
-        h.app
-            .transfers()
-            .shown()
-            .iter()
-            .map(|s| s.display_name())
-            .collect()
-    };
+    let names = |h: &Harness| shown_names(&h.app);
     assert_eq!(names(&h), ["paused.zip"]);
     h.click("Tous");
     h.click("Vidéos");

@@ -6,6 +6,19 @@ use super::*;
 use crate::ui::geometry::Geometry;
 use crate::ui::transfers::Message as List;
 
+/// The bar pressed, the pointer moved from `from` to `to` (heights in the
+/// page), released.
+fn drag(h: &mut Harness, from: f32, to: f32) {
+    for message in [
+        List::PaneDrag,
+        List::PaneDragged(iced::Point::new(400.0, from)),
+        List::PaneDragged(iced::Point::new(400.0, to)),
+        List::PaneDropped,
+    ] {
+        let _ = h.app.update(Message::Transfers(message));
+    }
+}
+
 #[test]
 fn dragging_the_bar_resizes_the_pane_and_is_remembered() {
     let mut h = Harness::new(Language::English);
@@ -18,14 +31,7 @@ fn dragging_the_bar_resizes_the_pane_and_is_remembered() {
     let share = h.app.transfers().pane_share;
 
     // Pressed, moved up 200 px, released.
-    for message in [
-        List::PaneDrag,
-        List::PaneDragged(iced::Point::new(400.0, 500.0)),
-        List::PaneDragged(iced::Point::new(400.0, 300.0)),
-        List::PaneDropped,
-    ] {
-        let _ = h.app.update(Message::Transfers(message));
-    }
+    drag(&mut h, 500.0, 300.0);
     let grown = h.app.transfers().pane_share;
     assert!(grown > share + 0.1, "{share} → {grown}");
     let after = bounds_of(&mut h, hint).y;
@@ -41,14 +47,7 @@ fn dragging_the_bar_resizes_the_pane_and_is_remembered() {
         ))));
     assert_eq!(h.app.transfers().pane_share, grown);
     // A drag far down stops where the list would take everything.
-    for message in [
-        List::PaneDrag,
-        List::PaneDragged(iced::Point::new(400.0, 0.0)),
-        List::PaneDragged(iced::Point::new(400.0, 5000.0)),
-        List::PaneDropped,
-    ] {
-        let _ = h.app.update(Message::Transfers(message));
-    }
+    drag(&mut h, 0.0, 5000.0);
     let least = h.app.transfers().pane_share;
     assert!((0.19..0.21).contains(&least), "{least}");
 

@@ -28,7 +28,7 @@ pub enum Choosing {
 
 /// The choice after (`back`: before) the one equal to `current`, wrapping; the
 /// first when none is.
-fn next<T: PartialEq>(choices: Vec<Choice<T>>, current: &T, back: bool) -> Option<Choice<T>> {
+pub fn next<T: PartialEq>(choices: Vec<Choice<T>>, current: &T, back: bool) -> Option<Choice<T>> {
     let count = choices.len();
     let here = choices.iter().position(|c| c.value == *current);
     let to = match (here, back) {
